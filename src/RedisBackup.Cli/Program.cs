@@ -1,0 +1,6 @@
+namespace RedisBackup.Cli;
+
+internal static class Program
+{
+    private static int Main() => 1;
+}

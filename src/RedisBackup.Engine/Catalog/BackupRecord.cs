@@ -1,0 +1,73 @@
+namespace RedisBackup.Engine.Catalog;
+
+public enum BackupKind
+{
+    /// <summary>A key-level export (our gzip JSON Lines, or a seed-service JSON backup).</summary>
+    KeyLevel,
+    /// <summary>A point-in-time RDB snapshot (plain .rdb or .rdb.gz).</summary>
+    Snapshot,
+}
+
+public enum VerificationState
+{
+    /// <summary>Never verified, or no metadata records a verification.</summary>
+    NotVerified,
+    /// <summary>Checksum and structure checked and found good.</summary>
+    Verified,
+    /// <summary>Checked and found corrupt, truncated or mismatching its checksum.</summary>
+    Failed,
+}
+
+/// <summary>
+/// One backup in a catalog directory. Returned by a backup run, by listing and by lookup, and accepted by restore,
+/// verify, copy and remove: the one record type the fronts pipe between each other.
+/// </summary>
+public sealed record BackupRecord
+{
+    /// <summary>File name, e.g. "redis-backup-20260117-230436.rdb".</summary>
+    public required string Name { get; init; }
+
+    /// <summary>Full path of the backup file.</summary>
+    public required string Path { get; init; }
+
+    public required BackupKind Kind { get; init; }
+
+    /// <summary>When the backup was taken, in UTC.</summary>
+    public required DateTimeOffset CreatedAt { get; init; }
+
+    public long SizeBytes { get; init; }
+
+    /// <summary>True when the file is gzip-compressed.</summary>
+    public bool Compressed { get; init; }
+
+    /// <summary>Number of keys, when known (from metadata or a verification walk).</summary>
+    public long? KeyCount { get; init; }
+
+    /// <summary>Where it came from: "container:NAME", "redis://host:port" (key-level), "replication:redis://host:port".</summary>
+    public string? Source { get; init; }
+
+    /// <summary>The source server's version, e.g. "7.0.15".</summary>
+    public string? ServerVersion { get; init; }
+
+    /// <summary>Lower-case hex SHA-256 of the file, when recorded.</summary>
+    public string? Sha256 { get; init; }
+
+    public VerificationState Verification { get; init; }
+
+    /// <summary>The on-disk format: "rdb", "keys-jsonl" (ours) or "seed-json" (the seed service's), see <see cref="BackupFormat"/>.</summary>
+    public BackupFormat Format { get; init; }
+
+    /// <summary>True when a metadata sidecar written by this tool describes the file; false for foreign files.</summary>
+    public bool HasMetadata { get; init; }
+}
+
+public enum BackupFormat
+{
+    Unknown,
+    /// <summary>An RDB file, plain or gzip-compressed.</summary>
+    Rdb,
+    /// <summary>Our key-level export: gzip JSON Lines with header and trailer records.</summary>
+    KeysJsonl,
+    /// <summary>The seed Python service's single JSON object, plain or gzip.</summary>
+    SeedJson,
+}

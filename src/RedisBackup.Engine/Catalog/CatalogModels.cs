@@ -1,0 +1,80 @@
+namespace RedisBackup.Engine.Catalog;
+
+/// <summary>What a backup run knows about the file it just wrote; stored in the metadata sidecar.</summary>
+public sealed record BackupMetadata
+{
+    public long? KeyCount { get; init; }
+    public string? Source { get; init; }
+    public string? ServerVersion { get; init; }
+
+    /// <summary>True when the file was verified (structure walk or trailer check) before commit.</summary>
+    public bool Verified { get; init; }
+
+    /// <summary>Free-form options recorded for information (match pattern, exact mode, databases, …).</summary>
+    public IReadOnlyDictionary<string, string>? Options { get; init; }
+}
+
+public sealed record RetentionPolicy(int? Keep, TimeSpan? MaxAge);
+
+/// <summary>The last failed attempt, as recorded in the catalog journal.</summary>
+public sealed record FailedAttempt(DateTimeOffset At, string Operation, string? Source, string ErrorId, string Message);
+
+/// <summary>Catalog statistics (the seed service's stats endpoint, and more).</summary>
+public sealed record CatalogStats
+{
+    public required string Directory { get; init; }
+    public int TotalBackups { get; init; }
+    public long TotalSizeBytes { get; init; }
+    public BackupRecord? Latest { get; init; }
+    public BackupRecord? Oldest { get; init; }
+    public int SnapshotCount { get; init; }
+    public int KeyLevelCount { get; init; }
+    public BackupRecord? LatestVerified { get; init; }
+
+    /// <summary>Age of the newest verified backup at the time the stats were taken.</summary>
+    public TimeSpan? LatestVerifiedAge { get; init; }
+
+    /// <summary>Free bytes on the volume holding the catalog.</summary>
+    public long? FreeSpaceBytes { get; init; }
+
+    public FailedAttempt? LastFailure { get; init; }
+}
+
+/// <summary>
+/// A backup being written: a temporary, owner-only file in the catalog directory. Dispose without
+/// <see cref="BackupCatalog.Commit"/> deletes it, so nothing partial ever looks like a backup.
+/// </summary>
+public sealed class PendingBackup : IDisposable
+{
+    internal PendingBackup(string tempPath, string finalName, BackupKind kind, BackupFormat format, bool compressed, DateTimeOffset createdAt, FileStream stream)
+    {
+        TempPath = tempPath;
+        FinalName = finalName;
+        Kind = kind;
+        Format = format;
+        Compressed = compressed;
+        CreatedAt = createdAt;
+        Stream = stream;
+    }
+
+    public string TempPath { get; }
+    public string FinalName { get; }
+    public BackupKind Kind { get; }
+    public BackupFormat Format { get; }
+    public bool Compressed { get; }
+    public DateTimeOffset CreatedAt { get; }
+
+    /// <summary>The open write stream of the temporary file. Callers may wrap it (gzip) but must not dispose it.</summary>
+    public FileStream Stream { get; }
+
+    public bool Committed { get; internal set; }
+
+    public void Dispose()
+    {
+        Stream.Dispose();
+        if (!Committed)
+        {
+            try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+        }
+    }
+}

@@ -1,0 +1,73 @@
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Redis;
+
+namespace RedisBackup.Engine.Operations;
+
+/// <summary>A request to take one backup into a catalog directory.</summary>
+public sealed record BackupRequest
+{
+    public BackupKind Kind { get; init; } = BackupKind.KeyLevel;
+
+    /// <summary>The server to read (key-level, or a snapshot over replication).</summary>
+    public RedisEndpoint? Endpoint { get; init; }
+
+    /// <summary>A Docker container to snapshot with BGSAVE (snapshot kind only).</summary>
+    public string? Container { get; init; }
+
+    /// <summary>Catalog directory; null means REDISBACKUP_PATH or ./backups/redis.</summary>
+    public string? Directory { get; init; }
+
+    /// <summary>Key-level: only these databases (null: every database that holds keys).</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
+
+    /// <summary>Key-level: SCAN MATCH pattern.</summary>
+    public string? Match { get; init; }
+
+    /// <summary>Key-level: only keys of these types (string, hash, list, set, zset, stream, or a module type name).</summary>
+    public IReadOnlyList<string>? Types { get; init; }
+
+    /// <summary>Key-level: store every key as its DUMP payload (exact, bound to the server's RDB version).</summary>
+    public bool Exact { get; init; }
+
+    /// <summary>Snapshot: gzip the stored file. Key-level files are always gzip.</summary>
+    public bool Compress { get; init; }
+
+    /// <summary>Retention after a successful backup: keep the newest N.</summary>
+    public int? Keep { get; init; }
+
+    /// <summary>Retention after a successful backup: remove backups older than this.</summary>
+    public TimeSpan? MaxAge { get; init; }
+
+    /// <summary>Optional label that becomes part of the file name (e.g. "pre-restore").</summary>
+    public string? Label { get; init; }
+}
+
+/// <summary>The result of a backup run: the new backup and what retention removed.</summary>
+public sealed record BackupOutcome
+{
+    public required BackupRecord Backup { get; init; }
+    public IReadOnlyList<BackupRecord> Removed { get; init; } = [];
+}
+
+/// <summary>The result of verifying one backup file.</summary>
+public sealed record VerifyResult
+{
+    public required string Name { get; init; }
+    public required string Path { get; init; }
+    public BackupKind? Kind { get; init; }
+    public BackupFormat Format { get; init; }
+
+    /// <summary>True when the checksum (if recorded) matches and the structure checks out.</summary>
+    public bool IsValid { get; init; }
+
+    /// <summary>SHA-256 recomputed now.</summary>
+    public string? Sha256 { get; init; }
+
+    /// <summary>True/false when a recorded checksum was compared; null when none was recorded.</summary>
+    public bool? ChecksumMatches { get; init; }
+
+    public long? KeyCount { get; init; }
+
+    /// <summary>What is wrong, each with the byte offset where known. Empty when valid.</summary>
+    public IReadOnlyList<string> Problems { get; init; } = [];
+}

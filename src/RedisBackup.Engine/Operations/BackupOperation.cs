@@ -1,0 +1,174 @@
+using System.IO.Compression;
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Docker;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Rdb;
+using RedisBackup.Engine.Redis;
+
+namespace RedisBackup.Engine.Operations;
+
+/// <summary>
+/// Takes one backup into a catalog: lock → source → temporary file → verify → commit → retention.
+/// A failure or cancellation deletes the temporary file, records the failure in the catalog journal and rethrows.
+/// </summary>
+public static class BackupOperation
+{
+    /// <summary>The steps a run would take, for -WhatIf and --dry-run. Changes nothing.</summary>
+    public static IReadOnlyList<string> Plan(BackupRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        var dir = BackupCatalog.ResolveDirectory(request.Directory);
+        var steps = new List<string>();
+        if (request.Kind == BackupKind.KeyLevel)
+        {
+            steps.Add($"Export keys from {request.Endpoint}" + (request.Match is null ? "" : $" matching '{request.Match}'") + (request.Exact ? " as DUMP payloads" : ""));
+        }
+        else if (request.Container is not null)
+        {
+            steps.Add($"Trigger BGSAVE in container '{request.Container}' and wait for it to finish");
+            steps.Add($"Copy the RDB file out of container '{request.Container}'");
+        }
+        else
+        {
+            steps.Add($"Download an RDB snapshot from {request.Endpoint} over the replication protocol (SYNC)");
+        }
+        steps.Add($"Verify the new file and save it in {dir}");
+        if (request.Keep is not null || request.MaxAge is not null)
+            steps.Add("Apply retention: " + DescribeRetention(request));
+        return steps;
+    }
+
+    public static async Task<BackupOutcome> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        var catalog = new BackupCatalog(request.Directory);
+        var activity = request.Kind == BackupKind.KeyLevel ? $"Backing up keys from {request.Endpoint}"
+            : request.Container is not null ? $"Snapshot of container '{request.Container}'" : $"Snapshot of {request.Endpoint} over replication";
+        var source = request.Container is not null ? "container:" + request.Container
+            : request.Kind == BackupKind.Snapshot ? "replication:" + request.Endpoint : request.Endpoint!.ToString();
+        try
+        {
+            using var _ = catalog.AcquireLock();
+            var total = (request.Keep is not null || request.MaxAge is not null) ? 3 : 2;
+            var compressed = request.Kind == BackupKind.KeyLevel || request.Compress;
+            var format = request.Kind == BackupKind.KeyLevel ? BackupFormat.KeysJsonl : BackupFormat.Rdb;
+            using var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
+
+            progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName}"));
+            BackupMetadata metadata;
+            if (request.Kind == BackupKind.KeyLevel)
+            {
+                var options = new KeyExportOptions { Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact };
+                var summary = await KeyExporter.ExportAsync(request.Endpoint!, options, pending.Stream, progress, cancellationToken).ConfigureAwait(false);
+                await pending.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: verifying {pending.FinalName}"));
+                pending.Stream.Position = 0;
+                var check = await KeyFileVerifier.VerifyAsync(new NonClosingStream(pending.Stream), cancellationToken).ConfigureAwait(false);
+                if (check.Keys != summary.Keys)
+                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {check.Keys} keys but {summary.Keys} were written.", pending.TempPath);
+                metadata = new BackupMetadata
+                {
+                    KeyCount = summary.Keys,
+                    Source = source,
+                    ServerVersion = summary.ServerVersion,
+                    Verified = true,
+                    Options = KeyOptions(request, summary),
+                };
+            }
+            else
+            {
+                string? serverVersion;
+                Stream sink = pending.Stream;
+                GZipStream? gzip = compressed ? new GZipStream(pending.Stream, CompressionLevel.Fastest, leaveOpen: true) : null;
+                await using (gzip)
+                {
+                    if (request.Container is not null)
+                    {
+                        using var docker = DockerClient.FromEnvironment();
+                        var info = await ContainerSnapshotSource.DownloadAsync(docker, request.Container, gzip ?? sink, progress, cancellationToken).ConfigureAwait(false);
+                        serverVersion = info.ServerVersion;
+                    }
+                    else
+                    {
+                        var info = await ReplicationSnapshot.DownloadAsync(request.Endpoint!, gzip ?? sink, progress, cancellationToken).ConfigureAwait(false);
+                        serverVersion = info.ServerVersion;
+                    }
+                }
+                await pending.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+                progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: verifying {pending.FinalName}"));
+                pending.Stream.Position = 0;
+                Stream read = new NonClosingStream(pending.Stream);
+                if (compressed) read = new GZipStream(read, CompressionMode.Decompress);
+                RdbSummary summary;
+                await using (read)
+                {
+                    summary = await RdbVerifier.VerifyAsync(new BufferedStream(read, 1 << 20), deep: false, null, cancellationToken).ConfigureAwait(false);
+                }
+                metadata = new BackupMetadata
+                {
+                    KeyCount = summary.Keys,
+                    Source = source,
+                    ServerVersion = serverVersion ?? summary.RedisVersion,
+                    Verified = true,
+                    Options = new Dictionary<string, string> { ["rdbVersion"] = summary.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                };
+            }
+
+            var record = catalog.Commit(pending, metadata);
+            IReadOnlyList<BackupRecord> removed = [];
+            if (request.Keep is not null || request.MaxAge is not null)
+            {
+                progress?.Report(OperationProgress.Step(activity, $"Step 3/{total}: applying retention ({DescribeRetention(request)})"));
+                removed = catalog.ApplyRetention(new RetentionPolicy(request.Keep, request.MaxAge), record);
+                foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
+            }
+            return new BackupOutcome { Backup = record, Removed = removed };
+        }
+        catch (Exception ex) when (ex is not RedisBackupException { ErrorId: "CatalogLocked" })
+        {
+            catalog.RecordFailure("backup", source, ex);
+            if (ex is IOException io && IsDiskFull(io))
+                throw new RedisBackupException(ErrorKind.WriteFailed, "BackupDiskFull", $"The backup volume of {catalog.Directory} is full; the partial file was removed and earlier backups are untouched.", catalog.Directory, ex);
+            if (ex is IOException or UnauthorizedAccessException)
+                throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {catalog.Directory} failed: {ex.Message}. The partial file was removed.", catalog.Directory, ex);
+            throw;
+        }
+    }
+
+    private static bool IsDiskFull(IOException ex) => ex.HResult == 28 /* ENOSPC */ || ex.HResult == unchecked((int)0x80070070) || ex.Message.Contains("No space left", StringComparison.OrdinalIgnoreCase);
+
+    private static Dictionary<string, string> KeyOptions(BackupRequest request, KeyExportSummary summary)
+    {
+        var d = new Dictionary<string, string> { ["exact"] = request.Exact ? "true" : "false" };
+        if (request.Match is not null) d["match"] = request.Match;
+        if (request.Types is { Count: > 0 }) d["types"] = string.Join(',', request.Types);
+        if (request.Databases is { Count: > 0 }) d["databases"] = string.Join(',', request.Databases);
+        if (summary.Role is not null) d["role"] = summary.Role;
+        return d;
+    }
+
+    private static string DescribeRetention(BackupRequest request)
+        => string.Join(", ", new[]
+        {
+            request.Keep is null ? null : $"keep the newest {request.Keep}",
+            request.MaxAge is null ? null : $"remove backups older than {request.MaxAge.Value.TotalDays:0.##} days",
+        }.Where(s => s is not null));
+
+    private static void Validate(BackupRequest request)
+    {
+        if (request.Kind == BackupKind.KeyLevel)
+        {
+            if (request.Endpoint is null) throw new RedisBackupException(ErrorKind.InvalidArgument, "EndpointRequired", "A key-level backup needs a Redis endpoint (host/port or URI).");
+            if (request.Container is not null) throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNeedsSnapshot", "A container backup is an RDB snapshot: use the snapshot kind (--kind rdb) with a container.");
+        }
+        else if ((request.Endpoint is null) == (request.Container is null))
+        {
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "SnapshotSourceRequired", "An RDB snapshot needs exactly one source: a container, or a Redis endpoint for the replication download.");
+        }
+        if (request.Keep is < 1) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeep", "Keep must be at least 1: the backup just made is always kept.", request.Keep);
+        if (request.MaxAge is { } age && age <= TimeSpan.Zero) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidMaxAge", "MaxAge must be positive.", age);
+    }
+}

@@ -1,0 +1,98 @@
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Redis;
+
+namespace RedisBackup.Engine.Operations;
+
+/// <summary>What to do with a key that already exists in the target.</summary>
+public enum ExistingKeyPolicy
+{
+    /// <summary>Leave it and count it as skipped (the seed service's default).</summary>
+    Skip,
+    /// <summary>Overwrite it.</summary>
+    Replace,
+    /// <summary>Empty each target database first (FLUSHDB), for an exact copy. Fronts must confirm this explicitly.</summary>
+    Flush,
+}
+
+/// <summary>How expiry times are restored.</summary>
+public enum TtlMode
+{
+    /// <summary>Keep the original absolute expiry; keys whose expiry has passed are not restored (counted as expired).</summary>
+    Absolute,
+    /// <summary>Restore the remaining TTL recorded at backup time, counted from now (the seed service's behaviour).</summary>
+    Relative,
+}
+
+/// <summary>Options shared by every restore path (key-level file, RDB replayed live).</summary>
+public sealed record RestoreOptions
+{
+    public ExistingKeyPolicy ExistingKeys { get; init; } = ExistingKeyPolicy.Skip;
+    public TtlMode Ttl { get; init; } = TtlMode.Absolute;
+
+    /// <summary>Put every key into this database instead of the one it came from.</summary>
+    public int? TargetDatabase { get; init; }
+
+    /// <summary>Stop at the first key that fails instead of reporting it and going on.</summary>
+    public bool FailFast { get; init; }
+
+    /// <summary>Clock used for TTL decisions (tests may pin it). Null means the system clock.</summary>
+    public TimeProvider? Clock { get; init; }
+}
+
+/// <summary>One key that could not be restored.</summary>
+public sealed record KeyFailure(int Database, string Key, string Reason);
+
+/// <summary>The result of a restore, shared by both fronts.</summary>
+public sealed record RestoreResult
+{
+    /// <summary>The backup that was restored.</summary>
+    public string? BackupPath { get; init; }
+
+    /// <summary>Where it went: "redis://host:port" or "container:NAME".</summary>
+    public string Target { get; init; } = "";
+
+    /// <summary>"live" (keys written into a running server) or "container" (file swapped, container restarted).</summary>
+    public string Method { get; init; } = "live";
+
+    public long Restored { get; init; }
+    public long Skipped { get; init; }
+    public long Expired { get; init; }
+    public long Failed { get; init; }
+
+    /// <summary>Keys in the backup (restored + skipped + expired + failed).</summary>
+    public long Total { get; init; }
+
+    /// <summary>Up to the first 1,000 failures with their reasons; <see cref="Failed"/> counts all.</summary>
+    public IReadOnlyList<KeyFailure> Failures { get; init; } = [];
+
+    public TimeSpan Duration { get; init; }
+
+    /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
+    public BackupRecord? SafetySnapshot { get; init; }
+
+    public bool Success => Failed == 0;
+}
+
+/// <summary>A request to restore one backup file.</summary>
+public sealed record RestoreRequest
+{
+    /// <summary>The backup file (any supported format; the format is detected from its content).</summary>
+    public required string Path { get; init; }
+
+    /// <summary>A live server to restore into. Exactly one of <see cref="Endpoint"/> and <see cref="Container"/>.</summary>
+    public RedisEndpoint? Endpoint { get; init; }
+
+    /// <summary>A Docker container whose data file is replaced (RDB snapshots only).</summary>
+    public string? Container { get; init; }
+
+    public RestoreOptions Options { get; init; } = new();
+
+    /// <summary>Skip the integrity check that otherwise runs before every restore.</summary>
+    public bool SkipVerify { get; init; }
+
+    /// <summary>Container restore: skip the safety snapshot of the current data.</summary>
+    public bool SkipSafetySnapshot { get; init; }
+
+    /// <summary>Catalog directory for the safety snapshot (null: the default catalog).</summary>
+    public string? SafetySnapshotDirectory { get; init; }
+}

@@ -1,0 +1,325 @@
+using System.Globalization;
+using System.Net.Security;
+using System.Net.Sockets;
+using System.Security.Authentication;
+using System.Security.Cryptography.X509Certificates;
+using System.Text;
+using RedisBackup.Engine.Errors;
+
+namespace RedisBackup.Engine.Redis;
+
+/// <summary>
+/// One RESP2 connection to one server: TCP or TLS, AUTH and SELECT on open, timeouts, pipelining.
+///
+/// Pipelining: call <see cref="WriteCommand(RedisArg[])"/> any number of times (it only buffers), then
+/// <see cref="FlushAsync"/>, then <see cref="ReadReplyAsync"/> once per command, in order. One task may write while
+/// another reads (one writer, one reader at a time). <see cref="ExecuteAsync(CancellationToken, RedisArg[])"/> is write + flush + read for one command.
+/// Error replies are returned as values by <see cref="ReadReplyAsync"/> (so one failed key does not break a pipeline)
+/// and thrown by <see cref="ExecuteAsync(CancellationToken, RedisArg[])"/>.
+/// </summary>
+public sealed class RedisConnection : IAsyncDisposable, IDisposable
+{
+    private readonly Socket _socket;
+    private readonly Stream _stream;
+    private readonly RespReader _reader;
+    private readonly RespWriter _writer;
+    private bool _broken;
+
+    private RedisConnection(RedisEndpoint endpoint, Socket socket, Stream stream)
+    {
+        Endpoint = endpoint;
+        _socket = socket;
+        _stream = stream;
+        _reader = new RespReader(stream);
+        _writer = new RespWriter(stream);
+        Database = 0;
+    }
+
+    public RedisEndpoint Endpoint { get; }
+
+    /// <summary>The database last selected on this connection.</summary>
+    public int Database { get; private set; }
+
+    /// <summary>The raw reader, for protocols that leave RESP (the SYNC payload).</summary>
+    public RespReader Reader => _reader;
+
+    /// <summary>The raw writer, for inline commands (SYNC).</summary>
+    public RespWriter Writer => _writer;
+
+    public static async Task<RedisConnection> ConnectAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(endpoint);
+        var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
+        Stream? stream = null;
+        try
+        {
+            using (var timeout = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken))
+            {
+                timeout.CancelAfter(endpoint.ConnectTimeout);
+                try
+                {
+                    await socket.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token).ConfigureAwait(false);
+                }
+                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                {
+                    throw new RedisBackupException(ErrorKind.Timeout, "RedisConnectTimeout",
+                        $"Could not connect to Redis at {endpoint.Address} within {endpoint.ConnectTimeout.TotalSeconds:0.#} s.", endpoint.ToString());
+                }
+                catch (SocketException ex)
+                {
+                    var why = ex.SocketErrorCode switch
+                    {
+                        SocketError.ConnectionRefused => "connection refused. Is redis-server running and listening on that port?",
+                        SocketError.HostNotFound or SocketError.NoData or SocketError.TryAgain => "the host name could not be resolved.",
+                        SocketError.TimedOut => "the connection timed out.",
+                        SocketError.NetworkUnreachable or SocketError.HostUnreachable => "the host is unreachable.",
+                        _ => ex.Message,
+                    };
+                    throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionFailed",
+                        $"Could not connect to Redis at {endpoint.Address}: {why}", endpoint.ToString(), ex);
+                }
+
+                stream = new NetworkStream(socket, ownsSocket: false);
+                if (endpoint.UseTls) stream = await AuthenticateTlsAsync(endpoint, stream, timeout.Token, cancellationToken).ConfigureAwait(false);
+            }
+
+            var connection = new RedisConnection(endpoint, socket, stream);
+            try
+            {
+                await connection.HandshakeAsync(cancellationToken).ConfigureAwait(false);
+            }
+            catch
+            {
+                await connection.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+            return connection;
+        }
+        catch
+        {
+            if (stream is not null) await stream.DisposeAsync().ConfigureAwait(false);
+            socket.Dispose();
+            throw;
+        }
+    }
+
+    private static async Task<Stream> AuthenticateTlsAsync(RedisEndpoint endpoint, Stream inner, CancellationToken timeoutToken, CancellationToken userToken)
+    {
+        X509Certificate2Collection? customRoots = null;
+        if (endpoint.TlsCaFile is not null)
+        {
+            if (!File.Exists(endpoint.TlsCaFile))
+                throw new RedisBackupException(ErrorKind.NotFound, "TlsCaFileNotFound", $"The TLS CA file '{endpoint.TlsCaFile}' does not exist.", endpoint.TlsCaFile);
+            customRoots = new X509Certificate2Collection();
+            customRoots.ImportFromPemFile(endpoint.TlsCaFile);
+        }
+
+        var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (_, certificate, chain, errors) =>
+        {
+            if (endpoint.TlsSkipVerify) return true;
+            if (errors == SslPolicyErrors.None) return true;
+            if (customRoots is null || certificate is null) return false;
+            if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
+            using var custom = new X509Chain();
+            custom.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
+            custom.ChainPolicy.CustomTrustStore.AddRange(customRoots);
+            custom.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
+            using var cert2 = new X509Certificate2(certificate);
+            return custom.Build(cert2);
+        });
+
+        var options = new SslClientAuthenticationOptions
+        {
+            TargetHost = endpoint.TlsServerName ?? endpoint.Host,
+            EnabledSslProtocols = SslProtocols.None,
+            CertificateRevocationCheckMode = X509RevocationMode.NoCheck,
+        };
+        if (endpoint.TlsClientCertFile is not null)
+        {
+            var cert = X509Certificate2.CreateFromPemFile(endpoint.TlsClientCertFile, endpoint.TlsClientKeyFile);
+            options.ClientCertificates = new X509CertificateCollection { cert };
+        }
+
+        try
+        {
+            await ssl.AuthenticateAsClientAsync(options, timeoutToken).ConfigureAwait(false);
+            return ssl;
+        }
+        catch (OperationCanceledException) when (!userToken.IsCancellationRequested)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new RedisBackupException(ErrorKind.Timeout, "RedisTlsTimeout", $"The TLS handshake with {endpoint.Address} timed out. Does the server speak TLS on that port?", endpoint.ToString());
+        }
+        catch (Exception ex) when (ex is AuthenticationException or IOException)
+        {
+            await ssl.DisposeAsync().ConfigureAwait(false);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisTlsFailed",
+                $"The TLS handshake with {endpoint.Address} failed: {ex.Message}" +
+                (endpoint.TlsCaFile is null && !endpoint.TlsSkipVerify ? " Give the CA certificate that signs the server's certificate, or skip verification explicitly." : ""),
+                endpoint.ToString(), ex);
+        }
+    }
+
+    private async Task HandshakeAsync(CancellationToken ct)
+    {
+        if (Endpoint.Password is not null)
+        {
+            RespValue reply = Endpoint.User is null
+                ? await ExecuteRawAsync(["AUTH", Endpoint.Password], ct).ConfigureAwait(false)
+                : await ExecuteRawAsync(["AUTH", Endpoint.User, Endpoint.Password], ct).ConfigureAwait(false);
+            if (reply.IsError) throw RedisServerException.FromReply(reply.AsString()!, "AUTH");
+        }
+        if (Endpoint.Database != 0) await SelectAsync(Endpoint.Database, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>SELECT a database (no round trip when already selected).</summary>
+    public async Task SelectAsync(int database, CancellationToken ct = default)
+    {
+        if (database == Database) return;
+        await ExecuteAsync(ct, "SELECT", database).ConfigureAwait(false);
+        Database = database;
+    }
+
+    /// <summary>Buffers one command. Nothing is sent until <see cref="FlushAsync"/>.</summary>
+    public void WriteCommand(params RedisArg[] args) => _writer.WriteCommand(args);
+
+    /// <summary>Buffers one command. Nothing is sent until <see cref="FlushAsync"/>.</summary>
+    public void WriteCommand(ReadOnlySpan<RedisArg> args) => _writer.WriteCommand(args);
+
+    /// <summary>Bytes buffered by <see cref="WriteCommand(RedisArg[])"/> and not yet sent.</summary>
+    public long PendingBytes => _writer.Pending;
+
+    /// <summary>
+    /// Records that the following replies will be read with <see cref="Database"/> = <paramref name="database"/>:
+    /// use after pipelining a SELECT yourself.
+    /// </summary>
+    public void AssumeDatabase(int database) => Database = database;
+
+    public async ValueTask FlushAsync(CancellationToken ct = default)
+    {
+        EnsureUsable();
+        try
+        {
+            await _writer.FlushAsync(ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            _broken = true;
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}", Endpoint.ToString(), ex);
+        }
+    }
+
+    /// <summary>Reads the next reply. Error replies are returned, not thrown.</summary>
+    public async ValueTask<RespValue> ReadReplyAsync(CancellationToken ct = default)
+    {
+        EnsureUsable();
+        CancellationTokenSource? timeout = null;
+        var token = ct;
+        if (Endpoint.CommandTimeout > TimeSpan.Zero)
+        {
+            timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+            timeout.CancelAfter(Endpoint.CommandTimeout);
+            token = timeout.Token;
+        }
+        try
+        {
+            return await _reader.ReadAsync(token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            _broken = true;
+            throw new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
+                $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
+        }
+        catch (OperationCanceledException)
+        {
+            _broken = true;
+            throw;
+        }
+        catch (RedisBackupException)
+        {
+            _broken = true;
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            _broken = true;
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}", Endpoint.ToString(), ex);
+        }
+        finally
+        {
+            timeout?.Dispose();
+        }
+    }
+
+    /// <summary>Sends one command and returns its reply; an error reply is thrown as <see cref="RedisServerException"/>.</summary>
+    public async Task<RespValue> ExecuteAsync(CancellationToken ct, params RedisArg[] args)
+    {
+        var reply = await ExecuteRawAsync(args, ct).ConfigureAwait(false);
+        if (reply.IsError) throw RedisServerException.FromReply(reply.AsString()!, CommandName(args));
+        return reply;
+    }
+
+    /// <summary>Sends one command and returns its reply, error replies included.</summary>
+    public async Task<RespValue> ExecuteRawAsync(RedisArg[] args, CancellationToken ct = default)
+    {
+        WriteCommand(args);
+        await FlushAsync(ct).ConfigureAwait(false);
+        return await ReadReplyAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>INFO [section] parsed into key/value pairs.</summary>
+    public async Task<IReadOnlyDictionary<string, string>> InfoAsync(string? section = null, CancellationToken ct = default)
+    {
+        var reply = section is null ? await ExecuteAsync(ct, "INFO").ConfigureAwait(false) : await ExecuteAsync(ct, "INFO", section).ConfigureAwait(false);
+        return ParseInfo(reply.AsString() ?? "");
+    }
+
+    public static Dictionary<string, string> ParseInfo(string text)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        foreach (var raw in text.Split('\n'))
+        {
+            var line = raw.TrimEnd('\r');
+            if (line.Length == 0 || line[0] == '#') continue;
+            var colon = line.IndexOf(':', StringComparison.Ordinal);
+            if (colon > 0) result[line[..colon]] = line[(colon + 1)..];
+        }
+        return result;
+    }
+
+    /// <summary>CONFIG GET name → value, or null when the server refuses CONFIG or does not know the name.</summary>
+    public async Task<string?> TryConfigGetAsync(string name, CancellationToken ct = default)
+    {
+        var reply = await ExecuteRawAsync(["CONFIG", "GET", name], ct).ConfigureAwait(false);
+        if (reply.IsError || reply.Type != RespType.Array || reply.Items!.Length < 2) return null;
+        return reply.Items[1].AsString();
+    }
+
+    private static string? CommandName(RedisArg[] args)
+        => args.Length == 0 ? null : Encoding.UTF8.GetString(args[0].Bytes.Span).ToUpperInvariant();
+
+    private void EnsureUsable()
+    {
+        if (_broken) throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionBroken",
+            $"The connection to {Endpoint.Address} is no longer usable after an earlier failure.", Endpoint.ToString());
+    }
+
+    public void Dispose()
+    {
+        _stream.Dispose();
+        _socket.Dispose();
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stream.DisposeAsync().ConfigureAwait(false);
+        _socket.Dispose();
+    }
+
+    /// <summary>Parses "7.0.15" style versions; returns 0.0 when absent.</summary>
+    public static Version ParseVersion(string? text)
+        => Version.TryParse((text ?? "").Split('-')[0], out var v) ? v : new Version(0, 0);
+
+    internal static string Format(long v) => v.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,158 @@
+using System.Buffers.Text;
+using RedisBackup.Engine.Errors;
+
+namespace RedisBackup.Engine.Redis;
+
+/// <summary>
+/// Reads RESP2 replies from a stream through its own buffer. Frames may arrive in any split;
+/// bulk strings of any size up to the .NET array limit are read straight into their final array.
+/// Also exposes the raw line / raw byte primitives that the replication (SYNC) download needs.
+/// </summary>
+public sealed class RespReader
+{
+    /// <summary>Bulk strings longer than this are refused as a protocol error (Redis's own proto-max-bulk-len ceiling is 512 MB by default; arrays cap at 2 GB).</summary>
+    public const long MaxBulkLength = int.MaxValue - 64;
+
+    private const int MaxLineLength = 64 * 1024;
+    private const int MaxDepth = 64;
+
+    private readonly Stream _stream;
+    private byte[] _buffer;
+    private int _start;
+    private int _end;
+
+    public RespReader(Stream stream, int bufferSize = 64 * 1024)
+    {
+        _stream = stream;
+        _buffer = new byte[Math.Max(bufferSize, 16)];
+    }
+
+    /// <summary>Bytes already read from the stream and not yet consumed.</summary>
+    public int Buffered => _end - _start;
+
+    public async ValueTask<RespValue> ReadAsync(CancellationToken cancellationToken = default)
+        => await ReadValueAsync(0, cancellationToken).ConfigureAwait(false);
+
+    private async ValueTask<RespValue> ReadValueAsync(int depth, CancellationToken ct)
+    {
+        if (depth > MaxDepth) throw Protocol("Reply nesting is deeper than " + MaxDepth + " levels.");
+        var line = await ReadLineAsync(ct).ConfigureAwait(false);
+        if (line.Length == 0) throw Protocol("Empty reply line.");
+        var prefix = line[0];
+        var rest = line.AsMemory(1);
+        switch (prefix)
+        {
+            case (byte)'+':
+                return RespValue.Simple(rest.ToArray());
+            case (byte)'-':
+                return RespValue.Err(rest.ToArray());
+            case (byte)':':
+                return RespValue.Int(ParseInteger(rest.Span, "integer"));
+            case (byte)'$':
+            {
+                var length = ParseInteger(rest.Span, "bulk length");
+                if (length == -1) return RespValue.Nil;
+                if (length < 0 || length > MaxBulkLength) throw Protocol($"Bulk length {length} is out of range.");
+                var data = GC.AllocateUninitializedArray<byte>((int)length);
+                await ReadExactlyAsync(data, ct).ConfigureAwait(false);
+                await ExpectCrlfAsync(ct).ConfigureAwait(false);
+                return RespValue.Bulk(data);
+            }
+            case (byte)'*':
+            {
+                var count = ParseInteger(rest.Span, "array length");
+                if (count == -1) return RespValue.Nil;
+                if (count < 0 || count > int.MaxValue / 8) throw Protocol($"Array length {count} is out of range.");
+                var items = new RespValue[count];
+                for (var i = 0; i < items.Length; i++) items[i] = await ReadValueAsync(depth + 1, ct).ConfigureAwait(false);
+                return RespValue.Array(items);
+            }
+            default:
+                throw Protocol($"Unknown reply type byte 0x{prefix:X2} ('{(char)prefix}').");
+        }
+    }
+
+    /// <summary>Reads one line ending in CRLF (or a bare LF) and returns it without the terminator.</summary>
+    public async ValueTask<byte[]> ReadLineAsync(CancellationToken ct = default)
+    {
+        var scanFrom = _start;
+        while (true)
+        {
+            var idx = Array.IndexOf(_buffer, (byte)'\n', scanFrom, _end - scanFrom);
+            if (idx >= 0)
+            {
+                var lineEnd = idx > _start && _buffer[idx - 1] == '\r' ? idx - 1 : idx;
+                var line = _buffer.AsSpan(_start, lineEnd - _start).ToArray();
+                _start = idx + 1;
+                return line;
+            }
+            if (_end - _start >= MaxLineLength) throw Protocol($"A reply line is longer than {MaxLineLength} bytes.");
+            scanFrom = _end;
+            var before = _start;
+            await FillAsync(ct).ConfigureAwait(false);
+            scanFrom -= before - _start; // compaction may have moved the data
+        }
+    }
+
+    /// <summary>Fills <paramref name="destination"/> completely, first from the buffer, then from the stream.</summary>
+    public async ValueTask ReadExactlyAsync(Memory<byte> destination, CancellationToken ct = default)
+    {
+        var fromBuffer = Math.Min(destination.Length, _end - _start);
+        _buffer.AsMemory(_start, fromBuffer).CopyTo(destination);
+        _start += fromBuffer;
+        var remaining = destination[fromBuffer..];
+        while (remaining.Length > 0)
+        {
+            var n = await _stream.ReadAsync(remaining, ct).ConfigureAwait(false);
+            if (n == 0) throw Truncated();
+            remaining = remaining[n..];
+        }
+    }
+
+    /// <summary>Reads up to <paramref name="destination"/>.Length bytes (buffer first). Returns 0 only at end of stream.</summary>
+    public async ValueTask<int> ReadSomeAsync(Memory<byte> destination, CancellationToken ct = default)
+    {
+        if (_end > _start)
+        {
+            var n = Math.Min(destination.Length, _end - _start);
+            _buffer.AsMemory(_start, n).CopyTo(destination);
+            _start += n;
+            return n;
+        }
+        return await _stream.ReadAsync(destination, ct).ConfigureAwait(false);
+    }
+
+    private async ValueTask ExpectCrlfAsync(CancellationToken ct)
+    {
+        while (_end - _start < 2) await FillAsync(ct).ConfigureAwait(false);
+        if (_buffer[_start] != '\r' || _buffer[_start + 1] != '\n') throw Protocol("A bulk string is not followed by CRLF.");
+        _start += 2;
+    }
+
+    private async ValueTask FillAsync(CancellationToken ct)
+    {
+        if (_start > 0)
+        {
+            Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+            _end -= _start;
+            _start = 0;
+        }
+        if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+        var n = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+        if (n == 0) throw Truncated();
+        _end += n;
+    }
+
+    private static long ParseInteger(ReadOnlySpan<byte> text, string what)
+    {
+        if (!Utf8Parser.TryParse(text, out long value, out var consumed) || consumed != text.Length)
+            throw Protocol($"Invalid {what} '{System.Text.Encoding.ASCII.GetString(text)}'.");
+        return value;
+    }
+
+    private static RedisBackupException Protocol(string message)
+        => new(ErrorKind.ProtocolError, "RedisProtocolError", "Redis protocol error: " + message);
+
+    private static RedisBackupException Truncated()
+        => new(ErrorKind.ConnectionFailed, "RedisConnectionClosed", "The server closed the connection in the middle of a reply.");
+}
