@@ -24,8 +24,7 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
     public async Task RunAsync(CancellationToken ct)
     {
         await using var source = await RedisInstance.StartAsync("source", workDir, ct);
-        report.RedisVersion = (await source.ExecuteAsync(ct, "INFO", "server")).AsString()!
-            .Split('\n').First(l => l.StartsWith("redis_version:", StringComparison.Ordinal))["redis_version:".Length..].Trim();
+        report.RedisVersion = await source.VersionAsync(ct);
 
         Console.WriteLine($"Loading {options.Keys:N0} mixed keys + {options.Vectors:N0} vector hashes (seed {options.Seed}) with redis-cli --pipe ...");
         var generator = new DatasetGenerator(options.Keys, options.Vectors, options.Seed);

@@ -93,6 +93,13 @@ internal sealed class RedisInstance : IAsyncDisposable
         return total;
     }
 
+    public async Task<string> VersionAsync(CancellationToken ct)
+    {
+        await using var c = await ConnectAsync(ct).ConfigureAwait(false);
+        var info = await c.InfoAsync("server", ct).ConfigureAwait(false);
+        return info.TryGetValue("redis_version", out var v) ? v : "unknown";
+    }
+
     public async Task<long> UsedMemoryAsync(CancellationToken ct)
     {
         await using var c = await ConnectAsync(ct).ConfigureAwait(false);

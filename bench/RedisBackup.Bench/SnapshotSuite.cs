@@ -15,6 +15,7 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
     public async Task RunAsync(CancellationToken ct)
     {
         await using var server = await RedisInstance.StartAsync("snapshot", workDir, ct, "--rdbcompression", "no");
+        report.RedisVersion = await server.VersionAsync(ct);
         var count = (long)Math.Max(1, options.SnapshotGb * 1e9 / ValueSize);
         Console.WriteLine($"Snapshot dataset: DEBUG POPULATE {count:N0} keys of {ValueSize:N0} bytes (~{count * (double)ValueSize / 1e9:0.00} GB) ...");
         await server.ExecuteAsync(ct, "DEBUG", "POPULATE", count, "snap", ValueSize);
