@@ -47,6 +47,7 @@ public static class MamlWriter
                 .OrderBy(p => p.EntryFor(set)!.Position ?? int.MaxValue)
                 .ThenByDescending(p => p.EntryFor(set)!.Mandatory);
             foreach (var p in inSet) WriteParameter(xml, source, help, p, p.EntryFor(set)!, inSyntax: true);
+            if (cmdlet.SupportsShouldProcess) WriteShouldProcessParameters(xml, inSyntax: true);
             xml.WriteEndElement();
         }
         xml.WriteEndElement();
@@ -54,6 +55,7 @@ public static class MamlWriter
         xml.WriteStartElement("parameters", Command);
         foreach (var p in cmdlet.Parameters.OrderBy(p => p.Name, StringComparer.Ordinal))
             WriteParameter(xml, source, help, p, Summary(p), inSyntax: false);
+        if (cmdlet.SupportsShouldProcess) WriteShouldProcessParameters(xml, inSyntax: false);
         xml.WriteEndElement();
 
         xml.WriteStartElement("inputTypes", Command);
@@ -129,6 +131,41 @@ public static class MamlWriter
         xml.WriteEndElement();
         xml.WriteElementString("defaultValue", Dev, p.IsSwitch ? "False" : "None");
         xml.WriteEndElement();
+    }
+
+    /// <summary>-WhatIf and -Confirm, which PowerShell adds to every cmdlet that supports ShouldProcess.</summary>
+    private static void WriteShouldProcessParameters(XmlWriter xml, bool inSyntax)
+    {
+        foreach (var (name, alias, text) in new[]
+        {
+            ("WhatIf", "wi", "Shows what would happen if the cmdlet runs. The cmdlet is not run."),
+            ("Confirm", "cf", "Prompts you for confirmation before running the cmdlet."),
+        })
+        {
+            xml.WriteStartElement("parameter", Command);
+            xml.WriteAttributeString("required", "false");
+            xml.WriteAttributeString("variableLength", "false");
+            xml.WriteAttributeString("globbing", "false");
+            xml.WriteAttributeString("pipelineInput", "False");
+            xml.WriteAttributeString("position", "named");
+            xml.WriteAttributeString("aliases", alias);
+            xml.WriteElementString("name", Maml, name);
+            Paragraphs(xml, "description", Maml, [text]);
+            if (!inSyntax)
+            {
+                xml.WriteStartElement("parameterValue", Command);
+                xml.WriteAttributeString("required", "false");
+                xml.WriteAttributeString("variableLength", "false");
+                xml.WriteString("SwitchParameter");
+                xml.WriteEndElement();
+            }
+            xml.WriteStartElement("type", Dev);
+            xml.WriteElementString("name", Maml, "System.Management.Automation.SwitchParameter");
+            xml.WriteElementString("uri", Maml, "");
+            xml.WriteEndElement();
+            xml.WriteElementString("defaultValue", Dev, "False");
+            xml.WriteEndElement();
+        }
     }
 
     /// <summary>One line for the parameter list: mandatory/pipeline/position as in its most binding set.</summary>
