@@ -34,7 +34,7 @@ public class CatalogLockTests
         using (catalog.AcquireLock()) { } // creates the lock file
 
         // flock(1) takes the same OS lock .NET takes for FileShare.None, from another process.
-        using var holder = Process.Start(new ProcessStartInfo("flock", ["-x", "-n", Path.Combine(tmp.Path, ".redis-backup.lock"), "sleep", "60"]) { UseShellExecute = false })!;
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["-x", "-n", "-o", Path.Combine(tmp.Path, ".redis-backup.lock"), "sleep", "60"]) { UseShellExecute = false })!;
         try
         {
             var deadline = DateTime.UtcNow.AddSeconds(10);
