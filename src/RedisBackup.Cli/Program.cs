@@ -2,5 +2,10 @@ namespace RedisBackup.Cli;
 
 internal static class Program
 {
-    private static int Main() => 1;
+    private static async Task<int> Main(string[] args)
+    {
+        using var signals = new ShutdownSignals();
+        var code = await CliApp.RunAsync(args, CliHost.FromConsole(), signals.Token).ConfigureAwait(false);
+        return signals.Token.IsCancellationRequested && code != ExitCodes.Success ? ExitCodes.Cancelled : code;
+    }
 }

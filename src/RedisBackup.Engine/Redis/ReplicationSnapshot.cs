@@ -1,3 +1,5 @@
+using System.Text;
+using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Engine.Redis;
@@ -10,9 +12,151 @@ public sealed record ReplicationSnapshotInfo
     public string? ServerVersion { get; init; }
 }
 
-/// <summary>Downloads an RDB snapshot over the replication protocol (REPLCONF + SYNC), as redis-cli --rdb does.</summary>
+/// <summary>
+/// Downloads an RDB snapshot over the replication protocol, as <c>redis-cli --rdb</c> does:
+/// REPLCONF capa eof, REPLCONF rdb-only 1, then an inline SYNC; handles newline keepalives, the
+/// <c>$&lt;len&gt;</c> (disk) and <c>$EOF:&lt;mark&gt;</c> (diskless) forms, and closes the connection when done.
+/// </summary>
 public static class ReplicationSnapshot
 {
-    public static Task<ReplicationSnapshotInfo> DownloadAsync(RedisEndpoint source, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    private const int EofMarkLength = 40;
+    private const int ChunkSize = 1 << 20;
+
+    public static async Task<ReplicationSnapshotInfo> DownloadAsync(RedisEndpoint source, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(destination);
+        var activity = $"Snapshot of {source} over replication";
+        // The server may spend a long time saving before the first byte; keepalives arrive every second meanwhile,
+        // so an idle limit (not a total limit) is what protects us. Reads use their own timeout below.
+        await using var connection = await RedisConnection.ConnectAsync(source with { CommandTimeout = TimeSpan.Zero }, cancellationToken).ConfigureAwait(false);
+        var idle = source.CommandTimeout > TimeSpan.Zero ? source.CommandTimeout : TimeSpan.FromSeconds(60);
+
+        string? version = null;
+        var info = await connection.ExecuteRawAsync(["INFO", "server"], cancellationToken).ConfigureAwait(false);
+        if (!info.IsError) RedisConnection.ParseInfo(info.AsString() ?? "").TryGetValue("redis_version", out version);
+
+        var capa = await connection.ExecuteRawAsync(["REPLCONF", "capa", "eof"], cancellationToken).ConfigureAwait(false);
+        if (capa.IsError) throw Refused(source, capa.AsString()!);
+        // rdb-only (6.2+) makes the server close the link after the RDB instead of streaming commands; older servers say ERR.
+        var rdbOnly = await connection.ExecuteRawAsync(["REPLCONF", "rdb-only", "1"], cancellationToken).ConfigureAwait(false);
+        if (rdbOnly.IsError && IsPermission(rdbOnly.AsString()!)) throw Refused(source, rdbOnly.AsString()!);
+
+        progress?.Report(OperationProgress.Step(activity, "Requesting the snapshot (SYNC); the server saves it first"));
+        connection.Writer.WriteRaw("SYNC\r\n"u8);
+        await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+        var reader = connection.Reader;
+        byte[] header;
+        while (true)
+        {
+            header = await WithIdleTimeout(ct => reader.ReadLineAsync(ct), idle, source, cancellationToken).ConfigureAwait(false);
+            if (header.Length == 0) continue; // keepalive newline while the server prepares the payload
+            if (header[0] == (byte)'-') throw Refused(source, Encoding.UTF8.GetString(header, 1, header.Length - 1));
+            if (header[0] == (byte)'+') continue; // +FULLRESYNC (PSYNC-style servers)
+            if (header[0] == (byte)'$') break;
+            throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError",
+                $"{source.Address} answered SYNC with an unexpected line '{Printable(header)}'.", source.ToString());
+        }
+
+        var text = Encoding.ASCII.GetString(header, 1, header.Length - 1);
+        progress?.Report(OperationProgress.Step(activity, "Receiving the snapshot"));
+        if (text.StartsWith("EOF:", StringComparison.Ordinal))
+        {
+            var mark = Encoding.ASCII.GetBytes(text[4..]);
+            if (mark.Length != EofMarkLength)
+                throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"The EOF mark from {source.Address} is {mark.Length} bytes, expected {EofMarkLength}.", source.ToString());
+            var bytes = await CopyUntilMarkAsync(reader, destination, mark, idle, source, activity, progress, cancellationToken).ConfigureAwait(false);
+            return new ReplicationSnapshotInfo { Bytes = bytes, Diskless = true, ServerVersion = version };
+        }
+
+        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
+            throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"{source.Address} sent an invalid payload length '{Printable(header)}'.", source.ToString());
+        await CopyExactlyAsync(reader, destination, length, idle, source, activity, progress, cancellationToken).ConfigureAwait(false);
+        return new ReplicationSnapshotInfo { Bytes = length, Diskless = false, ServerVersion = version };
+    }
+
+    private static async Task CopyExactlyAsync(RespReader reader, Stream destination, long length, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var buffer = new byte[ChunkSize];
+        long done = 0;
+        while (done < length)
+        {
+            var want = (int)Math.Min(buffer.Length, length - done);
+            var n = await WithIdleTimeout(t => reader.ReadSomeAsync(buffer.AsMemory(0, want), t), idle, source, ct).ConfigureAwait(false);
+            if (n == 0) throw Truncated(source, done, length);
+            await destination.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+            done += n;
+            progress?.Report(new OperationProgress { Activity = activity, Status = $"{done:N0} of {length:N0} bytes", Done = done, Total = length, Bytes = done });
+        }
+    }
+
+    /// <summary>
+    /// Streams the diskless payload, holding back the last 40 bytes seen, until the stream ends with the mark.
+    /// Returns the payload length (without the mark).
+    /// </summary>
+    internal static async Task<long> CopyUntilMarkAsync(RespReader reader, Stream destination, byte[] mark, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var buffer = new byte[ChunkSize + EofMarkLength];
+        var held = 0; // bytes at the start of buffer not yet written (at most mark.Length)
+        long written = 0;
+        while (true)
+        {
+            var n = await WithIdleTimeout(t => reader.ReadSomeAsync(buffer.AsMemory(held, ChunkSize), t), idle, source, ct).ConfigureAwait(false);
+            if (n == 0) throw Truncated(source, written + held, null);
+            var total = held + n;
+            var window = buffer.AsSpan(0, total);
+            var at = window.IndexOf(mark);
+            if (at >= 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, at), ct).ConfigureAwait(false);
+                written += at;
+                progress?.Report(new OperationProgress { Activity = activity, Status = $"{written:N0} bytes", Done = written, Bytes = written });
+                return written;
+            }
+            var flush = Math.Max(0, total - (mark.Length - 1));
+            await destination.WriteAsync(buffer.AsMemory(0, flush), ct).ConfigureAwait(false);
+            written += flush;
+            held = total - flush;
+            Buffer.BlockCopy(buffer, flush, buffer, 0, held);
+            progress?.Report(new OperationProgress { Activity = activity, Status = $"{written:N0} bytes", Done = written, Bytes = written });
+        }
+    }
+
+    private static async ValueTask<T> WithIdleTimeout<T>(Func<CancellationToken, ValueTask<T>> read, TimeSpan idle, RedisEndpoint source, CancellationToken ct)
+    {
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(idle);
+        try
+        {
+            return await read(timeout.Token).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            throw new RedisBackupException(ErrorKind.Timeout, "ReplicationTimeout",
+                $"{source.Address} sent nothing for {idle.TotalSeconds:0} s during the snapshot download.", source.ToString());
+        }
+        catch (RedisBackupException ex) when (ex.ErrorId == "RedisConnectionClosed")
+        {
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionClosed",
+                $"{source.Address} closed the connection before the snapshot was complete.", source.ToString(), ex);
+        }
+    }
+
+    private static bool IsPermission(string reply) => reply.StartsWith("NOPERM", StringComparison.Ordinal) || reply.StartsWith("NOAUTH", StringComparison.Ordinal);
+
+    private static RedisBackupException Refused(RedisEndpoint source, string reply)
+        => new(ErrorKind.NotSupported, "ReplicationRefused",
+            $"{source.Address} refused the replication download (SYNC): {reply}. Managed services and ACL users without +sync/+replconf refuse it; take a key-level backup instead (--kind keys).",
+            source.ToString());
+
+    private static RedisBackupException Truncated(RedisEndpoint source, long got, long? expected)
+        => new(ErrorKind.ConnectionFailed, "ReplicationConnectionClosed",
+            $"{source.Address} closed the connection after {got:N0} bytes" + (expected is null ? " without sending the end-of-snapshot mark." : $" of {expected:N0}."), source.ToString());
+
+    private static string Printable(byte[] line)
+    {
+        var s = Encoding.ASCII.GetString(line, 0, Math.Min(line.Length, 60));
+        return new string(s.Select(c => char.IsControl(c) ? '?' : c).ToArray());
+    }
 }

@@ -66,7 +66,8 @@ public sealed class RedisServer : IAsyncDisposable
         var deadline = DateTime.UtcNow.AddSeconds(15);
         while (DateTime.UtcNow < deadline)
         {
-            if (_process.HasExited) throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}: {Log()}");
+            if (_process.HasExited)
+                throw new InvalidOperationException($"redis-server exited with {_process.ExitCode}: {Log()} {_process.StandardOutput.ReadToEnd()} {_process.StandardError.ReadToEnd()}");
             try
             {
                 await using var c = await RedisConnection.ConnectAsync(Endpoint with { Password = password, ConnectTimeout = TimeSpan.FromSeconds(1) });

@@ -1,0 +1,115 @@
+using System.CommandLine;
+using RedisBackup.Cli.Options;
+using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
+
+namespace RedisBackup.Cli.Commands;
+
+/// <summary>redis-backup restore: one <see cref="RestoreRequest"/> → <see cref="RestoreOperation"/> → counts.</summary>
+internal sealed class RestoreCommand
+{
+    private readonly CliHost _host;
+    private readonly Argument<string> _backup = new("FILE|NAME") { Description = "A backup file, or the name of a backup in the catalog (see --dir)." };
+    private readonly Option<string> _dir = CommonOptions.Directory();
+    private readonly ConnectionOptions _connection = new();
+    private readonly Option<string> _container = new("--container") { Description = "Restore an RDB snapshot into this Docker container (stop, swap the data file, start, check)." };
+    private readonly Option<bool> _replace = new("--replace") { Description = "Overwrite keys that already exist (default: skip them)." };
+    private readonly Option<bool> _flush = new("--flush") { Description = "Empty each target database (FLUSHDB) first, for an exact copy. Destructive: needs --yes or a confirmation on a terminal." };
+    private readonly Option<bool> _yes = new("--yes", "-y") { Description = "Confirm a destructive restore (--flush) without asking." };
+    private readonly Option<string> _ttl = new Option<string>("--ttl")
+    {
+        Description = "absolute: keep the original expiry times and skip keys already expired (default); relative: restore the remaining TTL recorded at backup time, counted from now.",
+        HelpName = "absolute|relative",
+    }.AcceptOnlyFromAmong("absolute", "relative");
+    private readonly Option<int?> _toDb = new("--to-db") { Description = "Put every key into this database instead of the one it came from.", HelpName = "N" };
+    private readonly Option<bool> _failFast = new("--fail-fast") { Description = "Stop at the first key that fails (default: report it and go on)." };
+    private readonly Option<bool> _skipVerify = new("--skip-verify") { Description = "Skip the integrity check that otherwise runs before the restore." };
+    private readonly Option<bool> _noSafetySnapshot = new("--no-safety-snapshot") { Description = "Container restore: do not snapshot the current data first." };
+    private readonly Option<bool> _json = CommonOptions.Json();
+    private readonly Option<bool> _quiet = CommonOptions.Quiet();
+    private readonly Option<bool> _dryRun = CommonOptions.DryRun();
+
+    public RestoreCommand(CliHost host)
+    {
+        _host = host;
+        Command = new Command("restore", "Restore a backup into a live server (--host/--port/--uri) or a Docker container (--container).");
+        Command.Arguments.Add(_backup);
+        Command.Options.Add(_dir);
+        _connection.AddTo(Command);
+        foreach (var option in new Option[] { _container, _replace, _flush, _yes, _ttl, _toDb, _failFast, _skipVerify, _noSafetySnapshot, _json, _quiet, _dryRun })
+            Command.Options.Add(option);
+        Command.SetAction(RunAsync);
+    }
+
+    public Command Command { get; }
+
+    /// <summary>The engine request the parsed command line asks for. Reads stdin only for --password-stdin.</summary>
+    public RestoreRequest ToRequest(ParseResult result, ICollection<string> warnings)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.GetValue(_replace) && result.GetValue(_flush))
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingExistingKeyOptions", "--replace and --flush cannot be combined: --flush empties the databases first, --replace overwrites key by key. Choose one.");
+        var container = result.GetValue(_container);
+        var directory = result.GetValue(_dir);
+        return new RestoreRequest
+        {
+            Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
+            Endpoint = container is null || _connection.AnyGiven(result) ? _connection.Build(result, _host, warnings) : null,
+            Container = container,
+            Options = new RestoreOptions
+            {
+                ExistingKeys = result.GetValue(_flush) ? ExistingKeyPolicy.Flush : result.GetValue(_replace) ? ExistingKeyPolicy.Replace : ExistingKeyPolicy.Skip,
+                Ttl = result.GetValue(_ttl) == "relative" ? TtlMode.Relative : TtlMode.Absolute,
+                TargetDatabase = result.GetValue(_toDb),
+                FailFast = result.GetValue(_failFast),
+            },
+            SkipVerify = result.GetValue(_skipVerify),
+            SkipSafetySnapshot = result.GetValue(_noSafetySnapshot),
+            SafetySnapshotDirectory = directory is null ? null : BackupCatalog.ResolveDirectory(directory, _host.Environment),
+        };
+    }
+
+    private Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        var output = new CommandOutput(_host, OutputModes.From(result.GetValue(_json), result.GetValue(_quiet)));
+        return CommandRunner.RunAsync(output, async () =>
+        {
+            var warnings = new List<string>();
+            var request = ToRequest(result, warnings);
+            foreach (var warning in warnings) output.Warn(warning);
+
+            if (result.GetValue(_dryRun))
+            {
+                output.Plan("The restore would", RestoreOperation.Plan(request));
+                return ExitCodes.Success;
+            }
+            if (request.Options.ExistingKeys == ExistingKeyPolicy.Flush && !result.GetValue(_yes))
+                Confirmation.RequireFlush(output, request);
+
+            output.Log($"Redis restore of {Path.GetFileName(request.Path)} into {(request.Container is null ? request.Endpoint!.ToString() : $"container '{request.Container}'")}");
+            RestoreResult restored;
+            using (var progress = output.CreateProgress())
+                restored = await RestoreOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
+            return WriteResult(output, restored);
+        }, cancellationToken);
+    }
+
+    private static int WriteResult(CommandOutput output, RestoreResult result)
+    {
+        output.Json(result);
+        output.Result($"Restored {HumanFormat.Count(result.Restored)} of {HumanFormat.Count(result.Total)} keys into {result.Target} in {HumanFormat.Duration(result.Duration)}: " +
+                      $"{HumanFormat.Count(result.Skipped)} skipped (already there), {HumanFormat.Count(result.Expired)} expired, {HumanFormat.Count(result.Failed)} failed.");
+        if (result.SafetySnapshot is { } safety)
+            output.Result($"Safety snapshot of the previous data: {safety.Path}");
+        if (result.Failed == 0) return ExitCodes.Success;
+
+        const int shown = 10;
+        foreach (var failure in result.Failures.Take(shown))
+            output.Problem($"key '{failure.Key}' (db {failure.Database}) failed: {failure.Reason}");
+        if (result.Failed > shown) output.Problem($"… and {HumanFormat.Count(result.Failed - shown)} more failed keys.");
+        output.Problem($"restore incomplete: {HumanFormat.Count(result.Failed)} of {HumanFormat.Count(result.Total)} keys failed.");
+        return ExitCodes.Failed;
+    }
+}

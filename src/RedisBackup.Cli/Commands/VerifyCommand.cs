@@ -1,0 +1,55 @@
+using System.CommandLine;
+using RedisBackup.Cli.Options;
+using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Operations;
+
+namespace RedisBackup.Cli.Commands;
+
+/// <summary>redis-backup verify: checksum and structure of one backup; exit code 1 when it is not valid.</summary>
+internal sealed class VerifyCommand
+{
+    private readonly CliHost _host;
+    private readonly Argument<string> _backup = new("FILE|NAME") { Description = "A backup file, or the name of a backup in the catalog (see --dir)." };
+    private readonly Option<string> _dir = CommonOptions.Directory();
+    private readonly Option<bool> _deep = new("--deep") { Description = "Also decode every value, not only walk the structure." };
+    private readonly Option<bool> _json = CommonOptions.Json();
+
+    public VerifyCommand(CliHost host)
+    {
+        _host = host;
+        Command = new Command("verify", "Verify a backup: its SHA-256 against the recorded one, and its structure.");
+        Command.Arguments.Add(_backup);
+        foreach (var option in new Option[] { _dir, _deep, _json }) Command.Options.Add(option);
+        Command.SetAction(RunAsync);
+    }
+
+    public Command Command { get; }
+
+    private Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        var output = new CommandOutput(_host, OutputModes.From(result.GetValue(_json), quiet: false));
+        return CommandRunner.RunAsync(output, async () =>
+        {
+            var path = BackupLocator.Resolve(result.GetRequiredValue(_backup), result.GetValue(_dir), _host.Environment);
+            VerifyResult verified;
+            using (var progress = output.CreateProgress())
+                verified = await VerifyOperation.RunAsync(path, result.GetValue(_deep), progress, cancellationToken).ConfigureAwait(false);
+            output.Json(verified);
+            var checksum = verified.ChecksumMatches switch
+            {
+                true => "checksum matches",
+                false => "CHECKSUM MISMATCH",
+                null => "no checksum recorded",
+            };
+            if (verified.IsValid)
+            {
+                output.Result($"OK: {verified.Name} is valid ({checksum}, {HumanFormat.Count(verified.KeyCount)} keys).");
+                return ExitCodes.Success;
+            }
+            output.Result($"FAILED: {verified.Name} is not valid ({checksum}).");
+            foreach (var problem in verified.Problems) output.Problem(problem);
+            output.Problem($"verification of {verified.Path} failed.");
+            return ExitCodes.Failed;
+        }, cancellationToken);
+    }
+}

@@ -1,0 +1,31 @@
+using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
+
+namespace RedisBackup.Cli;
+
+/// <summary>
+/// The confirmation a destructive restore (--flush) needs when --yes was not given: a question on a terminal,
+/// a refusal (exit code 2) anywhere else, so a script never empties a database by accident.
+/// </summary>
+internal static class Confirmation
+{
+    public static void RequireFlush(CommandOutput output, RestoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(output);
+        ArgumentNullException.ThrowIfNull(request);
+        var target = request.Container is null ? request.Endpoint?.ToString() : $"container '{request.Container}'";
+        var what = $"--flush empties each target database on {target} (FLUSHDB) before restoring {Path.GetFileName(request.Path)}";
+        var host = output.Host;
+        if (output.IsJson || !host.InputIsTerminal || !host.ErrorIsTerminal)
+        {
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConfirmationRequired",
+                $"{what}. Add --yes to confirm it; without --yes a non-interactive restore with --flush is refused. Nothing was changed.");
+        }
+        host.Error.Write($"{what}.{Environment.NewLine}Type 'yes' to continue: ");
+        host.Error.Flush();
+        var answer = host.In.ReadLine();
+        if (!string.Equals(answer?.Trim(), "yes", StringComparison.OrdinalIgnoreCase))
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConfirmationDeclined", "The restore with --flush was not confirmed. Nothing was changed.");
+    }
+}

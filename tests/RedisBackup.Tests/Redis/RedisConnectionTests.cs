@@ -1,0 +1,203 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Security.Cryptography;
+using System.Security.Cryptography.X509Certificates;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Redis;
+using RedisBackup.Tests.Infrastructure;
+
+namespace RedisBackup.Tests.Redis;
+
+/// <summary>The RESP client against real redis-server processes.</summary>
+public class RedisConnectionTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    [Fact]
+    public async Task PipelinesManyCommandsWithRepliesInOrder()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var c = await server.ConnectAsync();
+        const int n = 20_000;
+        for (var i = 0; i < n; i++) c.WriteCommand("SET", $"k{i}", i);
+        c.WriteCommand("NOSUCHCOMMAND");
+        for (var i = 0; i < n; i++) c.WriteCommand("GET", $"k{i}");
+        await c.FlushAsync();
+        for (var i = 0; i < n; i++) Assert.Equal("OK", (await c.ReadReplyAsync()).AsString());
+        Assert.True((await c.ReadReplyAsync()).IsError); // an error reply is a value, the pipeline goes on
+        for (var i = 0; i < n; i++) Assert.Equal(i, (await c.ReadReplyAsync()).AsInt64());
+    }
+
+    [Fact]
+    public async Task ConcurrentWriterAndReaderOnOneConnection()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var c = await server.ConnectAsync();
+        const int n = 50_000;
+        var writer = Task.Run(async () =>
+        {
+            for (var i = 0; i < n; i++)
+            {
+                c.WriteCommand("INCR", "counter");
+                if (i % 1000 == 999) await c.FlushAsync();
+            }
+            await c.FlushAsync();
+        });
+        for (var i = 1; i <= n; i++) Assert.Equal(i, (await c.ReadReplyAsync()).AsInt64());
+        await writer;
+    }
+
+    [Fact]
+    public async Task SelectsTheEndpointDatabaseAndSwitches()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using var c = await RedisConnection.ConnectAsync(server.Endpoint with { Database = 3 });
+        await c.ExecuteAsync(None, "SET", "in3", "x");
+        await c.SelectAsync(0);
+        Assert.True((await c.ExecuteAsync(None, "GET", "in3")).IsNull);
+        await c.SelectAsync(3);
+        Assert.Equal("x", (await c.ExecuteAsync(None, "GET", "in3")).AsString());
+    }
+
+    [Fact]
+    public async Task HandlesA512MegabyteString()
+    {
+        await using var server = await RedisServer.StartAsync("--proto-max-bulk-len", "1gb");
+        await using var c = await server.ConnectAsync();
+        var big = GC.AllocateUninitializedArray<byte>(512 * 1024 * 1024);
+        new Random(5).NextBytes(big.AsSpan(0, 4096));
+        big.AsSpan(4096).Fill(0xAB);
+        big[^1] = 0x01;
+        await c.ExecuteAsync(None, "SET", "big", big);
+        Assert.Equal(big.Length, (await c.ExecuteAsync(None, "STRLEN", "big")).AsInt64());
+        var back = (await c.ExecuteAsync(None, "GET", "big")).Bytes!;
+        Assert.Equal(big.Length, back.Length);
+        Assert.True(big.AsSpan().SequenceEqual(back));
+    }
+
+    [Fact]
+    public async Task WrongPasswordIsAClearAuthenticationError()
+    {
+        await using var server = await RedisServer.StartAsync("--requirepass", "right");
+        var ex = await Assert.ThrowsAsync<RedisServerException>(() => RedisConnection.ConnectAsync(server.Endpoint with { Password = "wrong" }));
+        Assert.Equal(ErrorKind.AuthenticationFailed, ex.Kind);
+        Assert.Equal("RedisAuthenticationFailed", ex.ErrorId);
+        Assert.Contains("WRONGPASS", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task MissingPasswordIsNoAuth()
+    {
+        await using var server = await RedisServer.StartAsync("--requirepass", "right");
+        await using var c = await RedisConnection.ConnectAsync(server.Endpoint);
+        var ex = await Assert.ThrowsAsync<RedisServerException>(() => c.ExecuteAsync(None, "DBSIZE"));
+        Assert.Equal(ErrorKind.AuthenticationFailed, ex.Kind);
+        Assert.Equal("RedisAuthenticationRequired", ex.ErrorId);
+    }
+
+    [Fact]
+    public async Task AclUserWithoutPermissionGetsNoPerm()
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using (var admin = await server.ConnectAsync())
+            await admin.ExecuteAsync(None, "ACL", "SETUSER", "reader", "on", ">pw", "~*", "+get", "+ping");
+        await using var c = await RedisConnection.ConnectAsync(server.Endpoint with { User = "reader", Password = "pw" });
+        Assert.Equal("PONG", (await c.ExecuteAsync(None, "PING")).AsString());
+        var ex = await Assert.ThrowsAsync<RedisServerException>(() => c.ExecuteAsync(None, "SET", "a", "b"));
+        Assert.Equal(ErrorKind.PermissionDenied, ex.Kind);
+        Assert.Equal("RedisPermissionDenied", ex.ErrorId);
+
+        var wrongUser = await Assert.ThrowsAsync<RedisServerException>(() => RedisConnection.ConnectAsync(server.Endpoint with { User = "reader", Password = "nope" }));
+        Assert.Equal(ErrorKind.AuthenticationFailed, wrongUser.Kind);
+    }
+
+    [Fact]
+    public async Task RefusedConnectionIsClear()
+    {
+        var port = RedisServer.FreePort();
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RedisConnection.ConnectAsync(new RedisEndpoint { Port = port }));
+        Assert.Equal(ErrorKind.ConnectionFailed, ex.Kind);
+        Assert.Contains("refused", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(port.ToString(System.Globalization.CultureInfo.InvariantCulture), ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ASilentServerTimesOut()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var accept = listener.AcceptSocketAsync();
+        await using var c = await RedisConnection.ConnectAsync(new RedisEndpoint { Port = port, CommandTimeout = TimeSpan.FromMilliseconds(300) });
+        using var peer = await accept;
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => c.ExecuteAsync(None, "PING"));
+        Assert.Equal(ErrorKind.Timeout, ex.Kind);
+        // The connection is not reused after a timeout: a late reply would be read as the next command's.
+        var again = await Assert.ThrowsAsync<RedisBackupException>(() => c.ExecuteAsync(None, "PING"));
+        Assert.Equal("RedisConnectionBroken", again.ErrorId);
+    }
+
+    [Fact]
+    public async Task AServerThatSpeaksGarbageIsAProtocolError()
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serve = Task.Run(async () =>
+        {
+            using var s = await listener.AcceptSocketAsync();
+            await s.SendAsync("HTTP/1.1 400 Bad Request\r\n\r\n"u8.ToArray());
+            await Task.Delay(500);
+        });
+        await using var c = await RedisConnection.ConnectAsync(new RedisEndpoint { Port = port });
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => c.ExecuteAsync(None, "PING"));
+        Assert.Equal(ErrorKind.ProtocolError, ex.Kind);
+        await serve;
+    }
+
+    [Fact]
+    public async Task TlsWithACustomCaAndSkipVerify()
+    {
+        using var dir = new TempDirectory();
+        var (caPem, certPem, keyPem) = MakeCertificates();
+        File.WriteAllText(dir.Combine("ca.pem"), caPem);
+        File.WriteAllText(dir.Combine("server.pem"), certPem);
+        File.WriteAllText(dir.Combine("server.key"), keyPem);
+        var tlsPort = RedisServer.FreePort();
+        await using var server = await RedisServer.StartAsync("--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", dir.Combine("server.pem"), "--tls-key-file", dir.Combine("server.key"),
+            "--tls-ca-cert-file", dir.Combine("ca.pem"), "--tls-auth-clients", "no");
+        var tls = new RedisEndpoint { Host = "127.0.0.1", Port = tlsPort, UseTls = true, TlsServerName = "localhost" };
+
+        await using (var c = await RedisConnection.ConnectAsync(tls with { TlsCaFile = dir.Combine("ca.pem") }))
+            Assert.Equal("PONG", (await c.ExecuteAsync(None, "PING")).AsString());
+
+        var untrusted = await Assert.ThrowsAsync<RedisBackupException>(() => RedisConnection.ConnectAsync(tls));
+        Assert.Equal("RedisTlsFailed", untrusted.ErrorId);
+
+        var wrongName = await Assert.ThrowsAsync<RedisBackupException>(() => RedisConnection.ConnectAsync(tls with { TlsCaFile = dir.Combine("ca.pem"), TlsServerName = "other.example" }));
+        Assert.Equal("RedisTlsFailed", wrongName.ErrorId);
+
+        await using (var c = await RedisConnection.ConnectAsync(tls with { TlsSkipVerify = true }))
+            Assert.Equal("PONG", (await c.ExecuteAsync(None, "PING")).AsString());
+    }
+
+    private static (string Ca, string Cert, string Key) MakeCertificates()
+    {
+        using var caKey = RSA.Create(2048);
+        var caReq = new CertificateRequest("CN=RedisBackup Test CA", caKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        caReq.CertificateExtensions.Add(new X509BasicConstraintsExtension(true, false, 0, true));
+        caReq.CertificateExtensions.Add(new X509KeyUsageExtension(X509KeyUsageFlags.KeyCertSign | X509KeyUsageFlags.CrlSign, true));
+        using var ca = caReq.CreateSelfSigned(DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(30));
+
+        using var serverKey = RSA.Create(2048);
+        var req = new CertificateRequest("CN=localhost", serverKey, HashAlgorithmName.SHA256, RSASignaturePadding.Pkcs1);
+        var san = new SubjectAlternativeNameBuilder();
+        san.AddDnsName("localhost");
+        san.AddIpAddress(IPAddress.Loopback);
+        req.CertificateExtensions.Add(san.Build());
+        req.CertificateExtensions.Add(new X509EnhancedKeyUsageExtension([new Oid("1.3.6.1.5.5.7.3.1")], false));
+        using var cert = req.Create(ca, DateTimeOffset.UtcNow.AddDays(-1), DateTimeOffset.UtcNow.AddDays(29), [1, 2, 3, 4]);
+        return (ca.ExportCertificatePem(), cert.ExportCertificatePem(), serverKey.ExportPkcs8PrivateKeyPem());
+    }
+}

@@ -1,0 +1,210 @@
+using System.Net;
+using System.Net.Sockets;
+using System.Text;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Redis;
+using RedisBackup.Tests.Infrastructure;
+
+namespace RedisBackup.Tests.Redis;
+
+public class ReplicationSnapshotTests
+{
+    private static readonly CancellationToken None = CancellationToken.None;
+
+    private static async Task Populate(RedisServer server)
+    {
+        await using var c = await server.ConnectAsync();
+        for (var db = 0; db < 3; db++)
+        {
+            c.WriteCommand("SELECT", db);
+            for (var i = 0; i < 2000; i++)
+            {
+                c.WriteCommand("SET", $"s:{db}:{i}", new string('v', i % 50));
+                c.WriteCommand("HSET", $"h:{db}:{i % 100}", $"f{i}", i);
+                c.WriteCommand("RPUSH", $"l:{db}:{i % 10}", i);
+                c.WriteCommand("ZADD", $"z:{db}", (i * 0.5).ToString(System.Globalization.CultureInfo.InvariantCulture), $"m{i}");
+            }
+            c.WriteCommand("PEXPIRE", $"s:{db}:1", 3_600_000);
+            c.WriteCommand("XADD", $"x:{db}", "*", "a", "1");
+        }
+        c.WriteCommand("SELECT", 0);
+        await c.FlushAsync();
+        for (var i = 0; i < 3 * (1 + 4 * 2000 + 2) + 1; i++) (await c.ReadReplyAsync()).ThrowIfError();
+    }
+
+    /// <summary>Starts a server that loads <paramref name="rdb"/> at startup and returns its DEBUG DIGEST.</summary>
+    private static async Task<string> DigestAfterLoading(string rdb)
+    {
+        using var dir = new TempDirectory();
+        File.Copy(rdb, dir.Combine("dump.rdb"));
+        await using var loaded = await RedisServer.StartAsync("--dir", dir.Path, "--dbfilename", "dump.rdb");
+        return await loaded.DigestAsync();
+    }
+
+    [Theory]
+    [InlineData("yes")]
+    [InlineData("no")]
+    public async Task DownloadEqualsRedisCliRdbAfterLoading(string diskless)
+    {
+        await using var server = await RedisServer.StartAsync("--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0");
+        await Populate(server);
+        using var dir = new TempDirectory();
+        var ours = dir.Combine("ours.rdb");
+        ReplicationSnapshotInfo info;
+        await using (var f = File.Create(ours))
+            info = await ReplicationSnapshot.DownloadAsync(server.Endpoint, f, null, None);
+        Assert.Equal(diskless == "yes", info.Diskless);
+        Assert.Equal(new FileInfo(ours).Length, info.Bytes);
+        Assert.Equal("7.", info.ServerVersion![..2]);
+
+        var theirs = dir.Combine("cli.rdb");
+        server.Cli("--rdb", theirs);
+
+        var source = await server.DigestAsync();
+        Assert.Equal(source, await DigestAfterLoading(ours));
+        Assert.Equal(source, await DigestAfterLoading(theirs));
+        // Both are complete RDB files: magic at the start, EOF opcode + 8-byte checksum at the end.
+        var bytes = await File.ReadAllBytesAsync(ours);
+        Assert.Equal("REDIS", Encoding.ASCII.GetString(bytes, 0, 5));
+        Assert.Equal(0xFF, bytes[^9]);
+        // The server closed the replication link afterwards (rdb-only): no replica is left attached.
+        await using var c = await server.ConnectAsync();
+        var deadline = DateTime.UtcNow.AddSeconds(5);
+        while (RedisConnection.ParseInfo((await c.ExecuteAsync(None, "INFO", "replication")).AsString()!)["connected_slaves"] != "0" && DateTime.UtcNow < deadline)
+            await Task.Delay(50);
+        Assert.Equal("0", RedisConnection.ParseInfo((await c.ExecuteAsync(None, "INFO", "replication")).AsString()!)["connected_slaves"]);
+    }
+
+    [Fact]
+    public async Task WorksWithAnAclUserAllowedToReplicate()
+    {
+        await using var server = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
+        await Populate(server);
+        await using (var admin = await server.ConnectAsync())
+            await admin.ExecuteAsync(None, "ACL", "SETUSER", "backup", "on", ">pw", "+sync", "+replconf", "+info", "+ping");
+        using var ms = new MemoryStream();
+        var info = await ReplicationSnapshot.DownloadAsync(server.Endpoint with { User = "backup", Password = "pw" }, ms, null, None);
+        Assert.True(info.Bytes > 1000);
+    }
+
+    [Theory]
+    [InlineData("+replconf")]          // may REPLCONF but not SYNC
+    [InlineData("+get")]               // may not even REPLCONF
+    public async Task AUserWithoutSyncRightsGetsAClearRefusal(string rights)
+    {
+        await using var server = await RedisServer.StartAsync();
+        await using (var admin = await server.ConnectAsync())
+            await admin.ExecuteAsync(None, "ACL", "SETUSER", "app", "on", ">pw", "~*", rights, "+info");
+        using var ms = new MemoryStream();
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => ReplicationSnapshot.DownloadAsync(server.Endpoint with { User = "app", Password = "pw" }, ms, null, None));
+        Assert.Equal(ErrorKind.NotSupported, ex.Kind);
+        Assert.Equal("ReplicationRefused", ex.ErrorId);
+        Assert.Contains("NOPERM", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("key-level", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ARenamedSyncCommandIsARefusal()
+    {
+        await using var server = await RedisServer.StartAsync("--rename-command", "SYNC", "", "--rename-command", "PSYNC", "");
+        using var ms = new MemoryStream();
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => ReplicationSnapshot.DownloadAsync(server.Endpoint, ms, null, None));
+        Assert.Equal("ReplicationRefused", ex.ErrorId);
+    }
+
+    [Fact]
+    public async Task CancellationStopsTheDownload()
+    {
+        // A large diskless transfer rate-limited by a slow save keeps the download busy long enough to cancel it.
+        await using var server = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0", "--rdb-key-save-delay", "200");
+        await using (var c = await server.ConnectAsync())
+            await c.ExecuteAsync(None, "DEBUG", "POPULATE", 50_000, "k", 100);
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(500));
+        using var ms = new MemoryStream();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => ReplicationSnapshot.DownloadAsync(server.Endpoint, ms, null, cts.Token));
+    }
+
+    // ---- Protocol edge cases against a scripted peer ----
+
+    private static async Task<(byte[] Data, ReplicationSnapshotInfo Info)> AgainstScript(Func<Socket, Task> script)
+    {
+        using var listener = new TcpListener(IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
+        var serve = Task.Run(async () =>
+        {
+            using var s = await listener.AcceptSocketAsync();
+            var reader = new RespReader(new NetworkStream(s));
+            await ReplyTo(reader, s, "INFO", "-ERR unknown command\r\n"); // INFO refused: tolerated
+            await ReplyTo(reader, s, "REPLCONF", "+OK\r\n");
+            await ReplyTo(reader, s, "REPLCONF", "-ERR Unrecognized REPLCONF option: rdb-only\r\n"); // an old server
+            Assert.Equal("SYNC", Encoding.ASCII.GetString(await reader.ReadLineAsync()));
+            await script(s);
+            s.Shutdown(SocketShutdown.Both);
+        });
+        using var ms = new MemoryStream();
+        var info = await ReplicationSnapshot.DownloadAsync(new RedisEndpoint { Port = port, CommandTimeout = TimeSpan.FromSeconds(5) }, ms, null, None);
+        await serve;
+        return (ms.ToArray(), info);
+    }
+
+    private static async Task ReplyTo(RespReader reader, Socket s, string expected, string reply)
+    {
+        var command = await reader.ReadAsync();
+        Assert.Equal(expected, command.Items![0].AsString());
+        await s.SendAsync(Encoding.ASCII.GetBytes(reply));
+    }
+
+    private static async Task SendSlowly(Socket s, byte[] bytes, int chunk)
+    {
+        for (var i = 0; i < bytes.Length; i += chunk)
+        {
+            await s.SendAsync(bytes.AsMemory(i, Math.Min(chunk, bytes.Length - i)));
+            if (i % (chunk * 64) == 0) await Task.Delay(1);
+        }
+    }
+
+    [Theory]
+    [InlineData(1)]
+    [InlineData(7)]
+    [InlineData(39)]
+    [InlineData(4096)]
+    public async Task DisklessFormWithKeepalivesAndAMarkSplitAcrossReads(int chunk)
+    {
+        var payload = new byte[100_000];
+        new Random(chunk).NextBytes(payload);
+        var mark = new string('a', 20) + new string('0', 20);
+        var (data, info) = await AgainstScript(async s =>
+        {
+            await s.SendAsync("\n\n\n"u8.ToArray());
+            await SendSlowly(s, Encoding.ASCII.GetBytes($"$EOF:{mark}\r\n").Concat(payload).Concat(Encoding.ASCII.GetBytes(mark)).ToArray(), chunk);
+        });
+        Assert.True(info.Diskless);
+        Assert.Equal(payload, data);
+    }
+
+    [Fact]
+    public async Task DiskFormReadsExactlyTheAnnouncedLength()
+    {
+        var payload = Encoding.ASCII.GetBytes("REDIS0010" + new string('x', 5000));
+        var (data, info) = await AgainstScript(async s =>
+        {
+            await s.SendAsync("\n+FULLRESYNC 0123456789012345678901234567890123456789 0\r\n\n"u8.ToArray());
+            await SendSlowly(s, Encoding.ASCII.GetBytes($"${payload.Length}\r\n").Concat(payload).Concat("*1\r\n$4\r\nPING\r\n"u8.ToArray()).ToArray(), 333);
+        });
+        Assert.False(info.Diskless);
+        Assert.Equal(payload, data);
+    }
+
+    [Theory]
+    [InlineData("$100\r\nshort", "ReplicationConnectionClosed")]
+    [InlineData("$EOF:0123456789012345678901234567890123456789\r\nno mark follows", "ReplicationConnectionClosed")]
+    [InlineData("-NOMASTERLINK Can't SYNC while not connected with my master\r\n", "ReplicationRefused")]
+    [InlineData("hello\r\n", "ReplicationProtocolError")]
+    [InlineData("$EOF:short\r\n", "ReplicationProtocolError")]
+    public async Task BrokenTransfersAreClearErrors(string wire, string errorId)
+    {
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => AgainstScript(s => s.SendAsync(Encoding.ASCII.GetBytes(wire))));
+        Assert.Equal(errorId, ex.ErrorId);
+    }
+}

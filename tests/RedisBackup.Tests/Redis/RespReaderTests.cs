@@ -1,0 +1,119 @@
+using System.Text;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Redis;
+
+namespace RedisBackup.Tests.Redis;
+
+/// <summary>The RESP reader on inline bytes, with no server: every frame split at every possible point.</summary>
+public class RespReaderTests
+{
+    private static async Task<List<RespValue>> ReadAll(string wire, int chunk, int count)
+    {
+        var reader = new RespReader(new ChunkedStream(Encoding.Latin1.GetBytes(wire), chunk), bufferSize: 16);
+        var list = new List<RespValue>();
+        for (var i = 0; i < count; i++) list.Add(await reader.ReadAsync());
+        return list;
+    }
+
+    public static TheoryData<int> Chunks => new() { 1, 2, 3, 7, 64, 4096 };
+
+    [Theory]
+    [MemberData(nameof(Chunks))]
+    public async Task ReadsEveryReplyTypeSplitAnywhere(int chunk)
+    {
+        var wire = "+OK\r\n-ERR bad thing\r\n:-42\r\n$5\r\nhello\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n"
+                   + "*3\r\n:1\r\n*2\r\n$1\r\na\r\n$-1\r\n+x\r\n";
+        var r = await ReadAll(wire, chunk, 9);
+        Assert.Equal(RespType.SimpleString, r[0].Type);
+        Assert.Equal("OK", r[0].AsString());
+        Assert.True(r[1].IsError);
+        Assert.Equal("ERR bad thing", r[1].AsString());
+        Assert.Equal(-42, r[2].Integer);
+        Assert.Equal("hello", r[3].AsString());
+        Assert.Empty(r[4].Bytes!);
+        Assert.True(r[5].IsNull);
+        Assert.True(r[6].IsNull);
+        Assert.Empty(r[7].Items!);
+        var nested = r[8].Items!;
+        Assert.Equal(3, nested.Length);
+        Assert.Equal(1, nested[0].Integer);
+        Assert.Equal("a", nested[1].Items![0].AsString());
+        Assert.True(nested[1].Items![1].IsNull);
+        Assert.Equal("x", nested[2].AsString());
+    }
+
+    [Theory]
+    [MemberData(nameof(Chunks))]
+    public async Task BulkStringsAreBinarySafe(int chunk)
+    {
+        var payload = new byte[] { 0, 13, 10, 255, 0xC3, 0x28, 13, 10, 36 };
+        var wire = new List<byte>();
+        wire.AddRange(Encoding.ASCII.GetBytes($"${payload.Length}\r\n"));
+        wire.AddRange(payload);
+        wire.AddRange("\r\n"u8.ToArray());
+        var reader = new RespReader(new ChunkedStream(wire.ToArray(), chunk), bufferSize: 16);
+        var v = await reader.ReadAsync();
+        Assert.Equal(payload, v.Bytes);
+    }
+
+    [Fact]
+    public async Task ReadsABulkStringLargerThanTheBuffer()
+    {
+        var payload = new byte[3_000_000];
+        new Random(7).NextBytes(payload);
+        var wire = Encoding.ASCII.GetBytes($"${payload.Length}\r\n").Concat(payload).Concat("\r\n"u8.ToArray()).ToArray();
+        var reader = new RespReader(new ChunkedStream(wire, 65_536), bufferSize: 1024);
+        Assert.Equal(payload, (await reader.ReadAsync()).Bytes);
+    }
+
+    [Theory]
+    [InlineData("$99999999999\r\n", "out of range")]
+    [InlineData("$-5\r\n", "out of range")]
+    [InlineData("*-2\r\n", "out of range")]
+    [InlineData("*99999999999\r\n", "out of range")]
+    [InlineData("$abc\r\n", "Invalid bulk length")]
+    [InlineData(":12x\r\n", "Invalid integer")]
+    [InlineData("!3\r\nabc\r\n", "Unknown reply type")]
+    [InlineData("$3\r\nabcXY", "not followed by CRLF")]
+    public async Task MalformedInputIsAProtocolError(string wire, string expected)
+    {
+        var reader = new RespReader(new ChunkedStream(Encoding.ASCII.GetBytes(wire), 3));
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(async () => await reader.ReadAsync());
+        Assert.Equal(ErrorKind.ProtocolError, ex.Kind);
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("$10\r\nabc")]
+    [InlineData("*2\r\n:1\r\n")]
+    [InlineData("+OK")]
+    public async Task ATruncatedReplyIsAClosedConnection(string wire)
+    {
+        var reader = new RespReader(new ChunkedStream(Encoding.ASCII.GetBytes(wire), 2));
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(async () => await reader.ReadAsync());
+        Assert.Equal("RedisConnectionClosed", ex.ErrorId);
+    }
+
+    [Fact]
+    public async Task DeepNestingIsRefused()
+    {
+        var wire = string.Concat(Enumerable.Repeat("*1\r\n", 100)) + ":1\r\n";
+        var reader = new RespReader(new ChunkedStream(Encoding.ASCII.GetBytes(wire), 4096));
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(async () => await reader.ReadAsync());
+        Assert.Contains("nesting", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task LinesAndRawBytesCanBeMixedWithReplies()
+    {
+        // The SYNC download reads keepalive newlines, a $len line, then raw bytes.
+        var reader = new RespReader(new ChunkedStream("\n\n$4\r\nABCD+OK\r\n"u8.ToArray(), 3), bufferSize: 16);
+        Assert.Empty(await reader.ReadLineAsync());
+        Assert.Empty(await reader.ReadLineAsync());
+        Assert.Equal("$4", Encoding.ASCII.GetString(await reader.ReadLineAsync()));
+        var raw = new byte[4];
+        await reader.ReadExactlyAsync(raw);
+        Assert.Equal("ABCD", Encoding.ASCII.GetString(raw));
+        Assert.Equal("OK", (await reader.ReadAsync()).AsString());
+    }
+}
