@@ -49,8 +49,10 @@ public class CatalogListingTests(ITestOutputHelper output)
         await File.WriteAllBytesAsync(tmp.Combine("redis_backup_20231205_143022.json.gz"), CatalogFiles.Gzip(CatalogFiles.SeedJson("20231205_143022", "2023-12-05T14:30:22")));
         await File.WriteAllBytesAsync(tmp.Combine("redis_backup_20231201_030000.json"), CatalogFiles.SeedJson("20231201_030000", "2023-12-01T03:00:00"));
         await File.WriteAllBytesAsync(tmp.Combine("my-copy.rdb.gz"), CatalogFiles.Gzip(rdb));
+        // An RDB 4 file has no ctime AUX field: its modification time is all there is.
+        File.Copy(TestData.RedisAsset("encodings.rdb"), tmp.Combine("old.rdb"));
         var foreignTime = new DateTime(2025, 6, 1, 12, 0, 0, DateTimeKind.Utc);
-        File.SetLastWriteTimeUtc(tmp.Combine("my-copy.rdb.gz"), foreignTime);
+        File.SetLastWriteTimeUtc(tmp.Combine("old.rdb"), foreignTime);
         // Not backups: other JSON, a text file, hidden and partial files, sidecars without a backup.
         await File.WriteAllTextAsync(tmp.Combine("package.json"), "{\"name\":\"x\"}");
         await File.WriteAllTextAsync(tmp.Combine("notes.txt"), "hello");
@@ -60,7 +62,7 @@ public class CatalogListingTests(ITestOutputHelper output)
 
         var list = new BackupCatalog(tmp.Path).List();
 
-        Assert.Equal(new[] { "redis_backup_20231201_030000.json", "redis_backup_20231205_143022.json.gz", "my-copy.rdb.gz", "redis-backup-20260117-230436.rdb" },
+        Assert.Equal(new[] { "redis_backup_20231201_030000.json", "redis_backup_20231205_143022.json.gz", "old.rdb", "redis-backup-20260117-230436.rdb", "my-copy.rdb.gz" },
             list.Select(b => b.Name));
         var seedGz = list[1];
         Assert.Equal(BackupFormat.SeedJson, seedGz.Format);
@@ -72,11 +74,18 @@ public class CatalogListingTests(ITestOutputHelper output)
         Assert.False(list[0].Compressed);
         Assert.Equal(BackupFormat.SeedJson, list[0].Format);
 
-        var copy = list[2];
+        // No timestamp in the name: the RDB's ctime AUX field (written by the SAVE a moment ago), read through gzip.
+        var copy = list[4];
         Assert.Equal(BackupFormat.Rdb, copy.Format);
         Assert.Equal(BackupKind.Snapshot, copy.Kind);
         Assert.True(copy.Compressed);
-        Assert.Equal(foreignTime, copy.CreatedAt.UtcDateTime);
+        Assert.Equal("7.0.15", copy.ServerVersion);
+        Assert.InRange(copy.CreatedAt, DateTimeOffset.UtcNow.AddHours(-1), DateTimeOffset.UtcNow.AddMinutes(1));
+
+        var old = list[2];
+        Assert.Equal(BackupFormat.Rdb, old.Format);
+        Assert.False(old.Compressed);
+        Assert.Equal(foreignTime, old.CreatedAt.UtcDateTime);
 
         var script = list[3];
         Assert.Equal(BackupFormat.Rdb, script.Format);
