@@ -36,7 +36,7 @@ public sealed partial class HelpTests(SurfaceFixture fixture) : IClassFixture<Su
         test.Parameters["Shallow"] = "No such parameter.";
         test.Examples.RemoveRange(1, test.Examples.Count - 1);
         source.Commands.RemoveAll(c => c.Name == "Copy-RedisBackup");
-        test.Examples.Add(new ExampleHelp { Title = "bad", Code = ["Get-RedisBackup | Test-RedisBackup -Bogus"] });
+        source.Commands.Single(c => c.Name == "Get-RedisBackup").Examples.Add(new ExampleHelp { Title = "bad", Code = ["Get-RedisBackup | Test-RedisBackup -Bogus"] });
         var problems = source.Check(fixture.Surface.Cmdlets);
         Assert.Contains("Test-RedisBackup: parameter -Deep has no help text.", problems);
         Assert.Contains("Test-RedisBackup: help describes -Shallow, which the cmdlet does not have.", problems);
