@@ -19,8 +19,8 @@ AfterAll {
 }
 
 Describe 'Module surface' {
-    It 'exports exactly the seven cmdlets' {
-        (Get-Command -Module RedisBackup).Name | Sort-Object | Should -Be $Cmdlets
+    It 'exports exactly the seven cmdlets' -TestCases @{ Expected = $Cmdlets } {
+        (Get-Command -Module RedisBackup).Name | Sort-Object | Should -Be $Expected
     }
 
     It '<_> has help with at least two examples' -ForEach $Cmdlets {
@@ -49,7 +49,7 @@ Describe 'Against a local redis-server' -Skip:(-not $HasRedis) {
         $listener.Start(); $script:Port = $listener.LocalEndpoint.Port; $listener.Stop()
         $data = Join-Path $Work 'server'
         New-Item -ItemType Directory -Path $data | Out-Null
-        $script:Server = Start-Process redis-server -PassThru -ArgumentList @('--port', $Port, '--bind', '127.0.0.1', '--dir', $data, '--save', '""', '--appendonly', 'no')
+        $script:Server = Start-Process redis-server -PassThru -ArgumentList @('--port', $Port, '--bind', '127.0.0.1', '--dir', $data, '--appendonly', 'no')
         $deadline = [datetime]::UtcNow.AddSeconds(10)
         while ((redis-cli -p $Port ping 2>$null) -ne 'PONG') {
             if ([datetime]::UtcNow -gt $deadline) { throw "redis-server did not answer on port $Port" }
