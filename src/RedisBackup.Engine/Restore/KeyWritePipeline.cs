@@ -20,6 +20,9 @@ namespace RedisBackup.Engine.Restore;
 internal sealed class KeyWritePipeline
 {
     private const int BatchSize = 512;
+
+    /// <summary>A batch also ends once its records hold this many items (or DUMP bytes / 32), so big keys keep memory bounded.</summary>
+    private const int BatchWeight = 40_000;
     private const int FlushBytes = 1 << 20;
     private const int MaxFailuresKept = 1000;
 
@@ -35,6 +38,7 @@ internal sealed class KeyWritePipeline
     private readonly CancellationTokenSource _cts;
     private readonly Task _readerTask;
     private int _writeDb = -1;
+    private long _batchWeight;
     private KeyState? _current;
 
     // Counted by the writer (never written) and by the reader (written), then summed.
@@ -62,7 +66,8 @@ internal sealed class KeyWritePipeline
     public async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
         _batch.Add(record);
-        if (_batch.Count >= BatchSize) await ProcessBatchAsync().ConfigureAwait(false);
+        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32;
+        if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync().ConfigureAwait(false);
     }
 
     public async Task<RestoreResult> CompleteAsync()
@@ -193,6 +198,7 @@ internal sealed class KeyWritePipeline
             if (_conn.PendingBytes >= FlushBytes) await _conn.FlushAsync(ct).ConfigureAwait(false);
         }
         _batch.Clear();
+        _batchWeight = 0;
         await _conn.FlushAsync(ct).ConfigureAwait(false);
         Report(force: false);
     }
