@@ -134,6 +134,8 @@ internal sealed class KeyWritePipeline
             {
                 if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
+                // A whole logical key goes as one RESTORE of a payload built here (skip rides on BUSYKEY).
+                if (r.Dump is null && r.IsLast) r.Dump = LogicalPayload.TryCreate(r);
                 if (ExpiredAtRestore(r, now)) state.Dropped = Outcome.Expired;
                 else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
                 {
@@ -374,7 +376,8 @@ internal sealed class KeyWritePipeline
                             if (state.IsRestore && text.StartsWith("BUSYKEY", StringComparison.Ordinal)) state.Busy = true;
                             else
                             {
-                                if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("NOPERM", StringComparison.Ordinal))
+                                // Authentication problems concern every key: stop. A NOPERM on a key pattern is that key's failure.
+                                if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("WRONGPASS", StringComparison.Ordinal))
                                     reply.ThrowIfError(state.IsRestore ? "RESTORE" : null);
                                 state.Failure ??= text;
                             }
