@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 
@@ -34,44 +33,27 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected T RunEngine<T>(Func<IProgress<OperationProgress>, CancellationToken, Task<T>> operation)
     {
-        ArgumentNullException.ThrowIfNull(operation);
         var token = CancellationToken;
-        var channel = Channel.CreateUnbounded<OperationProgress>(new UnboundedChannelOptions { SingleReader = true });
-        var progress = new ChannelProgress(channel.Writer);
-        var task = Task.Run(() => operation(progress, token), token);
-        _ = task.ContinueWith(_ => channel.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
         string? lastActivity = null;
         try
         {
-            while (channel.Reader.WaitToReadAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
-            {
-                OperationProgress? counter = null;
-                while (channel.Reader.TryRead(out var report))
-                {
-                    if (report.IsStep) WriteVerbose(report.Status);
-                    else counter = report; // only the newest counter of a batch is worth drawing
-                }
-                if (counter is not null)
+            return EngineRunner.Run(
+                operation,
+                step => WriteVerbose(step.Status),
+                counter =>
                 {
                     lastActivity = counter.Activity;
                     WriteProgress(ToProgressRecord(counter));
-                }
-            }
-        }
-        finally
-        {
-            if (lastActivity is not null)
-                WriteProgressCompleted(lastActivity);
-        }
-
-        try
-        {
-            return task.GetAwaiter().GetResult();
+                },
+                token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+        finally
+        {
+            if (lastActivity is not null) WriteProgressCompleted(lastActivity);
         }
     }
 
@@ -195,11 +177,5 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
         if (_disposed) return;
         if (disposing) _cancellation?.Dispose();
         _disposed = true;
-    }
-
-    /// <summary>An IProgress that queues reports for the pipeline thread (Progress&lt;T&gt; would post to a context PowerShell does not pump).</summary>
-    private sealed class ChannelProgress(ChannelWriter<OperationProgress> writer) : IProgress<OperationProgress>
-    {
-        public void Report(OperationProgress value) => writer.TryWrite(value);
     }
 }
