@@ -110,6 +110,12 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
                 {
                     var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
                     if (!IsFileSystem(provider, path)) continue;
+                    if (Directory.Exists(full))
+                    {
+                        WriteError(new ErrorRecord(new ArgumentException($"'{full}' is a directory, not a backup file. Use Get-RedisBackup -Path to list a catalog."),
+                            "PathIsDirectory", ErrorCategory.InvalidArgument, path));
+                        continue;
+                    }
                     if (!File.Exists(full))
                     {
                         WriteError(new ErrorRecord(new ItemNotFoundException($"The backup file '{full}' does not exist."), "BackupNotFound", ErrorCategory.ObjectNotFound, path));
@@ -121,7 +127,14 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
                 {
                     var matches = GetResolvedProviderPathFromPSPath(path, out var provider);
                     if (!IsFileSystem(provider, path)) continue;
-                    resolved.AddRange(matches);
+                    foreach (var match in matches)
+                    {
+                        if (Directory.Exists(match))
+                            WriteError(new ErrorRecord(new ArgumentException($"'{match}' is a directory, not a backup file. Use Get-RedisBackup -Path to list a catalog."),
+                                "PathIsDirectory", ErrorCategory.InvalidArgument, match));
+                        else
+                            resolved.Add(match);
+                    }
                 }
             }
             catch (ItemNotFoundException ex)
