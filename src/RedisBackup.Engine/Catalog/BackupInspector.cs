@@ -19,15 +19,21 @@ internal static class BackupInspector
     /// <summary>How much an RDB header read may consume: AUX fields are short.</summary>
     private const int RdbHeaderBytes = 64 * 1024;
 
-    /// <summary>The record of an existing file. <paramref name="sidecarExists"/> lets a listing skip a stat per file.</summary>
-    public static BackupRecord Describe(FileInfo file, bool? sidecarExists = null)
+    /// <summary>
+    /// The record of an existing file. A listing passes what it knows of the sidecars' existence, which saves a stat per file.
+    /// A foreign file with only a checksum file (a copy, or one the user made with sha256sum) gets that checksum.
+    /// </summary>
+    public static BackupRecord Describe(FileInfo file, bool? metadataExists = null, bool? checksumExists = null)
     {
-        if (sidecarExists ?? File.Exists(file.FullName + BackupNaming.MetadataSuffix))
+        if (metadataExists ?? File.Exists(file.FullName + BackupNaming.MetadataSuffix))
         {
             var doc = BackupSidecar.TryRead(file.FullName);
             if (doc is not null) return BackupSidecar.ToRecord(doc, file.FullName, file.Length);
         }
-        return Sniff(file);
+        var record = Sniff(file);
+        return checksumExists ?? File.Exists(file.FullName + BackupNaming.ChecksumSuffix)
+            ? record with { Sha256 = BackupSidecar.TryReadChecksumFile(file.FullName) }
+            : record;
     }
 
     /// <summary>A record from the file's content and name alone (foreign files); Format is Unknown when the content is not recognized.</summary>
