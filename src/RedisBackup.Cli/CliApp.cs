@@ -65,7 +65,16 @@ internal sealed class CliApp
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = null,
         };
-        var code = await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        int code;
+        try
+        {
+            code = await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled before a command body started (its own cancellations are reported by CommandRunner).
+            code = ExitCodes.Cancelled;
+        }
         await Host.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         await Host.Error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return code;
