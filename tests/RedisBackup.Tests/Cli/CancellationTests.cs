@@ -27,5 +27,4 @@ public class CancellationTests
         Assert.True(outcome.ExitCode == 130, outcome.ToString());
         Assert.Contains("Cancelled", outcome.Stderr);
     }
-
 }
