@@ -1,3 +1,7 @@
+using System.Buffers;
+using System.Formats.Tar;
+using System.Globalization;
+using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Engine.Docker;
@@ -11,10 +15,114 @@ public sealed record ContainerSnapshotInfo
     public long Bytes { get; init; }
 }
 
+/// <summary>Knobs for a container snapshot.</summary>
+public sealed record ContainerSnapshotOptions
+{
+    /// <summary>How long BGSAVE (including one already running) may take before giving up.</summary>
+    public TimeSpan SaveTimeout { get; init; } = TimeSpan.FromMinutes(30);
+
+    /// <summary>How often INFO persistence is polled while a save runs.</summary>
+    public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>The Redis password, when the container's command line and environment do not reveal it.</summary>
+    public string? Password { get; init; }
+}
+
 /// <summary>BGSAVE inside a container, wait for it, then stream the RDB out of the container's archive.</summary>
 public static class ContainerSnapshotSource
 {
     /// <param name="destination">Receives the plain RDB bytes; left open.</param>
     public static Task<ContainerSnapshotInfo> DownloadAsync(DockerClient docker, string container, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+        => DownloadAsync(docker, container, destination, new ContainerSnapshotOptions(), progress, cancellationToken);
+
+    /// <param name="destination">Receives the plain RDB bytes; left open.</param>
+    public static async Task<ContainerSnapshotInfo> DownloadAsync(DockerClient docker, string container, Stream destination, ContainerSnapshotOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(docker);
+        ArgumentNullException.ThrowIfNull(destination);
+        ArgumentNullException.ThrowIfNull(options);
+        var activity = $"Snapshot of container '{container}'";
+
+        var info = await docker.InspectContainerAsync(container, cancellationToken).ConfigureAwait(false);
+        if (!info.Running)
+            throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
+                $"Container '{container}' is not running (it is {info.Status}); start it to take a snapshot.", container);
+        var cli = ContainerRedisCli.For(docker, info, options.Password);
+
+        var version = (await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false)).GetValueOrDefault("redis_version");
+        var rdbPath = await RdbPathAsync(cli, cancellationToken).ConfigureAwait(false);
+
+        progress?.Report(OperationProgress.Step(activity, $"Step 1/2: triggering BGSAVE in container '{container}' and waiting for it to finish"));
+        await BackgroundSave.RunAsync(cli, options.SaveTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
+
+        progress?.Report(OperationProgress.Step(activity, $"Step 2/2: copying {rdbPath} out of container '{container}'"));
+        var bytes = await CopyFileOutAsync(docker, container, rdbPath, destination, activity, progress, cancellationToken).ConfigureAwait(false);
+        return new ContainerSnapshotInfo { Container = container, ServerVersion = version, RdbPath = rdbPath, Bytes = bytes };
+    }
+
+    /// <summary>The RDB file's path inside the container: CONFIG GET dir + dbfilename.</summary>
+    internal static async Task<string> RdbPathAsync(ContainerRedisCli cli, CancellationToken ct)
+    {
+        var dir = await cli.ConfigGetAsync("dir", ct).ConfigureAwait(false);
+        var file = await cli.ConfigGetAsync("dbfilename", ct).ConfigureAwait(false);
+        return JoinPath(dir, file);
+    }
+
+    internal static string JoinPath(string dir, string file)
+        => file.StartsWith('/') ? file : dir.TrimEnd('/') + "/" + file;
+
+    /// <summary>Streams one regular file out of the container's archive into <paramref name="destination"/>, following a symbolic link.</summary>
+    private static async Task<long> CopyFileOutAsync(DockerClient docker, string container, string path, Stream destination, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        for (var hops = 0; hops < 8; hops++)
+        {
+            var archive = await docker.GetArchiveAsync(container, path, ct).ConfigureAwait(false);
+            await using (archive.ConfigureAwait(false))
+            {
+                var reader = new TarReader(archive.Tar, leaveOpen: true);
+                await using (reader.ConfigureAwait(false))
+                {
+                    var entry = await reader.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false)
+                        ?? throw new RedisBackupException(ErrorKind.InvalidData, "ContainerArchiveEmpty", $"The Docker engine sent an empty archive for {path} in container '{container}'.", container);
+                    if (entry.EntryType == TarEntryType.SymbolicLink)
+                    {
+                        path = entry.LinkName.StartsWith('/') ? entry.LinkName : JoinPath(path[..(path.LastIndexOf('/') + 1)], entry.LinkName);
+                        continue;
+                    }
+                    if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
+                        throw new RedisBackupException(ErrorKind.InvalidData, "ContainerRdbNotAFile", $"{path} in container '{container}' is not a regular file ({entry.EntryType}).", container);
+                    return await CopyWithProgressAsync(entry.DataStream, destination, entry.Length, activity, progress, ct).ConfigureAwait(false);
+                }
+            }
+        }
+        throw new RedisBackupException(ErrorKind.InvalidData, "ContainerRdbLinkLoop", $"{path} in container '{container}' is a chain of symbolic links too long to follow.", container);
+    }
+
+    private static async Task<long> CopyWithProgressAsync(Stream source, Stream destination, long total, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var buffer = ArrayPool<byte>.Shared.Rent(1 << 20);
+        try
+        {
+            long done = 0;
+            var lastReport = 0L;
+            int n;
+            while ((n = await source.ReadAsync(buffer, ct).ConfigureAwait(false)) > 0)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
+                done += n;
+                if (progress is not null && (done - lastReport >= 8 << 20 || done == total))
+                {
+                    lastReport = done;
+                    progress.Report(new OperationProgress { Activity = activity, Status = $"{done.ToString("N0", CultureInfo.InvariantCulture)} of {total.ToString("N0", CultureInfo.InvariantCulture)} bytes", Done = done, Total = total, Bytes = done });
+                }
+            }
+            if (done != total)
+                throw new RedisBackupException(ErrorKind.InvalidData, "ContainerArchiveTruncated", $"The RDB file stream from the container ended after {done} of {total} bytes.");
+            return done;
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
 }

@@ -1,3 +1,13 @@
+using System.Formats.Tar;
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Sockets;
+using System.Text;
+using System.Text.Json;
+using System.Text.Json.Nodes;
+using RedisBackup.Engine.Errors;
+
 namespace RedisBackup.Engine.Docker;
 
 /// <summary>One container as listed by the engine.</summary>
@@ -6,13 +16,472 @@ public sealed record ContainerSummary(string Id, string Name, string Image, stri
 /// <summary>A small Docker Engine API client over the unix socket, the Windows named pipe, or TCP (TLS).</summary>
 public sealed class DockerClient : IDisposable
 {
-    private DockerClient() { }
+    /// <summary>Default grace period for stop: long enough for Redis to write its final RDB on SIGTERM.</summary>
+    public static readonly TimeSpan DefaultStopGrace = TimeSpan.FromSeconds(60);
+
+    private const int MaxExecOutput = 16 << 20;
+    private readonly HttpClient _http;
+    private readonly SemaphoreSlim _versionLock = new(1, 1);
+    private string? _versionPrefix;
+
+    private DockerClient(DockerHost host)
+    {
+        Host = host;
+        _http = new HttpClient(DockerHttpHandler.Create(host), disposeHandler: true)
+        {
+            BaseAddress = DockerHttpHandler.BaseAddress(host),
+            Timeout = Timeout.InfiniteTimeSpan,
+        };
+        if (host.ApiVersion is not null) _versionPrefix = "/v" + host.ApiVersion.TrimStart('v');
+    }
+
+    /// <summary>The engine this client talks to.</summary>
+    public DockerHost Host { get; }
 
     /// <summary>Honours DOCKER_HOST, DOCKER_CERT_PATH, DOCKER_TLS_VERIFY; defaults to the platform's local engine.</summary>
-    public static DockerClient FromEnvironment(Func<string, string?>? environment = null) => throw new NotImplementedException();
+    public static DockerClient FromEnvironment(Func<string, string?>? environment = null) => new(DockerHost.FromEnvironment(environment));
+
+    /// <summary>A client for an explicit endpoint.</summary>
+    public static DockerClient Create(DockerHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        return new DockerClient(host);
+    }
+
+    /// <summary>The API version in use: DOCKER_API_VERSION, else min(this client's, the engine's) from <c>/_ping</c>.</summary>
+    public async Task<string> GetApiVersionAsync(CancellationToken cancellationToken = default)
+        => (await VersionPrefixAsync(cancellationToken).ConfigureAwait(false))[2..];
 
     /// <summary>Containers known to the engine (running only by default); used by argument completion.</summary>
-    public Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(bool all = false, CancellationToken cancellationToken = default) => throw new NotImplementedException();
+    public async Task<IReadOnlyList<ContainerSummary>> ListContainersAsync(bool all = false, CancellationToken cancellationToken = default)
+    {
+        var json = await GetJsonAsync($"/containers/json?all={(all ? "1" : "0")}", null, cancellationToken).ConfigureAwait(false);
+        var list = new List<ContainerSummary>();
+        foreach (var item in json.AsArray())
+        {
+            if (item is null) continue;
+            var names = item["Names"]?.AsArray();
+            var name = names is { Count: > 0 } ? names[0]!.GetValue<string>().TrimStart('/') : Str(item, "Id");
+            list.Add(new ContainerSummary(Str(item, "Id"), name, Str(item, "Image"), Str(item, "State")));
+        }
+        return list;
+    }
 
-    public void Dispose() { }
+    /// <summary>Inspects a container by name or id; NotFound (ContainerNotFound) when there is none.</summary>
+    public async Task<ContainerInfo> InspectContainerAsync(string container, CancellationToken cancellationToken = default)
+    {
+        var json = await GetJsonAsync($"/containers/{Escape(container)}/json", container, cancellationToken).ConfigureAwait(false);
+        var state = json["State"];
+        var config = json["Config"];
+        var ports = new List<PublishedPort>();
+        if (json["NetworkSettings"]?["Ports"] is JsonObject portMap)
+        {
+            foreach (var (key, bindings) in portMap)
+            {
+                if (bindings is not JsonArray array) continue;
+                var slash = key.IndexOf('/', StringComparison.Ordinal);
+                var containerPort = int.Parse(slash >= 0 ? key[..slash] : key, CultureInfo.InvariantCulture);
+                var protocol = slash >= 0 ? key[(slash + 1)..] : "tcp";
+                foreach (var b in array)
+                {
+                    if (b is null || !int.TryParse(Str(b, "HostPort"), NumberStyles.None, CultureInfo.InvariantCulture, out var hostPort)) continue;
+                    ports.Add(new PublishedPort(containerPort, protocol, Str(b, "HostIp"), hostPort));
+                }
+            }
+        }
+        return new ContainerInfo
+        {
+            Id = Str(json, "Id"),
+            Name = Str(json, "Name").TrimStart('/'),
+            Image = config is null ? "" : Str(config, "Image"),
+            Status = state is null ? "" : Str(state, "Status"),
+            Running = state?["Running"]?.GetValue<bool>() ?? false,
+            ExitCode = state?["ExitCode"]?.GetValue<int>() ?? 0,
+            Path = Str(json, "Path"),
+            Args = Strings(json["Args"]),
+            Env = Strings(config?["Env"]),
+            User = config is null ? "" : Str(config, "User"),
+            Tty = config?["Tty"]?.GetValue<bool>() ?? false,
+            Ports = ports,
+        };
+    }
+
+    /// <summary>Stops a container, giving its process <paramref name="grace"/> after SIGTERM before SIGKILL. Already stopped is fine.</summary>
+    public async Task StopContainerAsync(string container, TimeSpan? grace = null, CancellationToken cancellationToken = default)
+    {
+        var seconds = (int)Math.Ceiling((grace ?? DefaultStopGrace).TotalSeconds);
+        using var response = await SendAsync(HttpMethod.Post, $"/containers/{Escape(container)}/stop?t={seconds.ToString(CultureInfo.InvariantCulture)}", null, container, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Starts a container. Already running is fine.</summary>
+    public async Task StartContainerAsync(string container, CancellationToken cancellationToken = default)
+    {
+        using var response = await SendAsync(HttpMethod.Post, $"/containers/{Escape(container)}/start", null, container, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs a command in a running container and returns its exit code and demultiplexed output.</summary>
+    public async Task<ExecResult> ExecAsync(string container, IReadOnlyList<string> command, IReadOnlyList<string>? environment = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(command);
+        var body = new JsonObject
+        {
+            ["AttachStdin"] = false,
+            ["AttachStdout"] = true,
+            ["AttachStderr"] = true,
+            ["Tty"] = false,
+            ["Cmd"] = new JsonArray(command.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
+        };
+        if (environment is { Count: > 0 }) body["Env"] = new JsonArray(environment.Select(e => (JsonNode?)JsonValue.Create(e)).ToArray());
+
+        var created = await PostJsonAsync($"/containers/{Escape(container)}/exec", body, container, cancellationToken).ConfigureAwait(false);
+        var execId = Str(created, "Id");
+
+        using var stdout = new BoundedBuffer(MaxExecOutput);
+        using var stderr = new BoundedBuffer(MaxExecOutput);
+        using (var start = await SendAsync(HttpMethod.Post, $"/exec/{execId}/start", Json(new JsonObject { ["Detach"] = false, ["Tty"] = false }), container, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false))
+        {
+            var stream = await start.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            await using (stream.ConfigureAwait(false))
+                await DockerStreamDemultiplexer.DemultiplexAsync(stream, stdout, stderr, cancellationToken).ConfigureAwait(false);
+        }
+
+        // The output ends when the process does; the engine records the exit code a moment later.
+        for (var attempt = 0; ; attempt++)
+        {
+            var inspect = await GetJsonAsync($"/exec/{execId}/json", container, cancellationToken).ConfigureAwait(false);
+            var running = inspect["Running"]?.GetValue<bool>() ?? false;
+            var exit = inspect["ExitCode"]?.GetValue<int?>();
+            if (!running && exit is not null) return new ExecResult(exit.Value, stdout.ToArray(), stderr.ToArray());
+            if (attempt > 200)
+                throw new RedisBackupException(ErrorKind.Timeout, "DockerExecNoExitCode",
+                    $"The command '{string.Join(' ', command)}' in container '{container}' finished its output but the engine reported no exit code.", container);
+            await Task.Delay(25, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Size, mode and link target of a path inside a container, or null when it does not exist.</summary>
+    public async Task<ContainerPathStat?> StatPathAsync(string container, string path, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Head, await UrlAsync($"/containers/{Escape(container)}/archive?path={Uri.EscapeDataString(path)}", cancellationToken).ConfigureAwait(false));
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound)
+        {
+            // HEAD has no body to tell "no such container" from "no such path": ask the container itself.
+            await InspectContainerAsync(container, cancellationToken).ConfigureAwait(false);
+            return null;
+        }
+        await EnsureSuccessAsync(response, container, cancellationToken).ConfigureAwait(false);
+        return ParseStat(response);
+    }
+
+    /// <summary>Opens <c>GET /containers/{id}/archive?path=</c>: a tar of the path, streamed as it arrives. Dispose it when done.</summary>
+    public async Task<ContainerArchive> GetArchiveAsync(string container, string path, CancellationToken cancellationToken = default)
+    {
+        var response = await SendAsync(HttpMethod.Get, $"/containers/{Escape(container)}/archive?path={Uri.EscapeDataString(path)}", null, container, cancellationToken, HttpCompletionOption.ResponseHeadersRead, pathForNotFound: path).ConfigureAwait(false);
+        try
+        {
+            var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+            return new ContainerArchive(response, stream, ParseStat(response));
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>
+    /// Writes one regular file into <paramref name="directory"/> of a container (running or stopped) as a streamed tar
+    /// with a single entry, replacing a file of that name.
+    /// </summary>
+    public async Task PutFileAsync(string container, string directory, string fileName, Stream content, UnixFileMode mode, int uid, int gid, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(content);
+        if (fileName.Length == 0 || fileName.Contains('/', StringComparison.Ordinal) || fileName is "." or "..")
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerFileNameInvalid", $"'{fileName}' is not a plain file name.", fileName);
+        using var body = new SingleFileTarContent(fileName, content, mode, uid, gid);
+        using var response = await SendAsync(HttpMethod.Put, $"/containers/{Escape(container)}/archive?path={Uri.EscapeDataString(directory)}&noOverwriteDirNonDir=1", body, container, cancellationToken, pathForNotFound: directory).ConfigureAwait(false);
+    }
+
+    /// <summary>The last <paramref name="tail"/> lines of a container's stdout and stderr (non-TTY containers).</summary>
+    public async Task<string> GetLogsAsync(string container, int tail = 100, DateTimeOffset? since = null, CancellationToken cancellationToken = default)
+    {
+        // Output of a container without a TTY is multiplexed; with a TTY it is raw.
+        var tty = (await InspectContainerAsync(container, cancellationToken).ConfigureAwait(false)).Tty;
+        var query = $"/containers/{Escape(container)}/logs?stdout=1&stderr=1&tail={tail.ToString(CultureInfo.InvariantCulture)}";
+        if (since is not null) query += "&since=" + since.Value.ToUnixTimeSeconds().ToString(CultureInfo.InvariantCulture);
+        using var response = await SendAsync(HttpMethod.Get, query, null, container, cancellationToken, HttpCompletionOption.ResponseHeadersRead).ConfigureAwait(false);
+        using var output = new BoundedBuffer(MaxExecOutput);
+        var stream = await response.Content.ReadAsStreamAsync(cancellationToken).ConfigureAwait(false);
+        await using (stream.ConfigureAwait(false))
+        {
+            if (tty)
+                await stream.CopyToAsync(output, cancellationToken).ConfigureAwait(false);
+            else
+                await DockerStreamDemultiplexer.DemultiplexAsync(stream, output, output, cancellationToken).ConfigureAwait(false);
+        }
+        return Encoding.UTF8.GetString(output.ToArray());
+    }
+
+    // ---- Used by the test harness: images and container lifecycle. ----
+
+    /// <summary>True when the engine has an image of this name (repo:tag or id).</summary>
+    internal async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Get, await UrlAsync($"/images/{Escape(image)}/json", cancellationToken).ConfigureAwait(false));
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return false;
+        await EnsureSuccessAsync(response, image, cancellationToken).ConfigureAwait(false);
+        return true;
+    }
+
+    /// <summary><c>POST /images/create?fromSrc=-</c>: imports a rootfs tar as repository:tag, with Dockerfile-style <paramref name="changes"/> (CMD, ENV, …).</summary>
+    internal async Task ImportImageAsync(Stream rootfsTar, string repository, string tag, IEnumerable<string> changes, CancellationToken cancellationToken = default)
+    {
+        var query = new StringBuilder($"/images/create?fromSrc=-&repo={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}");
+        foreach (var change in changes) query.Append("&changes=").Append(Uri.EscapeDataString(change));
+        using var content = new StreamContent(rootfsTar);
+        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
+        using var response = await SendAsync(HttpMethod.Post, query.ToString(), content, repository, cancellationToken).ConfigureAwait(false);
+        // The reply is a stream of JSON progress messages; a failure arrives as one with "error".
+        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
+        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+        {
+            if (JsonNode.Parse(line)?["error"] is JsonNode error)
+                throw new RedisBackupException(ErrorKind.ServerError, "DockerImageImportFailed", $"Importing image {repository}:{tag} failed: {error}", repository);
+        }
+    }
+
+    /// <summary><c>POST /containers/create</c> with a raw body; returns the new container's id.</summary>
+    internal async Task<string> CreateContainerAsync(string? name, JsonObject body, CancellationToken cancellationToken = default)
+    {
+        var path = name is null ? "/containers/create" : $"/containers/create?name={Uri.EscapeDataString(name)}";
+        var created = await PostJsonAsync(path, body, name, cancellationToken).ConfigureAwait(false);
+        return Str(created, "Id");
+    }
+
+    /// <summary>Removes a container and its anonymous volumes, stopping it first; missing is fine.</summary>
+    internal async Task RemoveContainerAsync(string container, CancellationToken cancellationToken = default)
+    {
+        using var request = new HttpRequestMessage(HttpMethod.Delete, await UrlAsync($"/containers/{Escape(container)}?force=1&v=1", cancellationToken).ConfigureAwait(false));
+        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
+        if (response.StatusCode == HttpStatusCode.NotFound) return;
+        await EnsureSuccessAsync(response, container, cancellationToken).ConfigureAwait(false);
+    }
+
+    public void Dispose()
+    {
+        _http.Dispose();
+        _versionLock.Dispose();
+    }
+
+    // ---- Plumbing ----
+
+    private async Task<string> VersionPrefixAsync(CancellationToken ct)
+    {
+        if (_versionPrefix is not null) return _versionPrefix;
+        await _versionLock.WaitAsync(ct).ConfigureAwait(false);
+        try
+        {
+            if (_versionPrefix is not null) return _versionPrefix;
+            using var request = new HttpRequestMessage(HttpMethod.Get, "/_ping");
+            using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
+            var header = response.Headers.TryGetValues("Api-Version", out var values) ? values.FirstOrDefault() : null;
+            if (!response.IsSuccessStatusCode && header is null)
+                throw new RedisBackupException(ErrorKind.ConnectionFailed, "DockerUnreachable",
+                    $"Cannot reach the Docker engine at {Host.Display}: /_ping answered {(int)response.StatusCode} {response.ReasonPhrase}.", Host.Display);
+            _versionPrefix = "/v" + ApiVersionValue.Negotiate(header);
+            return _versionPrefix;
+        }
+        finally
+        {
+            _versionLock.Release();
+        }
+    }
+
+    private async Task<Uri> UrlAsync(string pathAndQuery, CancellationToken ct)
+        => new(await VersionPrefixAsync(ct).ConfigureAwait(false) + pathAndQuery, UriKind.Relative);
+
+    private async Task<JsonNode> GetJsonAsync(string pathAndQuery, string? container, CancellationToken ct)
+    {
+        using var response = await SendAsync(HttpMethod.Get, pathAndQuery, null, container, ct).ConfigureAwait(false);
+        return await ReadJsonAsync(response, ct).ConfigureAwait(false);
+    }
+
+    private async Task<JsonNode> PostJsonAsync(string pathAndQuery, JsonObject body, string? container, CancellationToken ct)
+    {
+        using var content = Json(body);
+        using var response = await SendAsync(HttpMethod.Post, pathAndQuery, content, container, ct).ConfigureAwait(false);
+        return await ReadJsonAsync(response, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<JsonNode> ReadJsonAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        var text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        try
+        {
+            return JsonNode.Parse(text) ?? throw new JsonException("empty reply");
+        }
+        catch (JsonException ex)
+        {
+            throw new RedisBackupException(ErrorKind.ProtocolError, "DockerReplyInvalid", $"The Docker engine sent a reply that is not JSON: {ex.Message}", null, ex);
+        }
+    }
+
+    private static StringContent Json(JsonObject body) => new(body.ToJsonString(), Encoding.UTF8, "application/json");
+
+    /// <summary>Sends a versioned request and maps every non-success status to a <see cref="RedisBackupException"/>.</summary>
+    private async Task<HttpResponseMessage> SendAsync(HttpMethod method, string pathAndQuery, HttpContent? content, string? container, CancellationToken ct,
+        HttpCompletionOption completion = HttpCompletionOption.ResponseContentRead, string? pathForNotFound = null)
+    {
+        using var request = new HttpRequestMessage(method, await UrlAsync(pathAndQuery, ct).ConfigureAwait(false)) { Content = content };
+        var response = await SendRawAsync(request, completion, ct).ConfigureAwait(false);
+        try
+        {
+            await EnsureSuccessAsync(response, container, ct, pathForNotFound).ConfigureAwait(false);
+            return response;
+        }
+        catch
+        {
+            response.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>Sends a request; turns transport failures into "engine unreachable" / "permission denied".</summary>
+    private async Task<HttpResponseMessage> SendRawAsync(HttpRequestMessage request, HttpCompletionOption completion, CancellationToken ct)
+    {
+        try
+        {
+            return await _http.SendAsync(request, completion, ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException ex)
+        {
+            throw TransportError(ex);
+        }
+        catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
+        {
+            throw new RedisBackupException(ErrorKind.Timeout, "DockerTimeout", $"The Docker engine at {Host.Display} did not answer in time.", Host.Display, ex);
+        }
+    }
+
+    private RedisBackupException TransportError(Exception ex)
+    {
+        for (var inner = (Exception?)ex; inner is not null; inner = inner.InnerException)
+        {
+            if (inner is UnauthorizedAccessException || inner is SocketException { SocketErrorCode: SocketError.AccessDenied })
+            {
+                var hint = Host.Transport == DockerTransport.Unix
+                    ? " Add your user to the 'docker' group (then log in again) or run with rights to the socket."
+                    : " Run with rights to the Docker engine.";
+                return new RedisBackupException(ErrorKind.PermissionDenied, "DockerPermissionDenied",
+                    $"Permission denied on the Docker engine at {Host.Display}.{hint}", Host.Display, ex);
+            }
+        }
+        var reason = (ex.InnerException ?? ex).Message;
+        return new RedisBackupException(ErrorKind.ConnectionFailed, "DockerUnreachable",
+            $"Cannot reach the Docker engine at {Host.Display}: {reason}. Is Docker running, and is DOCKER_HOST right?", Host.Display, ex);
+    }
+
+    private async Task EnsureSuccessAsync(HttpResponseMessage response, string? container, CancellationToken ct, string? path = null)
+    {
+        if (response.IsSuccessStatusCode || response.StatusCode == HttpStatusCode.NotModified) return;
+        var message = await ErrorMessageAsync(response, ct).ConfigureAwait(false);
+        var subject = container is null ? "" : $"'{container}'";
+        throw response.StatusCode switch
+        {
+            HttpStatusCode.NotFound when message.Contains("No such container", StringComparison.OrdinalIgnoreCase) || path is null && container is not null
+                => new RedisBackupException(ErrorKind.NotFound, "ContainerNotFound",
+                    $"No container named {subject} exists on the Docker engine at {Host.Display}.", container),
+            HttpStatusCode.NotFound when path is not null
+                => new RedisBackupException(ErrorKind.NotFound, "ContainerPathNotFound", $"Container {subject} has no file or directory '{path}': {message}", container),
+            HttpStatusCode.Conflict when message.Contains("not running", StringComparison.OrdinalIgnoreCase) || message.Contains("paused", StringComparison.OrdinalIgnoreCase)
+                => new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning", $"Container {subject} is not running: {message}", container),
+            HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
+                => new RedisBackupException(ErrorKind.PermissionDenied, "DockerPermissionDenied", $"The Docker engine refused the request for {subject}: {message}", container),
+            HttpStatusCode.BadRequest when message.Contains("client version", StringComparison.OrdinalIgnoreCase)
+                => new RedisBackupException(ErrorKind.NotSupported, "DockerApiVersionUnsupported", $"The Docker engine at {Host.Display} does not accept this API version: {message}", Host.Display),
+            _ => new RedisBackupException(ErrorKind.ServerError, "DockerRequestFailed",
+                $"The Docker engine answered {(int)response.StatusCode} {response.ReasonPhrase} for {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {message}", container),
+        };
+    }
+
+    private static async Task<string> ErrorMessageAsync(HttpResponseMessage response, CancellationToken ct)
+    {
+        string text;
+        try
+        {
+            text = await response.Content.ReadAsStringAsync(ct).ConfigureAwait(false);
+        }
+        catch (HttpRequestException)
+        {
+            return "(no details)";
+        }
+        try
+        {
+            if (JsonNode.Parse(text)?["message"] is JsonNode m) return m.GetValue<string>();
+        }
+        catch (JsonException)
+        {
+        }
+        return text.Trim().Length == 0 ? "(no details)" : text.Trim();
+    }
+
+    private static ContainerPathStat? ParseStat(HttpResponseMessage response)
+    {
+        if (!response.Headers.TryGetValues("X-Docker-Container-Path-Stat", out var values)) return null;
+        try
+        {
+            var json = JsonNode.Parse(Convert.FromBase64String(values.First()));
+            if (json is null) return null;
+            var link = json["linkTarget"]?.GetValue<string>();
+            return new ContainerPathStat(Str(json, "name"), json["size"]?.GetValue<long>() ?? 0, json["mode"]?.GetValue<uint>() ?? 0, string.IsNullOrEmpty(link) ? null : link);
+        }
+        catch (Exception ex) when (ex is FormatException or JsonException or InvalidOperationException)
+        {
+            return null;
+        }
+    }
+
+    private static string Escape(string name)
+    {
+        if (string.IsNullOrWhiteSpace(name))
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNameEmpty", "A container name or id is required.");
+        return Uri.EscapeDataString(name);
+    }
+
+    private static string Str(JsonNode node, string property) => node[property] is JsonValue v && v.TryGetValue<string>(out var s) ? s : "";
+
+    private static List<string> Strings(JsonNode? node)
+        => node is JsonArray array ? array.Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToList() : [];
+
+    /// <summary>The request body of <see cref="PutFileAsync"/>: a tar with one entry, written straight into the request stream.</summary>
+    private sealed class SingleFileTarContent(string name, Stream content, UnixFileMode mode, int uid, int gid) : HttpContent
+    {
+        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
+        {
+            var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
+            await using (writer.ConfigureAwait(false))
+            {
+                var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
+                {
+                    Mode = mode,
+                    Uid = uid,
+                    Gid = gid,
+                    ModificationTime = DateTimeOffset.UtcNow,
+                    DataStream = content,
+                };
+                await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
+            => SerializeToStreamAsync(stream, context, CancellationToken.None);
+
+        protected override bool TryComputeLength(out long length)
+        {
+            length = 0;
+            return false;
+        }
+    }
 }

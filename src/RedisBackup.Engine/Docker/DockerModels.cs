@@ -1,0 +1,75 @@
+using System.Text;
+
+namespace RedisBackup.Engine.Docker;
+
+/// <summary>A container port published on the host.</summary>
+public sealed record PublishedPort(int ContainerPort, string Protocol, string HostIp, int HostPort);
+
+/// <summary>What <c>GET /containers/{id}/json</c> says about a container, reduced to what this tool uses.</summary>
+public sealed record ContainerInfo
+{
+    public required string Id { get; init; }
+    public required string Name { get; init; }
+    public string Image { get; init; } = "";
+    /// <summary>created, running, paused, restarting, removing, exited or dead.</summary>
+    public string Status { get; init; } = "";
+    public bool Running { get; init; }
+    public int ExitCode { get; init; }
+    /// <summary>The process the container runs and its arguments (entrypoint + command, resolved).</summary>
+    public string Path { get; init; } = "";
+    public IReadOnlyList<string> Args { get; init; } = [];
+    public IReadOnlyList<string> Env { get; init; } = [];
+    public string User { get; init; } = "";
+    public bool Tty { get; init; }
+    public IReadOnlyList<PublishedPort> Ports { get; init; } = [];
+}
+
+/// <summary>The result of a command run inside a container.</summary>
+public sealed record ExecResult(int ExitCode, byte[] Stdout, byte[] Stderr)
+{
+    public string StdoutText => Encoding.UTF8.GetString(Stdout);
+    public string StderrText => Encoding.UTF8.GetString(Stderr);
+}
+
+/// <summary>The X-Docker-Container-Path-Stat of a path inside a container.</summary>
+public sealed record ContainerPathStat(string Name, long Size, uint Mode, string? LinkTarget)
+{
+    /// <summary>Go's os.ModeDir.</summary>
+    public bool IsDirectory => (Mode & (1u << 31)) != 0;
+
+    /// <summary>Go's os.ModeSymlink.</summary>
+    public bool IsSymbolicLink => (Mode & (1u << 27)) != 0;
+
+    /// <summary>The unix permission bits.</summary>
+    public UnixFileMode Permissions => (UnixFileMode)(Mode & 0x1FF);
+}
+
+/// <summary>An open <c>GET /containers/{id}/archive</c> response: a tar stream read as it arrives.</summary>
+public sealed class ContainerArchive : IAsyncDisposable, IDisposable
+{
+    private readonly HttpResponseMessage _response;
+
+    internal ContainerArchive(HttpResponseMessage response, Stream tar, ContainerPathStat? stat)
+    {
+        _response = response;
+        Tar = tar;
+        Stat = stat;
+    }
+
+    /// <summary>The uncompressed tar stream.</summary>
+    public Stream Tar { get; }
+
+    public ContainerPathStat? Stat { get; }
+
+    public async ValueTask DisposeAsync()
+    {
+        await Tar.DisposeAsync().ConfigureAwait(false);
+        _response.Dispose();
+    }
+
+    public void Dispose()
+    {
+        Tar.Dispose();
+        _response.Dispose();
+    }
+}

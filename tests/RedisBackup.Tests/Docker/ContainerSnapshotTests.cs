@@ -1,0 +1,165 @@
+using System.Text.Json.Nodes;
+using RedisBackup.Engine.Docker;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
+using RedisBackup.Tests.Infrastructure;
+
+namespace RedisBackup.Tests.Docker;
+
+[Collection(DockerTestGroup.Name)]
+public sealed class ContainerSnapshotTests : IDisposable
+{
+    private readonly DockerClient _docker = DockerClient.FromEnvironment();
+    private readonly TempDirectory _temp = new();
+
+    public void Dispose()
+    {
+        _docker.Dispose();
+        _temp.Dispose();
+    }
+
+    /// <summary>Loads an RDB file into a fresh host redis-server and returns its digest and key count.</summary>
+    internal static async Task<(string Digest, long Keys)> LoadOnHostAsync(string rdbFile)
+    {
+        var dir = Path.GetDirectoryName(rdbFile)!;
+        await using var server = await RedisServer.StartAsync("--dir", dir, "--dbfilename", Path.GetFileName(rdbFile));
+        await using var c = await server.ConnectAsync();
+        var digest = (await c.ExecuteAsync(CancellationToken.None, "DEBUG", "DIGEST")).AsString()!;
+        return (digest, await TestDataset.CountKeysAsync(server.Endpoint));
+    }
+
+    private async Task<(ContainerSnapshotInfo Info, string File, List<OperationProgress> Progress)> SnapshotAsync(string container, ContainerSnapshotOptions? options = null)
+    {
+        var file = _temp.Combine($"snap-{Guid.NewGuid():N}.rdb");
+        var progress = new List<OperationProgress>();
+        await using var output = File.Create(file);
+        var info = await ContainerSnapshotSource.DownloadAsync(_docker, container, output, options ?? new ContainerSnapshotOptions(),
+            new SynchronousProgress<OperationProgress>(progress.Add), CancellationToken.None);
+        return (info, file, progress);
+    }
+
+    [DockerFact]
+    public async Task Snapshot_of_a_populated_server_loads_back_with_the_same_data()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker);
+        var written = await TestDataset.PopulateAsync(redis.Endpoint);
+        var digest = await redis.DigestAsync();
+
+        var (info, file, progress) = await SnapshotAsync(redis.Name);
+
+        Assert.Equal("/data/dump.rdb", info.RdbPath);
+        Assert.Equal(new FileInfo(file).Length, info.Bytes);
+        Assert.StartsWith("7.", info.ServerVersion);
+        Assert.Equal("REDIS"u8.ToArray(), File.ReadAllBytes(file)[..5]);
+        var loaded = await LoadOnHostAsync(file);
+        Assert.Equal(written, loaded.Keys);
+        Assert.Equal(digest, loaded.Digest);
+        Assert.Contains(progress, p => p.IsStep && p.Status.Contains("BGSAVE", StringComparison.Ordinal));
+        Assert.Contains(progress, p => !p.IsStep && p.Bytes == info.Bytes && p.Total == info.Bytes);
+    }
+
+    [DockerFact]
+    public async Task Custom_dir_and_dbfilename_are_honoured()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker, ["--dir", "/tmp", "--dbfilename", "custom-name.rdb"]);
+        var written = await TestDataset.PopulateAsync(redis.Endpoint);
+
+        var (info, file, _) = await SnapshotAsync(redis.Name);
+
+        Assert.Equal("/tmp/custom-name.rdb", info.RdbPath);
+        Assert.Equal(written, (await LoadOnHostAsync(file)).Keys);
+    }
+
+    [DockerFact]
+    public async Task Password_from_the_command_line_is_used()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker, ["--requirepass", "s3cret"], password: "s3cret");
+        await redis.ExecuteAsync("SET", "k", "v");
+
+        var (_, file, _) = await SnapshotAsync(redis.Name);
+
+        Assert.Equal(1, (await LoadOnHostAsync(file)).Keys);
+    }
+
+    [DockerFact]
+    public async Task Save_already_in_progress_is_waited_for_then_a_fresh_save_is_taken()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker);
+        var written = await TestDataset.PopulateAsync(redis.Endpoint);
+        // ~100 keys x 20 ms: the other save runs for about 2 s.
+        await redis.ExecuteAsync("CONFIG", "SET", "rdb-key-save-delay", "20000");
+        var savesBefore = await SavesAsync(redis);
+        Assert.Equal("Background saving started", (await redis.ExecuteAsync("BGSAVE")).AsString());
+        await redis.ExecuteAsync("CONFIG", "SET", "rdb-key-save-delay", "0");
+        await redis.ExecuteAsync("SET", "written-during-the-other-save", "1");
+
+        var (_, file, _) = await SnapshotAsync(redis.Name);
+
+        // Both saves ran, and ours came after the key written during the first one.
+        Assert.Equal(savesBefore + 2, await SavesAsync(redis));
+        Assert.Equal(written + 1, (await LoadOnHostAsync(file)).Keys);
+    }
+
+    private static async Task<long> SavesAsync(RedisContainer redis)
+    {
+        await using var c = await redis.ConnectAsync();
+        return long.Parse((await c.InfoAsync("persistence"))["rdb_saves"], System.Globalization.CultureInfo.InvariantCulture);
+    }
+
+    [DockerFact]
+    public async Task Failed_save_is_a_clear_error_and_nothing_is_copied()
+    {
+        // A read-only root file system: BGSAVE cannot write /data/temp-*.rdb.
+        await using var redis = await RedisContainer.StartAsync(_docker, configure: body => body["HostConfig"]!["ReadonlyRootfs"] = true);
+        await redis.ExecuteAsync("SET", "k", "v");
+
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => SnapshotAsync(redis.Name));
+
+        Assert.Equal("BackgroundSaveFailed", ex.ErrorId);
+        Assert.Contains(redis.Name, ex.Message);
+        Assert.Contains("rdb_last_bgsave_status:err", ex.Message);
+    }
+
+    [DockerFact]
+    public async Task Save_that_never_ends_times_out_with_a_clear_error()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker);
+        await TestDataset.PopulateAsync(redis.Endpoint);
+        await redis.ExecuteAsync("CONFIG", "SET", "rdb-key-save-delay", "1000000");
+
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => SnapshotAsync(redis.Name, new ContainerSnapshotOptions { SaveTimeout = TimeSpan.FromSeconds(3) }));
+
+        Assert.Equal(ErrorKind.Timeout, ex.Kind);
+        Assert.Equal("BackgroundSaveTimeout", ex.ErrorId);
+    }
+
+    [DockerFact]
+    public async Task Missing_container_is_a_clear_not_found_error()
+    {
+        using var output = new MemoryStream();
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
+            ContainerSnapshotSource.DownloadAsync(_docker, "redisbackup-no-such-container", output, null, CancellationToken.None));
+        Assert.Equal(ErrorKind.NotFound, ex.Kind);
+        Assert.Equal("ContainerNotFound", ex.ErrorId);
+        Assert.Contains("'redisbackup-no-such-container'", ex.Message);
+        Assert.Equal(0, output.Length);
+    }
+
+    [DockerFact]
+    public async Task Stopped_container_is_a_clear_not_running_error()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker);
+        await _docker.StopContainerAsync(redis.Name, TimeSpan.FromSeconds(5));
+
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => SnapshotAsync(redis.Name));
+
+        Assert.Equal("ContainerNotRunning", ex.ErrorId);
+        Assert.Contains("not running", ex.Message);
+    }
+}
+
+/// <summary>Calls the handler inline (Progress&lt;T&gt; posts to the thread pool, which makes assertions racy).</summary>
+internal sealed class SynchronousProgress<T>(Action<T> handler) : IProgress<T>
+{
+    public void Report(T value) => handler(value);
+}
