@@ -1,0 +1,134 @@
+using System.Management.Automation;
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
+using RedisBackup.PowerShell.Completion;
+using RedisBackup.PowerShell.Infrastructure;
+
+namespace RedisBackup.PowerShell.Commands;
+
+/// <summary>
+/// New-RedisBackup: takes one backup into a catalog directory. Key-level from a server (the default), or an RDB
+/// snapshot out of a Docker container (-Container) or over replication (-Kind Snapshot with an endpoint).
+/// </summary>
+[Cmdlet(VerbsCommon.New, "RedisBackup", SupportsShouldProcess = true, DefaultParameterSetName = EndpointSet)]
+[OutputType(typeof(BackupRecord))]
+public sealed class NewRedisBackupCommand : RedisBackupCmdlet
+{
+    private const string EndpointSet = "Endpoint";
+    private const string ContainerSet = "Container";
+
+    [Parameter(Mandatory = true, ParameterSetName = ContainerSet)]
+    [ValidateNotNullOrEmpty]
+    [ArgumentCompleter(typeof(ContainerNameCompleter))]
+    public string Container { get; set; } = "";
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? HostName { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateRange(1, 65535)]
+    public int? Port { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Uri { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    [Credential]
+    public PSCredential Credential { get; set; } = PSCredential.Empty;
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    public SwitchParameter UseTls { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCaFile { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    public SwitchParameter SkipCertificateCheck { get; set; }
+
+    /// <summary>Key-level: the databases to back up (default: every database that holds keys).</summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateRange(0, int.MaxValue)]
+    public int[]? Database { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    public BackupKind Kind { get; set; } = BackupKind.KeyLevel;
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    public SwitchParameter Exact { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? Match { get; set; }
+
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Type { get; set; }
+
+    [Parameter]
+    public SwitchParameter Compress { get; set; }
+
+    /// <summary>The catalog directory (default: REDISBACKUP_PATH, else ./backups/redis).</summary>
+    [Parameter]
+    [Alias("Directory")]
+    [ValidateNotNullOrEmpty]
+    public string? Path { get; set; }
+
+    [Parameter]
+    [ValidateRange(1, int.MaxValue)]
+    public int? Keep { get; set; }
+
+    [Parameter]
+    public TimeSpan? MaxAge { get; set; }
+
+    [Parameter]
+    [ValidatePattern("^[A-Za-z0-9_-]+$")]
+    public string? Label { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        BackupRequest request;
+        IReadOnlyList<string> steps;
+        try
+        {
+            var connection = Connection(ParameterSetName == ContainerSet ? Container : null, HostName, Port, Uri, Credential, UseTls, TlsCaFile, SkipCertificateCheck);
+            request = RequestFactory.Backup(connection, new BackupValues
+            {
+                Kind = Kind,
+                Directory = ResolveCatalogDirectory(Path),
+                Databases = Database,
+                Match = Match,
+                Types = Type,
+                Exact = Exact.IsPresent,
+                Compress = Compress.IsPresent,
+                Keep = Keep,
+                MaxAge = MaxAge,
+                Label = Label,
+            });
+            steps = BackupOperation.Plan(request);
+        }
+        catch (RedisBackupException ex)
+        {
+            ThrowEngineError(ex, null);
+            return;
+        }
+
+        var source = request.Container is not null ? $"container '{request.Container}'" : request.Endpoint!.ToString();
+        if (!ShouldProcess(DescribeSteps($"Back up {source} into {request.Directory}", steps),
+                DescribeSteps($"Back up {source} into {request.Directory}?", steps), "New-RedisBackup"))
+            return;
+
+        try
+        {
+            var outcome = RunEngine((progress, ct) => BackupOperation.RunAsync(request, progress, ct));
+            WriteObject(outcome.Backup);
+        }
+        catch (RedisBackupException ex)
+        {
+            ThrowEngineError(ex, source);
+        }
+    }
+}
