@@ -1,5 +1,8 @@
 using RedisBackup.Bench;
 
+if (args.Length >= 1 && args[0] == "rdb-verify")
+    return await RdbVerifyBenchmark.RunAsync(args[1..]);
+
 if (args.Length >= 2 && args[0] == "--child")
     return await ChildMode.RunAsync(args);
 

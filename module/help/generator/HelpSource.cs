@@ -1,10 +1,11 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Json.Serialization;
 
 namespace RedisBackup.ModuleTools;
 
 /// <summary>The structured help source (module/help/RedisBackup.help.json).</summary>
-public sealed class HelpSource
+public sealed partial class HelpSource
 {
     /// <summary>Descriptions of parameters that several cmdlets share (the connection parameters), by name.</summary>
     [JsonPropertyName("sharedParameters")]
@@ -53,12 +54,36 @@ public sealed class HelpSource
             foreach (var name in help.Parameters.Keys.Where(n => cmdlet.Parameter(n) is null))
                 problems.Add($"{cmdlet.Name}: help describes -{name}, which the cmdlet does not have.");
         }
+        foreach (var code in Commands.SelectMany(c => c.Examples).Select(e => string.Join("\n", e.Code)))
+            foreach (var cmdlet in cmdlets)
+                foreach (var name in ParametersUsed(code, cmdlet.Name).Where(n => !IsKnownParameter(cmdlet, n)).Distinct())
+                    problems.Add($"an example runs {cmdlet.Name} -{name}, which does not exist: {code}");
         foreach (var help in Commands.Where(h => cmdlets.All(c => c.Name != h.Name)))
             problems.Add($"{help.Name}: help entry for a cmdlet the module does not have.");
         foreach (var shared in SharedParameters.Keys.Where(n => cmdlets.All(c => c.Parameter(n) is null)))
             problems.Add($"shared parameter -{shared} is not a parameter of any cmdlet.");
         return problems;
     }
+}
+
+public sealed partial class HelpSource
+{
+    private static readonly string[] CommonParameters =
+        ["Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable"];
+
+    /// <summary>The -Names written after each use of a cmdlet in example code, up to the end of its pipeline segment.</summary>
+    public static IEnumerable<string> ParametersUsed(string code, string cmdletName)
+        => Regex.Matches(code, Regex.Escape(cmdletName) + @"(?<args>[^|'""();}\n]*)")
+            .SelectMany(use => ParameterToken().Matches(use.Groups["args"].Value))
+            .Select(m => m.Groups[1].Value);
+
+    private static bool IsKnownParameter(CmdletModel cmdlet, string name)
+        => cmdlet.Parameters.Any(p => p.Aliases.Prepend(p.Name).Contains(name, StringComparer.OrdinalIgnoreCase))
+           || CommonParameters.Contains(name, StringComparer.OrdinalIgnoreCase)
+           || (cmdlet.SupportsShouldProcess && (name.Equals("WhatIf", StringComparison.OrdinalIgnoreCase) || name.Equals("Confirm", StringComparison.OrdinalIgnoreCase)));
+
+    [GeneratedRegex(@"(?<![\w-])-([A-Za-z]\w*)")]
+    private static partial Regex ParameterToken();
 }
 
 public sealed class CommandHelp

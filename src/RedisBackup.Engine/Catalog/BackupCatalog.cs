@@ -1,3 +1,5 @@
+using RedisBackup.Engine.Errors;
+
 namespace RedisBackup.Engine.Catalog;
 
 /// <summary>
@@ -6,6 +8,9 @@ namespace RedisBackup.Engine.Catalog;
 /// </summary>
 public sealed class BackupCatalog
 {
+    /// <summary>The environment variable that names the default catalog directory.</summary>
+    public const string PathVariable = "REDISBACKUP_PATH";
+
     /// <param name="directory">The catalog directory; null means <see cref="ResolveDirectory"/>(null).</param>
     public BackupCatalog(string? directory = null) => Directory = ResolveDirectory(directory);
 
@@ -14,40 +19,78 @@ public sealed class BackupCatalog
 
     /// <summary>An explicit path, else REDISBACKUP_PATH, else ./backups/redis; always returned as a full path.</summary>
     public static string ResolveDirectory(string? directory, Func<string, string?>? environment = null)
-        => throw new NotImplementedException();
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        var chosen = !string.IsNullOrWhiteSpace(directory) ? directory
+            : environment(PathVariable) is { Length: > 0 } fromEnv && !string.IsNullOrWhiteSpace(fromEnv) ? fromEnv
+            : Path.Combine(".", "backups", "redis");
+        return Path.TrimEndingDirectorySeparator(Path.GetFullPath(chosen));
+    }
 
     /// <summary>Every backup in the directory, oldest first (newest last), filtered.</summary>
     public IReadOnlyList<BackupRecord> List(string? namePattern = null, BackupKind? kind = null, int? latest = null)
-        => throw new NotImplementedException();
+    {
+        if (latest is < 0) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidLatest", "Latest must not be negative.", latest);
+        return CatalogScanner.Filter(CatalogScanner.Scan(Directory), namePattern, kind, latest);
+    }
 
     /// <summary>The backup with this file name. Rejects names with separators, "..", or absolute paths.</summary>
-    public BackupRecord Get(string name) => throw new NotImplementedException();
+    public BackupRecord Get(string name)
+    {
+        BackupNameValidator.Validate(name);
+        var path = Path.Combine(Directory, name);
+        var file = new FileInfo(path);
+        if (!file.Exists || !BackupNaming.HasBackupExtension(name))
+            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"There is no backup named '{name}' in {Directory}.", name);
+        return BackupInspector.Describe(file);
+    }
 
     /// <summary>Describes any backup file by path (in a catalog or not): sidecar metadata if present, else a cheap header read.</summary>
-    public static BackupRecord Describe(string path) => throw new NotImplementedException();
+    public static BackupRecord Describe(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var file = new FileInfo(Path.GetFullPath(path));
+        if (!file.Exists)
+            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path);
+        return BackupInspector.Describe(file);
+    }
 
     /// <summary>Takes the catalog's exclusive lock; throws ResourceBusy with a clear message when another run holds it.</summary>
-    public IDisposable AcquireLock() => throw new NotImplementedException();
+    public IDisposable AcquireLock() => CatalogLock.Acquire(Directory);
 
     /// <summary>Creates the directory (owner-only) if needed and opens a temporary file (owner-only) for a new backup.</summary>
     public PendingBackup CreatePending(BackupKind kind, BackupFormat format, bool compressed, DateTimeOffset createdAt, string? label = null)
-        => throw new NotImplementedException();
+        => BackupCommitter.CreatePending(Directory, kind, format, compressed, createdAt, label);
 
     /// <summary>Flushes, renames the pending file to its final name and writes its metadata and SHA-256 sidecars.</summary>
-    public BackupRecord Commit(PendingBackup pending, BackupMetadata metadata) => throw new NotImplementedException();
+    public BackupRecord Commit(PendingBackup pending, BackupMetadata metadata)
+        => BackupCommitter.Commit(Directory, pending, metadata, DateTimeOffset.UtcNow);
 
     /// <summary>Applies keep-N / max-age. Never removes <paramref name="justMade"/> or the last backup that verifies.</summary>
     public IReadOnlyList<BackupRecord> ApplyRetention(RetentionPolicy policy, BackupRecord? justMade, bool dryRun = false)
-        => throw new NotImplementedException();
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        if (policy.Keep is < 1) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeep", "Keep must be at least 1: the backup just made is always kept.", policy.Keep);
+        if (policy.MaxAge is { } age && age <= TimeSpan.Zero) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidMaxAge", "MaxAge must be positive.", age);
+        var plan = RetentionPlanner.Plan(CatalogScanner.Scan(Directory), policy, justMade, DateTimeOffset.UtcNow);
+        if (dryRun) return plan;
+        var removed = new List<BackupRecord>();
+        foreach (var b in plan)
+        {
+            if (BackupRemover.TryRemoveForRetention(Directory, b)) removed.Add(b);
+        }
+        return removed;
+    }
 
     /// <summary>Removes a backup and its sidecars. Refuses names that escape the catalog, and symlinks pointing out of it.</summary>
-    public BackupRecord Remove(string name, bool dryRun = false) => throw new NotImplementedException();
+    public BackupRecord Remove(string name, bool dryRun = false) => BackupRemover.Remove(Directory, name, dryRun);
 
-    public CatalogStats GetStats() => throw new NotImplementedException();
+    public CatalogStats GetStats() => CatalogStatistics.Compute(Directory, CatalogScanner.Scan(Directory), DateTimeOffset.UtcNow);
 
     /// <summary>Appends a failed attempt to the catalog's journal (best effort: never throws).</summary>
-    public void RecordFailure(string operation, string? source, Exception error) => throw new NotImplementedException();
+    public void RecordFailure(string operation, string? source, Exception error)
+        => FailureJournal.Append(Directory, operation, source, error, DateTimeOffset.UtcNow);
 
     /// <summary>Copies a backup (and its sidecars) to a directory or file, then checks the copy's SHA-256.</summary>
-    public static BackupRecord Copy(BackupRecord backup, string destination, bool overwrite = false) => throw new NotImplementedException();
+    public static BackupRecord Copy(BackupRecord backup, string destination, bool overwrite = false) => BackupCopier.Copy(backup, destination, overwrite);
 }

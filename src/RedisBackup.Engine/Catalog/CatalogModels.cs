@@ -58,7 +58,8 @@ public sealed class PendingBackup : IDisposable
     }
 
     public string TempPath { get; }
-    public string FinalName { get; }
+    /// <summary>The name the backup gets at commit (a "-2" suffix is added there if another file took it meanwhile).</summary>
+    public string FinalName { get; internal set; }
     public BackupKind Kind { get; }
     public BackupFormat Format { get; }
     public bool Compressed { get; }

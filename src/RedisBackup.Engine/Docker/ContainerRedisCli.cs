@@ -57,8 +57,14 @@ internal sealed partial class ContainerRedisCli
         var stdout = exec.StdoutText.TrimEnd('\r', '\n');
         var stderr = exec.StderrText.Trim();
         if (exec.ExitCode is 126 or 127)
+        {
+            // The runtime answers 126 both for a missing program and for a container that has just stopped.
+            var info = await _docker.InspectContainerAsync(Container, ct).ConfigureAwait(false);
+            if (!info.Running)
+                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning", $"Container '{Container}' stopped (it is {info.Status}, exit code {info.ExitCode}).", Container);
             throw new RedisBackupException(ErrorKind.NotSupported, "RedisCliMissing",
                 $"Container '{Container}' has no runnable redis-cli ({FirstLine(stdout + " " + stderr)}). Back it up over its port instead (a replication snapshot).", Container);
+        }
         if (stderr.StartsWith("AUTH failed", StringComparison.Ordinal) || stdout.StartsWith("NOAUTH", StringComparison.Ordinal) || stdout.StartsWith("WRONGPASS", StringComparison.Ordinal))
             throw new RedisBackupException(ErrorKind.AuthenticationFailed, "RedisAuthenticationFailed",
                 $"Redis in container '{Container}' needs a password that was not found or is wrong ({FirstLine(stderr.Length > 0 ? stderr : stdout)}). Set REDISCLI_AUTH in the container's environment or pass the password.", Container);

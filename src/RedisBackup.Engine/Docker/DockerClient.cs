@@ -365,7 +365,7 @@ public sealed class DockerClient : IDisposable
         }
     }
 
-    private RedisBackupException TransportError(Exception ex)
+    internal RedisBackupException TransportError(Exception ex)
     {
         for (var inner = (Exception?)ex; inner is not null; inner = inner.InnerException)
         {

@@ -1,3 +1,7 @@
+using System.IO.Compression;
+using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
+using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 
@@ -10,6 +14,9 @@ public sealed record KeyExportOptions
     public string? Match { get; init; }
     public IReadOnlyList<string>? Types { get; init; }
     public bool Exact { get; init; }
+
+    /// <summary>Clock for the header time and the absolute expiry times (tests may pin it). Null means the system clock.</summary>
+    public TimeProvider? Clock { get; init; }
 }
 
 /// <summary>What an export wrote.</summary>
@@ -20,12 +27,164 @@ public sealed record KeyExportSummary
     public string? ServerVersion { get; init; }
     public string? Role { get; init; }
     public long BytesWritten { get; init; }
+
+    /// <summary>Keys that disappeared (or changed type twice) between SCAN and the value read, and were left out.</summary>
+    public long Vanished { get; init; }
+
+    /// <summary>Keys that SCAN returned more than once (written once).</summary>
+    public long Duplicates { get; init; }
+
+    /// <summary>Key and chunk records in the file (a big key takes several).</summary>
+    public long Records { get; init; }
 }
 
 /// <summary>Reads every selected key of a live server and writes our gzip JSON Lines format to a stream.</summary>
 public static class KeyExporter
 {
     /// <param name="destination">Receives the gzip-compressed file; left open.</param>
-    public static Task<KeyExportSummary> ExportAsync(RedisEndpoint source, KeyExportOptions options, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    public static async Task<KeyExportSummary> ExportAsync(RedisEndpoint source, KeyExportOptions options, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(destination);
+        if (options.Databases?.Any(d => d < 0) == true)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", "Database numbers must be 0 or more.", options.Databases);
+        var clock = options.Clock ?? TimeProvider.System;
+        var activity = $"Backing up keys from {source}";
+
+        var conn = await RedisConnection.ConnectAsync(source, cancellationToken).ConfigureAwait(false);
+        await using (conn.ConfigureAwait(false))
+        {
+            var server = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
+            var replication = await conn.InfoAsync("replication", cancellationToken).ConfigureAwait(false);
+            var keyspace = ParseKeyspace(await conn.InfoAsync("keyspace", cancellationToken).ConfigureAwait(false));
+            var version = server.GetValueOrDefault("redis_version");
+            var role = replication.GetValueOrDefault("role");
+            var databases = options.Databases?.Distinct().Order().ToList() ?? keyspace.Keys.Order().ToList();
+            long total = databases.Sum(db => keyspace.GetValueOrDefault(db));
+
+            var counting = new CountingStream(destination);
+            var gzip = new GZipStream(counting, CompressionLevel.Fastest, leaveOpen: true);
+            await using (gzip.ConfigureAwait(false))
+            {
+                using var writer = new KeyRecordWriter(gzip);
+                writer.WriteHeader(new KeyFileHeader
+                {
+                    CreatedAt = clock.GetUtcNow(),
+                    SourceAddress = source.Address,
+                    ServerVersion = version,
+                    Role = role,
+                    Databases = options.Databases,
+                    Match = options.Match,
+                    Types = options.Types,
+                    Exact = options.Exact,
+                });
+
+                // Redis reads run in this task; JSON + gzip run in the consumer, so the two overlap.
+                var channel = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+                var scanner = new KeyScanner(conn, options, channel.Writer, clock);
+                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+                var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
+                try
+                {
+                    foreach (var db in databases)
+                    {
+                        progress?.Report(OperationProgress.Step(activity, $"Scanning database {db}"));
+                        await scanner.ScanDatabaseAsync(db, linked.Token).ConfigureAwait(false);
+                    }
+                    channel.Writer.Complete();
+                }
+                catch (Exception ex)
+                {
+                    channel.Writer.TryComplete(ex);
+                    await linked.CancelAsync().ConfigureAwait(false);
+                    Exception? consumerError = null;
+                    try { await consumer.ConfigureAwait(false); } catch (Exception c) { consumerError = c; }
+                    // The scanner stops with a cancellation when the writing side failed first: report the writing error.
+                    if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && consumerError is not null and not OperationCanceledException)
+                        ExceptionDispatchInfo.Throw(consumerError);
+                    throw;
+                }
+                await consumer.ConfigureAwait(false);
+
+                writer.WriteTrailer(new KeyFileTrailer
+                {
+                    Keys = scanner.Keys,
+                    Records = writer.Records,
+                    KeysPerDatabase = scanner.KeysPerDatabase,
+                    Vanished = scanner.Vanished,
+                    Duplicates = scanner.Duplicates,
+                    CompletedAt = clock.GetUtcNow(),
+                });
+                await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
+                var records = writer.Records;
+                await gzip.FlushAsync(cancellationToken).ConfigureAwait(false);
+                await gzip.DisposeAsync().ConfigureAwait(false);
+                progress?.Report(new OperationProgress { Activity = activity, Status = $"{scanner.Keys} keys written", Done = scanner.Keys, Total = total, Bytes = counting.Written });
+                return new KeyExportSummary
+                {
+                    Keys = scanner.Keys,
+                    KeysPerDatabase = new Dictionary<int, long>(scanner.KeysPerDatabase),
+                    ServerVersion = version,
+                    Role = role,
+                    BytesWritten = counting.Written,
+                    Vanished = scanner.Vanished,
+                    Duplicates = scanner.Duplicates,
+                    Records = records,
+                };
+            }
+        }
+    }
+
+    private static async Task ConsumeAsync(ChannelReader<List<KeyRecord>> reader, KeyRecordWriter writer, KeyScanner scanner, CountingStream counting,
+        long total, string activity, IProgress<OperationProgress>? progress, CancellationTokenSource cts)
+    {
+        await Task.Yield();
+        try
+        {
+            await WriteAllAsync(reader, writer, scanner, counting, total, activity, progress, cts.Token).ConfigureAwait(false);
+        }
+        catch
+        {
+            await cts.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private static async Task WriteAllAsync(ChannelReader<List<KeyRecord>> reader, KeyRecordWriter writer, KeyScanner scanner, CountingStream counting,
+        long total, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var lastReport = 0L;
+        await foreach (var batch in reader.ReadAllAsync(ct).ConfigureAwait(false))
+        {
+            foreach (var record in batch)
+            {
+                writer.WriteKey(record);
+                if (writer.Pending >= 256 * 1024) await writer.FlushAsync(ct).ConfigureAwait(false);
+            }
+            var done = scanner.Keys;
+            if (progress is not null && done - lastReport >= 5000)
+            {
+                lastReport = done;
+                progress.Report(new OperationProgress { Activity = activity, Status = $"{done} of {total} keys", Done = done, Total = total, Bytes = counting.Written });
+            }
+        }
+        await writer.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>INFO keyspace → db number → key count.</summary>
+    internal static Dictionary<int, long> ParseKeyspace(IReadOnlyDictionary<string, string> info)
+    {
+        var result = new Dictionary<int, long>();
+        foreach (var (name, value) in info)
+        {
+            if (!name.StartsWith("db", StringComparison.Ordinal) || !int.TryParse(name.AsSpan(2), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var db)) continue;
+            foreach (var part in value.Split(','))
+            {
+                if (part.StartsWith("keys=", StringComparison.Ordinal) && long.TryParse(part.AsSpan(5), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var n))
+                    result[db] = n;
+            }
+        }
+        return result;
+    }
 }

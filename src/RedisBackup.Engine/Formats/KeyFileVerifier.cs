@@ -9,12 +9,39 @@ public sealed record KeyFileSummary
     public string? Source { get; init; }
     /// <summary>True for the seed service's single-object JSON format.</summary>
     public bool IsSeedFormat { get; init; }
+
+    /// <summary>Key and chunk records (our format; for the seed format, the records it was split into).</summary>
+    public long Records { get; init; }
+
+    public IReadOnlyDictionary<int, long> KeysPerDatabase { get; init; } = new Dictionary<int, long>();
+
+    /// <summary>True when the file stores values as DUMP payloads (exact mode).</summary>
+    public bool Exact { get; init; }
 }
 
 /// <summary>Checks a key-level file end to end: gzip integrity, every record parses, the trailer's counts match.</summary>
 public static class KeyFileVerifier
 {
-    /// <summary>Throws RedisBackupException(InvalidData, "BackupCorrupt"/"BackupTruncated") with details when the file is bad.</summary>
-    public static Task<KeyFileSummary> VerifyAsync(Stream file, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    /// <summary>Throws RedisBackupException(InvalidData, "BackupCorrupt"/"BackupTruncated") with details when the file is bad. Leaves <paramref name="file"/> open.</summary>
+    public static async Task<KeyFileSummary> VerifyAsync(Stream file, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(file);
+        var reader = await KeyFileReader.OpenAsync(new LeaveOpenStream(file), cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            while (await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false) is not null)
+                cancellationToken.ThrowIfCancellationRequested();
+            return new KeyFileSummary
+            {
+                Keys = reader.Keys,
+                Records = reader.Records,
+                CreatedAt = reader.CreatedAt,
+                ServerVersion = reader.Header?.ServerVersion,
+                Source = reader.Header?.SourceAddress,
+                IsSeedFormat = reader.IsSeedFormat,
+                KeysPerDatabase = new Dictionary<int, long>(reader.KeysPerDatabase),
+                Exact = reader.Header?.Exact ?? false,
+            };
+        }
+    }
 }

@@ -1,4 +1,9 @@
+using System.IO.Compression;
+using System.Text.Json;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Operations;
 
@@ -6,9 +11,103 @@ namespace RedisBackup.Engine.Operations;
 public static class VerifyOperation
 {
     /// <summary>Never throws for a bad file: problems are reported in the result. Throws NotFound when the file is missing.</summary>
-    public static Task<VerifyResult> RunAsync(string path, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    public static async Task<VerifyResult> RunAsync(string path, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        var backup = BackupCatalog.Describe(path);
+        var expected = backup.HasMetadata ? backup.Sha256 : null;
+        expected ??= BackupSidecar.TryReadChecksumFile(backup.Path);
+        var activity = $"Verifying {backup.Name}";
+        var problems = new List<string>();
+        long? keys = null;
+        string sha256;
+
+        FileStream file;
+        try
+        {
+            file = new FileStream(backup.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
+        }
+        await using (file.ConfigureAwait(false))
+        {
+            var total = file.Length;
+            var hashing = new HashingReadStream(file, n => progress?.Report(new OperationProgress { Activity = activity, Status = $"{n} of {total} bytes", Done = n, Total = total, Bytes = n }));
+            await using (hashing.ConfigureAwait(false))
+            {
+                try
+                {
+                    keys = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    problems.Add(Describe(ex));
+                }
+                sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        bool? matches = expected is null ? null : string.Equals(expected, sha256, StringComparison.OrdinalIgnoreCase);
+        if (matches == false)
+            problems.Insert(0, $"SHA-256 mismatch: the sidecar records {expected}, the file has {sha256}; the file changed after it was written");
+
+        var valid = problems.Count == 0;
+        if (backup.HasMetadata)
+            BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? keys : null);
+
+        return new VerifyResult
+        {
+            Name = backup.Name,
+            Path = backup.Path,
+            Kind = backup.Format == BackupFormat.Unknown && !backup.HasMetadata ? null : backup.Kind,
+            Format = backup.Format,
+            IsValid = valid,
+            Sha256 = sha256,
+            ChecksumMatches = matches,
+            KeyCount = keys ?? backup.KeyCount,
+            Problems = problems,
+        };
+    }
 
     public static Task<VerifyResult> RunAsync(BackupRecord backup, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
         => RunAsync((backup ?? throw new ArgumentNullException(nameof(backup))).Path, deep, progress, cancellationToken);
+
+    /// <summary>Walks the structure; returns the key count. Throws on the first problem.</summary>
+    private static async Task<long?> CheckStructureAsync(BackupRecord backup, HashingReadStream file, bool deep, CancellationToken ct)
+    {
+        switch (backup.Format)
+        {
+            case BackupFormat.Rdb:
+            {
+                Stream content = backup.Compressed ? new GZipStream(new NonClosingStream(file), CompressionMode.Decompress) : new NonClosingStream(file);
+                await using (content.ConfigureAwait(false))
+                {
+                    var summary = await RdbVerifier.VerifyAsync(new BufferedStream(content, 1 << 20), deep, null, ct).ConfigureAwait(false);
+                    return summary.Keys;
+                }
+            }
+            case BackupFormat.KeysJsonl:
+            case BackupFormat.SeedJson:
+            {
+                var summary = await KeyFileVerifier.VerifyAsync(new NonClosingStream(file), ct).ConfigureAwait(false);
+                return summary.Keys;
+            }
+            default:
+                throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown",
+                    $"{backup.Name} is not a backup this tool can read: it starts neither with an RDB header (REDIS0…/VALKEY…) nor with a key-level export's header, plain or gzip");
+        }
+    }
+
+    private static string Describe(Exception ex) => ex switch
+    {
+        RdbFormatException rdb => "RDB structure: " + rdb.Message,
+        RedisBackupException rbe => rbe.Message,
+        InvalidDataException gz => "The gzip stream is damaged: " + gz.Message,
+        EndOfStreamException => "The file ends early: it is truncated",
+        JsonException json => "A record is not valid JSON: " + json.Message,
+        IOException io => "Reading the file failed: " + io.Message,
+        _ => $"The file could not be checked ({ex.GetType().Name}): {ex.Message}",
+    };
 }

@@ -1,10 +1,32 @@
+using System.Buffers.Binary;
+using RedisBackup.Engine.Errors;
+
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>DUMP/RESTORE payloads: type byte + rdbSaveObject bytes + RDB version (u16 LE) + CRC64 (u64 LE).</summary>
 public static class DumpPayload
 {
-    public static byte[] Create(byte type, ReadOnlySpan<byte> value, ushort rdbVersion) => throw new NotImplementedException();
+    /// <summary>Bytes after the value: the 2-byte version and the 8-byte CRC64.</summary>
+    public const int FooterLength = 10;
+
+    public static byte[] Create(byte type, ReadOnlySpan<byte> value, ushort rdbVersion)
+    {
+        var payload = new byte[1 + value.Length + FooterLength];
+        payload[0] = type;
+        value.CopyTo(payload.AsSpan(1));
+        var versionAt = 1 + value.Length;
+        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(versionAt, 2), rdbVersion);
+        var crc = Crc64.Update(0, payload.AsSpan(0, versionAt + 2));
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(versionAt + 2, 8), crc);
+        return payload;
+    }
 
     /// <summary>The RDB version stamped in a payload's footer.</summary>
-    public static ushort VersionOf(ReadOnlySpan<byte> payload) => throw new NotImplementedException();
+    public static ushort VersionOf(ReadOnlySpan<byte> payload)
+    {
+        if (payload.Length < 1 + FooterLength)
+            throw new RedisBackupException(ErrorKind.InvalidData, "DumpPayloadTooShort",
+                $"A DUMP payload needs at least {1 + FooterLength} bytes (type, version, CRC64); this one has {payload.Length}.");
+        return BinaryPrimitives.ReadUInt16LittleEndian(payload.Slice(payload.Length - FooterLength, 2));
+    }
 }

@@ -8,6 +8,10 @@ public static class RdbVerifier
     /// and what was expected when the file is corrupt or truncated. <paramref name="deep"/> also checks the inner
     /// encodings (ziplist, listpack, intset, empty collections) as redis-check-rdb does.
     /// </summary>
-    public static Task<RdbSummary> VerifyAsync(Stream rdb, bool deep = false, IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default)
-        => throw new NotImplementedException();
+    public static async Task<RdbSummary> VerifyAsync(Stream rdb, bool deep = false, IProgress<long>? bytesRead = null, CancellationToken cancellationToken = default)
+    {
+        var reader = new RdbReader(rdb, readValues: false, deep, bytesRead);
+        await reader.WalkAsync(cancellationToken).ConfigureAwait(false);
+        return reader.Summary;
+    }
 }

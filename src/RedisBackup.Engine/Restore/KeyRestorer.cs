@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 
@@ -6,7 +7,36 @@ namespace RedisBackup.Engine.Restore;
 /// <summary>Restores a key-level backup (our JSON Lines format, or a seed-service JSON file) into a live server.</summary>
 public static class KeyRestorer
 {
-    /// <param name="source">The decompressed-or-not file stream; gzip is detected from the content.</param>
-    public static Task<RestoreResult> RestoreAsync(Stream source, RedisEndpoint target, RestoreOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
-        => throw new NotImplementedException();
+    /// <param name="source">The decompressed-or-not file stream; gzip is detected from the content. Left open.</param>
+    public static async Task<RestoreResult> RestoreAsync(Stream source, RedisEndpoint target, RestoreOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(source);
+        ArgumentNullException.ThrowIfNull(target);
+        ArgumentNullException.ThrowIfNull(options);
+        RestoreGuards.CheckOptions(options);
+        var started = System.Diagnostics.Stopwatch.StartNew();
+        var reader = await KeyFileReader.OpenAsync(new LeaveOpenStream(source), cancellationToken).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var conn = await RedisConnection.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+            await using (conn.ConfigureAwait(false))
+            {
+                var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken);
+                try
+                {
+                    while (await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false) is { } record)
+                        await pipeline.AddAsync(record, cancellationToken).ConfigureAwait(false);
+                }
+                catch (Exception ex)
+                {
+                    var readerError = await pipeline.AbortAsync().ConfigureAwait(false);
+                    if (readerError is not null && ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
+                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readerError);
+                    throw;
+                }
+                var result = await pipeline.CompleteAsync().ConfigureAwait(false);
+                return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
+            }
+        }
+    }
 }

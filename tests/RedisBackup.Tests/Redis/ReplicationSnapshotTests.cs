@@ -2,6 +2,7 @@ using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Tests.Infrastructure;
 
@@ -59,6 +60,16 @@ public class ReplicationSnapshotTests
 
         var theirs = dir.Combine("cli.rdb");
         server.Cli("--rdb", theirs);
+
+        // Same key summary as redis-cli's file, walked by our RDB verifier.
+        RdbSummary ourSummary, cliSummary;
+        await using (var f = File.OpenRead(ours)) ourSummary = await RdbVerifier.VerifyAsync(f);
+        await using (var f = File.OpenRead(theirs)) cliSummary = await RdbVerifier.VerifyAsync(f);
+        Assert.Equal(3 * (2000 + 100 + 10 + 1 + 1), ourSummary.Keys);
+        Assert.Equal(cliSummary.Keys, ourSummary.Keys);
+        Assert.Equal(cliSummary.KeysWithExpiry, ourSummary.KeysWithExpiry);
+        Assert.Equal(3, ourSummary.KeysWithExpiry);
+        Assert.Equal(cliSummary.KeysPerDatabase.OrderBy(p => p.Key), ourSummary.KeysPerDatabase.OrderBy(p => p.Key));
 
         var source = await server.DigestAsync();
         Assert.Equal(source, await DigestAfterLoading(ours));

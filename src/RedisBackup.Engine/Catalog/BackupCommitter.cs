@@ -1,0 +1,115 @@
+using RedisBackup.Engine.Errors;
+
+namespace RedisBackup.Engine.Catalog;
+
+/// <summary>
+/// Creating a backup file: a hidden owner-only ".partial" file while it is written; at commit it is flushed to disk,
+/// hashed, renamed to its final name (never over an existing file), and its sidecars are written by temp + rename.
+/// Any failure removes the partial file and leaves earlier backups untouched.
+/// </summary>
+internal static class BackupCommitter
+{
+    private const int MaxCandidates = 1000;
+
+    public static PendingBackup CreatePending(string directory, BackupKind kind, BackupFormat format, bool compressed, DateTimeOffset createdAt, string? label)
+    {
+        if (format == BackupFormat.Unknown)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidBackupFormat", "A new backup needs a known format (rdb or keys-jsonl).", format);
+        var baseName = BackupNaming.BaseName(kind, createdAt, label);
+        var extension = BackupNaming.Extension(format, compressed);
+        OwnerOnlyFiles.EnsureDirectory(directory);
+        var finalName = FreeName(directory, baseName, extension);
+        var tempPath = Path.Combine(directory, BackupNaming.TemporaryName(finalName));
+        var stream = OwnerOnlyFiles.CreateNew(tempPath, FileAccess.ReadWrite, 1 << 16, FileOptions.Asynchronous);
+        return new PendingBackup(tempPath, finalName, kind, format, compressed, createdAt.ToUniversalTime(), stream);
+    }
+
+    public static BackupRecord Commit(string directory, PendingBackup pending, BackupMetadata metadata, DateTimeOffset now)
+    {
+        ArgumentNullException.ThrowIfNull(pending);
+        ArgumentNullException.ThrowIfNull(metadata);
+        if (pending.Committed)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "BackupAlreadyCommitted", $"{pending.FinalName} was already committed.", pending.FinalName);
+        if (!string.Equals(Path.GetDirectoryName(pending.TempPath), directory, StringComparison.Ordinal))
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "PendingBackupOfOtherCatalog", $"{pending.TempPath} does not belong to the catalog {directory}.", pending.TempPath);
+
+        var sidecarTemps = new List<string>();
+        try
+        {
+            pending.Stream.Flush(flushToDisk: true);
+            pending.Stream.Position = 0;
+            var sha256 = FileHash.Sha256(pending.Stream);
+            var size = pending.Stream.Length;
+            pending.Stream.Dispose();
+
+            for (var attempt = 0; ; attempt++)
+            {
+                var name = pending.FinalName;
+                var finalPath = Path.Combine(directory, name);
+                var doc = BackupSidecar.Create(name, pending, metadata, size, sha256, now);
+                var metaTemp = AtomicFile.PrepareTemporary(finalPath + BackupNaming.MetadataSuffix, BackupSidecar.ToText(doc));
+                sidecarTemps.Add(metaTemp);
+                var sumTemp = AtomicFile.PrepareTemporary(finalPath + BackupNaming.ChecksumSuffix, BackupSidecar.ChecksumLine(sha256, name));
+                sidecarTemps.Add(sumTemp);
+                try
+                {
+                    File.Move(pending.TempPath, finalPath, overwrite: false);
+                }
+                catch (IOException) when (File.Exists(finalPath) && attempt < 5)
+                {
+                    // Another writer (without the lock) took the name: pick the next free one and redo the sidecars.
+                    foreach (var t in sidecarTemps) AtomicFile.TryDelete(t);
+                    sidecarTemps.Clear();
+                    pending.FinalName = NextFreeName(directory, name);
+                    continue;
+                }
+                pending.Committed = true;
+                File.Move(metaTemp, finalPath + BackupNaming.MetadataSuffix, overwrite: true);
+                File.Move(sumTemp, finalPath + BackupNaming.ChecksumSuffix, overwrite: true);
+                sidecarTemps.Clear();
+                return BackupSidecar.ToRecord(doc, finalPath, size);
+            }
+        }
+        catch
+        {
+            foreach (var t in sidecarTemps) AtomicFile.TryDelete(t);
+            if (!pending.Committed)
+            {
+                pending.Stream.Dispose();
+                AtomicFile.TryDelete(pending.TempPath);
+            }
+            throw;
+        }
+    }
+
+    private static string FreeName(string directory, string baseName, string extension)
+    {
+        for (var n = 1; n <= MaxCandidates; n++)
+        {
+            var candidate = BackupNaming.Candidate(baseName, extension, n);
+            if (!Taken(directory, candidate)) return candidate;
+        }
+        throw new RedisBackupException(ErrorKind.ResourceBusy, "BackupNameExhausted", $"No free name for {baseName}{extension} in {directory}.", directory);
+    }
+
+    private static string NextFreeName(string directory, string taken)
+    {
+        foreach (var ext in new[] { ".rdb.gz", ".jsonl.gz", ".rdb", ".jsonl" })
+        {
+            if (!taken.EndsWith(ext, StringComparison.Ordinal)) continue;
+            var stem = taken[..^ext.Length];
+            var dash = stem.LastIndexOf('-');
+            // Strip an earlier collision suffix ("-2") so the next try is "-3", not "-2-2".
+            if (dash > 0 && int.TryParse(stem.AsSpan(dash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var k) && k < MaxCandidates && stem.Length - dash - 1 <= 3)
+                stem = stem[..dash];
+            return FreeName(directory, stem, ext);
+        }
+        return FreeName(directory, Path.GetFileNameWithoutExtension(taken), Path.GetExtension(taken));
+    }
+
+    private static bool Taken(string directory, string name)
+    {
+        var path = Path.Combine(directory, name);
+        return File.Exists(path) || File.Exists(path + BackupNaming.MetadataSuffix) || Directory.Exists(path);
+    }
+}

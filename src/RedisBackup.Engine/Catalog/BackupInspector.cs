@@ -1,0 +1,203 @@
+using System.IO.Compression;
+using System.Text;
+using System.Text.Json;
+using RedisBackup.Engine.Rdb;
+
+namespace RedisBackup.Engine.Catalog;
+
+/// <summary>
+/// Describes one backup file cheaply: from its metadata sidecar when this tool wrote one, else by sniffing the first
+/// bytes (gzip magic, then "REDIS0"/"VALKEY" → RDB with its AUX header, our key-file header record, or the seed
+/// service's <c>{"timestamp"</c>) and the name's timestamp. Never parses a whole file.
+/// </summary>
+internal static class BackupInspector
+{
+    /// <summary>How much of the (decompressed) start of a file a sniff may read.</summary>
+    private const int PrefixBytes = 8192;
+
+    /// <summary>How much an RDB header read may consume: AUX fields are short.</summary>
+    private const int RdbHeaderBytes = 64 * 1024;
+
+    /// <summary>The record of an existing file. <paramref name="sidecarExists"/> lets a listing skip a stat per file.</summary>
+    public static BackupRecord Describe(FileInfo file, bool? sidecarExists = null)
+    {
+        if (sidecarExists ?? File.Exists(file.FullName + BackupNaming.MetadataSuffix))
+        {
+            var doc = BackupSidecar.TryRead(file.FullName);
+            if (doc is not null) return BackupSidecar.ToRecord(doc, file.FullName, file.Length);
+        }
+        return Sniff(file);
+    }
+
+    /// <summary>A record from the file's content and name alone (foreign files); Format is Unknown when the content is not recognized.</summary>
+    public static BackupRecord Sniff(FileInfo file)
+    {
+        var compressed = false;
+        var format = BackupFormat.Unknown;
+        RdbHeaderInfo? rdb = null;
+        DateTimeOffset? contentTime = null;
+        string? serverVersion = null;
+        string? source = null;
+        try
+        {
+            byte[] prefix;
+            (prefix, compressed) = ReadPrefix(file.FullName);
+            if (StartsWith(prefix, "REDIS0"u8) || StartsWith(prefix, "VALKEY"u8))
+            {
+                format = BackupFormat.Rdb;
+                rdb = TryReadRdbHeader(file.FullName, compressed);
+                contentTime = rdb?.CreatedAt;
+                serverVersion = rdb?.RedisVersion;
+            }
+            else
+            {
+                var json = JsonPrefix.Inspect(prefix);
+                format = json.Format;
+                contentTime = json.CreatedAt;
+                serverVersion = json.ServerVersion;
+                source = json.Source;
+            }
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        {
+            // Unreadable or a damaged gzip stream: list it by name, as Unknown; verification reports the details.
+        }
+
+        var nameTime = BackupNaming.TimestampFromName(file.Name, ours: false);
+        var kind = format switch
+        {
+            BackupFormat.Rdb => BackupKind.Snapshot,
+            BackupFormat.KeysJsonl or BackupFormat.SeedJson => BackupKind.KeyLevel,
+            _ => file.Name.Contains(".rdb", StringComparison.OrdinalIgnoreCase) ? BackupKind.Snapshot : BackupKind.KeyLevel,
+        };
+        return new BackupRecord
+        {
+            Name = file.Name,
+            Path = file.FullName,
+            Kind = kind,
+            Format = format,
+            CreatedAt = nameTime ?? contentTime ?? new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero),
+            SizeBytes = file.Length,
+            Compressed = compressed,
+            ServerVersion = serverVersion,
+            Source = source,
+            Verification = VerificationState.NotVerified,
+            HasMetadata = false,
+        };
+    }
+
+    private static (byte[] Prefix, bool Compressed) ReadPrefix(string path)
+    {
+        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+        Span<byte> magic = stackalloc byte[2];
+        var n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
+        file.Position = 0;
+        var compressed = n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+        using var content = compressed ? new GZipStream(new LimitedReadStream(file, 256 * 1024), CompressionMode.Decompress) : (Stream)new LimitedReadStream(file, PrefixBytes);
+        var buffer = new byte[PrefixBytes];
+        var read = content.ReadAtLeast(buffer, buffer.Length, throwOnEndOfStream: false);
+        return (buffer[..read], compressed);
+    }
+
+    private static RdbHeaderInfo? TryReadRdbHeader(string path, bool compressed)
+    {
+        try
+        {
+            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            Stream raw = compressed ? new GZipStream(new LimitedReadStream(file, 4 * RdbHeaderBytes), CompressionMode.Decompress) : file;
+            using var limited = new BufferedStream(new LimitedReadStream(raw, RdbHeaderBytes), 4096);
+            return RdbHeader.TryRead(limited);
+        }
+        catch (Exception ex) when (ex is IOException or InvalidDataException or Errors.RedisBackupException)
+        {
+            return null;
+        }
+    }
+
+    private static bool StartsWith(byte[] data, ReadOnlySpan<byte> prefix) => data.AsSpan().StartsWith(prefix);
+
+    /// <summary>Reads what the first JSON tokens of a key-level file say, without parsing the file.</summary>
+    private static class JsonPrefix
+    {
+        public readonly record struct Result(BackupFormat Format, DateTimeOffset? CreatedAt, string? ServerVersion, string? Source);
+
+        public static Result Inspect(byte[] prefix)
+        {
+            var span = prefix.AsSpan();
+            if (span.StartsWith(Encoding.UTF8.Preamble)) span = span[Encoding.UTF8.Preamble.Length..];
+            var start = 0;
+            while (start < span.Length && span[start] is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n') start++;
+            if (start >= span.Length || span[start] != (byte)'{') return default;
+            span = span[start..];
+
+            var newline = span.IndexOf((byte)'\n');
+            if (newline > 0 && TryOurHeader(span[..newline], out var ours)) return ours;
+            return TrySeed(span, out var seed) ? seed : default;
+        }
+
+        /// <summary>Our key-level header: the first line is a JSON object that says it is a header of this tool's format.</summary>
+        private static bool TryOurHeader(ReadOnlySpan<byte> line, out Result result)
+        {
+            result = default;
+            try
+            {
+                var reader = new Utf8JsonReader(line);
+                using var doc = JsonDocument.ParseValue(ref reader);
+                var root = doc.RootElement;
+                if (root.ValueKind != JsonValueKind.Object) return false;
+                var isHeader = (root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "header")
+                    || (root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && (f.GetString() ?? "").Contains("redis", StringComparison.OrdinalIgnoreCase));
+                if (!isHeader) return false;
+                result = new Result(BackupFormat.KeysJsonl, DateOf(root, "createdAt", "created"), StringOf(root, "serverVersion", "redisVersion"), StringOf(root, "source"));
+                return true;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
+        /// <summary>The seed service's <c>{"timestamp": "…", "created_at": "…", "data": {…}}</c>, read token by token up to "data".</summary>
+        private static bool TrySeed(ReadOnlySpan<byte> text, out Result result)
+        {
+            result = default;
+            var reader = new Utf8JsonReader(text, isFinalBlock: false, state: default);
+            try
+            {
+                if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject) return false;
+                if (!reader.Read() || reader.TokenType != JsonTokenType.PropertyName || !reader.ValueTextEquals("timestamp"u8)) return false;
+                DateTimeOffset? created = null;
+                while (reader.CurrentDepth == 1 && reader.TokenType == JsonTokenType.PropertyName && !reader.ValueTextEquals("data"u8))
+                {
+                    var isCreated = reader.ValueTextEquals("created_at"u8);
+                    if (!reader.Read()) break;
+                    if (isCreated && reader.TokenType == JsonTokenType.String && DateTime.TryParse(reader.GetString(), System.Globalization.CultureInfo.InvariantCulture,
+                            System.Globalization.DateTimeStyles.AssumeLocal | System.Globalization.DateTimeStyles.AdjustToUniversal, out var t))
+                        created = new DateTimeOffset(DateTime.SpecifyKind(t, DateTimeKind.Utc));
+                    if (reader.TokenType is JsonTokenType.StartObject or JsonTokenType.StartArray) break;
+                    if (!reader.Read()) break;
+                }
+                result = new Result(BackupFormat.SeedJson, created, null, null);
+                return true;
+            }
+            catch (JsonException)
+            {
+                return false;
+            }
+        }
+
+        private static string? StringOf(JsonElement root, params string[] names)
+        {
+            foreach (var name in names)
+                if (root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String) return v.GetString();
+            return null;
+        }
+
+        private static DateTimeOffset? DateOf(JsonElement root, params string[] names)
+        {
+            foreach (var name in names)
+                if (root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.TryGetDateTimeOffset(out var t)) return t.ToUniversalTime();
+            return null;
+        }
+    }
+}

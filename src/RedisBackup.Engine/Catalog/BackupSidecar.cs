@@ -1,0 +1,166 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RedisBackup.Engine.Catalog;
+
+/// <summary>The metadata sidecar "&lt;name&gt;.meta.json" that this tool writes next to each backup it creates.</summary>
+internal sealed record SidecarDocument
+{
+    public int FormatVersion { get; init; } = 1;
+    public string Name { get; init; } = "";
+    public string Kind { get; init; } = "";
+    public string Format { get; init; } = "";
+    public bool Compressed { get; init; }
+    public DateTimeOffset CreatedAt { get; init; }
+    public long SizeBytes { get; init; }
+    public string? Sha256 { get; init; }
+    public long? KeyCount { get; init; }
+    public string? Source { get; init; }
+    public string? ServerVersion { get; init; }
+    public string Verification { get; init; } = "notVerified";
+    public DateTimeOffset? VerifiedAt { get; init; }
+    public IReadOnlyDictionary<string, string>? Options { get; init; }
+    public string? Tool { get; init; }
+}
+
+[JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
+    DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull)]
+[JsonSerializable(typeof(SidecarDocument))]
+internal sealed partial class SidecarJsonContext : JsonSerializerContext;
+
+/// <summary>Reads and writes the metadata sidecar and the "sha256sum -c" checksum file of a backup.</summary>
+internal static class BackupSidecar
+{
+    private const long MaxSidecarBytes = 1 << 20;
+
+    public static string ToText(SidecarDocument doc) => JsonSerializer.Serialize(doc, SidecarJsonContext.Default.SidecarDocument) + "\n";
+
+    /// <summary>"&lt;hex&gt;  &lt;name&gt;\n", the form sha256sum writes and "sha256sum -c" checks.</summary>
+    public static string ChecksumLine(string sha256, string name) => sha256 + "  " + name + "\n";
+
+    public static SidecarDocument Create(string name, PendingBackup pending, BackupMetadata metadata, long size, string sha256, DateTimeOffset now) => new()
+    {
+        Name = name,
+        Kind = KindText(pending.Kind),
+        Format = FormatText(pending.Format),
+        Compressed = pending.Compressed,
+        CreatedAt = pending.CreatedAt.ToUniversalTime(),
+        SizeBytes = size,
+        Sha256 = sha256,
+        KeyCount = metadata.KeyCount,
+        Source = metadata.Source,
+        ServerVersion = metadata.ServerVersion,
+        Verification = metadata.Verified ? "verified" : "notVerified",
+        VerifiedAt = metadata.Verified ? now : null,
+        Options = metadata.Options,
+        Tool = "RedisBackup " + typeof(BackupSidecar).Assembly.GetName().Version?.ToString(3),
+    };
+
+    /// <summary>The sidecar of the backup at <paramref name="backupPath"/>, or null when absent, unreadable or describing another file.</summary>
+    public static SidecarDocument? TryRead(string backupPath)
+    {
+        var path = backupPath + BackupNaming.MetadataSuffix;
+        try
+        {
+            var info = new FileInfo(path);
+            if (!info.Exists || info.Length > MaxSidecarBytes) return null;
+            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            var doc = JsonSerializer.Deserialize(stream, SidecarJsonContext.Default.SidecarDocument);
+            return doc is not null && string.Equals(doc.Name, Path.GetFileName(backupPath), StringComparison.Ordinal) ? doc : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or JsonException)
+        {
+            return null;
+        }
+    }
+
+    /// <summary>The hex digest in a "&lt;name&gt;.sha256" file, or null.</summary>
+    public static string? TryReadChecksumFile(string backupPath)
+    {
+        try
+        {
+            var info = new FileInfo(backupPath + BackupNaming.ChecksumSuffix);
+            if (!info.Exists || info.Length > 4096) return null;
+            var text = File.ReadAllText(info.FullName).Trim();
+            var hex = text.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
+            return hex is { Length: 64 } && hex.All(Uri.IsHexDigit) ? hex.ToLowerInvariant() : null;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return null;
+        }
+    }
+
+    public static BackupRecord ToRecord(SidecarDocument doc, string path, long actualSize) => new()
+    {
+        Name = Path.GetFileName(path),
+        Path = path,
+        Kind = ParseKind(doc.Kind) ?? BackupKind.KeyLevel,
+        CreatedAt = doc.CreatedAt.ToUniversalTime(),
+        SizeBytes = actualSize,
+        Compressed = doc.Compressed,
+        KeyCount = doc.KeyCount,
+        Source = doc.Source,
+        ServerVersion = doc.ServerVersion,
+        Sha256 = doc.Sha256,
+        Verification = ParseVerification(doc.Verification),
+        Format = ParseFormat(doc.Format),
+        HasMetadata = true,
+    };
+
+    public static string KindText(BackupKind kind) => kind == BackupKind.Snapshot ? "snapshot" : "keyLevel";
+
+    public static string FormatText(BackupFormat format) => format switch
+    {
+        BackupFormat.Rdb => "rdb",
+        BackupFormat.KeysJsonl => "keys-jsonl",
+        BackupFormat.SeedJson => "seed-json",
+        _ => "unknown",
+    };
+
+    public static string VerificationText(VerificationState state) => state switch
+    {
+        VerificationState.Verified => "verified",
+        VerificationState.Failed => "failed",
+        _ => "notVerified",
+    };
+
+    private static BackupKind? ParseKind(string text) => text switch
+    {
+        "snapshot" => BackupKind.Snapshot,
+        "keyLevel" => BackupKind.KeyLevel,
+        _ => null,
+    };
+
+    private static BackupFormat ParseFormat(string text) => text switch
+    {
+        "rdb" => BackupFormat.Rdb,
+        "keys-jsonl" => BackupFormat.KeysJsonl,
+        "seed-json" => BackupFormat.SeedJson,
+        _ => BackupFormat.Unknown,
+    };
+
+    private static VerificationState ParseVerification(string text) => text switch
+    {
+        "verified" => VerificationState.Verified,
+        "failed" => VerificationState.Failed,
+        _ => VerificationState.NotVerified,
+    };
+
+    /// <summary>Records a verification outcome in an existing sidecar (best effort; returns false when it could not).</summary>
+    public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount)
+    {
+        var doc = TryRead(backupPath);
+        if (doc is null) return false;
+        try
+        {
+            AtomicFile.WriteAllText(backupPath + BackupNaming.MetadataSuffix,
+                ToText(doc with { Verification = VerificationText(state), VerifiedAt = at, KeyCount = keyCount ?? doc.KeyCount }));
+            return true;
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            return false;
+        }
+    }
+}

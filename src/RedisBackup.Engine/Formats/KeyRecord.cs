@@ -1,0 +1,43 @@
+namespace RedisBackup.Engine.Formats;
+
+/// <summary>
+/// One record of a key-level backup in memory: a whole key, or one chunk of a big key.
+/// The exporter fills it from the server; the file readers fill it from JSON; the restorer writes it.
+/// </summary>
+internal sealed class KeyRecord
+{
+    public int Database { get; set; }
+
+    public byte[] Key { get; set; } = [];
+
+    /// <summary>Redis type name: string, hash, list, set, zset, stream, or a module type name.</summary>
+    public string Type { get; set; } = "";
+
+    /// <summary>A DUMP payload (stream, module types, every key in exact mode); null when <see cref="Items"/> holds the value.</summary>
+    public byte[]? Dump { get; set; }
+
+    /// <summary>
+    /// The value as flat items: string → [value]; list and set → elements; hash → field, value, field, value…;
+    /// zset → member, score, member, score… (scores in Redis's text form).
+    /// </summary>
+    public List<byte[]> Items { get; } = [];
+
+    /// <summary>Absolute expiry in Unix milliseconds.</summary>
+    public long? ExpireAtMs { get; set; }
+
+    /// <summary>Remaining time to live in milliseconds when the key was read.</summary>
+    public long? TtlMs { get; set; }
+
+    /// <summary>0 for a whole key or the first chunk of a big key.</summary>
+    public int Chunk { get; set; }
+
+    /// <summary>True when more chunks of the same key follow.</summary>
+    public bool More { get; set; }
+
+    /// <summary>RDB replay only: LRU idle time and LFU frequency.</summary>
+    public long? IdleSeconds { get; set; }
+    public byte? Frequency { get; set; }
+
+    public bool IsFirst => Chunk == 0;
+    public bool IsLast => !More;
+}

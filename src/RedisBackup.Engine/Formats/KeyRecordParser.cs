@@ -1,0 +1,233 @@
+using System.Text.Json;
+
+namespace RedisBackup.Engine.Formats;
+
+/// <summary>Parses one JSON Lines record of our format (header, key or trailer). Throws <see cref="FormatException"/> on anything malformed.</summary>
+internal static class KeyRecordParser
+{
+    public enum Kind { Header, Key, Trailer }
+
+    public static Kind Parse(ReadOnlySpan<byte> line, out KeyFileHeader? header, out KeyRecord? key, out KeyFileTrailer? trailer)
+    {
+        header = null; key = null; trailer = null;
+        var r = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 16 });
+        try
+        {
+            Next(ref r, JsonTokenType.StartObject, "a record object");
+            Next(ref r, JsonTokenType.PropertyName, "the \"rec\" property");
+            if (!r.ValueTextEquals(KeyFileFormat.RecordProperty)) throw new FormatException("The record does not start with \"rec\".");
+            Next(ref r, JsonTokenType.String, "the record kind");
+            Kind kind;
+            if (r.ValueTextEquals("key")) { key = ParseKey(ref r); kind = Kind.Key; }
+            else if (r.ValueTextEquals("header")) { header = ParseHeader(ref r); kind = Kind.Header; }
+            else if (r.ValueTextEquals("trailer")) { trailer = ParseTrailer(ref r); kind = Kind.Trailer; }
+            else throw new FormatException($"Unknown record kind '{r.GetString()}'.");
+            if (r.Read()) throw new FormatException("Extra data after the record.");
+            return kind;
+        }
+        catch (JsonException ex)
+        {
+            throw new FormatException("Invalid JSON: " + ex.Message, ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            throw new FormatException("Unexpected JSON value: " + ex.Message, ex);
+        }
+    }
+
+    private static KeyRecord ParseKey(ref Utf8JsonReader r)
+    {
+        var record = new KeyRecord();
+        bool hasDb = false, hasKey = false, hasType = false, hasValue = false;
+        while (Read(ref r) != JsonTokenType.EndObject)
+        {
+            Expect(ref r, JsonTokenType.PropertyName);
+            if (r.ValueTextEquals("db")) { Read(ref r); record.Database = r.GetInt32(); hasDb = true; }
+            else if (r.ValueTextEquals("key")) { Read(ref r); record.Key = ReadBlob(ref r); hasKey = true; }
+            else if (r.ValueTextEquals("type")) { Next(ref r, JsonTokenType.String, "a type name"); record.Type = r.GetString()!; hasType = true; }
+            else if (r.ValueTextEquals("expireAt")) { Read(ref r); record.ExpireAtMs = r.GetInt64(); }
+            else if (r.ValueTextEquals("ttl")) { Read(ref r); record.TtlMs = r.GetInt64(); }
+            else if (r.ValueTextEquals("chunk")) { Read(ref r); record.Chunk = r.GetInt32(); }
+            else if (r.ValueTextEquals("more")) { Read(ref r); record.More = r.GetBoolean(); }
+            else if (r.ValueTextEquals("dump")) { Next(ref r, JsonTokenType.String, "a base64 DUMP payload"); record.Dump = r.GetBytesFromBase64(); hasValue = true; }
+            else if (r.ValueTextEquals("value"))
+            {
+                Read(ref r);
+                if (r.TokenType == JsonTokenType.StartArray)
+                {
+                    while (Read(ref r) != JsonTokenType.EndArray) record.Items.Add(ReadBlob(ref r));
+                }
+                else
+                {
+                    record.Items.Add(ReadBlob(ref r));
+                }
+                hasValue = true;
+            }
+            else
+            {
+                Read(ref r);
+                r.Skip(); // unknown properties of a newer minor version are ignored
+            }
+        }
+        if (!hasDb || !hasKey || !hasType || !hasValue)
+            throw new FormatException("A key record lacks one of db, key, type, value/dump.");
+        if (record.Database < 0 || record.Chunk < 0) throw new FormatException("A key record has a negative db or chunk number.");
+        if (record.Dump is null)
+        {
+            var valid = record.Type switch
+            {
+                "string" => record.Items.Count == 1 || record.Chunk > 0 || record.More,
+                "hash" or "zset" => record.Items.Count % 2 == 0,
+                "list" or "set" => true,
+                _ => false,
+            };
+            if (!valid) throw new FormatException($"A key record of type '{record.Type}' has a value of the wrong shape ({record.Items.Count} items).");
+        }
+        return record;
+    }
+
+    private static KeyFileHeader ParseHeader(ref Utf8JsonReader r)
+    {
+        string? format = null;
+        int version = 0;
+        DateTimeOffset created = default;
+        string address = "";
+        string? serverVersion = null, role = null, match = null;
+        List<int>? dbs = null;
+        List<string>? types = null;
+        var exact = false;
+        while (Read(ref r) != JsonTokenType.EndObject)
+        {
+            Expect(ref r, JsonTokenType.PropertyName);
+            if (r.ValueTextEquals("format")) { Read(ref r); format = r.GetString(); }
+            else if (r.ValueTextEquals("version")) { Read(ref r); version = r.GetInt32(); }
+            else if (r.ValueTextEquals("createdAt")) { Read(ref r); created = r.GetDateTimeOffset(); }
+            else if (r.ValueTextEquals("source"))
+            {
+                Next(ref r, JsonTokenType.StartObject, "the source object");
+                while (Read(ref r) != JsonTokenType.EndObject)
+                {
+                    var name = r.GetString();
+                    Read(ref r);
+                    switch (name)
+                    {
+                        case "address": address = r.GetString() ?? ""; break;
+                        case "version": serverVersion = r.TokenType == JsonTokenType.Null ? null : r.GetString(); break;
+                        case "role": role = r.TokenType == JsonTokenType.Null ? null : r.GetString(); break;
+                        default: r.Skip(); break;
+                    }
+                }
+            }
+            else if (r.ValueTextEquals("options"))
+            {
+                Next(ref r, JsonTokenType.StartObject, "the options object");
+                while (Read(ref r) != JsonTokenType.EndObject)
+                {
+                    var name = r.GetString();
+                    Read(ref r);
+                    switch (name)
+                    {
+                        case "databases" when r.TokenType == JsonTokenType.StartArray:
+                            dbs = [];
+                            while (Read(ref r) != JsonTokenType.EndArray) dbs.Add(r.GetInt32());
+                            break;
+                        case "types" when r.TokenType == JsonTokenType.StartArray:
+                            types = [];
+                            while (Read(ref r) != JsonTokenType.EndArray) types.Add(r.GetString()!);
+                            break;
+                        case "match": match = r.TokenType == JsonTokenType.Null ? null : r.GetString(); break;
+                        case "exact": exact = r.GetBoolean(); break;
+                        default: r.Skip(); break;
+                    }
+                }
+            }
+            else
+            {
+                Read(ref r);
+                r.Skip();
+            }
+        }
+        if (format != KeyFileFormat.FormatName) throw new FormatException($"The header names format '{format}', not '{KeyFileFormat.FormatName}'.");
+        if (version < 1 || version > KeyFileFormat.Version)
+            throw new FormatException($"The file is format version {version}; this tool reads versions 1 to {KeyFileFormat.Version}. Use a newer redis-backup.");
+        return new KeyFileHeader
+        {
+            CreatedAt = created, SourceAddress = address, ServerVersion = serverVersion, Role = role,
+            Databases = dbs, Match = match, Types = types, Exact = exact, FormatVersion = version,
+        };
+    }
+
+    private static KeyFileTrailer ParseTrailer(ref Utf8JsonReader r)
+    {
+        long keys = -1, records = -1, vanished = 0, duplicates = 0;
+        var perDb = new Dictionary<int, long>();
+        DateTimeOffset completed = default;
+        while (Read(ref r) != JsonTokenType.EndObject)
+        {
+            Expect(ref r, JsonTokenType.PropertyName);
+            if (r.ValueTextEquals("keys")) { Read(ref r); keys = r.GetInt64(); }
+            else if (r.ValueTextEquals("records")) { Read(ref r); records = r.GetInt64(); }
+            else if (r.ValueTextEquals("vanished")) { Read(ref r); vanished = r.GetInt64(); }
+            else if (r.ValueTextEquals("duplicates")) { Read(ref r); duplicates = r.GetInt64(); }
+            else if (r.ValueTextEquals("completedAt")) { Read(ref r); completed = r.GetDateTimeOffset(); }
+            else if (r.ValueTextEquals("databases"))
+            {
+                Next(ref r, JsonTokenType.StartObject, "the databases object");
+                while (Read(ref r) != JsonTokenType.EndObject)
+                {
+                    if (!int.TryParse(r.GetString(), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var db))
+                        throw new FormatException("The trailer's databases object has a key that is not a database number.");
+                    Read(ref r);
+                    perDb[db] = r.GetInt64();
+                }
+            }
+            else
+            {
+                Read(ref r);
+                r.Skip();
+            }
+        }
+        if (keys < 0 || records < 0) throw new FormatException("The trailer lacks its keys or records count.");
+        return new KeyFileTrailer { Keys = keys, Records = records, KeysPerDatabase = perDb, Vanished = vanished, Duplicates = duplicates, CompletedAt = completed };
+    }
+
+    /// <summary>A JSON string (its UTF-8 bytes) or {"b64":"…"}.</summary>
+    internal static byte[] ReadBlob(ref Utf8JsonReader r)
+    {
+        if (r.TokenType == JsonTokenType.String) return StringBytes(ref r);
+        if (r.TokenType == JsonTokenType.StartObject)
+        {
+            Next(ref r, JsonTokenType.PropertyName, "\"b64\"");
+            if (!r.ValueTextEquals("b64")) throw new FormatException("A binary value object must hold only \"b64\".");
+            Next(ref r, JsonTokenType.String, "base64 text");
+            var bytes = r.GetBytesFromBase64();
+            Next(ref r, JsonTokenType.EndObject, "the end of the binary value object");
+            return bytes;
+        }
+        throw new FormatException($"Expected a string or {{\"b64\":…}}, found {r.TokenType}.");
+    }
+
+    internal static byte[] StringBytes(ref Utf8JsonReader r)
+    {
+        if (!r.ValueIsEscaped && !r.HasValueSequence) return r.ValueSpan.ToArray();
+        var buffer = new byte[r.HasValueSequence ? r.ValueSequence.Length : r.ValueSpan.Length];
+        var n = r.CopyString(buffer);
+        return n == buffer.Length ? buffer : buffer.AsSpan(0, n).ToArray();
+    }
+
+    private static JsonTokenType Read(ref Utf8JsonReader r)
+    {
+        if (!r.Read()) throw new FormatException("The record ends too early.");
+        return r.TokenType;
+    }
+
+    private static void Next(ref Utf8JsonReader r, JsonTokenType expected, string what)
+    {
+        if (Read(ref r) != expected) throw new FormatException($"Expected {what}, found {r.TokenType}.");
+    }
+
+    private static void Expect(ref Utf8JsonReader r, JsonTokenType expected)
+    {
+        if (r.TokenType != expected) throw new FormatException($"Expected {expected}, found {r.TokenType}.");
+    }
+}

@@ -1,0 +1,331 @@
+using System.Globalization;
+using System.Threading.Channels;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Redis;
+
+namespace RedisBackup.Engine.Formats;
+
+/// <summary>
+/// Reads the selected keys of one database from a live server, in pipelined batches, and hands the records to a channel:
+/// SCAN batch → one pipeline of TYPE + PTTL + STRLEN (or PTTL + DUMP in exact mode) → one pipeline of value reads.
+/// Big values continue in windows (HSCAN/SSCAN with COUNT, LRANGE and ZRANGE index windows, GETRANGE) and become
+/// several chunk records, so memory is bounded by the window size, not the key size.
+///
+/// Keys that change during the scan: a key gone before its type was read, or whose value read finds nothing, is
+/// counted as vanished and left out. A key whose type changed between the two pipelines is read again in the next
+/// batch (once); if it changes again it is counted as vanished. SCAN may return a key twice: every key already
+/// exported from the database is remembered by a 128-bit hash of its name (16 bytes a key), and repeats are
+/// counted as duplicates and left out.
+/// </summary>
+internal sealed class KeyScanner
+{
+    /// <summary>Keys per SCAN call, and so per pipeline.</summary>
+    public const int ScanCount = 1000;
+
+    /// <summary>Elements per chunk of a big collection (a hash: fields).</summary>
+    public const int ChunkElements = 2000;
+
+    /// <summary>Strings up to this size are read with GET; longer ones in GETRANGE windows of this size.</summary>
+    public const int StringWindow = 4 * 1024 * 1024;
+
+    private readonly RedisConnection _conn;
+    private readonly KeyExportOptions _options;
+    private readonly ChannelWriter<List<KeyRecord>> _output;
+    private readonly HashSet<string>? _typeFilter;
+    private readonly string? _scanType;
+    private readonly TimeProvider _clock;
+
+    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock)
+    {
+        _conn = connection;
+        _options = options;
+        _output = output;
+        _clock = clock;
+        if (options.Types is { Count: > 0 } types)
+        {
+            _typeFilter = new HashSet<string>(types.Select(t => t.ToLowerInvariant()), StringComparer.Ordinal);
+            if (_typeFilter.Count == 1) _scanType = _typeFilter.First();
+        }
+    }
+
+    public long Keys { get; private set; }
+    public long Vanished { get; private set; }
+    public long Duplicates { get; private set; }
+    public Dictionary<int, long> KeysPerDatabase { get; } = [];
+
+    public async Task ScanDatabaseAsync(int db, CancellationToken ct)
+    {
+        await _conn.SelectAsync(db, ct).ConfigureAwait(false);
+        var seen = new HashSet<UInt128>();
+        var retry = new List<byte[]>();
+        var retried = new HashSet<UInt128>();
+        byte[] cursor = "0"u8.ToArray();
+        do
+        {
+            ct.ThrowIfCancellationRequested();
+            var args = new List<RedisArg> { "SCAN", cursor };
+            if (_options.Match is not null) { args.Add("MATCH"); args.Add(_options.Match); }
+            args.Add("COUNT"); args.Add(ScanCount);
+            if (_scanType is not null) { args.Add("TYPE"); args.Add(_scanType); }
+            var reply = (await _conn.ExecuteAsync(ct, [.. args]).ConfigureAwait(false)).AsArray();
+            if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
+            cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
+            var keys = new List<byte[]>(reply[1].Items?.Length ?? 0);
+            foreach (var item in reply[1].AsArray())
+            {
+                var key = item.Bytes!;
+                var h = KeyHash.Of(key);
+                if (seen.Add(h)) keys.Add(key);
+                else Duplicates++;
+            }
+            foreach (var key in retry)
+                keys.Add(key);
+            var isLast = cursor is [(byte)'0'];
+            retry = [];
+            if (keys.Count > 0)
+            {
+                var changed = await ReadBatchAsync(db, keys, ct).ConfigureAwait(false);
+                foreach (var key in changed)
+                {
+                    if (retried.Add(KeyHash.Of(key))) retry.Add(key);
+                    else Vanished++;
+                }
+                if (isLast && retry.Count > 0)
+                {
+                    // One more pass for keys whose type changed in the last batch.
+                    var again = await ReadBatchAsync(db, retry, ct).ConfigureAwait(false);
+                    Vanished += again.Count;
+                    retry = [];
+                }
+            }
+        }
+        while (!(cursor is [(byte)'0']));
+    }
+
+    /// <summary>Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile.</summary>
+    private async Task<List<byte[]>> ReadBatchAsync(int db, List<byte[]> keys, CancellationToken ct)
+    {
+        var exact = _options.Exact;
+        var needType = !exact || _typeFilter is not null;
+        // Pipeline 1: TYPE + PTTL + STRLEN (logical) or [TYPE] + PTTL + DUMP (exact).
+        foreach (var key in keys)
+        {
+            if (needType) _conn.WriteCommand("TYPE", key);
+            _conn.WriteCommand("PTTL", key);
+            if (exact) _conn.WriteCommand("DUMP", key);
+            else _conn.WriteCommand("STRLEN", key);
+        }
+        await _conn.FlushAsync(ct).ConfigureAwait(false);
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var pending = new List<Pending>(keys.Count);
+        var records = new List<KeyRecord>(keys.Count);
+        foreach (var key in keys)
+        {
+            var type = needType ? (await _conn.ReadReplyAsync(ct).ConfigureAwait(false)).ThrowIfError("TYPE").AsString()! : null;
+            var pttl = (await _conn.ReadReplyAsync(ct).ConfigureAwait(false)).AsInt64();
+            var third = await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
+            if (type == "none" || pttl == -2) { Vanished++; continue; }
+            if (type is not null && _typeFilter is not null && !_typeFilter.Contains(type)) continue;
+            var record = new KeyRecord { Database = db, Key = key, Type = type ?? "" };
+            if (pttl >= 0)
+            {
+                record.TtlMs = pttl;
+                record.ExpireAtMs = now + pttl;
+            }
+            if (exact)
+            {
+                if (third.IsNull) { Vanished++; continue; }
+                record.Dump = third.ThrowIfError("DUMP").Bytes;
+                if (record.Type.Length == 0) record.Type = KeyFileFormat.TypeOfPayload(record.Dump);
+                records.Add(record);
+                continue;
+            }
+            var strlen = third.IsError ? -1 : third.Integer;
+            pending.Add(new Pending(record, strlen));
+        }
+
+        // Pipeline 2: the first window of every value.
+        foreach (var p in pending) WriteFirstRead(p);
+        await _conn.FlushAsync(ct).ConfigureAwait(false);
+        List<byte[]> changed = [];
+        List<Pending> big = [];
+        foreach (var p in pending)
+        {
+            var reply = await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
+            if (reply.IsError)
+            {
+                if (reply.AsString()!.StartsWith("WRONGTYPE", StringComparison.Ordinal)) { changed.Add(p.Record.Key); continue; }
+                reply.ThrowIfError(p.Record.Type);
+            }
+            var state = TakeFirstWindow(p, reply);
+            if (state == WindowState.Vanished) { Vanished++; continue; }
+            records.Add(p.Record);
+            if (state == WindowState.More) big.Add(p);
+        }
+
+        // Big keys: hand over what we have so far (it precedes the big keys' continuation), then stream the rest.
+        foreach (var r in records)
+            if (!r.More) Count(r);
+        if (big.Count == 0)
+        {
+            if (records.Count > 0) await _output.WriteAsync(records, ct).ConfigureAwait(false);
+            return changed;
+        }
+        var small = records.Where(r => !r.More).ToList();
+        if (small.Count > 0) await _output.WriteAsync(small, ct).ConfigureAwait(false);
+        foreach (var p in big) await ContinueBigAsync(p, ct).ConfigureAwait(false);
+        return changed;
+    }
+
+    private void Count(KeyRecord r)
+    {
+        Keys++;
+        KeysPerDatabase[r.Database] = KeysPerDatabase.GetValueOrDefault(r.Database) + 1;
+    }
+
+    private void WriteFirstRead(Pending p)
+    {
+        var key = p.Record.Key;
+        switch (p.Record.Type)
+        {
+            case "string":
+                if (p.StrLen > StringWindow) _conn.WriteCommand("GETRANGE", key, 0, StringWindow - 1);
+                else _conn.WriteCommand("GET", key);
+                break;
+            case "hash": _conn.WriteCommand("HSCAN", key, "0", "COUNT", ChunkElements); break;
+            case "set": _conn.WriteCommand("SSCAN", key, "0", "COUNT", ChunkElements); break;
+            case "list": _conn.WriteCommand("LRANGE", key, 0, ChunkElements - 1); break;
+            case "zset": _conn.WriteCommand("ZRANGE", key, 0, ChunkElements - 1, "WITHSCORES"); break;
+            default: _conn.WriteCommand("DUMP", key); break; // stream and module types
+        }
+    }
+
+    private enum WindowState { Done, More, Vanished }
+
+    private static WindowState TakeFirstWindow(Pending p, RespValue reply)
+    {
+        var r = p.Record;
+        switch (r.Type)
+        {
+            case "string":
+                if (reply.IsNull) return WindowState.Vanished;
+                r.Items.Add(reply.Bytes!);
+                if (p.StrLen > StringWindow)
+                {
+                    if (reply.Bytes!.Length == 0) return WindowState.Vanished;
+                    p.Offset = reply.Bytes!.Length;
+                    r.More = p.Offset < p.StrLen;
+                    return r.More ? WindowState.More : WindowState.Done;
+                }
+                return WindowState.Done;
+            case "hash":
+            case "set":
+            {
+                var parts = reply.AsArray();
+                var cursor = parts[0].Bytes!;
+                var items = parts[1].AsArray();
+                if (items.Length == 0 && cursor is [(byte)'0']) return WindowState.Vanished;
+                foreach (var it in items) r.Items.Add(it.Bytes!);
+                p.Cursor = cursor;
+                r.More = !(cursor is [(byte)'0']);
+                return r.More ? WindowState.More : WindowState.Done;
+            }
+            case "list":
+            case "zset":
+            {
+                var items = reply.AsArray();
+                if (items.Length == 0) return WindowState.Vanished;
+                foreach (var it in items) r.Items.Add(it.Bytes!);
+                var elements = r.Type == "zset" ? items.Length / 2 : items.Length;
+                p.Offset = elements;
+                r.More = elements == ChunkElements;
+                return r.More ? WindowState.More : WindowState.Done;
+            }
+            default:
+                if (reply.IsNull) return WindowState.Vanished;
+                r.Dump = reply.Bytes;
+                return WindowState.Done;
+        }
+    }
+
+    /// <summary>Reads the rest of a big key window by window, one chunk record per window.</summary>
+    private async Task ContinueBigAsync(Pending p, CancellationToken ct)
+    {
+        var first = p.Record;
+        await _output.WriteAsync([first], ct).ConfigureAwait(false);
+        var chunk = 0;
+        var more = true;
+        while (more)
+        {
+            ct.ThrowIfCancellationRequested();
+            var key = first.Key;
+            var next = new KeyRecord { Database = first.Database, Key = key, Type = first.Type, Chunk = ++chunk };
+            RespValue reply;
+            switch (first.Type)
+            {
+                case "string":
+                {
+                    var end = Math.Min(p.Offset + StringWindow, p.StrLen) - 1;
+                    reply = (await _conn.ExecuteAsync(ct, "GETRANGE", key, p.Offset, end).ConfigureAwait(false));
+                    var bytes = reply.Bytes ?? [];
+                    next.Items.Add(bytes);
+                    p.Offset += bytes.Length;
+                    more = bytes.Length > 0 && p.Offset < p.StrLen;
+                    break;
+                }
+                case "hash":
+                case "set":
+                {
+                    var cmd = first.Type == "hash" ? "HSCAN" : "SSCAN";
+                    var parts = (await _conn.ExecuteAsync(ct, cmd, key, p.Cursor!, "COUNT", ChunkElements).ConfigureAwait(false)).AsArray();
+                    p.Cursor = parts[0].Bytes!;
+                    foreach (var it in parts[1].AsArray()) next.Items.Add(it.Bytes!);
+                    more = !(p.Cursor is [(byte)'0']);
+                    break;
+                }
+                default:
+                {
+                    var items = first.Type == "list"
+                        ? (await _conn.ExecuteAsync(ct, "LRANGE", key, p.Offset, p.Offset + ChunkElements - 1).ConfigureAwait(false)).AsArray()
+                        : (await _conn.ExecuteAsync(ct, "ZRANGE", key, p.Offset, p.Offset + ChunkElements - 1, "WITHSCORES").ConfigureAwait(false)).AsArray();
+                    foreach (var it in items) next.Items.Add(it.Bytes!);
+                    var elements = first.Type == "zset" ? items.Length / 2 : items.Length;
+                    p.Offset += elements;
+                    more = elements == ChunkElements;
+                    break;
+                }
+            }
+            next.More = more;
+            await _output.WriteAsync([next], ct).ConfigureAwait(false);
+        }
+        Count(first);
+    }
+
+    private static RedisBackupException Unexpected(string command, int length)
+        => new(ErrorKind.ProtocolError, "RedisUnexpectedReply", $"Unexpected {command} reply (array of {length.ToString(CultureInfo.InvariantCulture)}).");
+
+    private sealed class Pending(KeyRecord record, long strLen)
+    {
+        public KeyRecord Record { get; } = record;
+        public long StrLen { get; } = strLen;
+        public byte[]? Cursor { get; set; }
+        public long Offset { get; set; }
+    }
+}
+
+/// <summary>A 128-bit hash of a key name (two independent 64-bit FNV-1a style passes) for duplicate detection.</summary>
+internal static class KeyHash
+{
+    public static UInt128 Of(ReadOnlySpan<byte> key)
+    {
+        ulong a = 0xcbf29ce484222325UL, b = 0x84222325cbf29ce4UL ^ (ulong)key.Length;
+        foreach (var x in key)
+        {
+            a = (a ^ x) * 0x100000001b3UL;
+            b = (b + x + 1) * 0x9E3779B97F4A7C15UL;
+            b ^= b >> 29;
+        }
+        a ^= a >> 33; a *= 0xff51afd7ed558ccdUL; a ^= a >> 33;
+        return new UInt128(a, b);
+    }
+}

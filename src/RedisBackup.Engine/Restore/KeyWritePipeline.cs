@@ -1,0 +1,459 @@
+using System.Globalization;
+using System.Text;
+using System.Threading.Channels;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Redis;
+
+namespace RedisBackup.Engine.Restore;
+
+/// <summary>
+/// Writes key records into a live server over one connection with a deep pipeline: this side buffers and sends
+/// commands, a concurrent task reads the replies in order and accounts for them. Used by every live restore path.
+///
+/// Per key: a DUMP payload goes as RESTORE (ABSTTL, REPLACE, IDLETIME/FREQ as asked; BUSYKEY means skipped).
+/// A logical value goes as typed writes (SET/APPEND, HSET, RPUSH, SADD, ZADD; one command per record or chunk), after
+/// a DEL when replacing, and its expiry is set after the last chunk. In skip mode the existence of logical keys is
+/// checked with one pipelined EXISTS per key for a whole batch before the batch is written.
+/// </summary>
+internal sealed class KeyWritePipeline
+{
+    private const int BatchSize = 512;
+    private const int FlushBytes = 1 << 20;
+    private const int MaxFailuresKept = 1000;
+
+    private readonly RedisConnection _conn;
+    private readonly RestoreOptions _options;
+    private readonly TimeProvider _clock;
+    private readonly string _activity;
+    private readonly IProgress<OperationProgress>? _progress;
+    private readonly Channel<Op> _ops = Channel.CreateBounded<Op>(new BoundedChannelOptions(200_000) { SingleReader = true, SingleWriter = true });
+    private readonly List<KeyRecord> _batch = new(BatchSize);
+    private readonly HashSet<int> _flushed = [];
+    private readonly List<KeyFailure> _failures = [];
+    private readonly CancellationTokenSource _cts;
+    private readonly Task _readerTask;
+    private int _writeDb = -1;
+    private KeyState? _current;
+
+    // Counted by the writer (never written) and by the reader (written), then summed.
+    private long _skipped, _expired, _failedEarly;
+    private long _restored, _skippedBusy, _failed;
+    private long _lastReport;
+
+    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        _conn = connection;
+        _options = options;
+        _clock = options.Clock ?? TimeProvider.System;
+        _activity = activity;
+        _progress = progress;
+        _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        _readerTask = Task.Run(() => ReadRepliesAsync(_cts.Token), CancellationToken.None);
+    }
+
+    /// <summary>Keys seen so far (each counted once, at its last record).</summary>
+    public long Total { get; private set; }
+
+    /// <summary>Rough total for progress reports, when known.</summary>
+    public long? ExpectedTotal { get; set; }
+
+    public async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
+    {
+        _batch.Add(record);
+        if (_batch.Count >= BatchSize) await ProcessBatchAsync().ConfigureAwait(false);
+    }
+
+    public async Task<RestoreResult> CompleteAsync()
+    {
+        try
+        {
+            await ProcessBatchAsync().ConfigureAwait(false);
+            if (_current is not null)
+                throw new RedisBackupException(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
+            _ops.Writer.Complete();
+            await _conn.FlushAsync(_cts.Token).ConfigureAwait(false);
+            await _readerTask.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (_readerError is not null)
+        {
+            // The reader's error (fail-fast, connection lost) explains the cancellation.
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_readerError);
+        }
+        finally
+        {
+            _ops.Writer.TryComplete();
+            await _cts.CancelAsync().ConfigureAwait(false);
+            try { await _readerTask.ConfigureAwait(false); } catch (Exception) when (_readerTask.IsCompleted) { /* reported above or by the caller's own failure */ }
+            _cts.Dispose();
+        }
+        Report(force: true);
+        return new RestoreResult
+        {
+            Restored = _restored,
+            Skipped = _skipped + _skippedBusy,
+            Expired = _expired,
+            Failed = _failed + _failedEarly,
+            Total = Total,
+            Failures = _failures.ToArray(),
+        };
+    }
+
+    /// <summary>
+    /// Stops the reader after a failure on the writing side. Returns the reader's own error (fail-fast, a lost
+    /// connection) when it failed first, since that explains the writer's cancellation.
+    /// </summary>
+    public async Task<Exception?> AbortAsync()
+    {
+        _ops.Writer.TryComplete();
+        await _cts.CancelAsync().ConfigureAwait(false);
+        try { await _readerTask.ConfigureAwait(false); } catch (Exception) when (_readerTask.IsCompleted) { /* kept in _readerError when it came first */ }
+        _cts.Dispose();
+        return _readerError;
+    }
+
+    private async Task ProcessBatchAsync()
+    {
+        if (_batch.Count == 0) return;
+        var ct = _cts.Token;
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var states = new KeyState[_batch.Count];
+
+        // Decide per key; in skip mode, ask EXISTS for every logical key first.
+        Op? lastExists = null;
+        for (var i = 0; i < _batch.Count; i++)
+        {
+            var r = _batch[i];
+            if (r.IsFirst)
+            {
+                if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
+                var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
+                if (ExpiredAtRestore(r, now)) state.Dropped = Outcome.Expired;
+                else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
+                {
+                    await EnsureDbAsync(state.Db, ct).ConfigureAwait(false);
+                    _conn.WriteCommand("EXISTS", r.Key);
+                    lastExists = new Op(OpKind.Exists, state);
+                    await EnqueueAsync(lastExists, ct).ConfigureAwait(false);
+                }
+                states[i] = state;
+                _current = r.More ? state : null;
+            }
+            else
+            {
+                if (_current is null || !_current.Key.AsSpan().SequenceEqual(r.Key))
+                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a chunk record does not follow the first record of its key.");
+                states[i] = _current;
+                if (!r.More) _current = null;
+            }
+        }
+        if (lastExists is not null)
+        {
+            lastExists.Signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+            await _conn.FlushAsync(ct).ConfigureAwait(false);
+            await lastExists.Signal.Task.WaitAsync(ct).ConfigureAwait(false);
+        }
+
+        // Write.
+        for (var i = 0; i < _batch.Count; i++)
+        {
+            var r = _batch[i];
+            var state = states[i];
+            if (r.IsFirst && state.Dropped == Outcome.None && state.Exists) state.Dropped = Outcome.Skipped;
+            if (state.Dropped != Outcome.None)
+            {
+                if (r.IsLast) Finish(state);
+                continue;
+            }
+            await EnsureDbAsync(state.Db, ct).ConfigureAwait(false);
+            if (r.Dump is not null) WriteRestore(r, state);
+            else WriteTyped(r, state);
+            if (r.IsLast)
+            {
+                if (state.Dropped != Outcome.None)
+                {
+                    Finish(state);
+                }
+                else if (state.Ops == 0)
+                {
+                    state.Failure ??= "the backup holds an empty " + r.Type + ", which Redis cannot store";
+                    state.Dropped = Outcome.Failed;
+                    Finish(state);
+                }
+                else
+                {
+                    // The key is accounted for when the reply of its last command is read: make sure this record has one.
+                    if (_pendingOps.Count == 0) Stage(["EXISTS", r.Key], state);
+                    state.LastOp!.Final = true;
+                    Total++;
+                }
+            }
+            await DrainPendingOpsAsync(ct).ConfigureAwait(false);
+            if (_conn.PendingBytes >= FlushBytes) await _conn.FlushAsync(ct).ConfigureAwait(false);
+        }
+        _batch.Clear();
+        await _conn.FlushAsync(ct).ConfigureAwait(false);
+        Report(force: false);
+    }
+
+    private readonly List<Op> _pendingOps = [];
+
+    private void Stage(RedisArg[] command, KeyState state)
+    {
+        _conn.WriteCommand(command);
+        var op = new Op(OpKind.Write, state);
+        state.Ops++;
+        state.LastOp = op;
+        _pendingOps.Add(op);
+    }
+
+    private async ValueTask DrainPendingOpsAsync(CancellationToken ct)
+    {
+        foreach (var op in _pendingOps) await EnqueueAsync(op, ct).ConfigureAwait(false);
+        _pendingOps.Clear();
+    }
+
+    private void WriteRestore(KeyRecord r, KeyState state)
+    {
+        var args = new List<RedisArg>(10) { "RESTORE", r.Key };
+        var (ttl, absolute) = ExpiryFor(r.ExpireAtMs, r.TtlMs);
+        args.Add(ttl ?? 0);
+        args.Add(r.Dump!);
+        if (_options.ExistingKeys == ExistingKeyPolicy.Replace) args.Add("REPLACE");
+        if (absolute && ttl is not null) args.Add("ABSTTL");
+        if (r.IdleSeconds is { } idle) { args.Add("IDLETIME"); args.Add(idle); }
+        else if (r.Frequency is { } freq) { args.Add("FREQ"); args.Add((int)freq); }
+        Stage([.. args], state);
+        state.IsRestore = true;
+    }
+
+    private void WriteTyped(KeyRecord r, KeyState state)
+    {
+        if (r.IsFirst && _options.ExistingKeys == ExistingKeyPolicy.Replace && !(r.Type == "string" && r.IsLast))
+            Stage(["DEL", r.Key], state);
+        var items = r.Items;
+        if (r.ExpireAtMs is not null || r.TtlMs is not null) { state.ExpireAtMs = r.ExpireAtMs; state.TtlMs = r.TtlMs; }
+        if (items.Count > 0 || r.Type == "string")
+        {
+            var args = new RedisArg[2 + items.Count];
+            args[1] = r.Key;
+            switch (r.Type)
+            {
+                case "string":
+                    if (items.Count != 1) { Fail(state, "a string record without exactly one value"); return; }
+                    args[0] = r.IsFirst ? "SET" : "APPEND";
+                    args[2] = items[0];
+                    break;
+                case "hash":
+                    args[0] = "HSET";
+                    for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
+                    break;
+                case "list":
+                    args[0] = "RPUSH";
+                    for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
+                    break;
+                case "set":
+                    args[0] = "SADD";
+                    for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
+                    break;
+                case "zset":
+                    args[0] = "ZADD";
+                    for (var i = 0; i + 1 < items.Count; i += 2)
+                    {
+                        args[2 + i] = items[i + 1]; // score (Redis's own text) before member
+                        args[3 + i] = items[i];
+                    }
+                    break;
+                default:
+                    Fail(state, $"type '{r.Type}' has no logical form; it needs a DUMP payload");
+                    return;
+            }
+            Stage(args, state);
+        }
+        if (r.IsLast)
+        {
+            var (ttl, absolute) = ExpiryFor(state.ExpireAtMs, state.TtlMs);
+            if (ttl is { } t) Stage([absolute ? "PEXPIREAT" : "PEXPIRE", r.Key, t], state);
+        }
+    }
+
+    /// <summary>The expiry to set: (null, _) for none; absolute Unix ms or relative ms.</summary>
+    private (long? Ttl, bool Absolute) ExpiryFor(long? expireAtMs, long? ttlMs)
+    {
+        if (_options.Ttl == TtlMode.Absolute && expireAtMs is { } at) return (at, true);
+        if (ttlMs is { } ttl) return (Math.Max(ttl, 1), false);
+        if (expireAtMs is { } at2) return (at2, true);
+        return (null, false);
+    }
+
+    private bool ExpiredAtRestore(KeyRecord r, long now)
+        => _options.Ttl == TtlMode.Absolute ? r.ExpireAtMs is { } at && at <= now
+            : r.TtlMs is { } ttl ? ttl <= 0 : r.ExpireAtMs is { } at2 && at2 <= now;
+
+    private static void Fail(KeyState state, string reason)
+    {
+        state.Failure ??= reason;
+        if (state.Ops == 0 && state.Dropped == Outcome.None)
+        {
+            state.Dropped = Outcome.Failed;
+        }
+    }
+
+    /// <summary>Counts a key that is not written (expired, skipped, or failed before any command).</summary>
+    private void Finish(KeyState state)
+    {
+        Total++;
+        switch (state.Dropped)
+        {
+            case Outcome.Expired: _expired++; break;
+            case Outcome.Skipped: _skipped++; break;
+            case Outcome.Failed:
+                _failedEarly++;
+                RecordFailure(state);
+                break;
+        }
+    }
+
+    private async ValueTask EnsureDbAsync(int db, CancellationToken ct)
+    {
+        if (_writeDb != db)
+        {
+            _conn.WriteCommand("SELECT", db);
+            await EnqueueAsync(new Op(OpKind.Control, null) { What = $"SELECT {db}" }, ct).ConfigureAwait(false);
+            _writeDb = db;
+        }
+        if (_options.ExistingKeys == ExistingKeyPolicy.Flush && _flushed.Add(db))
+        {
+            _conn.WriteCommand("FLUSHDB");
+            await EnqueueAsync(new Op(OpKind.Control, null) { What = $"FLUSHDB of database {db}" }, ct).ConfigureAwait(false);
+        }
+    }
+
+    private async ValueTask EnqueueAsync(Op op, CancellationToken ct)
+    {
+        if (_ops.Writer.TryWrite(op)) return;
+        await _conn.FlushAsync(ct).ConfigureAwait(false); // the reader can only make room once these are sent
+        await _ops.Writer.WriteAsync(op, ct).ConfigureAwait(false);
+    }
+
+    private async Task ReadRepliesAsync(CancellationToken ct)
+    {
+        try
+        {
+            await foreach (var op in _ops.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            {
+                var reply = await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
+                switch (op.Kind)
+                {
+                    case OpKind.Control:
+                        if (reply.IsError)
+                            throw new RedisBackupException(ErrorKind.ServerError, "RestoreCommandFailed", $"{op.What} failed on {_conn.Endpoint}: {reply.AsString()}", _conn.Endpoint.ToString());
+                        break;
+                    case OpKind.Exists:
+                        reply.ThrowIfError("EXISTS");
+                        op.State!.Exists = reply.Integer > 0;
+                        op.Signal?.TrySetResult();
+                        break;
+                    default:
+                    {
+                        var state = op.State!;
+                        if (reply.IsError)
+                        {
+                            var text = reply.AsString()!;
+                            if (state.IsRestore && text.StartsWith("BUSYKEY", StringComparison.Ordinal)) state.Busy = true;
+                            else
+                            {
+                                if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("NOPERM", StringComparison.Ordinal))
+                                    reply.ThrowIfError(state.IsRestore ? "RESTORE" : null);
+                                state.Failure ??= text;
+                            }
+                        }
+                        if (op.Final) Account(state);
+                        break;
+                    }
+                }
+            }
+        }
+        catch (Exception ex)
+        {
+            if (ex is not OperationCanceledException) _readerError = ex;
+            await _cts.CancelAsync().ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    private volatile Exception? _readerError;
+
+    private void Account(KeyState state)
+    {
+        if (state.Failure is not null)
+        {
+            Interlocked.Increment(ref _failed);
+            RecordFailure(state);
+            if (_options.FailFast)
+                throw new RedisBackupException(ErrorKind.ServerError, "RestoreKeyFailed",
+                    $"Key '{Describe(state.Key)}' in database {state.Db} could not be restored: {state.Failure}. Stopped there because fail-fast was asked for; {Interlocked.Read(ref _restored)} keys were restored before it.",
+                    _conn.Endpoint.ToString());
+        }
+        else if (state.Busy) Interlocked.Increment(ref _skippedBusy);
+        else Interlocked.Increment(ref _restored);
+    }
+
+    private void RecordFailure(KeyState state)
+    {
+        lock (_failures)
+        {
+            if (_failures.Count < MaxFailuresKept) _failures.Add(new KeyFailure(state.Db, Describe(state.Key), state.Failure ?? "unknown"));
+        }
+    }
+
+    private void Report(bool force)
+    {
+        if (_progress is null) return;
+        var done = Total;
+        if (!force && done - _lastReport < 5000) return;
+        _lastReport = done;
+        _progress.Report(new OperationProgress
+        {
+            Activity = _activity,
+            Status = ExpectedTotal is { } t ? $"{done} of {t} keys" : $"{done} keys",
+            Done = done,
+            Total = ExpectedTotal,
+        });
+    }
+
+    /// <summary>A key for messages: its text when it is valid UTF-8, otherwise "base64:…".</summary>
+    internal static string Describe(byte[] key)
+        => System.Text.Unicode.Utf8.IsValid(key) ? Encoding.UTF8.GetString(key) : "base64:" + Convert.ToBase64String(key);
+
+    private enum OpKind { Control, Exists, Write }
+
+    private enum Outcome { None, Expired, Skipped, Failed }
+
+    private sealed class Op(OpKind kind, KeyState? state)
+    {
+        public OpKind Kind { get; } = kind;
+        public KeyState? State { get; } = state;
+        public bool Final { get; set; }
+        public string? What { get; init; }
+        public TaskCompletionSource? Signal { get; set; }
+    }
+
+    private sealed class KeyState(int db, byte[] key)
+    {
+        public int Db { get; } = db;
+        public byte[] Key { get; } = key;
+        public Outcome Dropped { get; set; }
+        public volatile bool Exists;
+        public bool IsRestore { get; set; }
+        public bool Busy { get; set; }
+        public int Ops { get; set; }
+        public Op? LastOp { get; set; }
+        public string? Failure { get; set; }
+        public long? ExpireAtMs { get; set; }
+        public long? TtlMs { get; set; }
+    }
+
+    internal static string Format(long v) => v.ToString(CultureInfo.InvariantCulture);
+}

@@ -1,0 +1,88 @@
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Tests.Infrastructure;
+using Xunit.Abstractions;
+
+namespace RedisBackup.Tests.Catalog;
+
+public class CatalogFullDiskTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task AFullDiskRemovesThePartialFileKeepsEarlierBackupsAndIsJournaled()
+    {
+        using var volume = SmallVolume.TryMount();
+        using var fallback = new TempDirectory();
+        output.WriteLine(volume is null ? "tmpfs mount unavailable: using a write limit" : $"1 MiB tmpfs at {volume.Path}");
+        var catalog = new BackupCatalog(Path.Combine(volume?.Path ?? fallback.Path, "backups"));
+        var rdb = await CatalogFiles.RealRdbAsync();
+        var earlier = CatalogFiles.Commit(catalog, rdb, createdAt: DateTimeOffset.UtcNow.AddHours(-1));
+        var before = Contents(catalog.Directory);
+
+        var big = new byte[2 << 20];
+        Random.Shared.NextBytes(big);
+        var failure = Assert.ThrowsAny<IOException>(() =>
+        {
+            using var l = catalog.AcquireLock();
+            try
+            {
+                using var pending = catalog.CreatePending(BackupKind.Snapshot, BackupFormat.Rdb, false, DateTimeOffset.UtcNow);
+                Stream sink = volume is null ? new WriteLimitStream(pending.Stream, 64 * 1024) : pending.Stream;
+                for (var i = 0; i < big.Length; i += 64 * 1024) sink.Write(big, i, 64 * 1024);
+                pending.Stream.Flush(flushToDisk: true);
+                catalog.Commit(pending, new BackupMetadata { Verified = true });
+            }
+            catch (IOException ex)
+            {
+                catalog.RecordFailure("backup", "test", ex);
+                throw;
+            }
+        });
+        output.WriteLine("Failure: " + failure.Message);
+
+        Assert.Equal(before, Contents(catalog.Directory));
+        Assert.Equal(await File.ReadAllBytesAsync(earlier.Path), rdb);
+        Assert.Equal(new[] { earlier }, catalog.List());
+        var last = catalog.GetStats().LastFailure;
+        Assert.NotNull(last);
+        Assert.Contains("No space left", last.Message);
+    }
+
+    [Fact]
+    public async Task ACommitThatCannotWriteItsSidecarsLeavesNoBackup()
+    {
+        using var volume = SmallVolume.TryMount();
+        if (volume is null)
+        {
+            output.WriteLine("tmpfs mount unavailable (needs root): the sidecar-write failure cannot be produced without a real small volume");
+            return;
+        }
+        var catalog = new BackupCatalog(Path.Combine(volume.Path, "backups"));
+        var earlier = CatalogFiles.Commit(catalog, await CatalogFiles.RealRdbAsync(), createdAt: DateTimeOffset.UtcNow.AddHours(-1));
+        var before = Contents(catalog.Directory);
+
+        // Fill the volume, then free exactly three pages: the backup fits, its sidecars do not.
+        var filler = Path.Combine(volume.Path, "filler.bin");
+        using (var f = new FileStream(filler, FileMode.CreateNew, FileAccess.Write, FileShare.None, bufferSize: 0))
+        {
+            var page = new byte[4096];
+            try { while (true) f.Write(page); }
+            catch (IOException) { }
+            f.SetLength(f.Length - 3 * 4096);
+        }
+        using (var pending = catalog.CreatePending(BackupKind.Snapshot, BackupFormat.Rdb, false, DateTimeOffset.UtcNow))
+        {
+            pending.Stream.Write(new byte[3 * 4096]);
+            pending.Stream.Flush(flushToDisk: true);
+            Assert.ThrowsAny<IOException>(() => catalog.Commit(pending, new BackupMetadata { Verified = true }));
+            Assert.False(pending.Committed);
+            Assert.False(File.Exists(pending.TempPath));
+        }
+
+        Assert.Equal(before, Contents(catalog.Directory));
+        Assert.Equal(new[] { earlier }, catalog.List());
+    }
+
+    /// <summary>The catalog's files, without the lock and the journal.</summary>
+    private static string[] Contents(string dir) => Directory.GetFiles(dir).Select(p => Path.GetFileName(p)!)
+        .Where(n => n is not ".redis-backup.lock" and not ".redis-backup-journal.jsonl").Order().ToArray();
+}

@@ -1,0 +1,93 @@
+using System.Diagnostics;
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Tests.Infrastructure;
+
+namespace RedisBackup.Tests.Catalog;
+
+public class CatalogLockTests
+{
+    [Fact]
+    public void SecondRunOnTheSameDirectoryGetsCatalogLockedUntilTheFirstEnds()
+    {
+        using var tmp = new TempDirectory();
+        var first = new BackupCatalog(tmp.Path);
+        var second = new BackupCatalog(tmp.Path + "/");
+        using (first.AcquireLock())
+        {
+            var ex = Assert.Throws<RedisBackupException>(() => second.AcquireLock());
+            Assert.Equal(ErrorKind.ResourceBusy, ex.Kind);
+            Assert.Equal("CatalogLocked", ex.ErrorId);
+            Assert.Contains(Path.Combine(tmp.Path, ".redis-backup.lock"), ex.Message);
+            Assert.Contains("Another backup is running", ex.Message);
+        }
+        using (second.AcquireLock()) { }
+        Assert.Empty(second.List());
+    }
+
+    [Fact]
+    public void LockHeldByAnotherProcessBlocksAndIsReleasedWhenThatProcessDies()
+    {
+        if (OperatingSystem.IsWindows()) return;
+        using var tmp = new TempDirectory();
+        var catalog = new BackupCatalog(tmp.Path);
+        using (catalog.AcquireLock()) { } // creates the lock file
+
+        // flock(1) takes the same OS lock .NET takes for FileShare.None, from another process.
+        using var holder = Process.Start(new ProcessStartInfo("flock", ["-x", "-n", "-o", Path.Combine(tmp.Path, ".redis-backup.lock"), "sleep", "60"]) { UseShellExecute = false })!;
+        try
+        {
+            var deadline = DateTime.UtcNow.AddSeconds(10);
+            RedisBackupException? locked = null;
+            while (locked is null && DateTime.UtcNow < deadline)
+            {
+                try { using (catalog.AcquireLock()) { } Thread.Sleep(50); }
+                catch (RedisBackupException ex) { locked = ex; }
+            }
+            Assert.NotNull(locked);
+            Assert.Equal("CatalogLocked", locked.ErrorId);
+        }
+        finally
+        {
+            holder.Kill(entireProcessTree: true); // a crash: nobody cleans up the lock file
+            holder.WaitForExit();
+        }
+        Assert.True(File.Exists(Path.Combine(tmp.Path, ".redis-backup.lock")));
+        using (catalog.AcquireLock()) { } // the stale file does not block
+    }
+
+    [Fact]
+    public void ConcurrentRunsOnTheSameDirectoryNeverOverlap()
+    {
+        using var tmp = new TempDirectory();
+        var inside = 0;
+        var overlaps = 0;
+        var committed = 0;
+        var refused = 0;
+        Parallel.For(0, 8, _ =>
+        {
+            var catalog = new BackupCatalog(tmp.Path);
+            for (var attempt = 0; attempt < 200; attempt++)
+            {
+                try
+                {
+                    using var l = catalog.AcquireLock();
+                    if (Interlocked.Increment(ref inside) > 1) Interlocked.Increment(ref overlaps);
+                    CatalogFiles.Commit(catalog, "REDIS0011"u8.ToArray(), createdAt: new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), verified: false);
+                    Interlocked.Decrement(ref inside);
+                    Interlocked.Increment(ref committed);
+                    return;
+                }
+                catch (RedisBackupException ex) when (ex.ErrorId == "CatalogLocked")
+                {
+                    Interlocked.Increment(ref refused);
+                    Thread.Sleep(5);
+                }
+            }
+        });
+        Assert.Equal(0, overlaps);
+        Assert.Equal(8, committed);
+        var names = new BackupCatalog(tmp.Path).List().Select(b => b.Name).ToList();
+        Assert.Equal(8, names.Distinct().Count());
+    }
+}

@@ -1,0 +1,123 @@
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
+using RedisBackup.Tests.Infrastructure;
+
+namespace RedisBackup.Tests.Operations;
+
+/// <summary>Replication snapshots through the whole operation: source → temp file → verify → catalog → restore.</summary>
+public class SnapshotOperationTests
+{
+    private static async Task Populate(RedisServer server, int keys)
+    {
+        await using var c = await server.ConnectAsync();
+        await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", keys, "k", 64);
+        await c.SelectAsync(2);
+        await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", keys / 2, "d2", 16);
+        await c.ExecuteAsync(CancellationToken.None, "PEXPIRE", "d2:1", 3_600_000);
+    }
+
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task SnapshotIsVerifiedCatalogedAndRestoresLive(bool compress)
+    {
+        await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
+        await Populate(source, 5000);
+        using var dir = new TempDirectory();
+
+        var outcome = await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = source.Endpoint, Directory = dir.Path, Compress = compress });
+        var backup = outcome.Backup;
+        Assert.Equal(BackupKind.Snapshot, backup.Kind);
+        Assert.Equal(BackupFormat.Rdb, backup.Format);
+        Assert.Equal(compress, backup.Compressed);
+        Assert.Equal(7500, backup.KeyCount);
+        Assert.Equal(VerificationState.Verified, backup.Verification);
+        Assert.StartsWith("replication:", backup.Source, StringComparison.Ordinal);
+        Assert.True(File.Exists(backup.Path));
+        Assert.Equal(compress, backup.Name.EndsWith(".rdb.gz", StringComparison.Ordinal));
+
+        // The record the backup returned is the one the catalog lists.
+        var listed = Assert.Single(new BackupCatalog(dir.Path).List());
+        Assert.Equal(backup.Path, listed.Path);
+        Assert.Equal(backup.KeyCount, listed.KeyCount);
+
+        await using var target = await RedisServer.StartAsync();
+        var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = listed.Path, Endpoint = target.Endpoint });
+        Assert.Equal((7500L, 0L, 0L, 7500L), (result.Restored, result.Failed, result.Expired, result.Total));
+        Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
+    }
+
+    [Fact]
+    public async Task PlainSnapshotLoadsInRedisServerAsIs()
+    {
+        await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
+        await Populate(source, 1000);
+        using var dir = new TempDirectory();
+        var backup = (await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = source.Endpoint, Directory = dir.Path })).Backup;
+
+        using var data = new TempDirectory();
+        File.Copy(backup.Path, data.Combine("dump.rdb"));
+        await using var loaded = await RedisServer.StartAsync("--dir", data.Path, "--dbfilename", "dump.rdb");
+        Assert.Equal(await source.DigestAsync(), await loaded.DigestAsync());
+    }
+
+    [Fact]
+    public async Task CancelledSnapshotLeavesNoFileAndRecordsTheFailure()
+    {
+        await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0", "--rdb-key-save-delay", "100");
+        await Populate(source, 20_000);
+        using var dir = new TempDirectory();
+        using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(700));
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+            BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = source.Endpoint, Directory = dir.Path }, null, cts.Token));
+        var catalog = new BackupCatalog(dir.Path);
+        Assert.Empty(catalog.List());
+        Assert.DoesNotContain(Directory.EnumerateFiles(dir.Path), f => f.EndsWith(".rdb", StringComparison.Ordinal) || f.Contains(".partial", StringComparison.Ordinal));
+        Assert.NotNull(catalog.GetStats().LastFailure);
+    }
+
+    [Fact]
+    public async Task WrongPasswordFailsClearlyAndLeavesNothing()
+    {
+        await using var source = await RedisServer.StartAsync("--requirepass", "right");
+        using var dir = new TempDirectory();
+        var ex = await Assert.ThrowsAsync<Engine.Redis.RedisServerException>(() =>
+            BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = source.Endpoint with { Password = "wrong" }, Directory = dir.Path }));
+        Assert.Equal(ErrorKind.AuthenticationFailed, ex.Kind);
+        var catalog = new BackupCatalog(dir.Path);
+        Assert.Empty(catalog.List());
+        var failure = catalog.GetStats().LastFailure;
+        Assert.NotNull(failure);
+        Assert.Equal("RedisAuthenticationFailed", failure.ErrorId);
+    }
+
+    [Fact]
+    public async Task ACorruptSnapshotIsRefusedBeforeRestoreWithNothingWritten()
+    {
+        await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
+        await Populate(source, 1000);
+        using var dir = new TempDirectory();
+        var backup = (await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = source.Endpoint, Directory = dir.Path })).Backup;
+        var bytes = await File.ReadAllBytesAsync(backup.Path);
+        bytes[bytes.Length / 2] ^= 0x40;
+        await File.WriteAllBytesAsync(backup.Path, bytes);
+
+        await using var target = await RedisServer.StartAsync();
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint }));
+        Assert.Equal(ErrorKind.InvalidData, ex.Kind);
+        Assert.Equal("BackupVerificationFailed", ex.ErrorId);
+        await using var c = await target.ConnectAsync();
+        Assert.Equal(0, (await c.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64());
+    }
+
+    [Fact]
+    public async Task PlanDescribesStepsAndChangesNothing()
+    {
+        using var dir = new TempDirectory();
+        var steps = BackupOperation.Plan(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new() { Port = 1 }, Directory = dir.Combine("sub"), Keep = 3 });
+        Assert.Contains(steps, s => s.Contains("SYNC", StringComparison.Ordinal));
+        Assert.Contains(steps, s => s.Contains("keep the newest 3", StringComparison.Ordinal));
+        Assert.False(Directory.Exists(dir.Combine("sub")));
+    }
+}
