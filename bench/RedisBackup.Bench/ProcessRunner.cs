@@ -4,10 +4,11 @@ using System.Globalization;
 namespace RedisBackup.Bench;
 
 /// <summary>The outcome of one external process run: exit code, output, wall time and peak RSS.</summary>
-internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, double Seconds, long? PeakRssKb);
+internal sealed record ProcessResult(int ExitCode, string Stdout, string Stderr, double Seconds, long? PeakRssKb, double? CpuSeconds);
 
 /// <summary>
-/// Runs an external command, timing its wall clock and (where GNU time is installed at /usr/bin/time) its peak RSS.
+/// Runs an external command, timing its wall clock and (where GNU time is installed at /usr/bin/time) its peak RSS
+/// and CPU time (user + system).
 /// Standard input can come from a file (redirected by the shell, so the command reads the file itself) or from a writer.
 /// Cancellation kills the whole process tree.
 /// </summary>
@@ -26,7 +27,7 @@ internal static class ProcessRunner
     {
         string? rssFile = CanMeasureRss ? Path.Combine(Path.GetTempPath(), $"bench-rss-{Guid.NewGuid():N}.txt") : null;
         var command = new List<string>();
-        if (rssFile is not null) command.AddRange([GnuTime, "-f", "%M", "-o", rssFile]);
+        if (rssFile is not null) command.AddRange([GnuTime, "-f", "%M %U %S", "-o", rssFile]);
         command.Add(program);
         command.AddRange(args);
 
@@ -81,17 +82,25 @@ internal static class ProcessRunner
         var errors = await stderr.ConfigureAwait(false);
 
         long? rss = null;
+        double? cpu = null;
         if (rssFile is not null)
         {
             try
             {
-                // GNU time appends its line after anything else; a killed child may leave a "Command terminated" line first.
-                var last = File.ReadAllLines(rssFile).LastOrDefault(l => l.Length > 0);
-                if (long.TryParse(last, NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb)) rss = kb;
+                // GNU time writes its line last; a failed command leaves a "Command exited with ..." line before it.
+                var fields = (File.ReadAllLines(rssFile).LastOrDefault(l => l.Length > 0) ?? "").Split(' ');
+                if (fields.Length == 3
+                    && long.TryParse(fields[0], NumberStyles.Integer, CultureInfo.InvariantCulture, out var kb)
+                    && double.TryParse(fields[1], NumberStyles.Float, CultureInfo.InvariantCulture, out var user)
+                    && double.TryParse(fields[2], NumberStyles.Float, CultureInfo.InvariantCulture, out var system))
+                {
+                    rss = kb;
+                    cpu = user + system;
+                }
             }
             catch (IOException) { }
             finally { File.Delete(rssFile); }
         }
-        return new ProcessResult(process.ExitCode, output, errors, clock.Elapsed.TotalSeconds, rss);
+        return new ProcessResult(process.ExitCode, output, errors, clock.Elapsed.TotalSeconds, rss, cpu);
     }
 }

@@ -54,7 +54,7 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
             ourRss.Add(Max(child.PeakRssKb, process.PeakRssKb));
             if (ourFile is not null && ourFile != file) File.Delete(ourFile);
             ourFile = file;
-            Console.WriteLine($"  our snapshot: {child.Seconds:0.000} s (process {process.Seconds:0.000} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {new FileInfo(file).Length / 1048576.0:0.0} MB ({child.Detail})");
+            Console.WriteLine($"  our snapshot: {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {new FileInfo(file).Length / 1048576.0:0.0} MB ({child.Detail})");
         }
         report.Dataset["snapshotRdbMb"] = (rdbBytes / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
 
@@ -116,7 +116,7 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
             var mbps = child.Bytes!.Value / 1048576.0 / child.Seconds;
             speeds.Add(mbps);
             rss.Add(Max(child.PeakRssKb, process.PeakRssKb));
-            Console.WriteLine($"  RDB verify: {child.Seconds:0.000} s = {mbps:0} MB/s, {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Detail}");
+            Console.WriteLine($"  RDB verify: {child.Seconds:0.000} s = {mbps:0} MB/s (process CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Detail}");
         }
         if (error is null && keys != serverKeys) error = $"the verifier counted {keys} keys, the server holds {serverKeys}";
         var speed = Stats.Median(speeds);
