@@ -292,4 +292,28 @@ public class ServerTests
         Assert.True(outcome.ExitCode == 130, outcome.ToString());
         Assert.Empty(await ListAsync(dir.Path));
     }
+
+    [Fact]
+    public async Task Rdb_snapshot_over_replication_is_listed_verified_and_reported_as_a_snapshot()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await SeedAsync(source);
+        using var dir = new TempDirectory();
+        var backup = await new CliRun().RunAsync("backup", "--kind", "rdb", "--port", P(source), "--dir", dir.Path, "--compress", "--json");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+        var record = backup.Json();
+        Assert.Equal("snapshot", record.GetProperty("kind").GetString());
+        Assert.Equal("rdb", record.GetProperty("format").GetString());
+        Assert.True(record.GetProperty("compressed").GetBoolean());
+        Assert.Equal(8, record.GetProperty("keyCount").GetInt64());
+
+        var listed = Assert.Single(await ListAsync(dir.Path));
+        Assert.Equal(record.GetProperty("name").GetString(), listed.GetProperty("name").GetString());
+        var onlyKeys = await new CliRun().RunAsync("list", "--dir", dir.Path, "--kind", "keys", "--json");
+        Assert.Empty(onlyKeys.Json().EnumerateArray());
+
+        var verify = await new CliRun().RunAsync("verify", record.GetProperty("name").GetString()!, "--dir", dir.Path);
+        Assert.True(verify.ExitCode == 0, verify.ToString());
+        Assert.Contains("OK:", verify.Stdout);
+    }
 }
