@@ -316,4 +316,23 @@ public class ServerTests
         Assert.True(verify.ExitCode == 0, verify.ToString());
         Assert.Contains("OK:", verify.Stdout);
     }
+
+    [Fact]
+    public async Task Rdb_snapshot_restores_into_a_live_server_through_the_cli()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await SeedAsync(source);
+        using var dir = new TempDirectory();
+        var backup = await new CliRun().RunAsync("backup", "--kind", "rdb", "--port", P(source), "--dir", dir.Path, "--json");
+        Assert.True(backup.ExitCode == 0, backup.ToString());
+
+        var restore = await new CliRun().RunAsync("restore", backup.Json().GetProperty("name").GetString()!, "--dir", dir.Path, "--port", P(target), "--json");
+        Assert.True(restore.ExitCode == 0, restore.ToString());
+        var result = restore.Json();
+        Assert.Equal(8, result.GetProperty("restored").GetInt64());
+        Assert.Equal(8, result.GetProperty("total").GetInt64());
+        Assert.Equal("live", result.GetProperty("method").GetString());
+        Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
+    }
 }
