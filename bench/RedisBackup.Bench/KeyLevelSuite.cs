@@ -16,6 +16,7 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         public List<double> Seconds { get; } = [];
         public List<double> ProcessSeconds { get; } = [];
         public List<double> CpuSeconds { get; } = [];
+        public string? Phases { get; set; }
         public List<long?> RssKb { get; } = [];
         public List<string> Errors { get; } = [];
         public List<string> Verdicts { get; } = [];
@@ -123,9 +124,10 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         side.ProcessSeconds.Add(process.Seconds);
         if (process.CpuSeconds is { } cpu) side.CpuSeconds.Add(cpu);
         side.RssKb.Add(Max(child.PeakRssKb, process.PeakRssKb));
+        side.Phases = child.Phases;
         if (side.File is not null && side.File != child.Path && !options.KeepFiles) TryDelete(side.File);
         side.File = child.Path;
-        Console.WriteLine($"  our backup ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Bytes / 1048576.0:0.0} MB file");
+        Console.WriteLine($"  our backup ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Bytes / 1048576.0:0.0} MB file; {child.Phases}");
     }
 
     private async Task RestoreAsync(Side side, string? backupFile, string name, RedisInstance source, IReadOnlyList<(int, byte[])> sample, CancellationToken ct)
@@ -148,10 +150,11 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
             side.ProcessSeconds.Add(process.Seconds);
             if (process.CpuSeconds is { } cpu) side.CpuSeconds.Add(cpu);
             side.RssKb.Add(Max(child.PeakRssKb, process.PeakRssKb));
+            side.Phases = child.Phases;
         }
         var verdict = await RoundTripCheck.CompareAsync(source, target, sample, ct);
         Record(side, verdict);
-        Console.WriteLine($"  our restore ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS; {(verdict.Identical ? "identical" : "DIFFERENT")}: {verdict.Detail}");
+        Console.WriteLine($"  our restore ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS; {child.Phases}; {(verdict.Identical ? "identical" : "DIFFERENT")}: {verdict.Detail}");
     }
 
     private static void Record(Side side, RoundTripVerdict verdict)
@@ -176,7 +179,8 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
             BaselineSamples = baseline.Seconds,
             Note = ours.Errors.Count > 0 ? ours.Errors[0]
                 : ours.ProcessSeconds.Count > 0 ? $"median of {ours.Seconds.Count}; whole child process incl. .NET start-up {Stats.Median(ours.ProcessSeconds):0.000} s"
-                    + (ours.CpuSeconds.Count > 0 ? $", its CPU time (user+sys) {Stats.Median(ours.CpuSeconds):0.000} s" : "") : null,
+                    + (ours.CpuSeconds.Count > 0 ? $", its CPU time (user+sys) {Stats.Median(ours.CpuSeconds):0.000} s" : "")
+                    + (ours.Phases is null ? "" : $"; steps (last run): {ours.Phases}") : null,
         });
     }
 
