@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Rdb;
 using RedisBackup.Tests.Infrastructure;
 
 namespace RedisBackup.Tests.Docker;
@@ -51,6 +52,13 @@ public sealed class ContainerSnapshotTests : IDisposable
         Assert.Equal(new FileInfo(file).Length, info.Bytes);
         Assert.StartsWith("7.", info.ServerVersion);
         Assert.Equal("REDIS"u8.ToArray(), File.ReadAllBytes(file)[..5]);
+        await using (var rdb = File.OpenRead(file))
+        {
+            var summary = await RdbVerifier.VerifyAsync(rdb, deep: true);
+            Assert.Equal(written, summary.Keys);
+            Assert.Equal(new Dictionary<int, long> { [0] = written / 3, [2] = written / 3, [15] = written / 3 }, summary.KeysPerDatabase);
+            Assert.Equal(3, summary.KeysWithExpiry);
+        }
         var loaded = await LoadOnHostAsync(file);
         Assert.Equal(written, loaded.Keys);
         Assert.Equal(digest, loaded.Digest);
