@@ -27,6 +27,29 @@ public class Crc64Tests
             Assert.Equal(expected, Crc64.Update(Crc64.Update(0, data.AsSpan(0, split)), data.AsSpan(split)));
     }
 
+    [Fact]
+    public void FoldingAndTableImplementationsAgreeOnEveryLengthAndStart()
+    {
+        var data = new byte[4096 + 37];
+        var random = new Random(11);
+        random.NextBytes(data);
+        for (var length = 0; length <= 300; length++)
+        {
+            foreach (var start in new[] { 0UL, 0xFFFFFFFFFFFFFFFFUL, (ulong)random.NextInt64() })
+                Assert.Equal(Crc64.UpdateTable(start, data.AsSpan(0, length)), Crc64.Update(start, data.AsSpan(0, length)));
+        }
+        Assert.Equal(Crc64.UpdateTable(0, data), Crc64.Update(0, data));
+        Assert.Equal(Bitwise(data), Crc64.Update(0, data));
+    }
+
+    [Fact]
+    public void FoldingConstantsComeFromTheJonesPolynomial()
+    {
+        Assert.Equal(0x95AC9329AC4BC9B5UL, Crc64.Reverse(0xAD93D23594C935A9UL));
+        // x^64 mod P is P without its top term.
+        Assert.Equal(0x95AC9329AC4BC9B5UL, Crc64.ReflectedPowerModP(64));
+    }
+
     /// <summary>The textbook one-bit-at-a-time reflected CRC, independent of the table code.</summary>
     private static ulong Bitwise(ReadOnlySpan<byte> data)
     {
