@@ -41,7 +41,8 @@ internal sealed class JsonTokenStream(Stream stream, int initialSize = 1 << 20)
 
     private bool TryRead()
     {
-        var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), _eof, _state);
+        // Never a final block: the seed root is an object, so running out of data mid-token means the file was cut off.
+        var reader = new Utf8JsonReader(_buffer.AsSpan(_start, _end - _start), isFinalBlock: false, _state);
         bool ok;
         try
         {

@@ -348,7 +348,11 @@ internal sealed class KeyWritePipeline
                 {
                     case OpKind.Control:
                         if (reply.IsError)
+                        {
+                            var classified = RedisServerException.FromReply(reply.AsString()!, op.What);
+                            if (classified.Kind != ErrorKind.ServerError) throw classified; // NOAUTH, WRONGPASS, NOPERM
                             throw new RedisBackupException(ErrorKind.ServerError, "RestoreCommandFailed", $"{op.What} failed on {_conn.Endpoint}: {reply.AsString()}", _conn.Endpoint.ToString());
+                        }
                         break;
                     case OpKind.Exists:
                         reply.ThrowIfError("EXISTS");
