@@ -21,7 +21,7 @@ internal static class BackupCommitter
         var finalName = FreeName(directory, baseName, extension);
         var tempPath = Path.Combine(directory, BackupNaming.TemporaryName(finalName));
         var stream = OwnerOnlyFiles.CreateNew(tempPath, FileAccess.ReadWrite, 1 << 16, FileOptions.Asynchronous);
-        return new PendingBackup(tempPath, finalName, kind, format, compressed, createdAt.ToUniversalTime(), stream);
+        return new PendingBackup(tempPath, finalName, kind, format, compressed, createdAt.ToUniversalTime(), stream) { BaseName = baseName, Extension = extension };
     }
 
     public static BackupRecord Commit(string directory, PendingBackup pending, BackupMetadata metadata, DateTimeOffset now)
@@ -60,7 +60,7 @@ internal static class BackupCommitter
                     // Another writer (without the lock) took the name: pick the next free one and redo the sidecars.
                     foreach (var t in sidecarTemps) AtomicFile.TryDelete(t);
                     sidecarTemps.Clear();
-                    pending.FinalName = NextFreeName(directory, name);
+                    pending.FinalName = FreeName(directory, pending.BaseName, pending.Extension);
                     continue;
                 }
                 pending.Committed = true;
@@ -90,21 +90,6 @@ internal static class BackupCommitter
             if (!Taken(directory, candidate)) return candidate;
         }
         throw new RedisBackupException(ErrorKind.ResourceBusy, "BackupNameExhausted", $"No free name for {baseName}{extension} in {directory}.", directory);
-    }
-
-    private static string NextFreeName(string directory, string taken)
-    {
-        foreach (var ext in new[] { ".rdb.gz", ".jsonl.gz", ".rdb", ".jsonl" })
-        {
-            if (!taken.EndsWith(ext, StringComparison.Ordinal)) continue;
-            var stem = taken[..^ext.Length];
-            var dash = stem.LastIndexOf('-');
-            // Strip an earlier collision suffix ("-2") so the next try is "-3", not "-2-2".
-            if (dash > 0 && int.TryParse(stem.AsSpan(dash + 1), System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var k) && k < MaxCandidates && stem.Length - dash - 1 <= 3)
-                stem = stem[..dash];
-            return FreeName(directory, stem, ext);
-        }
-        return FreeName(directory, Path.GetFileNameWithoutExtension(taken), Path.GetExtension(taken));
     }
 
     private static bool Taken(string directory, string name)

@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Catalog;
@@ -18,15 +19,21 @@ internal static class BackupInspector
     /// <summary>How much an RDB header read may consume: AUX fields are short.</summary>
     private const int RdbHeaderBytes = 64 * 1024;
 
-    /// <summary>The record of an existing file. <paramref name="sidecarExists"/> lets a listing skip a stat per file.</summary>
-    public static BackupRecord Describe(FileInfo file, bool? sidecarExists = null)
+    /// <summary>
+    /// The record of an existing file. A listing passes what it knows of the sidecars' existence, which saves a stat per file.
+    /// A foreign file with only a checksum file (a copy, or one the user made with sha256sum) gets that checksum.
+    /// </summary>
+    public static BackupRecord Describe(FileInfo file, bool? metadataExists = null, bool? checksumExists = null)
     {
-        if (sidecarExists ?? File.Exists(file.FullName + BackupNaming.MetadataSuffix))
+        if (metadataExists ?? File.Exists(file.FullName + BackupNaming.MetadataSuffix))
         {
             var doc = BackupSidecar.TryRead(file.FullName);
             if (doc is not null) return BackupSidecar.ToRecord(doc, file.FullName, file.Length);
         }
-        return Sniff(file);
+        var record = Sniff(file);
+        return checksumExists ?? File.Exists(file.FullName + BackupNaming.ChecksumSuffix)
+            ? record with { Sha256 = BackupSidecar.TryReadChecksumFile(file.FullName) }
+            : record;
     }
 
     /// <summary>A record from the file's content and name alone (foreign files); Format is Unknown when the content is not recognized.</summary>
@@ -130,31 +137,38 @@ internal static class BackupInspector
             if (start >= span.Length || span[start] != (byte)'{') return default;
             span = span[start..];
 
-            var newline = span.IndexOf((byte)'\n');
-            if (newline > 0 && TryOurHeader(span[..newline], out var ours)) return ours;
+            if (TryOurHeader(span, out var ours)) return ours;
             return TrySeed(span, out var seed) ? seed : default;
         }
 
-        /// <summary>Our key-level header: the first line is a JSON object that says it is a header of this tool's format.</summary>
-        private static bool TryOurHeader(ReadOnlySpan<byte> line, out Result result)
+        /// <summary>Our key-level header record: <c>{"rec":"header","format":"redisbackup-keys",…,"source":{"address","version"}}</c>.</summary>
+        private static bool TryOurHeader(ReadOnlySpan<byte> text, out Result result)
         {
             result = default;
+            if (!text.StartsWith(KeyFileFormat.HeaderPrefix)) return false;
+            result = new Result(BackupFormat.KeysJsonl, null, null, null);
+            var newline = text.IndexOf((byte)'\n');
+            if (newline < 0) return true; // a header longer than the prefix: the format is still certain
             try
             {
-                var reader = new Utf8JsonReader(line);
+                var reader = new Utf8JsonReader(text[..newline]);
                 using var doc = JsonDocument.ParseValue(ref reader);
                 var root = doc.RootElement;
-                if (root.ValueKind != JsonValueKind.Object) return false;
-                var isHeader = (root.TryGetProperty("type", out var t) && t.ValueKind == JsonValueKind.String && t.GetString() == "header")
-                    || (root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && (f.GetString() ?? "").Contains("redis", StringComparison.OrdinalIgnoreCase));
-                if (!isHeader) return false;
-                result = new Result(BackupFormat.KeysJsonl, DateOf(root, "createdAt", "created"), StringOf(root, "serverVersion", "redisVersion"), StringOf(root, "source"));
-                return true;
+                if (root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() != KeyFileFormat.FormatName) return false;
+                DateTimeOffset? created = root.TryGetProperty("createdAt", out var c) && c.ValueKind == JsonValueKind.String && c.TryGetDateTimeOffset(out var t) ? t.ToUniversalTime() : null;
+                string? address = null, version = null;
+                if (root.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object)
+                {
+                    if (source.TryGetProperty("address", out var a) && a.ValueKind == JsonValueKind.String) address = a.GetString();
+                    if (source.TryGetProperty("version", out var v) && v.ValueKind == JsonValueKind.String) version = v.GetString();
+                }
+                result = new Result(BackupFormat.KeysJsonl, created, version, address);
             }
             catch (JsonException)
             {
-                return false;
+                // A damaged header line: still our format by its first bytes; verification reports the damage.
             }
+            return true;
         }
 
         /// <summary>The seed service's <c>{"timestamp": "…", "created_at": "…", "data": {…}}</c>, read token by token up to "data".</summary>
@@ -184,20 +198,6 @@ internal static class BackupInspector
             {
                 return false;
             }
-        }
-
-        private static string? StringOf(JsonElement root, params string[] names)
-        {
-            foreach (var name in names)
-                if (root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String) return v.GetString();
-            return null;
-        }
-
-        private static DateTimeOffset? DateOf(JsonElement root, params string[] names)
-        {
-            foreach (var name in names)
-                if (root.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String && v.TryGetDateTimeOffset(out var t)) return t.ToUniversalTime();
-            return null;
         }
     }
 }

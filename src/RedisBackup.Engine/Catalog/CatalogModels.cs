@@ -70,6 +70,12 @@ public sealed class PendingBackup : IDisposable
 
     public bool Committed { get; internal set; }
 
+    /// <summary>The name without collision suffix or extension, e.g. "redis-backup-20260117-230436".</summary>
+    internal string BaseName { get; init; } = "";
+
+    /// <summary>The extension of the final name, e.g. ".rdb.gz".</summary>
+    internal string Extension { get; init; } = "";
+
     public void Dispose()
     {
         Stream.Dispose();

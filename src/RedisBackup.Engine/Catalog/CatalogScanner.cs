@@ -17,11 +17,10 @@ internal static class CatalogScanner
         foreach (var file in files)
         {
             if (!BackupNaming.IsCandidate(file.Name)) continue;
-            var hasSidecar = names.Contains(BackupNaming.MetadataName(file.Name));
             BackupRecord record;
             try
             {
-                record = BackupInspector.Describe(file, hasSidecar);
+                record = BackupInspector.Describe(file, names.Contains(BackupNaming.MetadataName(file.Name)), names.Contains(BackupNaming.ChecksumName(file.Name)));
             }
             catch (FileNotFoundException)
             {

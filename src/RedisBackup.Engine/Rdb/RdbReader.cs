@@ -187,6 +187,15 @@ public sealed class RdbReader
                     continue;
                 case RdbOpcodes.FunctionPreGa:
                     throw new RdbFormatException("Opcode 0xF6 (a pre-GA function library) is not supported; Redis 7.0 and later refuse it too", at);
+                case RdbOpcodes.SlotImport when _magic == "VALKEY":
+                    _in.SkipString("the job name of a SLOT_IMPORT record");
+                    var ranges = _in.ReadLength("the number of slot ranges in a SLOT_IMPORT record");
+                    for (ulong r = 0; r < ranges; r++)
+                    {
+                        _in.ReadLength("the first slot of a SLOT_IMPORT range");
+                        _in.ReadLength("the last slot of a SLOT_IMPORT range");
+                    }
+                    continue;
                 case RdbOpcodes.SlotInfo:
                     _in.ReadLength("the slot id of SLOT_INFO");
                     _in.ReadLength("the slot size of SLOT_INFO");

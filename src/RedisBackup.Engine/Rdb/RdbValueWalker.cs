@@ -23,8 +23,9 @@ internal sealed class RdbValueWalker
     /// <summary>True when <paramref name="type"/> is a value type this walker knows for the file's family.</summary>
     public bool IsValueType(byte type) => type switch
     {
-        <= 5 or 7 or (>= 9 and <= 21) or 24 or 25 => true,
-        22 or 23 => !_valkey,
+        <= 7 or (>= 9 and <= 21) or 24 or 25 => true,
+        22 => true,
+        23 => !_valkey,
         _ => false,
     };
 
@@ -54,7 +55,8 @@ internal sealed class RdbValueWalker
             case 19: Stream(typeOffset, 2); break;
             case 20: Blob(typeOffset, "a listpack set", Encoded.Listpack, UniqueEntries.All); break;
             case 21: Stream(typeOffset, 3); break;
-            case 22 when !_valkey: HashWithFieldTtls(typeOffset, hasMinExpire: false); break;
+            case 22 when _valkey: ValkeyHashWithFieldTtls(typeOffset); break;
+            case 22: HashWithFieldTtls(typeOffset, hasMinExpire: false); break;
             case 23 when !_valkey: Blob(typeOffset, "a pre-GA listpack hash with field TTLs", Encoded.None); break;
             case 24: HashWithFieldTtls(typeOffset, hasMinExpire: true); break;
             case 25:
@@ -123,6 +125,19 @@ internal sealed class RdbValueWalker
             _in.ReadLength("the TTL of a hash field");
             Member(seen, "a hash field");
             _in.SkipString("a hash value");
+        }
+    }
+
+    /// <summary>Valkey 9 HASH_2: count × (field, value, 8-byte expiry in ms), per Valkey's rdbSaveObject.</summary>
+    private void ValkeyHashWithFieldTtls(long typeOffset)
+    {
+        var count = Count(typeOffset, "a hash field");
+        var seen = _deep ? new HashSet<string>(StringComparer.Ordinal) : null;
+        for (ulong i = 0; i < count; i++)
+        {
+            Member(seen, "a hash field");
+            _in.SkipString("a hash value");
+            _in.Skip(8, "the 8-byte expiry of a hash field", _in.Position);
         }
     }
 

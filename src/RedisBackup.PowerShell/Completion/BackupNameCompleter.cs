@@ -30,7 +30,7 @@ public sealed class BackupNameCompleter : IArgumentCompleter
         {
             return [];
         }
-        var byName = backups.ToDictionary(b => b.Name, StringComparer.Ordinal);
+        var byName = backups.GroupBy(b => b.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
         return CompletionText.Matching(backups.Reverse().Select(b => b.Name), wordToComplete)
             .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue,
                 $"{byName[name].Kind}, {byName[name].CreatedAt:u}"))

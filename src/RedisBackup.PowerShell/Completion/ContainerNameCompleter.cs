@@ -26,9 +26,9 @@ public sealed class ContainerNameCompleter : IArgumentCompleter
         {
             return [];
         }
-        return CompletionText.Matching(containers.Select(c => c.Name), wordToComplete)
-            .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue,
-                containers.First(c => c.Name == name) is var c ? $"{c.Name} ({c.Image}, {c.State})" : name))
+        var byName = containers.GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        return CompletionText.Matching(byName.Keys, wordToComplete)
+            .Select(name => new CompletionResult(name, name, CompletionResultType.ParameterValue, $"{name} ({byName[name].Image}, {byName[name].State})"))
             .ToList();
     }
 }

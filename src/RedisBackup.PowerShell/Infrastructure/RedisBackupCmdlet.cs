@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 
@@ -34,44 +33,27 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
     /// </summary>
     protected T RunEngine<T>(Func<IProgress<OperationProgress>, CancellationToken, Task<T>> operation)
     {
-        ArgumentNullException.ThrowIfNull(operation);
         var token = CancellationToken;
-        var channel = Channel.CreateUnbounded<OperationProgress>(new UnboundedChannelOptions { SingleReader = true });
-        var progress = new ChannelProgress(channel.Writer);
-        var task = Task.Run(() => operation(progress, token), token);
-        _ = task.ContinueWith(_ => channel.Writer.TryComplete(), CancellationToken.None, TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-
         string? lastActivity = null;
         try
         {
-            while (channel.Reader.WaitToReadAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult())
-            {
-                OperationProgress? counter = null;
-                while (channel.Reader.TryRead(out var report))
-                {
-                    if (report.IsStep) WriteVerbose(report.Status);
-                    else counter = report; // only the newest counter of a batch is worth drawing
-                }
-                if (counter is not null)
+            return EngineRunner.Run(
+                operation,
+                step => WriteVerbose(step.Status),
+                counter =>
                 {
                     lastActivity = counter.Activity;
                     WriteProgress(ToProgressRecord(counter));
-                }
-            }
-        }
-        finally
-        {
-            if (lastActivity is not null)
-                WriteProgressCompleted(lastActivity);
-        }
-
-        try
-        {
-            return task.GetAwaiter().GetResult();
+                },
+                token);
         }
         catch (OperationCanceledException) when (token.IsCancellationRequested)
         {
             throw new PipelineStoppedException();
+        }
+        finally
+        {
+            if (lastActivity is not null) WriteProgressCompleted(lastActivity);
         }
     }
 
@@ -128,6 +110,12 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
                 {
                     var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
                     if (!IsFileSystem(provider, path)) continue;
+                    if (Directory.Exists(full))
+                    {
+                        WriteError(new ErrorRecord(new ArgumentException($"'{full}' is a directory, not a backup file. Use Get-RedisBackup -Path to list a catalog."),
+                            "PathIsDirectory", ErrorCategory.InvalidArgument, path));
+                        continue;
+                    }
                     if (!File.Exists(full))
                     {
                         WriteError(new ErrorRecord(new ItemNotFoundException($"The backup file '{full}' does not exist."), "BackupNotFound", ErrorCategory.ObjectNotFound, path));
@@ -139,7 +127,14 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
                 {
                     var matches = GetResolvedProviderPathFromPSPath(path, out var provider);
                     if (!IsFileSystem(provider, path)) continue;
-                    resolved.AddRange(matches);
+                    foreach (var match in matches)
+                    {
+                        if (Directory.Exists(match))
+                            WriteError(new ErrorRecord(new ArgumentException($"'{match}' is a directory, not a backup file. Use Get-RedisBackup -Path to list a catalog."),
+                                "PathIsDirectory", ErrorCategory.InvalidArgument, match));
+                        else
+                            resolved.Add(match);
+                    }
                 }
             }
             catch (ItemNotFoundException ex)
@@ -195,11 +190,5 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
         if (_disposed) return;
         if (disposing) _cancellation?.Dispose();
         _disposed = true;
-    }
-
-    /// <summary>An IProgress that queues reports for the pipeline thread (Progress&lt;T&gt; would post to a context PowerShell does not pump).</summary>
-    private sealed class ChannelProgress(ChannelWriter<OperationProgress> writer) : IProgress<OperationProgress>
-    {
-        public void Report(OperationProgress value) => writer.TryWrite(value);
     }
 }

@@ -45,6 +45,7 @@ public class CatalogCopyTests
         File.Delete(target + ".meta.json");
         var second = BackupCatalog.Copy(BackupCatalog.Describe(target), tmp.Combine("second.rdb"));
         Assert.False(second.HasMetadata);
+        Assert.Equal(b.Sha256, second.Sha256); // from the checksum file alone
         Assert.Equal($"{b.Sha256}  second.rdb\n", await File.ReadAllTextAsync(tmp.Combine("second.rdb.sha256")));
     }
 

@@ -56,12 +56,12 @@ public class CatalogCreationTests
     }
 
     [Fact]
-    public void KeyLevelNamesCompressionLabelsAndCollisions()
+    public async Task KeyLevelNamesCompressionLabelsAndCollisions()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
         var at = new DateTimeOffset(2026, 3, 1, 2, 3, 4, TimeSpan.Zero);
-        var gz = CatalogFiles.Gzip("{\"type\":\"header\"}\n"u8.ToArray());
+        var gz = await CatalogFiles.RealKeyFileAsync();
         var a = CatalogFiles.Commit(catalog, gz, BackupKind.KeyLevel, BackupFormat.KeysJsonl, compressed: true, createdAt: at);
         var b = CatalogFiles.Commit(catalog, gz, BackupKind.KeyLevel, BackupFormat.KeysJsonl, compressed: true, createdAt: at);
         var c = CatalogFiles.Commit(catalog, gz, BackupKind.KeyLevel, BackupFormat.KeysJsonl, compressed: true, createdAt: at);

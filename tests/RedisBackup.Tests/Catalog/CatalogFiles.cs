@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Tests.Infrastructure;
 
 namespace RedisBackup.Tests.Catalog;
@@ -17,22 +18,40 @@ internal static class CatalogFiles
     public static async Task<byte[]> SaveRdbAsync(int keys)
     {
         await using var server = await RedisServer.StartAsync();
+        await FillAsync(server, keys);
         await using (var c = await server.ConnectAsync())
-        {
-            for (var i = 0; i < keys; i++)
-            {
-                switch (i % 5)
-                {
-                    case 0: await c.ExecuteAsync(CancellationToken.None, "SET", $"s:{i}", "value"); break;
-                    case 1: await c.ExecuteAsync(CancellationToken.None, "HSET", $"h:{i}", "f", "v"); break;
-                    case 2: await c.ExecuteAsync(CancellationToken.None, "RPUSH", $"l:{i}", "a", "b"); break;
-                    case 3: await c.ExecuteAsync(CancellationToken.None, "SADD", $"set:{i}", "m"); break;
-                    default: await c.ExecuteAsync(CancellationToken.None, "ZADD", $"z:{i}", "1.5", "m"); break;
-                }
-            }
             await c.ExecuteAsync(CancellationToken.None, "SAVE");
-        }
         return await File.ReadAllBytesAsync(Path.Combine(server.Directory, "dump.rdb"));
+    }
+
+    private static readonly Lazy<Task<byte[]>> ExportedKeys = new(() => ExportKeysAsync(200));
+
+    /// <summary>A key-level export (our gzip JSON Lines) of a real redis-server holding 200 keys of mixed types.</summary>
+    public static Task<byte[]> RealKeyFileAsync() => ExportedKeys.Value;
+
+    public static async Task<byte[]> ExportKeysAsync(int keys)
+    {
+        await using var server = await RedisServer.StartAsync();
+        await FillAsync(server, keys);
+        using var ms = new MemoryStream();
+        await KeyExporter.ExportAsync(server.Endpoint, new KeyExportOptions(), ms, null, CancellationToken.None);
+        return ms.ToArray();
+    }
+
+    public static async Task FillAsync(RedisServer server, int keys)
+    {
+        await using var c = await server.ConnectAsync();
+        for (var i = 0; i < keys; i++)
+        {
+            switch (i % 5)
+            {
+                case 0: await c.ExecuteAsync(CancellationToken.None, "SET", $"s:{i}", "value"); break;
+                case 1: await c.ExecuteAsync(CancellationToken.None, "HSET", $"h:{i}", "f", "v"); break;
+                case 2: await c.ExecuteAsync(CancellationToken.None, "RPUSH", $"l:{i}", "a", "b"); break;
+                case 3: await c.ExecuteAsync(CancellationToken.None, "SADD", $"set:{i}", "m"); break;
+                default: await c.ExecuteAsync(CancellationToken.None, "ZADD", $"z:{i}", "1.5", "m"); break;
+            }
+        }
     }
 
     public static byte[] Gzip(byte[] data)

@@ -1,5 +1,6 @@
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Infrastructure;
 using Xunit.Abstractions;
 
@@ -80,6 +81,41 @@ public class CatalogFullDiskTests(ITestOutputHelper output)
 
         Assert.Equal(before, Contents(catalog.Directory));
         Assert.Equal(new[] { earlier }, catalog.List());
+    }
+
+    [Fact]
+    public async Task ASnapshotRunThatFillsTheVolumeFailsCleanly()
+    {
+        using var volume = SmallVolume.TryMount();
+        if (volume is null)
+        {
+            output.WriteLine("tmpfs mount unavailable (needs root): covered by the write-limit test above");
+            return;
+        }
+        await using var server = await RedisServer.StartAsync();
+        await CatalogFiles.FillAsync(server, 20);
+        var dir = Path.Combine(volume.Path, "backups");
+        var earlier = await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = server.Endpoint, Directory = dir });
+        var before = Contents(dir);
+        var big = new byte[1 << 20];
+        Random.Shared.NextBytes(big);
+        await using (var c = await server.ConnectAsync())
+        {
+            await c.ExecuteAsync(CancellationToken.None, "SET", "big:1", big);
+            await c.ExecuteAsync(CancellationToken.None, "SET", "big:2", big);
+        }
+
+        var ex = await Assert.ThrowsAnyAsync<RedisBackupException>(() => BackupOperation.RunAsync(
+            new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = server.Endpoint, Directory = dir, Keep = 1 }));
+        output.WriteLine($"{ex.ErrorId}: {ex.Message}");
+
+        Assert.Equal(before, Contents(dir));
+        var catalog = new BackupCatalog(dir);
+        Assert.Equal(new[] { earlier.Backup }, catalog.List());
+        Assert.True((await VerifyOperation.RunAsync(earlier.Backup)).IsValid);
+        var failure = catalog.GetStats().LastFailure;
+        Assert.NotNull(failure);
+        Assert.Equal("backup", failure.Operation);
     }
 
     /// <summary>The catalog's files, without the lock and the journal.</summary>

@@ -17,7 +17,7 @@ public class CatalogListingTests(ITestOutputHelper output)
         var t0 = new DateTimeOffset(2026, 1, 10, 8, 0, 0, TimeSpan.Zero);
         var newest = CatalogFiles.Commit(catalog, CatalogFiles.Gzip(rdb), compressed: true, createdAt: t0.AddDays(2));
         var oldest = CatalogFiles.Commit(catalog, rdb, createdAt: t0);
-        var middle = CatalogFiles.Commit(catalog, CatalogFiles.Gzip("{\"type\":\"header\"}\n"u8.ToArray()), BackupKind.KeyLevel, BackupFormat.KeysJsonl, compressed: true, createdAt: t0.AddDays(1), keys: 42);
+        var middle = CatalogFiles.Commit(catalog, await CatalogFiles.RealKeyFileAsync(), BackupKind.KeyLevel, BackupFormat.KeysJsonl, compressed: true, createdAt: t0.AddDays(1), keys: 42);
 
         var list = catalog.List();
 

@@ -77,8 +77,8 @@ public class CatalogRetentionTests
         await File.WriteAllBytesAsync(seedFile, CatalogFiles.Gzip(CatalogFiles.SeedJson("20200101_000000", "2020-01-01T00:00:00")));
         var oldRdb = tmp.Combine("redis-backup-20200102-000000.rdb");
         await File.WriteAllBytesAsync(oldRdb, rdb);
-        var keys = CatalogFiles.Commit(catalog, CatalogFiles.Gzip("{\"type\":\"header\"}\n"u8.ToArray()), BackupKind.KeyLevel, BackupFormat.KeysJsonl, true, Now.AddDays(-1));
-        var made = CatalogFiles.Commit(catalog, CatalogFiles.Gzip("{\"type\":\"header\"}\n"u8.ToArray()), BackupKind.KeyLevel, BackupFormat.KeysJsonl, true, Now);
+        var keys = CatalogFiles.Commit(catalog, await CatalogFiles.RealKeyFileAsync(), BackupKind.KeyLevel, BackupFormat.KeysJsonl, true, Now.AddDays(-1));
+        var made = CatalogFiles.Commit(catalog, await CatalogFiles.RealKeyFileAsync(), BackupKind.KeyLevel, BackupFormat.KeysJsonl, true, Now);
 
         // Only key-level backups are in scope of a key-level run: the old RDB stays.
         var removed = catalog.ApplyRetention(new RetentionPolicy(1, null), made);
