@@ -11,22 +11,23 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
 {
     private const double ExactTarget = 2.0, LogicalTarget = 4.0, RestoreTarget = 1.5, RssTargetMb = 300;
 
+    /// <summary>Everything measured for one side of a comparison over the runs.</summary>
     private sealed class Side
     {
         public List<double> Seconds { get; } = [];
         public List<double> ProcessSeconds { get; } = [];
         public List<double> CpuSeconds { get; } = [];
-        public string? Phases { get; set; }
         public List<double> TotalCpu { get; } = [];
+        public List<long?> RssKb { get; } = [];
+        public List<string> Errors { get; } = [];
+        public List<string> Verdicts { get; } = [];
+        public string? Phases { get; set; }
+        public string? File { get; set; }
 
         public void AddCpu(double? total)
         {
             if (total is { } t) TotalCpu.Add(t);
         }
-        public List<long?> RssKb { get; } = [];
-        public List<string> Errors { get; } = [];
-        public List<string> Verdicts { get; } = [];
-        public string? File { get; set; }
     }
 
     public async Task RunAsync(CancellationToken ct)
