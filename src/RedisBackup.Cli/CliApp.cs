@@ -45,7 +45,10 @@ internal sealed class CliApp
     public VerifyCommand Verify { get; }
     public CopyCommand Copy { get; }
 
-    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args);
+    /// <summary>Response files are off: a value such as a password or key pattern starting with '@' stays literal.</summary>
+    private static readonly ParserConfiguration ParserConfiguration = new() { ResponseFileTokenReplacer = null };
+
+    public ParseResult Parse(IReadOnlyList<string> args) => Root.Parse(args, ParserConfiguration);
 
     public static Task<int> RunAsync(IReadOnlyList<string> args, CliHost host, CancellationToken cancellationToken = default)
         => new CliApp(host).RunAsync(args, cancellationToken);
@@ -65,7 +68,16 @@ internal sealed class CliApp
             EnableDefaultExceptionHandler = false,
             ProcessTerminationTimeout = null,
         };
-        var code = await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        int code;
+        try
+        {
+            code = await result.InvokeAsync(configuration, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Cancelled before a command body started (its own cancellations are reported by CommandRunner).
+            code = ExitCodes.Cancelled;
+        }
         await Host.Out.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         await Host.Error.FlushAsync(CancellationToken.None).ConfigureAwait(false);
         return code;

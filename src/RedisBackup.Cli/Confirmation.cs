@@ -10,7 +10,7 @@ namespace RedisBackup.Cli;
 /// </summary>
 internal static class Confirmation
 {
-    public static void RequireFlush(CommandOutput output, RestoreRequest request)
+    public static async Task RequireFlushAsync(CommandOutput output, RestoreRequest request, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(request);
@@ -24,7 +24,11 @@ internal static class Confirmation
         }
         host.Error.Write($"{what}.{Environment.NewLine}Type 'yes' to continue: ");
         host.Error.Flush();
-        var answer = host.In.ReadLine();
+        // Ctrl+C at the prompt cancels the token (see ShutdownSignals); the blocked read must not keep the process alive.
+        var read = Task.Run(host.In.ReadLine, CancellationToken.None);
+        await Task.WhenAny(read, Task.Delay(Timeout.Infinite, cancellationToken)).ConfigureAwait(false);
+        cancellationToken.ThrowIfCancellationRequested();
+        var answer = await read.ConfigureAwait(false);
         if (!string.Equals(answer?.Trim(), "yes", StringComparison.OrdinalIgnoreCase))
             throw new RedisBackupException(ErrorKind.InvalidArgument, "ConfirmationDeclined", "The restore with --flush was not confirmed. Nothing was changed.");
     }

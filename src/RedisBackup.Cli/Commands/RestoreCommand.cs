@@ -86,7 +86,7 @@ internal sealed class RestoreCommand
                 return ExitCodes.Success;
             }
             if (request.Options.ExistingKeys == ExistingKeyPolicy.Flush && !result.GetValue(_yes))
-                Confirmation.RequireFlush(output, request);
+                await Confirmation.RequireFlushAsync(output, request, cancellationToken).ConfigureAwait(false);
 
             output.Log($"Redis restore of {Path.GetFileName(request.Path)} into {(request.Container is null ? request.Endpoint!.ToString() : $"container '{request.Container}'")}");
             RestoreResult restored;

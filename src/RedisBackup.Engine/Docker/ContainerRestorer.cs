@@ -24,7 +24,7 @@ public sealed record ContainerTarget
 public static partial class ContainerRestorer
 {
     /// <summary>How long Redis may take to come back and load the file after the restart.</summary>
-    public static TimeSpan LoadTimeout { get; set; } = TimeSpan.FromMinutes(30);
+    private static readonly TimeSpan LoadTimeout = TimeSpan.FromMinutes(30);
 
     /// <summary>Inspects the container and its Redis; throws NotFound / NotSupported (appendonly yes) before anything changes.</summary>
     public static async Task<ContainerTarget> PrepareAsync(DockerClient docker, string container, CancellationToken cancellationToken)

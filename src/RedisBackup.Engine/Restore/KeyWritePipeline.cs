@@ -20,6 +20,9 @@ namespace RedisBackup.Engine.Restore;
 internal sealed class KeyWritePipeline
 {
     private const int BatchSize = 512;
+
+    /// <summary>A batch also ends once its records hold this many items (or DUMP bytes / 32), so big keys keep memory bounded.</summary>
+    private const int BatchWeight = 40_000;
     private const int FlushBytes = 1 << 20;
     private const int MaxFailuresKept = 1000;
 
@@ -35,6 +38,7 @@ internal sealed class KeyWritePipeline
     private readonly CancellationTokenSource _cts;
     private readonly Task _readerTask;
     private int _writeDb = -1;
+    private long _batchWeight;
     private KeyState? _current;
 
     // Counted by the writer (never written) and by the reader (written), then summed.
@@ -62,7 +66,8 @@ internal sealed class KeyWritePipeline
     public async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
         _batch.Add(record);
-        if (_batch.Count >= BatchSize) await ProcessBatchAsync().ConfigureAwait(false);
+        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32;
+        if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync().ConfigureAwait(false);
     }
 
     public async Task<RestoreResult> CompleteAsync()
@@ -129,6 +134,8 @@ internal sealed class KeyWritePipeline
             {
                 if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
+                // A whole logical key goes as one RESTORE of a payload built here (skip rides on BUSYKEY).
+                if (r.Dump is null && r.IsLast) r.Dump = LogicalPayload.TryCreate(r);
                 if (ExpiredAtRestore(r, now)) state.Dropped = Outcome.Expired;
                 else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
                 {
@@ -193,6 +200,7 @@ internal sealed class KeyWritePipeline
             if (_conn.PendingBytes >= FlushBytes) await _conn.FlushAsync(ct).ConfigureAwait(false);
         }
         _batch.Clear();
+        _batchWeight = 0;
         await _conn.FlushAsync(ct).ConfigureAwait(false);
         Report(force: false);
     }
@@ -368,7 +376,8 @@ internal sealed class KeyWritePipeline
                             if (state.IsRestore && text.StartsWith("BUSYKEY", StringComparison.Ordinal)) state.Busy = true;
                             else
                             {
-                                if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("NOPERM", StringComparison.Ordinal))
+                                // Authentication problems concern every key: stop. A NOPERM on a key pattern is that key's failure.
+                                if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("WRONGPASS", StringComparison.Ordinal))
                                     reply.ThrowIfError(state.IsRestore ? "RESTORE" : null);
                                 state.Failure ??= text;
                             }

@@ -135,6 +135,15 @@ public class ArgumentMappingTests
     }
 
     [Fact]
+    public void Values_starting_with_at_are_literal_not_response_files()
+    {
+        using var dir = new TempDirectory();
+        var request = Backup(new CliRun(), [], "--password", "@secret", "--match", "@users:*", "--dir", dir.Path);
+        Assert.Equal("@secret", request.Endpoint!.Password);
+        Assert.Equal("@users:*", request.Match);
+    }
+
+    [Fact]
     public void Password_stdin_reads_the_first_line_without_a_warning()
     {
         using var dir = new TempDirectory();

@@ -27,11 +27,14 @@ public sealed class CliRun
     public string StdIn { get; set; } = "";
     public bool Interactive { get; set; }
 
+    /// <summary>Standard input as a reader, instead of <see cref="StdIn"/> (e.g. one that blocks like a terminal).</summary>
+    public TextReader? Input { get; set; }
+
     internal CliHost CreateHost(StringWriter stdout, StringWriter stderr) => new()
     {
         Out = stdout,
         Error = stderr,
-        In = new StringReader(StdIn),
+        In = Input ?? new StringReader(StdIn),
         Environment = name => Environment.TryGetValue(name, out var value) ? value : null,
         ErrorIsTerminal = Interactive,
         InputIsTerminal = Interactive,

@@ -24,6 +24,9 @@ internal static class RdbTestSupport
         var big = new byte[200_000];
         random.NextBytes(big);
         await c.Run("SET", "str:big", big);
+        var huge = new byte[3_000_000]; // larger than the reader's 1 MB buffer: exercises growth and capture across refills
+        random.NextBytes(huge);
+        await c.Run("SET", "str:huge", huge);
         await c.Run("SET", new byte[] { 0, 1, 2, 0xFF, 0xFE }, new byte[] { 0xC3, 0x80, 0x00 });
         // Keys that are int-encoded, LZF-compressed or empty in the RDB.
         await c.Run("SET", "12345", "int key");

@@ -148,18 +148,20 @@ public class KeyRestoreBehaviourTests
         var path = dir.Combine("k.jsonl.gz");
         await KeyFiles.ExportAsync(source, path);
 
-        // The target refuses HSET, so the two hashes fail and the strings go in.
-        await using (var target = await RedisServer.StartAsync("--rename-command", "HSET", ""))
+        // The target's user may only write keys starting with "s", so the two hashes are refused and the strings go in.
+        string[] acl = ["--user", "default", "on", "nopass", "~s*", "+@all"];
+        await using (var target = await RedisServer.StartAsync(acl))
         {
             var result = await KeyFiles.RestoreAsync(path, target.Endpoint);
             Assert.Equal(2, result.Restored);
             Assert.Equal(2, result.Failed);
             Assert.False(result.Success);
             Assert.Equal(["h1", "h2"], result.Failures.Select(f => f.Key).Order());
-            Assert.All(result.Failures, f => Assert.Contains("unknown command", f.Reason, StringComparison.OrdinalIgnoreCase));
+            Assert.All(result.Failures, f => Assert.Contains("NOPERM", f.Reason, StringComparison.Ordinal));
+            Assert.Equal("v", await KeyFiles.GetAsync(target, 0, "s1"));
         }
 
-        await using (var target = await RedisServer.StartAsync("--rename-command", "HSET", ""))
+        await using (var target = await RedisServer.StartAsync(acl))
         {
             var ex = await Assert.ThrowsAsync<RedisBackupException>(() => KeyFiles.RestoreAsync(path, target.Endpoint, new RestoreOptions { FailFast = true }));
             Assert.Equal("RestoreKeyFailed", ex.ErrorId);
