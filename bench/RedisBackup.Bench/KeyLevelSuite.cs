@@ -11,15 +11,23 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
 {
     private const double ExactTarget = 2.0, LogicalTarget = 4.0, RestoreTarget = 1.5, RssTargetMb = 300;
 
+    /// <summary>Everything measured for one side of a comparison over the runs.</summary>
     private sealed class Side
     {
         public List<double> Seconds { get; } = [];
         public List<double> ProcessSeconds { get; } = [];
         public List<double> CpuSeconds { get; } = [];
+        public List<double> TotalCpu { get; } = [];
         public List<long?> RssKb { get; } = [];
         public List<string> Errors { get; } = [];
         public List<string> Verdicts { get; } = [];
+        public string? Phases { get; set; }
         public string? File { get; set; }
+
+        public void AddCpu(double? total)
+        {
+            if (total is { } t) TotalCpu.Add(t);
+        }
     }
 
     public async Task RunAsync(CancellationToken ct)
@@ -62,7 +70,9 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         {
             Console.WriteLine($"Backup run {run}/{options.Runs} ...");
             var rdbFile = Path.Combine(workDir, $"baseline-{run}.rdb");
+            var cpuBefore = source.CpuSeconds();
             var cli = await RedisCli.RdbAsync(source, rdbFile, ct);
+            rdb.AddCpu(await source.TotalCpuSinceAsync(cpuBefore, cli.CpuSeconds, ct));
             rdb.Seconds.Add(cli.Seconds);
             rdb.RssKb.Add(cli.PeakRssKb);
             report.Dataset["rdbFileMb"] = (new FileInfo(rdbFile).Length / 1048576.0).ToString("0.0", CultureInfo.InvariantCulture);
@@ -82,7 +92,9 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
             Console.WriteLine($"Restore run {run}/{options.Runs} ...");
             await using (var target = await RedisInstance.StartAsync("restore-baseline", workDir, ct))
             {
+                var cpuBefore = target.CpuSeconds();
                 var cli = await RedisCli.PipeFileAsync(target, restoreStream, ct);
+                pipe.AddCpu(await target.TotalCpuSinceAsync(cpuBefore, cli.CpuSeconds, ct));
                 pipe.Seconds.Add(cli.Seconds);
                 pipe.RssKb.Add(cli.PeakRssKb);
                 var verdict = await RoundTripCheck.CompareAsync(source, target, sample, ct);
@@ -97,6 +109,10 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         AddTime("Backup logical (key-level, JSON Lines)", logical, rdb, "redis-cli --rdb", LogicalTarget);
         AddTime("Restore of the logical backup", fromLogical, pipe, "redis-cli --pipe RESTOREs", RestoreTarget);
         AddTime("Restore of the --exact backup", fromExact, pipe, "redis-cli --pipe RESTOREs", RestoreTarget);
+        AddCpu("CPU (tool + server), backup --exact", exact, rdb, "redis-cli --rdb");
+        AddCpu("CPU (tool + server), backup logical", logical, rdb, "redis-cli --rdb");
+        AddCpu("CPU (tool + server), restore logical", fromLogical, pipe, "redis-cli --pipe");
+        AddCpu("CPU (tool + server), restore --exact", fromExact, pipe, "redis-cli --pipe");
         AddRss("Peak RSS, backup --exact", exact, rdb, "redis-cli --rdb");
         AddRss("Peak RSS, backup logical", logical, rdb, "redis-cli --rdb");
         AddRss("Peak RSS, restore logical", fromLogical, pipe, "redis-cli --pipe");
@@ -112,7 +128,9 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         var dir = Path.Combine(workDir, $"{name}-{run}");
         var args = new List<string> { "backup", "--port", source.PortText, "--dir", dir };
         if (exactMode) args.Add("--exact");
+        var cpuBefore = source.CpuSeconds();
         var (child, process) = await ChildMode.InvokeAsync(args, ct);
+        var totalCpu = await source.TotalCpuSinceAsync(cpuBefore, process.CpuSeconds, ct);
         if (child.Error is not null)
         {
             side.Errors.Add(child.Error);
@@ -123,9 +141,11 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         side.ProcessSeconds.Add(process.Seconds);
         if (process.CpuSeconds is { } cpu) side.CpuSeconds.Add(cpu);
         side.RssKb.Add(Max(child.PeakRssKb, process.PeakRssKb));
+        side.Phases = child.Phases;
+        side.AddCpu(totalCpu);
         if (side.File is not null && side.File != child.Path && !options.KeepFiles) TryDelete(side.File);
         side.File = child.Path;
-        Console.WriteLine($"  our backup ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Bytes / 1048576.0:0.0} MB file");
+        Console.WriteLine($"  our backup ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Bytes / 1048576.0:0.0} MB file; {child.Phases}");
     }
 
     private async Task RestoreAsync(Side side, string? backupFile, string name, RedisInstance source, IReadOnlyList<(int, byte[])> sample, CancellationToken ct)
@@ -136,7 +156,9 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
             return;
         }
         await using var target = await RedisInstance.StartAsync("restore-" + name, workDir, ct);
+        var cpuBefore = target.CpuSeconds();
         var (child, process) = await ChildMode.InvokeAsync(["restore", "--port", target.PortText, "--file", backupFile], ct);
+        var totalCpu = await target.TotalCpuSinceAsync(cpuBefore, process.CpuSeconds, ct);
         if (child.Error is not null)
         {
             side.Errors.Add(child.Error + (child.Detail is null ? "" : $" ({child.Detail})"));
@@ -148,10 +170,12 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
             side.ProcessSeconds.Add(process.Seconds);
             if (process.CpuSeconds is { } cpu) side.CpuSeconds.Add(cpu);
             side.RssKb.Add(Max(child.PeakRssKb, process.PeakRssKb));
+            side.Phases = child.Phases;
+            side.AddCpu(totalCpu);
         }
         var verdict = await RoundTripCheck.CompareAsync(source, target, sample, ct);
         Record(side, verdict);
-        Console.WriteLine($"  our restore ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS; {(verdict.Identical ? "identical" : "DIFFERENT")}: {verdict.Detail}");
+        Console.WriteLine($"  our restore ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS; {child.Phases}; {(verdict.Identical ? "identical" : "DIFFERENT")}: {verdict.Detail}");
     }
 
     private static void Record(Side side, RoundTripVerdict verdict)
@@ -176,7 +200,27 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
             BaselineSamples = baseline.Seconds,
             Note = ours.Errors.Count > 0 ? ours.Errors[0]
                 : ours.ProcessSeconds.Count > 0 ? $"median of {ours.Seconds.Count}; whole child process incl. .NET start-up {Stats.Median(ours.ProcessSeconds):0.000} s"
-                    + (ours.CpuSeconds.Count > 0 ? $", its CPU time (user+sys) {Stats.Median(ours.CpuSeconds):0.000} s" : "") : null,
+                    + (ours.CpuSeconds.Count > 0 ? $", its CPU time (user+sys) {Stats.Median(ours.CpuSeconds):0.000} s" : "")
+                    + (ours.Phases is null ? "" : $"; steps (last run): {ours.Phases}") : null,
+        });
+    }
+
+    /// <summary>CPU seconds of client + server for the step: less sensitive to a busy machine than wall time. No target; for reading.</summary>
+    private void AddCpu(string name, Side ours, Side baseline, string baselineName)
+    {
+        var o = Stats.Median(ours.TotalCpu);
+        var b = Stats.Median(baseline.TotalCpu);
+        report.Add(new Measurement
+        {
+            Name = name,
+            Unit = "s",
+            Ours = o,
+            Baseline = b,
+            BaselineName = baselineName,
+            Ratio = Stats.Ratio(o, b),
+            Target = "(no target)",
+            Samples = ours.TotalCpu,
+            BaselineSamples = baseline.TotalCpu,
         });
     }
 

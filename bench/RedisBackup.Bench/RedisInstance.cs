@@ -107,6 +107,36 @@ internal sealed class RedisInstance : IAsyncDisposable
         return info.TryGetValue("used_memory", out var v) ? long.Parse(v, CultureInfo.InvariantCulture) : 0;
     }
 
+    /// <summary>
+    /// CPU seconds the server has used so far, its reaped children (the forked RDB writer) included:
+    /// utime + stime + cutime + cstime from /proc/PID/stat. Null where /proc is not available.
+    /// </summary>
+    public double? CpuSeconds()
+    {
+        try
+        {
+            var stat = File.ReadAllText($"/proc/{_process.Id}/stat");
+            var fields = stat[(stat.LastIndexOf(')') + 2)..].Split(' '); // fields[0] is field 3 (state)
+            return Enumerable.Range(11, 4).Sum(i => long.Parse(fields[i], CultureInfo.InvariantCulture)) / ClockTicksPerSecond;
+        }
+        catch (IOException) { return null; }
+        catch (UnauthorizedAccessException) { return null; }
+    }
+
+    /// <summary>
+    /// The server's CPU since <paramref name="before"/> plus the client's own, once the server has reaped any child
+    /// (it does so on its next cron tick, so wait a little first). Null when either part is unknown.
+    /// </summary>
+    public async Task<double?> TotalCpuSinceAsync(double? before, double? clientCpu, CancellationToken ct)
+    {
+        await Task.Delay(300, ct).ConfigureAwait(false);
+        var after = CpuSeconds();
+        return before is null || after is null || clientCpu is null ? null : after - before + clientCpu;
+    }
+
+    // USER_HZ: 100 on every mainstream Linux architecture.
+    private const double ClockTicksPerSecond = 100;
+
     /// <summary>Stops every instance still running (Ctrl+C, process exit).</summary>
     public static void KillAll()
     {

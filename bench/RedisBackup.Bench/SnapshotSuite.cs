@@ -23,6 +23,8 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
         report.Dataset["snapshotKeys"] = keys.ToString(CultureInfo.InvariantCulture);
         report.Dataset["snapshotValueBytes"] = ValueSize.ToString(CultureInfo.InvariantCulture);
 
+        var cliCpu = new List<double>();
+        var ourCpu = new List<double>();
         var cliSeconds = new List<double>();
         var cliRss = new List<long?>();
         var ourSeconds = new List<double>();
@@ -34,7 +36,9 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
         {
             Console.WriteLine($"Snapshot run {run}/{options.Runs} ...");
             var cliFile = Path.Combine(workDir, $"snapshot-cli-{run}.rdb");
+            var cpuBefore = server.CpuSeconds();
             var cli = await RedisCli.RdbAsync(server, cliFile, ct);
+            if (await server.TotalCpuSinceAsync(cpuBefore, cli.CpuSeconds, ct) is { } c1) cliCpu.Add(c1);
             cliSeconds.Add(cli.Seconds);
             cliRss.Add(cli.PeakRssKb);
             rdbBytes = new FileInfo(cliFile).Length;
@@ -42,7 +46,9 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
             Console.WriteLine($"  redis-cli --rdb: {cli.Seconds:0.000} s, {rdbBytes / 1048576.0:0.0} MB");
 
             var file = Path.Combine(workDir, $"snapshot-ours-{run}.rdb");
+            cpuBefore = server.CpuSeconds();
             var (child, process) = await ChildMode.InvokeAsync(["snapshot", "--port", server.PortText, "--file", file], ct);
+            var ourTotalCpu = await server.TotalCpuSinceAsync(cpuBefore, process.CpuSeconds, ct);
             if (child.Error is not null)
             {
                 error = child.Error;
@@ -51,6 +57,7 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
                 continue;
             }
             ourSeconds.Add(child.Seconds);
+            if (ourTotalCpu is { } c2) ourCpu.Add(c2);
             ourRss.Add(Max(child.PeakRssKb, process.PeakRssKb));
             if (ourFile is not null && ourFile != file) File.Delete(ourFile);
             ourFile = file;
@@ -73,6 +80,18 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
             Samples = ourSeconds,
             BaselineSamples = cliSeconds,
             Note = error,
+        });
+        report.Add(new Measurement
+        {
+            Name = "CPU (tool + server), replication snapshot",
+            Unit = "s",
+            Ours = Stats.Median(ourCpu),
+            Baseline = Stats.Median(cliCpu),
+            BaselineName = "redis-cli --rdb",
+            Ratio = Stats.Ratio(Stats.Median(ourCpu), Stats.Median(cliCpu)),
+            Target = "(no target)",
+            Samples = ourCpu,
+            BaselineSamples = cliCpu,
         });
         var rss = Stats.MaxMb(ourRss);
         report.Add(new Measurement
@@ -100,6 +119,7 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
             await RedisCli.RdbAsync(server, file, ct);
         }
         var speeds = new List<double>();
+        var cpuSpeeds = new List<double>();
         var rss = new List<long?>();
         string? error = null;
         long? keys = null;
@@ -115,6 +135,7 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
             keys = child.Keys;
             var mbps = child.Bytes!.Value / 1048576.0 / child.Seconds;
             speeds.Add(mbps);
+            if (process.CpuSeconds is > 0) cpuSpeeds.Add(child.Bytes!.Value / 1048576.0 / process.CpuSeconds.Value);
             rss.Add(Max(child.PeakRssKb, process.PeakRssKb));
             Console.WriteLine($"  RDB verify: {child.Seconds:0.000} s = {mbps:0} MB/s (process CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Detail}");
         }
@@ -128,7 +149,8 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
             Target = $">= {VerifyTargetMbps:0} MB/s",
             Pass = error is null && speed >= VerifyTargetMbps,
             Samples = speeds,
-            Note = error ?? $"key count {keys:N0} matches the server",
+            Note = error ?? $"key count {keys:N0} matches the server"
+                + (cpuSpeeds.Count > 0 ? $"; per CPU second of the whole child process: {Stats.Median(cpuSpeeds):0} MB" : ""),
         });
         var peak = Stats.MaxMb(rss);
         report.Add(new Measurement
