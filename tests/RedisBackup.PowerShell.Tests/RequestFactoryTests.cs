@@ -201,6 +201,18 @@ public sealed class RequestFactoryTests
         Assert.Equal("./backups/redis", RequestFactory.CatalogDirectoryText(" ", k => Env("REDISBACKUP_PATH", "", k)));
     }
 
+    [Theory]
+    [InlineData(null, null)]
+    [InlineData(null, "/srv/redis-backups")]
+    [InlineData("rel/catalog", "/ignored")]
+    [InlineData("/abs/catalog/", null)]
+    public void The_catalog_rule_is_the_engines_rule(string? path, string? env)
+    {
+        Func<string, string?> environment = k => Env(BackupCatalog.PathVariable, env, k);
+        var ours = Path.TrimEndingDirectorySeparator(Path.GetFullPath(RequestFactory.CatalogDirectoryText(path, environment)));
+        Assert.Equal(BackupCatalog.ResolveDirectory(path, environment), ours);
+    }
+
     [Fact]
     public void A_backup_path_splits_into_catalog_and_name()
     {

@@ -1,6 +1,6 @@
 namespace RedisBackup.Engine.Formats;
 
-/// <summary>Names and constants of the key-level file format (docs/key-export-format.md).</summary>
+/// <summary>Names and constants of the key-level file format (README.md, "Key-level backup format").</summary>
 internal static class KeyFileFormat
 {
     public const string FormatName = "redisbackup-keys";

@@ -59,51 +59,58 @@ internal sealed class KeyScanner
         var seen = new HashSet<UInt128>();
         var retry = new List<byte[]>();
         var retried = new HashSet<UInt128>();
-        byte[] cursor = "0"u8.ToArray();
-        do
+        var scanReply = await _conn.ExecuteAsync(ct, ScanCommand("0"u8.ToArray())).ConfigureAwait(false);
+        while (true)
         {
             ct.ThrowIfCancellationRequested();
-            var args = new List<RedisArg> { "SCAN", cursor };
-            if (_options.Match is not null) { args.Add("MATCH"); args.Add(_options.Match); }
-            args.Add("COUNT"); args.Add(ScanCount);
-            if (_scanType is not null) { args.Add("TYPE"); args.Add(_scanType); }
-            var reply = (await _conn.ExecuteAsync(ct, [.. args]).ConfigureAwait(false)).AsArray();
+            var reply = scanReply.AsArray();
             if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
-            cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
+            var cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
             var keys = new List<byte[]>(reply[1].Items?.Length ?? 0);
             foreach (var item in reply[1].AsArray())
             {
                 var key = item.Bytes!;
-                var h = KeyHash.Of(key);
-                if (seen.Add(h)) keys.Add(key);
+                if (seen.Add(KeyHash.Of(key))) keys.Add(key);
                 else Duplicates++;
             }
-            foreach (var key in retry)
-                keys.Add(key);
-            var isLast = cursor is [(byte)'0'];
+            keys.AddRange(retry);
             retry = [];
-            if (keys.Count > 0)
+            var isLast = cursor is [(byte)'0'];
+            // The next SCAN rides in the same pipeline as this batch's first reads.
+            var (changed, next) = await ReadBatchAsync(db, keys, isLast ? null : ScanCommand(cursor), ct).ConfigureAwait(false);
+            foreach (var key in changed)
             {
-                var changed = await ReadBatchAsync(db, keys, ct).ConfigureAwait(false);
-                foreach (var key in changed)
-                {
-                    if (retried.Add(KeyHash.Of(key))) retry.Add(key);
-                    else Vanished++;
-                }
-                if (isLast && retry.Count > 0)
+                if (retried.Add(KeyHash.Of(key))) retry.Add(key);
+                else Vanished++;
+            }
+            if (isLast)
+            {
+                if (retry.Count > 0)
                 {
                     // One more pass for keys whose type changed in the last batch.
-                    var again = await ReadBatchAsync(db, retry, ct).ConfigureAwait(false);
+                    var (again, _) = await ReadBatchAsync(db, retry, null, ct).ConfigureAwait(false);
                     Vanished += again.Count;
-                    retry = [];
                 }
+                return;
             }
+            scanReply = next!.ThrowIfError("SCAN");
         }
-        while (!(cursor is [(byte)'0']));
     }
 
-    /// <summary>Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile.</summary>
-    private async Task<List<byte[]>> ReadBatchAsync(int db, List<byte[]> keys, CancellationToken ct)
+    private RedisArg[] ScanCommand(byte[] cursor)
+    {
+        var args = new List<RedisArg>(8) { "SCAN", cursor };
+        if (_options.Match is not null) { args.Add("MATCH"); args.Add(_options.Match); }
+        args.Add("COUNT"); args.Add(ScanCount);
+        if (_scanType is not null) { args.Add("TYPE"); args.Add(_scanType); }
+        return [.. args];
+    }
+
+    /// <summary>
+    /// Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile,
+    /// and the reply of <paramref name="nextScan"/>, which is sent in the first pipeline after the batch's commands.
+    /// </summary>
+    private async Task<(List<byte[]> Changed, RespValue? NextScan)> ReadBatchAsync(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct)
     {
         var exact = _options.Exact;
         var needType = !exact || _typeFilter is not null;
@@ -115,6 +122,7 @@ internal sealed class KeyScanner
             if (exact) _conn.WriteCommand("DUMP", key);
             else _conn.WriteCommand("STRLEN", key);
         }
+        if (nextScan is not null) _conn.WriteCommand(nextScan);
         await _conn.FlushAsync(ct).ConfigureAwait(false);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var pending = new List<Pending>(keys.Count);
@@ -143,6 +151,7 @@ internal sealed class KeyScanner
             var strlen = third.IsError ? -1 : third.Integer;
             pending.Add(new Pending(record, strlen));
         }
+        var scanReply = nextScan is null ? null : await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
 
         // Pipeline 2: the first window of every value.
         foreach (var p in pending) WriteFirstRead(p);
@@ -169,12 +178,12 @@ internal sealed class KeyScanner
         if (big.Count == 0)
         {
             if (records.Count > 0) await _output.WriteAsync(records, ct).ConfigureAwait(false);
-            return changed;
+            return (changed, scanReply);
         }
         var small = records.Where(r => !r.More).ToList();
         if (small.Count > 0) await _output.WriteAsync(small, ct).ConfigureAwait(false);
         foreach (var p in big) await ContinueBigAsync(p, ct).ConfigureAwait(false);
-        return changed;
+        return (changed, scanReply);
     }
 
     private void Count(KeyRecord r)

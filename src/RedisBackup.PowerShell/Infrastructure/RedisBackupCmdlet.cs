@@ -24,7 +24,18 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
         _activityId = Math.Abs(GetHashCode() % 10_000) + 1;
     }
 
-    protected override void StopProcessing() => _cancellation?.Cancel();
+    /// <summary>Called on another thread when the user presses Ctrl+C: the running engine call sees its token cancelled.</summary>
+    protected override void StopProcessing()
+    {
+        try
+        {
+            _cancellation?.Cancel();
+        }
+        catch (ObjectDisposedException)
+        {
+            // The cmdlet already finished; there is nothing left to stop.
+        }
+    }
 
     /// <summary>
     /// Runs one engine call to completion on the pipeline thread. Progress reports are queued by the engine's
@@ -60,7 +71,8 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
     private ProgressRecord ToProgressRecord(OperationProgress report)
     {
         var status = string.IsNullOrEmpty(report.Status) ? "Working" : report.Status;
-        var record = new ProgressRecord(_activityId, report.Activity, status);
+        var activity = string.IsNullOrEmpty(report.Activity) ? MyInvocation.MyCommand.Name : report.Activity;
+        var record = new ProgressRecord(_activityId, activity, status);
         if (report.Percent is { } percent) record.PercentComplete = percent;
         return record;
     }
@@ -69,7 +81,7 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
     {
         try
         {
-            WriteProgress(new ProgressRecord(_activityId, activity, "Done") { RecordType = ProgressRecordType.Completed });
+            WriteProgress(new ProgressRecord(_activityId, string.IsNullOrEmpty(activity) ? MyInvocation.MyCommand.Name : activity, "Done") { RecordType = ProgressRecordType.Completed });
         }
         catch (PipelineStoppedException)
         {

@@ -56,11 +56,14 @@ internal static class RequestFactory
     /// <summary>The catalog directory used when a cmdlet gets no -Path and REDISBACKUP_PATH is unset (as in the engine).</summary>
     public const string DefaultCatalogDirectory = "./backups/redis";
 
-    /// <summary>The catalog directory as the user wrote it, before PowerShell resolves it against the current location.</summary>
+    /// <summary>
+    /// The catalog directory as the user wrote it, before PowerShell resolves it against its current location
+    /// (BackupCatalog.ResolveDirectory applies the same rule but against the process's directory, which PowerShell does not move).
+    /// </summary>
     public static string CatalogDirectoryText(string? path, Func<string, string?>? environment = null)
     {
         if (!string.IsNullOrWhiteSpace(path)) return path;
-        var env = (environment ?? Environment.GetEnvironmentVariable)("REDISBACKUP_PATH");
+        var env = (environment ?? Environment.GetEnvironmentVariable)(BackupCatalog.PathVariable);
         return string.IsNullOrWhiteSpace(env) ? DefaultCatalogDirectory : env;
     }
 
