@@ -31,10 +31,14 @@ Console.CancelKeyPress += (_, e) =>
     Console.Error.WriteLine("Cancelling: stopping the benchmark's processes ...");
     cts.Cancel();
 };
-AppDomain.CurrentDomain.ProcessExit += (_, _) => RedisInstance.KillAll();
-
 var workDir = Path.Combine(Path.GetTempPath(), $"redisbackup-bench-{Guid.NewGuid():N}");
 Directory.CreateDirectory(workDir);
+// SIGTERM (e.g. a timeout) skips the finally below: stop the servers and remove the files here too.
+AppDomain.CurrentDomain.ProcessExit += (_, _) =>
+{
+    RedisInstance.KillAll();
+    if (!options.KeepFiles) TempFiles.DeleteDirectory(workDir);
+};
 var report = new Report { Options = options, Command = "dotnet run -c Release --project bench/RedisBackup.Bench -- " + string.Join(' ', args) };
 Console.WriteLine($"RedisBackup benchmark ({(options.Quick ? "quick" : "full")}): {Environment.ProcessorCount} cores, load average {report.LoadAverageAtStart}, work directory {workDir}");
 if (!ProcessRunner.CanMeasureRss) Console.WriteLine("  /usr/bin/time not found: our peak RSS comes from the child's VmHWM; redis-cli's is not measured (apt-get install time).");
@@ -60,8 +64,7 @@ finally
     RedisInstance.KillAll();
     if (!options.KeepFiles)
     {
-        try { Directory.Delete(workDir, recursive: true); }
-        catch (IOException) { }
+        TempFiles.DeleteDirectory(workDir);
     }
     else
     {

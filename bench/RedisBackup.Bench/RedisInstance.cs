@@ -157,9 +157,7 @@ internal sealed class RedisInstance : IAsyncDisposable
         }
         catch (InvalidOperationException) { }
         _process.Dispose();
-        try { System.IO.Directory.Delete(Directory, recursive: true); }
-        catch (IOException) { }
-        catch (UnauthorizedAccessException) { }
+        TempFiles.DeleteDirectory(Directory);
     }
 
     public ValueTask DisposeAsync()
