@@ -87,11 +87,15 @@ public static class KeyExporter
                 var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
                 try
                 {
-                    foreach (var db in databases)
+                    // The scanner blocks on its socket reads: it gets a thread of its own.
+                    await Task.Factory.StartNew(() =>
                     {
-                        progress?.Report(OperationProgress.Step(activity, $"Scanning database {db}"));
-                        await scanner.ScanDatabaseAsync(db, linked.Token).ConfigureAwait(false);
-                    }
+                        foreach (var db in databases)
+                        {
+                            progress?.Report(OperationProgress.Step(activity, $"Scanning database {db}"));
+                            scanner.ScanDatabase(db, linked.Token);
+                        }
+                    }, linked.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
                     channel.Writer.Complete();
                 }
                 catch (Exception ex)

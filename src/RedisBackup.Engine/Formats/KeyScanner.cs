@@ -53,13 +53,21 @@ internal sealed class KeyScanner
     public long Duplicates { get; private set; }
     public Dictionary<int, long> KeysPerDatabase { get; } = [];
 
-    public async Task ScanDatabaseAsync(int db, CancellationToken ct)
+    /// <summary>
+    /// Scans one database with blocking reads and writes: call it on a thread of its own (the exporter does), so that
+    /// no socket read costs a thread-pool hop.
+    /// </summary>
+    public void ScanDatabase(int db, CancellationToken ct)
     {
-        await _conn.SelectAsync(db, ct).ConfigureAwait(false);
+        if (_conn.Database != db)
+        {
+            _conn.Execute(ct, "SELECT", db);
+            _conn.AssumeDatabase(db);
+        }
         var seen = new HashSet<UInt128>();
         var retry = new List<byte[]>();
         var retried = new HashSet<UInt128>();
-        var scanReply = await _conn.ExecuteAsync(ct, ScanCommand("0"u8.ToArray())).ConfigureAwait(false);
+        var scanReply = _conn.Execute(ct, ScanCommand("0"u8.ToArray()));
         while (true)
         {
             ct.ThrowIfCancellationRequested();
@@ -77,7 +85,7 @@ internal sealed class KeyScanner
             retry = [];
             var isLast = cursor is [(byte)'0'];
             // The next SCAN rides in the same pipeline as this batch's first reads.
-            var (changed, next) = await ReadBatchAsync(db, keys, isLast ? null : ScanCommand(cursor), ct).ConfigureAwait(false);
+            var (changed, next) = ReadBatch(db, keys, isLast ? null : ScanCommand(cursor), ct);
             foreach (var key in changed)
             {
                 if (retried.Add(KeyHash.Of(key))) retry.Add(key);
@@ -88,7 +96,7 @@ internal sealed class KeyScanner
                 if (retry.Count > 0)
                 {
                     // One more pass for keys whose type changed in the last batch.
-                    var (again, _) = await ReadBatchAsync(db, retry, null, ct).ConfigureAwait(false);
+                    var (again, _) = ReadBatch(db, retry, null, ct);
                     Vanished += again.Count;
                 }
                 return;
@@ -110,7 +118,7 @@ internal sealed class KeyScanner
     /// Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile,
     /// and the reply of <paramref name="nextScan"/>, which is sent in the first pipeline after the batch's commands.
     /// </summary>
-    private async Task<(List<byte[]> Changed, RespValue? NextScan)> ReadBatchAsync(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct)
+    private (List<byte[]> Changed, RespValue? NextScan) ReadBatch(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct)
     {
         var exact = _options.Exact;
         var needType = !exact || _typeFilter is not null;
@@ -123,15 +131,15 @@ internal sealed class KeyScanner
             else _conn.WriteCommand("STRLEN", key);
         }
         if (nextScan is not null) _conn.WriteCommand(nextScan);
-        await _conn.FlushAsync(ct).ConfigureAwait(false);
+        _conn.Flush(ct);
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var pending = new List<Pending>(keys.Count);
         var records = new List<KeyRecord>(keys.Count);
         foreach (var key in keys)
         {
-            var type = needType ? (await _conn.ReadReplyAsync(ct).ConfigureAwait(false)).ThrowIfError("TYPE").AsString()! : null;
-            var pttl = (await _conn.ReadReplyAsync(ct).ConfigureAwait(false)).AsInt64();
-            var third = await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
+            var type = needType ? _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()! : null;
+            var pttl = _conn.ReadReply(ct).AsInt64();
+            var third = _conn.ReadReply(ct);
             if (type == "none" || pttl == -2) { Vanished++; continue; }
             if (type is not null && _typeFilter is not null && !_typeFilter.Contains(type)) continue;
             var record = new KeyRecord { Database = db, Key = key, Type = type ?? "" };
@@ -151,16 +159,16 @@ internal sealed class KeyScanner
             var strlen = third.IsError ? -1 : third.Integer;
             pending.Add(new Pending(record, strlen));
         }
-        var scanReply = nextScan is null ? null : await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
+        var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
 
         // Pipeline 2: the first window of every value.
         foreach (var p in pending) WriteFirstRead(p);
-        await _conn.FlushAsync(ct).ConfigureAwait(false);
+        _conn.Flush(ct);
         List<byte[]> changed = [];
         List<Pending> big = [];
         foreach (var p in pending)
         {
-            var reply = await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
+            var reply = _conn.ReadReply(ct);
             if (reply.IsError)
             {
                 if (reply.AsString()!.StartsWith("WRONGTYPE", StringComparison.Ordinal)) { changed.Add(p.Record.Key); continue; }
@@ -177,13 +185,19 @@ internal sealed class KeyScanner
             if (!r.More) Count(r);
         if (big.Count == 0)
         {
-            if (records.Count > 0) await _output.WriteAsync(records, ct).ConfigureAwait(false);
+            if (records.Count > 0) Hand(records, ct);
             return (changed, scanReply);
         }
         var small = records.Where(r => !r.More).ToList();
-        if (small.Count > 0) await _output.WriteAsync(small, ct).ConfigureAwait(false);
-        foreach (var p in big) await ContinueBigAsync(p, ct).ConfigureAwait(false);
+        if (small.Count > 0) Hand(small, ct);
+        foreach (var p in big) ContinueBig(p, ct);
         return (changed, scanReply);
+    }
+
+    /// <summary>Hands records to the writing side, blocking while its queue is full.</summary>
+    private void Hand(List<KeyRecord> records, CancellationToken ct)
+    {
+        if (!_output.TryWrite(records)) _output.WriteAsync(records, ct).AsTask().GetAwaiter().GetResult();
     }
 
     private void Count(KeyRecord r)
@@ -258,10 +272,10 @@ internal sealed class KeyScanner
     }
 
     /// <summary>Reads the rest of a big key window by window, one chunk record per window.</summary>
-    private async Task ContinueBigAsync(Pending p, CancellationToken ct)
+    private void ContinueBig(Pending p, CancellationToken ct)
     {
         var first = p.Record;
-        await _output.WriteAsync([first], ct).ConfigureAwait(false);
+        Hand([first], ct);
         var chunk = 0;
         var more = true;
         while (more)
@@ -275,7 +289,7 @@ internal sealed class KeyScanner
                 case "string":
                 {
                     var end = Math.Min(p.Offset + StringWindow, p.StrLen) - 1;
-                    reply = (await _conn.ExecuteAsync(ct, "GETRANGE", key, p.Offset, end).ConfigureAwait(false));
+                    reply = _conn.Execute(ct, "GETRANGE", key, p.Offset, end);
                     var bytes = reply.Bytes ?? [];
                     next.Items.Add(bytes);
                     p.Offset += bytes.Length;
@@ -286,7 +300,7 @@ internal sealed class KeyScanner
                 case "set":
                 {
                     var cmd = first.Type == "hash" ? "HSCAN" : "SSCAN";
-                    var parts = (await _conn.ExecuteAsync(ct, cmd, key, p.Cursor!, "COUNT", ChunkElements).ConfigureAwait(false)).AsArray();
+                    var parts = _conn.Execute(ct, cmd, key, p.Cursor!, "COUNT", ChunkElements).AsArray();
                     p.Cursor = parts[0].Bytes!;
                     foreach (var it in parts[1].AsArray()) next.Items.Add(it.Bytes!);
                     more = !(p.Cursor is [(byte)'0']);
@@ -295,8 +309,8 @@ internal sealed class KeyScanner
                 default:
                 {
                     var items = first.Type == "list"
-                        ? (await _conn.ExecuteAsync(ct, "LRANGE", key, p.Offset, p.Offset + ChunkElements - 1).ConfigureAwait(false)).AsArray()
-                        : (await _conn.ExecuteAsync(ct, "ZRANGE", key, p.Offset, p.Offset + ChunkElements - 1, "WITHSCORES").ConfigureAwait(false)).AsArray();
+                        ? _conn.Execute(ct, "LRANGE", key, p.Offset, p.Offset + ChunkElements - 1).AsArray()
+                        : _conn.Execute(ct, "ZRANGE", key, p.Offset, p.Offset + ChunkElements - 1, "WITHSCORES").AsArray();
                     foreach (var it in items) next.Items.Add(it.Bytes!);
                     var elements = first.Type == "zset" ? items.Length / 2 : items.Length;
                     p.Offset += elements;
@@ -305,7 +319,7 @@ internal sealed class KeyScanner
                 }
             }
             next.More = more;
-            await _output.WriteAsync([next], ct).ConfigureAwait(false);
+            Hand([next], ct);
         }
         Count(first);
     }

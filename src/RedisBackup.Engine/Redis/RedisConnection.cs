@@ -29,6 +29,9 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     {
         Endpoint = endpoint;
         _socket = socket;
+        // Applies to blocking reads and writes only (ReadReply, Flush); the asynchronous ones arm their own timer.
+        if (endpoint.CommandTimeout > TimeSpan.Zero)
+            socket.ReceiveTimeout = socket.SendTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(endpoint.CommandTimeout.TotalMilliseconds));
         _stream = stream;
         _reader = new RespReader(stream);
         _writer = new RespWriter(stream);
@@ -209,6 +212,33 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         }
     }
 
+    /// <summary>Sends what is buffered with blocking writes (for a caller on a dedicated thread, with <see cref="ReadReply"/>).</summary>
+    public void Flush(CancellationToken ct = default)
+    {
+        EnsureUsable();
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            _writer.Flush();
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            _broken = true;
+            ct.ThrowIfCancellationRequested();
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}", Endpoint.ToString(), ex);
+        }
+    }
+
+    /// <summary>Blocking <see cref="ExecuteAsync(CancellationToken, RedisArg[])"/>: one command, its reply; an error reply is thrown.</summary>
+    public RespValue Execute(CancellationToken ct, params RedisArg[] args)
+    {
+        WriteCommand(args);
+        Flush(ct);
+        var reply = ReadReply(ct);
+        if (reply.IsError) throw RedisServerException.FromReply(reply.AsString()!, CommandName(args));
+        return reply;
+    }
+
     /// <summary>Reads the next reply. Error replies are returned, not thrown.</summary>
     public ValueTask<RespValue> ReadReplyAsync(CancellationToken ct = default)
     {
@@ -224,6 +254,38 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             throw;
         }
         return ReadReplyFromSocketAsync(ct);
+    }
+
+    /// <summary>
+    /// Reads the next reply, blocking the calling thread while the socket has nothing (for a reader on a dedicated
+    /// thread). The command timeout applies to each socket read. Cancelling <paramref name="ct"/> closes the connection
+    /// so that a blocked read ends; it then throws <see cref="OperationCanceledException"/>.
+    /// </summary>
+    public RespValue ReadReply(CancellationToken ct = default)
+    {
+        EnsureUsable();
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            if (_reader.TryReadBuffered(out var buffered)) return buffered;
+            using (ct.CanBeCanceled ? ct.UnsafeRegister(static c => ((RedisConnection)c!)._socket.Dispose(), this) : default)
+                return _reader.Read();
+        }
+        catch (RedisBackupException)
+        {
+            _broken = true;
+            ct.ThrowIfCancellationRequested();
+            throw;
+        }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            _broken = true;
+            ct.ThrowIfCancellationRequested();
+            if ((ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+                throw new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
+                    $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}", Endpoint.ToString(), ex);
+        }
     }
 
     /// <summary>Reads a reply that needs bytes from the socket, under the command timeout.</summary>

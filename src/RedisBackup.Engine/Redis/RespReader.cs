@@ -45,6 +45,29 @@ public sealed class RespReader
         return true;
     }
 
+    /// <summary>
+    /// Reads the next reply with blocking reads of the stream (for a reader on its own thread: no thread-pool hop per
+    /// socket read). A reply that grows beyond 1 MB without completing is finished by the streaming path.
+    /// </summary>
+    public RespValue Read()
+    {
+        while (true)
+        {
+            if (TryReadBuffered(out var value)) return value;
+            if (_end - _start > 1 << 20) return ReadValueAsync(0, CancellationToken.None).AsTask().GetAwaiter().GetResult();
+            if (_start > 0)
+            {
+                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
+                _end -= _start;
+                _start = 0;
+            }
+            if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
+            var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+            if (n == 0) throw Truncated();
+            _end += n;
+        }
+    }
+
     private static bool TryParse(ReadOnlySpan<byte> buffer, ref int pos, int depth, out RespValue? value)
     {
         value = null;

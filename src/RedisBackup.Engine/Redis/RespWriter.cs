@@ -74,6 +74,17 @@ public sealed class RespWriter
         await _stream.FlushAsync(ct).ConfigureAwait(false);
     }
 
+    /// <summary>Sends what is buffered with blocking writes (for a caller on its own thread).</summary>
+    public void Flush()
+    {
+        foreach (var seg in _segments) _stream.Write(seg.Span);
+        _segments.Clear();
+        if (_buffer.WrittenCount > 0) _stream.Write(_buffer.WrittenSpan);
+        _buffer.Clear();
+        Pending = 0;
+        _stream.Flush();
+    }
+
     private void WriteNumberArg(long n)
     {
         // "$<len>\r\n<digits>\r\n": format the digits first, then the header in front of them.

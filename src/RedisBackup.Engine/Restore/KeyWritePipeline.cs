@@ -54,7 +54,8 @@ internal sealed class KeyWritePipeline
         _activity = activity;
         _progress = progress;
         _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        _readerTask = Task.Run(() => ReadRepliesAsync(_cts.Token), CancellationToken.None);
+        // The replies are read on a thread of their own with blocking socket reads: no thread-pool hop per read.
+        _readerTask = Task.Factory.StartNew(() => ReadReplies(_cts.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
     /// <summary>Keys seen so far (each counted once, at its last record).</summary>
@@ -345,13 +346,18 @@ internal sealed class KeyWritePipeline
         await _ops.Writer.WriteAsync(op, ct).ConfigureAwait(false);
     }
 
-    private async Task ReadRepliesAsync(CancellationToken ct)
+    private void ReadReplies(CancellationToken ct)
     {
         try
         {
-            await foreach (var op in _ops.Reader.ReadAllAsync(ct).ConfigureAwait(false))
+            while (true)
             {
-                var reply = await _conn.ReadReplyAsync(ct).ConfigureAwait(false);
+                if (!_ops.Reader.TryRead(out var op))
+                {
+                    if (!_ops.Reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult()) break;
+                    continue;
+                }
+                var reply = _conn.ReadReply(ct);
                 switch (op.Kind)
                 {
                     case OpKind.Control:
@@ -391,7 +397,7 @@ internal sealed class KeyWritePipeline
         catch (Exception ex)
         {
             if (ex is not OperationCanceledException) _readerError = ex;
-            await _cts.CancelAsync().ConfigureAwait(false);
+            _cts.Cancel();
             throw;
         }
     }
