@@ -210,9 +210,25 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     }
 
     /// <summary>Reads the next reply. Error replies are returned, not thrown.</summary>
-    public async ValueTask<RespValue> ReadReplyAsync(CancellationToken ct = default)
+    public ValueTask<RespValue> ReadReplyAsync(CancellationToken ct = default)
     {
         EnsureUsable();
+        // Fast path: the reply is already buffered, so nothing can time out and no timer is armed.
+        try
+        {
+            if (_reader.TryReadBuffered(out var buffered)) return ValueTask.FromResult(buffered);
+        }
+        catch (RedisBackupException)
+        {
+            _broken = true;
+            throw;
+        }
+        return ReadReplyFromSocketAsync(ct);
+    }
+
+    /// <summary>Reads a reply that needs bytes from the socket, under the command timeout.</summary>
+    private async ValueTask<RespValue> ReadReplyFromSocketAsync(CancellationToken ct)
+    {
         CancellationTokenSource? timeout = null;
         var token = ct;
         if (Endpoint.CommandTimeout > TimeSpan.Zero)

@@ -30,8 +30,80 @@ public sealed class RespReader
     /// <summary>Bytes already read from the stream and not yet consumed.</summary>
     public int Buffered => _end - _start;
 
-    public async ValueTask<RespValue> ReadAsync(CancellationToken cancellationToken = default)
-        => await ReadValueAsync(0, cancellationToken).ConfigureAwait(false);
+    public ValueTask<RespValue> ReadAsync(CancellationToken cancellationToken = default)
+        => TryReadBuffered(out var value) ? ValueTask.FromResult(value) : ReadValueAsync(0, cancellationToken);
+
+    /// <summary>
+    /// Parses the next reply when the buffer already holds all of it (no await, no socket read) and consumes it;
+    /// returns false, consuming nothing, when more bytes are needed. Throws on a protocol error.
+    /// </summary>
+    public bool TryReadBuffered(out RespValue value)
+    {
+        var pos = _start;
+        if (!TryParse(_buffer.AsSpan(0, _end), ref pos, 0, out value!)) return false;
+        _start = pos;
+        return true;
+    }
+
+    private static bool TryParse(ReadOnlySpan<byte> buffer, ref int pos, int depth, out RespValue? value)
+    {
+        value = null;
+        if (depth > MaxDepth) throw Protocol("Reply nesting is deeper than " + MaxDepth + " levels.");
+        var idx = buffer[pos..].IndexOf((byte)'\n');
+        if (idx < 0)
+        {
+            if (buffer.Length - pos >= MaxLineLength) throw Protocol($"A reply line is longer than {MaxLineLength} bytes.");
+            return false;
+        }
+        var line = buffer.Slice(pos, idx > 0 && buffer[pos + idx - 1] == '\r' ? idx - 1 : idx);
+        var next = pos + idx + 1;
+        if (line.Length == 0) throw Protocol("Empty reply line.");
+        var rest = line[1..];
+        switch (line[0])
+        {
+            case (byte)'+':
+                value = RespValue.Simple(rest.ToArray());
+                break;
+            case (byte)'-':
+                value = RespValue.Err(rest.ToArray());
+                break;
+            case (byte)':':
+                value = RespValue.Int(ParseInteger(rest, "integer"));
+                break;
+            case (byte)'$':
+            {
+                var length = ParseInteger(rest, "bulk length");
+                if (length == -1) { value = RespValue.Nil; break; }
+                if (length < 0 || length > MaxBulkLength) throw Protocol($"Bulk length {length} is out of range.");
+                if (buffer.Length - next < length + 2) return false;
+                var data = buffer.Slice(next, (int)length);
+                if (buffer[next + (int)length] != '\r' || buffer[next + (int)length + 1] != '\n') throw Protocol("A bulk string is not followed by CRLF.");
+                value = RespValue.Bulk(data.ToArray());
+                next += (int)length + 2;
+                break;
+            }
+            case (byte)'*':
+            {
+                var count = ParseInteger(rest, "array length");
+                if (count == -1) { value = RespValue.Nil; break; }
+                if (count < 0 || count > int.MaxValue / 8) throw Protocol($"Array length {count} is out of range.");
+                // Every element takes at least 3 bytes ("+\r\n" is the shortest): do not allocate for an array that cannot be complete.
+                if (count * 3 > buffer.Length - next) return false;
+                var items = count == 0 ? [] : new RespValue[count];
+                for (var i = 0; i < items.Length; i++)
+                {
+                    if (!TryParse(buffer, ref next, depth + 1, out var item)) return false;
+                    items[i] = item!;
+                }
+                value = RespValue.Array(items);
+                break;
+            }
+            default:
+                throw Protocol($"Unknown reply type byte 0x{line[0]:X2} ('{(char)line[0]}').");
+        }
+        pos = next;
+        return true;
+    }
 
     private async ValueTask<RespValue> ReadValueAsync(int depth, CancellationToken ct)
     {

@@ -1,5 +1,6 @@
 using System.Buffers;
 using System.Buffers.Text;
+using System.Text;
 
 namespace RedisBackup.Engine.Redis;
 
@@ -25,7 +26,17 @@ public sealed class RespWriter
         WriteHeader((byte)'*', args.Length);
         foreach (var arg in args)
         {
-            var bytes = arg.Bytes;
+            if (arg.Kind == RedisArg.ArgKind.Number)
+            {
+                WriteNumberArg(arg.Number);
+                continue;
+            }
+            if (arg.Kind == RedisArg.ArgKind.Text)
+            {
+                WriteTextArg(arg.Text);
+                continue;
+            }
+            var bytes = arg.RawBytes;
             WriteHeader((byte)'$', bytes.Length);
             if (bytes.Length >= DirectWriteThreshold)
             {
@@ -61,6 +72,28 @@ public sealed class RespWriter
         _buffer.Clear();
         Pending = 0;
         await _stream.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    private void WriteNumberArg(long n)
+    {
+        // "$<len>\r\n<digits>\r\n": format the digits first, then the header in front of them.
+        Span<byte> digits = stackalloc byte[24];
+        Utf8Formatter.TryFormat(n, digits, out var count);
+        WriteHeader((byte)'$', count);
+        digits[..count].CopyTo(_buffer.GetSpan(count));
+        _buffer.Advance(count);
+        Pending += count;
+        WriteCrlf();
+    }
+
+    private void WriteTextArg(string text)
+    {
+        var length = Encoding.UTF8.GetByteCount(text);
+        WriteHeader((byte)'$', length);
+        var written = Encoding.UTF8.GetBytes(text, _buffer.GetSpan(length));
+        _buffer.Advance(written);
+        Pending += written;
+        WriteCrlf();
     }
 
     private void WriteHeader(byte prefix, long n)

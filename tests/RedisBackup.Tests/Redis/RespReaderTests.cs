@@ -116,4 +116,34 @@ public class RespReaderTests
         Assert.Equal("ABCD", Encoding.ASCII.GetString(raw));
         Assert.Equal("OK", (await reader.ReadAsync()).AsString());
     }
+
+    [Fact]
+    public async Task ABufferedReplyIsTakenWithoutTheStreamAndAPartialOneIsLeftWhole()
+    {
+        // Two replies and the first half of a third arrive in one read.
+        var first = Encoding.Latin1.GetBytes(":7\r\n*2\r\n$2\r\nab\r\n+c\r\n*2\r\n$3\r\nxy");
+        var rest = Encoding.Latin1.GetBytes("z\r\n:9\r\n");
+        var stream = new ChunkedStream([.. first, .. rest], first.Length);
+        var reader = new RespReader(stream);
+        Assert.False(reader.TryReadBuffered(out _)); // nothing read yet
+        Assert.Equal(7, (await reader.ReadAsync()).Integer);
+        Assert.True(reader.TryReadBuffered(out var second));
+        Assert.Equal("ab", second.Items![0].AsString());
+        Assert.Equal("c", second.Items![1].AsString());
+        var before = reader.Buffered;
+        Assert.False(reader.TryReadBuffered(out _));
+        Assert.Equal(before, reader.Buffered); // a partial reply is not consumed
+        var third = await reader.ReadAsync();
+        Assert.Equal("xyz", third.Items![0].AsString());
+        Assert.Equal(9, third.Items![1].Integer);
+    }
+
+    [Fact]
+    public async Task ABufferedProtocolErrorIsReported()
+    {
+        var reader = new RespReader(new ChunkedStream(Encoding.Latin1.GetBytes(":1\r\n$3\r\nabcXY"), 64));
+        Assert.Equal(1, (await reader.ReadAsync()).Integer);
+        var ex = Assert.Throws<RedisBackupException>(() => reader.TryReadBuffered(out _));
+        Assert.Equal(ErrorKind.ProtocolError, ex.Kind);
+    }
 }

@@ -37,4 +37,20 @@ public class RespWriterTests
         Assert.Equal("tail", first[2].AsString());
         Assert.Equal("B", (await reader.ReadAsync()).Items![0].AsString());
     }
+
+    [Fact]
+    public async Task TextAndNumbersAreEncodedInPlace()
+    {
+        using var ms = new MemoryStream();
+        var w = new RespWriter(ms);
+        w.WriteCommand(["ZADD", "clé", -1234567890123L, 0, int.MinValue, long.MaxValue]);
+        var expected = "*6\r\n$4\r\nZADD\r\n$4\r\nclé\r\n$14\r\n-1234567890123\r\n$1\r\n0\r\n$11\r\n-2147483648\r\n$19\r\n9223372036854775807\r\n";
+        Assert.Equal(Encoding.UTF8.GetByteCount(expected), w.Pending);
+        await w.FlushAsync();
+        Assert.Equal(expected, Encoding.UTF8.GetString(ms.ToArray()));
+        RedisArg text = "é";
+        RedisArg number = 42;
+        Assert.Equal("é"u8.ToArray(), text.Bytes.ToArray());
+        Assert.Equal("42"u8.ToArray(), number.Bytes.ToArray());
+    }
 }
