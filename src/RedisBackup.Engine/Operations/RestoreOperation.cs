@@ -20,7 +20,10 @@ public static class RestoreOperation
         Validate(request);
         var backup = BackupCatalog.Describe(request.Path);
         var steps = new List<string>();
-        if (!request.SkipVerify) steps.Add($"Verify {backup.Name} (checksum and structure)");
+        if (!request.SkipVerify)
+            steps.Add(backup.HasMetadata && backup.Verification == VerificationState.Verified
+                ? $"Check {backup.Name} against its recorded SHA-256 (its structure was verified when it was written)"
+                : $"Verify {backup.Name} (checksum and structure)");
         var opts = request.Options;
         var existing = opts.ExistingKeys switch
         {
@@ -59,7 +62,7 @@ public static class RestoreOperation
         if (!request.SkipVerify)
         {
             progress?.Report(OperationProgress.Step(activity, $"Verifying {backup.Name}"));
-            var check = await VerifyOperation.RunAsync(backup.Path, deep: false, progress, cancellationToken).ConfigureAwait(false);
+            var check = await VerifyOperation.CheckBeforeRestoreAsync(backup.Path, progress, cancellationToken).ConfigureAwait(false);
             if (!check.IsValid)
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
                     $"{backup.Name} failed verification, so nothing was restored: {string.Join("; ", check.Problems)}", backup.Path);

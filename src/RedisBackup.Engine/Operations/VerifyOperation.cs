@@ -14,7 +14,62 @@ public static class VerifyOperation
     public static async Task<VerifyResult> RunAsync(string path, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return await VerifyFullyAsync(BackupCatalog.Describe(path), deep, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// The check that runs before every restore. When this tool's metadata records that the file's structure was
+    /// verified, together with its SHA-256 and key count, an unchanged SHA-256 proves the structure is unchanged, so only
+    /// the hash is recomputed (a fraction of a full walk). Any other file (foreign, never verified, failed, no checksum)
+    /// gets the full verification of <see cref="RunAsync(string, bool, IProgress{OperationProgress}?, CancellationToken)"/>.
+    /// </summary>
+    public static async Task<VerifyResult> CheckBeforeRestoreAsync(string path, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var backup = BackupCatalog.Describe(path);
+        if (!backup.HasMetadata || backup.Verification != VerificationState.Verified || backup.Sha256 is null || backup.KeyCount is null)
+            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken).ConfigureAwait(false);
+
+        var activity = $"Checking {backup.Name}";
+        string sha256;
+        var file = OpenRead(backup.Path);
+        await using (file.ConfigureAwait(false))
+        {
+            var total = file.Length;
+            var hashing = new HashingReadStream(file, n => progress?.Report(new OperationProgress { Activity = activity, Status = $"{n} of {total} bytes", Done = n, Total = total, Bytes = n }));
+            await using (hashing.ConfigureAwait(false))
+                sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
+        }
+        var matches = string.Equals(backup.Sha256, sha256, StringComparison.OrdinalIgnoreCase);
+        return new VerifyResult
+        {
+            Name = backup.Name,
+            Path = backup.Path,
+            Kind = backup.Kind,
+            Format = backup.Format,
+            IsValid = matches,
+            Sha256 = sha256,
+            ChecksumMatches = matches,
+            KeyCount = backup.KeyCount,
+            Problems = matches ? [] : [$"SHA-256 mismatch: the sidecar records {backup.Sha256}, the file has {sha256}; the file changed after it was written"],
+        };
+    }
+
+    private static FileStream OpenRead(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        }
+        catch (FileNotFoundException ex)
+        {
+            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
+        }
+    }
+
+    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        var path = backup.Path;
         var expected = backup.HasMetadata ? backup.Sha256 : null;
         expected ??= BackupSidecar.TryReadChecksumFile(backup.Path);
         var activity = $"Verifying {backup.Name}";
@@ -22,15 +77,7 @@ public static class VerifyOperation
         long? keys = null;
         string sha256;
 
-        FileStream file;
-        try
-        {
-            file = new FileStream(backup.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16, FileOptions.Asynchronous | FileOptions.SequentialScan);
-        }
-        catch (FileNotFoundException ex)
-        {
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
-        }
+        var file = OpenRead(path);
         await using (file.ConfigureAwait(false))
         {
             var total = file.Length;

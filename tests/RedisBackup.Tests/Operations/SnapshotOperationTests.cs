@@ -121,3 +121,38 @@ public class SnapshotOperationTests
         Assert.False(Directory.Exists(dir.Combine("sub")));
     }
 }
+
+public class RestorePreCheckTests
+{
+    [Fact]
+    public async Task OurVerifiedBackupIsCheckedByHashAndAForeignCopyIsWalkedFully()
+    {
+        await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
+        await using (var c = await source.ConnectAsync())
+            await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", 2000, "k", 32);
+        using var dir = new TempDirectory();
+        var backup = (await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = source.Endpoint, Directory = dir.Path })).Backup;
+
+        var quick = await VerifyOperation.CheckBeforeRestoreAsync(backup.Path);
+        Assert.True(quick.IsValid);
+        Assert.True(quick.ChecksumMatches);
+        Assert.Equal(2000, quick.KeyCount);
+
+        // A foreign copy (no sidecars) whose end was cut off: no recorded checksum to rely on, so the structure is walked.
+        using var other = new TempDirectory();
+        var bytes = await File.ReadAllBytesAsync(backup.Path);
+        var foreign = other.Combine("dump.rdb");
+        await File.WriteAllBytesAsync(foreign, bytes[..^20]);
+        var full = await VerifyOperation.CheckBeforeRestoreAsync(foreign);
+        Assert.False(full.IsValid);
+        Assert.Null(full.ChecksumMatches);
+        Assert.Contains(full.Problems, p => p.Contains("offset", StringComparison.Ordinal));
+
+        // A recorded checksum that no longer matches refuses the restore before anything is written.
+        bytes[^12] ^= 1;
+        await File.WriteAllBytesAsync(backup.Path, bytes);
+        var changed = await VerifyOperation.CheckBeforeRestoreAsync(backup.Path);
+        Assert.False(changed.IsValid);
+        Assert.False(changed.ChecksumMatches);
+    }
+}
