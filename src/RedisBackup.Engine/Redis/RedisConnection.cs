@@ -219,7 +219,8 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         ct.ThrowIfCancellationRequested();
         try
         {
-            _writer.Flush();
+            using (ct.CanBeCanceled ? ct.UnsafeRegister(static c => ((RedisConnection)c!)._socket.Dispose(), this) : default)
+                _writer.Flush();
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {

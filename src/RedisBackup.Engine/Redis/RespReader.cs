@@ -85,7 +85,7 @@ public sealed class RespReader
         switch (line[0])
         {
             case (byte)'+':
-                value = RespValue.Simple(rest.ToArray());
+                value = rest.SequenceEqual("OK"u8) ? RespValue.Ok : RespValue.Simple(rest.ToArray());
                 break;
             case (byte)'-':
                 value = RespValue.Err(rest.ToArray());

@@ -40,9 +40,16 @@ public sealed class RespValue
     public bool IsNull => Type == RespType.Null;
     public bool IsError => Type == RespType.Error;
 
+    /// <summary>The "+OK" reply (shared: replies are immutable).</summary>
+    public static readonly RespValue Ok = new(RespType.SimpleString, "OK"u8.ToArray(), 0, null);
+
+    private static readonly RespValue[] SmallIntegers = Enumerable.Range(-2, 1027).Select(i => new RespValue(RespType.Integer, null, i, null)).ToArray();
+
     public static RespValue Simple(byte[] text) => new(RespType.SimpleString, text, 0, null);
+
+    /// <summary>An integer reply; the common small ones (-2 to 1024) are shared instances.</summary>
+    public static RespValue Int(long value) => value is >= -2 and <= 1024 ? SmallIntegers[value + 2] : new(RespType.Integer, null, value, null);
     public static RespValue Err(byte[] text) => new(RespType.Error, text, 0, null);
-    public static RespValue Int(long value) => new(RespType.Integer, null, value, null);
     public static RespValue Bulk(byte[] value) => new(RespType.BulkString, value, 0, null);
     public static RespValue Array(RespValue[] items) => new(RespType.Array, null, 0, items);
 

@@ -11,6 +11,8 @@ namespace RedisBackup.Engine.Restore;
 /// <summary>
 /// Writes key records into a live server over one connection with a deep pipeline: this side buffers and sends
 /// commands, a concurrent task reads the replies in order and accounts for them. Used by every live restore path.
+/// Both sides use blocking socket calls (sends here, reads on the reply thread): a deep pipeline keeps the socket
+/// buffers full, and an asynchronous send or read would cost a thread-pool hop nearly every time.
 ///
 /// Per key: a DUMP payload goes as RESTORE (ABSTTL, REPLACE, IDLETIME/FREQ as asked; BUSYKEY means skipped).
 /// A logical value goes as typed writes (SET/APPEND, HSET, RPUSH, SADD, ZADD; one command per record or chunk), after
@@ -79,7 +81,7 @@ internal sealed class KeyWritePipeline
             if (_current is not null)
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
             _ops.Writer.Complete();
-            await _conn.FlushAsync(_cts.Token).ConfigureAwait(false);
+            _conn.Flush(_cts.Token);
             await _readerTask.ConfigureAwait(false);
         }
         catch (OperationCanceledException) when (_readerError is not null)
@@ -159,7 +161,7 @@ internal sealed class KeyWritePipeline
         if (lastExists is not null)
         {
             lastExists.Signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            await _conn.FlushAsync(ct).ConfigureAwait(false);
+            _conn.Flush(ct);
             await lastExists.Signal.Task.WaitAsync(ct).ConfigureAwait(false);
         }
 
@@ -198,11 +200,11 @@ internal sealed class KeyWritePipeline
                 }
             }
             await DrainPendingOpsAsync(ct).ConfigureAwait(false);
-            if (_conn.PendingBytes >= FlushBytes) await _conn.FlushAsync(ct).ConfigureAwait(false);
+            if (_conn.PendingBytes >= FlushBytes) _conn.Flush(ct);
         }
         _batch.Clear();
         _batchWeight = 0;
-        await _conn.FlushAsync(ct).ConfigureAwait(false);
+        _conn.Flush(ct);
         Report(force: false);
     }
 
@@ -342,7 +344,7 @@ internal sealed class KeyWritePipeline
     private async ValueTask EnqueueAsync(Op op, CancellationToken ct)
     {
         if (_ops.Writer.TryWrite(op)) return;
-        await _conn.FlushAsync(ct).ConfigureAwait(false); // the reader can only make room once these are sent
+        _conn.Flush(ct); // the reader can only make room once these are sent
         await _ops.Writer.WriteAsync(op, ct).ConfigureAwait(false);
     }
 
