@@ -19,9 +19,11 @@ internal sealed class KeyFileReader : IAsyncDisposable
     private byte[]? _chunkKey;
     private int _chunkDb;
     private int _nextChunk;
+    private readonly bool _checkOnly;
 
-    private KeyFileReader(Stream plain, LineReader? lines, SeedFileReader? seed, CancellationToken ct)
+    private KeyFileReader(Stream plain, LineReader? lines, SeedFileReader? seed, bool checkOnly, CancellationToken ct)
     {
+        _checkOnly = checkOnly;
         _plain = plain;
         _lines = lines;
         _seedReader = seed;
@@ -41,7 +43,11 @@ internal sealed class KeyFileReader : IAsyncDisposable
 
     public IReadOnlyDictionary<int, long> KeysPerDatabase => _perDb;
 
-    public static async Task<KeyFileReader> OpenAsync(Stream source, CancellationToken ct)
+    /// <param name="checkOnly">
+    /// For verification: records are checked in full but their values are not kept (key records come back without
+    /// items or DUMP payload). Applies to our format; a seed file is read as usual.
+    /// </param>
+    public static async Task<KeyFileReader> OpenAsync(Stream source, CancellationToken ct, bool checkOnly = false)
     {
         Stream plain;
         try
@@ -59,7 +65,7 @@ internal sealed class KeyFileReader : IAsyncDisposable
             var head = lines.Buffered;
             if (head.StartsWith(KeyFileFormat.HeaderPrefix))
             {
-                var reader = new KeyFileReader(plain, lines, null, ct);
+                var reader = new KeyFileReader(plain, lines, null, checkOnly, ct);
                 await reader.ReadHeaderAsync(ct).ConfigureAwait(false);
                 return reader;
             }
@@ -69,7 +75,7 @@ internal sealed class KeyFileReader : IAsyncDisposable
             if (trimmed[0] != (byte)'{')
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", "The file is neither a redis-backup key export nor a seed-service JSON backup.");
             // The seed reader reads the plain stream itself; hand it what the line reader already buffered.
-            return new KeyFileReader(plain, null, new SeedFileReader(new ReplayStream(head.ToArray(), plain)), ct);
+            return new KeyFileReader(plain, null, new SeedFileReader(new ReplayStream(head.ToArray(), plain)), false, ct);
         }
         catch
         {
@@ -126,7 +132,7 @@ internal sealed class KeyFileReader : IAsyncDisposable
         KeyFileTrailer? trailer;
         try
         {
-            kind = KeyRecordParser.Parse(line.Value.Span, out _, out record, out trailer);
+            kind = KeyRecordParser.Parse(line.Value.Span, out _, out record, out trailer, _checkOnly);
         }
         catch (FormatException ex)
         {

@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Buffers.Text;
 using System.Text.Json;
 
 namespace RedisBackup.Engine.Formats;
@@ -7,7 +9,11 @@ internal static class KeyRecordParser
 {
     public enum Kind { Header, Key, Trailer }
 
-    public static Kind Parse(ReadOnlySpan<byte> line, out KeyFileHeader? header, out KeyRecord? key, out KeyFileTrailer? trailer)
+    /// <param name="checkOnly">
+    /// For verification: values are checked exactly as for a restore (strings, base64) but not kept, so a key record
+    /// comes back with its key, type, expiry and chunk fields and no <see cref="KeyRecord.Items"/> or <see cref="KeyRecord.Dump"/>.
+    /// </param>
+    public static Kind Parse(ReadOnlySpan<byte> line, out KeyFileHeader? header, out KeyRecord? key, out KeyFileTrailer? trailer, bool checkOnly = false)
     {
         header = null; key = null; trailer = null;
         var r = new Utf8JsonReader(line, new JsonReaderOptions { MaxDepth = 16 });
@@ -18,7 +24,7 @@ internal static class KeyRecordParser
             if (!r.ValueTextEquals(KeyFileFormat.RecordProperty)) throw new FormatException("The record does not start with \"rec\".");
             Next(ref r, JsonTokenType.String, "the record kind");
             Kind kind;
-            if (r.ValueTextEquals("key")) { key = ParseKey(ref r); kind = Kind.Key; }
+            if (r.ValueTextEquals("key")) { key = ParseKey(ref r, checkOnly); kind = Kind.Key; }
             else if (r.ValueTextEquals("header")) { header = ParseHeader(ref r); kind = Kind.Header; }
             else if (r.ValueTextEquals("trailer")) { trailer = ParseTrailer(ref r); kind = Kind.Trailer; }
             else throw new FormatException($"Unknown record kind '{r.GetString()}'.");
@@ -35,10 +41,11 @@ internal static class KeyRecordParser
         }
     }
 
-    private static KeyRecord ParseKey(ref Utf8JsonReader r)
+    private static KeyRecord ParseKey(ref Utf8JsonReader r, bool checkOnly)
     {
         var record = new KeyRecord();
-        bool hasDb = false, hasKey = false, hasType = false, hasValue = false;
+        bool hasDb = false, hasKey = false, hasType = false, hasValue = false, hasDump = false;
+        var items = 0;
         while (Read(ref r) != JsonTokenType.EndObject)
         {
             Expect(ref r, JsonTokenType.PropertyName);
@@ -49,17 +56,23 @@ internal static class KeyRecordParser
             else if (r.ValueTextEquals("ttl")) { Read(ref r); record.TtlMs = r.GetInt64(); }
             else if (r.ValueTextEquals("chunk")) { Read(ref r); record.Chunk = r.GetInt32(); }
             else if (r.ValueTextEquals("more")) { Read(ref r); record.More = r.GetBoolean(); }
-            else if (r.ValueTextEquals("dump")) { Next(ref r, JsonTokenType.String, "a base64 DUMP payload"); record.Dump = r.GetBytesFromBase64(); hasValue = true; }
+            else if (r.ValueTextEquals("dump"))
+            {
+                Next(ref r, JsonTokenType.String, "a base64 DUMP payload");
+                if (checkOnly) CheckBase64(ref r);
+                else record.Dump = r.GetBytesFromBase64();
+                hasValue = hasDump = true;
+            }
             else if (r.ValueTextEquals("value"))
             {
                 Read(ref r);
                 if (r.TokenType == JsonTokenType.StartArray)
                 {
-                    while (Read(ref r) != JsonTokenType.EndArray) record.Items.Add(ReadBlob(ref r));
+                    while (Read(ref r) != JsonTokenType.EndArray) TakeItem(ref r, record, checkOnly, ref items);
                 }
                 else
                 {
-                    record.Items.Add(ReadBlob(ref r));
+                    TakeItem(ref r, record, checkOnly, ref items);
                 }
                 hasValue = true;
             }
@@ -72,18 +85,67 @@ internal static class KeyRecordParser
         if (!hasDb || !hasKey || !hasType || !hasValue)
             throw new FormatException("A key record lacks one of db, key, type, value/dump.");
         if (record.Database < 0 || record.Chunk < 0) throw new FormatException("A key record has a negative db or chunk number.");
-        if (record.Dump is null)
+        if (!hasDump)
         {
             var valid = record.Type switch
             {
-                "string" => record.Items.Count == 1 || record.Chunk > 0 || record.More,
-                "hash" or "zset" => record.Items.Count % 2 == 0,
+                "string" => items == 1 || record.Chunk > 0 || record.More,
+                "hash" or "zset" => items % 2 == 0,
                 "list" or "set" => true,
                 _ => false,
             };
-            if (!valid) throw new FormatException($"A key record of type '{record.Type}' has a value of the wrong shape ({record.Items.Count} items).");
+            if (!valid) throw new FormatException($"A key record of type '{record.Type}' has a value of the wrong shape ({items} items).");
         }
         return record;
+    }
+
+    private static void TakeItem(ref Utf8JsonReader r, KeyRecord record, bool checkOnly, ref int items)
+    {
+        if (checkOnly) CheckBlob(ref r);
+        else record.Items.Add(ReadBlob(ref r));
+        items++;
+    }
+
+    /// <summary>Checks what <see cref="ReadBlob"/> would read, without keeping it.</summary>
+    private static void CheckBlob(ref Utf8JsonReader r)
+    {
+        if (r.TokenType == JsonTokenType.String)
+        {
+            // Unescaped text is taken as it is by ReadBlob too; escapes are decoded as ReadBlob would (it may refuse some).
+            if (r.ValueIsEscaped || r.HasValueSequence) _ = StringBytes(ref r);
+            return;
+        }
+        if (r.TokenType == JsonTokenType.StartObject)
+        {
+            Next(ref r, JsonTokenType.PropertyName, "\"b64\"");
+            if (!r.ValueTextEquals("b64")) throw new FormatException("A binary value object must hold only \"b64\".");
+            Next(ref r, JsonTokenType.String, "base64 text");
+            CheckBase64(ref r);
+            Next(ref r, JsonTokenType.EndObject, "the end of the binary value object");
+            return;
+        }
+        throw new FormatException($"Expected a string or {{\"b64\":…}}, found {r.TokenType}.");
+    }
+
+    /// <summary>Decodes the current base64 string into a scratch buffer: the same acceptance as GetBytesFromBase64, nothing kept.</summary>
+    private static void CheckBase64(ref Utf8JsonReader r)
+    {
+        if (r.ValueIsEscaped || r.HasValueSequence)
+        {
+            _ = r.GetBytesFromBase64();
+            return;
+        }
+        var text = r.ValueSpan;
+        var scratch = ArrayPool<byte>.Shared.Rent(Base64.GetMaxDecodedFromUtf8Length(text.Length));
+        try
+        {
+            if (Base64.DecodeFromUtf8(text, scratch, out _, out _) != OperationStatus.Done)
+                throw new FormatException("A value is not valid base64.");
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(scratch);
+        }
     }
 
     private static KeyFileHeader ParseHeader(ref Utf8JsonReader r)

@@ -171,6 +171,27 @@ public class SeedAndDamagedFileTests
         Assert.Contains("the trailer counts", ex.Message);
     }
 
+    [Theory]
+    [InlineData("{\"rec\":\"key\",\"db\":0,\"key\":\"x\",\"type\":\"string\",\"dump\":\"AAA*\"}", "record 2 is invalid")]
+    [InlineData("{\"rec\":\"key\",\"db\":0,\"key\":\"x\",\"type\":\"set\",\"value\":[\"a\",{\"b64\":\"Zm9v!\"}]}", "record 2 is invalid")]
+    [InlineData("{\"rec\":\"key\",\"db\":0,\"key\":\"x\",\"type\":\"hash\",\"value\":[\"f\",\"v\",\"odd\"]}", "wrong shape (3 items)")]
+    [InlineData("{\"rec\":\"key\",\"db\":0,\"key\":\"x\",\"type\":\"list\",\"value\":[\"\\ud800\"]}", "record 2 is invalid")]
+    public async Task VerificationChecksEveryValueWithoutKeepingIt(string badRecord, string expected)
+    {
+        using var dir = new TempDirectory();
+        var path = dir.Combine("bad.jsonl.gz");
+        WriteLines(path,
+        [
+            "{\"rec\":\"header\",\"format\":\"redisbackup-keys\",\"version\":1,\"createdAt\":\"2024-01-01T00:00:00.000Z\",\"createdAtMs\":1704067200000,\"source\":{\"address\":\"x:1\",\"version\":null,\"role\":null},\"options\":{\"databases\":null,\"match\":null,\"types\":null,\"exact\":false}}",
+            badRecord,
+            "{\"rec\":\"trailer\",\"keys\":1,\"records\":1,\"databases\":{\"0\":1},\"vanished\":0,\"duplicates\":0,\"completedAt\":\"2024-01-01T00:00:00.000Z\"}",
+        ]);
+        await using var f = File.OpenRead(path);
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => KeyFileVerifier.VerifyAsync(f));
+        Assert.Equal("BackupCorrupt", ex.ErrorId);
+        Assert.Contains(expected, ex.Message);
+    }
+
     [Fact]
     public async Task AFlippedByteInTheGzipDataIsRefused()
     {
