@@ -7,7 +7,8 @@ namespace RedisBackup.Engine.Formats;
 
 /// <summary>
 /// Reads the selected keys of one database from a live server, in pipelined batches, and hands the records to a channel:
-/// SCAN batch → one pipeline of TYPE + PTTL + STRLEN (or PTTL + DUMP in exact mode) → one pipeline of value reads.
+/// SCAN batch → one pipeline of TYPE + PTTL + STRLEN → one pipeline of value reads; in exact mode one pipeline of
+/// PTTL + DUMP per batch, kept two batches deep (see <see cref="ScanExact"/>).
 /// Big values continue in windows (HSCAN/SSCAN with COUNT, LRANGE and ZRANGE index windows, GETRANGE) and become
 /// several chunk records, so memory is bounded by the window size, not the key size.
 ///
@@ -65,6 +66,11 @@ internal sealed class KeyScanner
             _conn.AssumeDatabase(db);
         }
         var seen = new HashSet<UInt128>();
+        if (_options.Exact)
+        {
+            ScanExact(db, seen, ct);
+            return;
+        }
         var retry = new List<byte[]>();
         var retried = new HashSet<UInt128>();
         var scanReply = _conn.Execute(ct, ScanCommand("0"u8.ToArray()));
@@ -74,13 +80,7 @@ internal sealed class KeyScanner
             var reply = scanReply.AsArray();
             if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
             var cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
-            var keys = new List<byte[]>(reply[1].Items?.Length ?? 0);
-            foreach (var item in reply[1].AsArray())
-            {
-                var key = item.Bytes!;
-                if (seen.Add(KeyHash.Of(key))) keys.Add(key);
-                else Duplicates++;
-            }
+            var keys = NewKeys(reply[1], seen);
             keys.AddRange(retry);
             retry = [];
             var isLast = cursor is [(byte)'0'];
@@ -105,24 +105,65 @@ internal sealed class KeyScanner
         }
     }
 
-    private RedisArg[] ScanCommand(byte[] cursor)
+    /// <summary>
+    /// Exact mode (one pipeline per batch, no value windows) runs two batches deep: every flush carries the next SCAN
+    /// first and then the DUMP commands of the keys the previous SCAN returned. The SCAN reply comes back first, so the
+    /// following flush goes out before this side reads the batch's replies, and the server never waits for the client.
+    /// </summary>
+    private void ScanExact(int db, HashSet<UInt128> seen, CancellationToken ct)
     {
-        var args = new List<RedisArg>(8) { "SCAN", cursor };
-        if (_options.Match is not null) { args.Add("MATCH"); args.Add(_options.Match); }
-        args.Add("COUNT"); args.Add(ScanCount);
-        if (_scanType is not null) { args.Add("TYPE"); args.Add(_scanType); }
-        return [.. args];
+        _conn.WriteCommand(ScanCommand("0"u8.ToArray()));
+        _conn.Flush(ct);
+        var scanPending = true;
+        List<byte[]>? inFlight = null;
+        var sentAt = 0L;
+        while (scanPending || inFlight is not null)
+        {
+            ct.ThrowIfCancellationRequested();
+            List<byte[]>? next = null;
+            var nextSentAt = 0L;
+            if (scanPending)
+            {
+                var reply = _conn.ReadReply(ct).ThrowIfError("SCAN").AsArray();
+                if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
+                var cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
+                next = NewKeys(reply[1], seen);
+                scanPending = cursor is not [(byte)'0'];
+                if (scanPending) _conn.WriteCommand(ScanCommand(cursor));
+                WriteProbes(next);
+                nextSentAt = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+                _conn.Flush(ct);
+            }
+            if (inFlight is not null)
+            {
+                var records = new List<KeyRecord>(inFlight.Count);
+                ReadProbes(db, inFlight, sentAt, records, null, ct);
+                foreach (var r in records) Count(r);
+                if (records.Count > 0) Hand(records, ct);
+            }
+            inFlight = next;
+            sentAt = nextSentAt;
+        }
     }
 
-    /// <summary>
-    /// Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile,
-    /// and the reply of <paramref name="nextScan"/>, which is sent in the first pipeline after the batch's commands.
-    /// </summary>
-    private (List<byte[]> Changed, RespValue? NextScan) ReadBatch(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct)
+    private List<byte[]> NewKeys(RespValue scanKeys, HashSet<UInt128> seen)
+    {
+        var items = scanKeys.AsArray();
+        var keys = new List<byte[]>(items.Length);
+        foreach (var item in items)
+        {
+            var key = item.Bytes!;
+            if (seen.Add(KeyHash.Of(key))) keys.Add(key);
+            else Duplicates++;
+        }
+        return keys;
+    }
+
+    /// <summary>Pipeline 1: TYPE + PTTL + STRLEN (logical) or [TYPE] + PTTL + DUMP (exact).</summary>
+    private void WriteProbes(List<byte[]> keys)
     {
         var exact = _options.Exact;
         var needType = !exact || _typeFilter is not null;
-        // Pipeline 1: TYPE + PTTL + STRLEN (logical) or [TYPE] + PTTL + DUMP (exact).
         foreach (var key in keys)
         {
             if (needType) _conn.WriteCommand("TYPE", key);
@@ -130,11 +171,13 @@ internal sealed class KeyScanner
             if (exact) _conn.WriteCommand("DUMP", key);
             else _conn.WriteCommand("STRLEN", key);
         }
-        if (nextScan is not null) _conn.WriteCommand(nextScan);
-        _conn.Flush(ct);
-        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-        var pending = new List<Pending>(keys.Count);
-        var records = new List<KeyRecord>(keys.Count);
+    }
+
+    /// <summary>Reads the replies of <see cref="WriteProbes"/>: whole records (exact) or records waiting for their value (logical).</summary>
+    private void ReadProbes(int db, List<byte[]> keys, long now, List<KeyRecord> records, List<Pending>? pending, CancellationToken ct)
+    {
+        var exact = _options.Exact;
+        var needType = !exact || _typeFilter is not null;
         foreach (var key in keys)
         {
             var type = needType ? _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()! : null;
@@ -157,8 +200,32 @@ internal sealed class KeyScanner
                 continue;
             }
             var strlen = third.IsError ? -1 : third.Integer;
-            pending.Add(new Pending(record, strlen));
+            pending!.Add(new Pending(record, strlen));
         }
+    }
+
+    private RedisArg[] ScanCommand(byte[] cursor)
+    {
+        var args = new List<RedisArg>(8) { "SCAN", cursor };
+        if (_options.Match is not null) { args.Add("MATCH"); args.Add(_options.Match); }
+        args.Add("COUNT"); args.Add(ScanCount);
+        if (_scanType is not null) { args.Add("TYPE"); args.Add(_scanType); }
+        return [.. args];
+    }
+
+    /// <summary>
+    /// Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile,
+    /// and the reply of <paramref name="nextScan"/>, which is sent in the first pipeline after the batch's commands.
+    /// </summary>
+    private (List<byte[]> Changed, RespValue? NextScan) ReadBatch(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct)
+    {
+        WriteProbes(keys);
+        if (nextScan is not null) _conn.WriteCommand(nextScan);
+        _conn.Flush(ct);
+        var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+        var pending = new List<Pending>(keys.Count);
+        var records = new List<KeyRecord>(keys.Count);
+        ReadProbes(db, keys, now, records, pending, ct);
         var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
 
         // Pipeline 2: the first window of every value.

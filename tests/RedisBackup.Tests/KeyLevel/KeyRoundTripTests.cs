@@ -48,4 +48,24 @@ public class KeyRoundTripTests
         await Dataset.AssertSameAsync(source, target, Dbs);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public async Task ADatabaseOfManyScanBatchesRoundTrips(bool exact)
+    {
+        // More keys than several SCAN batches hold, so the exporter's batch pipelining is exercised end to end.
+        await using var source = await RedisServer.StartAsync();
+        await KeyFiles.RunAsync(source, 0, "DEBUG", "POPULATE", 3500, "k", 20);
+        for (var i = 0; i < 3500; i += 7) await KeyFiles.RunAsync(source, 0, "PEXPIRE", "k:" + i, 86_400_000 + i);
+        using var dir = new TempDirectory();
+        var path = dir.Combine("many.jsonl.gz");
+        var summary = await KeyFiles.ExportAsync(source, path, new KeyExportOptions { Exact = exact });
+        Assert.Equal(3500, summary.Keys);
+        Assert.Equal(0, summary.Duplicates + summary.Vanished);
+        await using var target = await RedisServer.StartAsync();
+        var result = await KeyFiles.RestoreAsync(path, target.Endpoint);
+        Assert.Equal(3500, result.Restored);
+        await Dataset.AssertSameAsync(source, target, [0]);
+    }
 }
