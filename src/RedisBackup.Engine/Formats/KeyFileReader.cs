@@ -1,6 +1,8 @@
 using System.Globalization;
 using RedisBackup.Engine.Errors;
 
+using RedisBackup.Engine.IO;
+
 namespace RedisBackup.Engine.Formats;
 
 /// <summary>
@@ -75,7 +77,7 @@ internal sealed class KeyFileReader : IAsyncDisposable
             if (trimmed[0] != (byte)'{')
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", "The file is neither a redis-backup key export nor a seed-service JSON backup.");
             // The seed reader reads the plain stream itself; hand it what the line reader already buffered.
-            return new KeyFileReader(plain, null, new SeedFileReader(new ReplayStream(head.ToArray(), plain)), false, ct);
+            return new KeyFileReader(plain, null, new SeedFileReader(new PrefixedStream(head.ToArray(), plain)), false, ct);
         }
         catch
         {
@@ -222,43 +224,5 @@ internal sealed class KeyFileReader : IAsyncDisposable
     {
         if (_seed is not null) await _seed.DisposeAsync().ConfigureAwait(false);
         await _plain.DisposeAsync().ConfigureAwait(false);
-    }
-
-    /// <summary>Replays bytes already buffered, then the rest of the stream (left open; the reader disposes it).</summary>
-    private sealed class ReplayStream(byte[] head, Stream rest) : Stream
-    {
-        private int _pos;
-
-        public override bool CanRead => true;
-        public override bool CanSeek => false;
-        public override bool CanWrite => false;
-        public override long Length => throw new NotSupportedException();
-        public override long Position { get => throw new NotSupportedException(); set => throw new NotSupportedException(); }
-        public override void Flush() { }
-        public override long Seek(long offset, SeekOrigin origin) => throw new NotSupportedException();
-        public override void SetLength(long value) => throw new NotSupportedException();
-        public override void Write(byte[] buffer, int offset, int count) => throw new NotSupportedException();
-        public override int Read(byte[] buffer, int offset, int count) => Read(buffer.AsSpan(offset, count));
-
-        public override int Read(Span<byte> buffer)
-        {
-            if (_pos < head.Length)
-            {
-                var n = Math.Min(buffer.Length, head.Length - _pos);
-                head.AsSpan(_pos, n).CopyTo(buffer);
-                _pos += n;
-                return n;
-            }
-            return rest.Read(buffer);
-        }
-
-        public override ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
-        {
-            if (_pos < head.Length) return ValueTask.FromResult(Read(buffer.Span));
-            return rest.ReadAsync(buffer, cancellationToken);
-        }
-
-        public override Task<int> ReadAsync(byte[] buffer, int offset, int count, CancellationToken cancellationToken)
-            => ReadAsync(buffer.AsMemory(offset, count), cancellationToken).AsTask();
     }
 }

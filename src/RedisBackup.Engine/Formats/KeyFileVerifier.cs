@@ -1,3 +1,5 @@
+using RedisBackup.Engine.IO;
+
 namespace RedisBackup.Engine.Formats;
 
 /// <summary>What a check of a key-level file found.</summary>
@@ -26,7 +28,7 @@ public static class KeyFileVerifier
     public static async Task<KeyFileSummary> VerifyAsync(Stream file, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(file);
-        var reader = await KeyFileReader.OpenAsync(new LeaveOpenStream(file), cancellationToken, checkOnly: true).ConfigureAwait(false);
+        var reader = await KeyFileReader.OpenAsync(new NonClosingStream(file), cancellationToken, checkOnly: true).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             while (await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false) is not null)

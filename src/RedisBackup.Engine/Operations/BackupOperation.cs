@@ -6,6 +6,8 @@ using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 
+using RedisBackup.Engine.IO;
+
 namespace RedisBackup.Engine.Operations;
 
 /// <summary>

@@ -5,6 +5,8 @@ using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Rdb;
 
+using RedisBackup.Engine.IO;
+
 namespace RedisBackup.Engine.Operations;
 
 /// <summary>Verifies one backup file: SHA-256 against its sidecar (when recorded) and the structure (RDB walk or key-file trailer).</summary>

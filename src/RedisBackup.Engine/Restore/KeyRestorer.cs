@@ -2,6 +2,8 @@ using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 
+using RedisBackup.Engine.IO;
+
 namespace RedisBackup.Engine.Restore;
 
 /// <summary>Restores a key-level backup (our JSON Lines format, or a seed-service JSON file) into a live server.</summary>
@@ -15,7 +17,7 @@ public static class KeyRestorer
         ArgumentNullException.ThrowIfNull(options);
         RestoreGuards.CheckOptions(options);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var reader = await KeyFileReader.OpenAsync(new LeaveOpenStream(source), cancellationToken).ConfigureAwait(false);
+        var reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
             var conn = await RedisConnection.ConnectAsync(target, cancellationToken).ConfigureAwait(false);

@@ -1,4 +1,4 @@
-namespace RedisBackup.Engine.Operations;
+namespace RedisBackup.Engine.IO;
 
 /// <summary>Wraps a stream so that disposing the wrapper (e.g. a GZipStream over it) leaves the inner stream open.</summary>
 internal sealed class NonClosingStream(Stream inner) : Stream
