@@ -78,50 +78,111 @@ public static class ReplicationSnapshot
 
     private static async Task CopyExactlyAsync(RespReader reader, Stream destination, long length, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
+        using var watchdog = new IdleWatchdog(idle, source, ct);
         var buffer = new byte[ChunkSize];
+        var reporter = new ByteReporter(activity, length, progress);
         long done = 0;
-        while (done < length)
+        var filled = 0;
+        while (done + filled < length)
         {
-            var want = (int)Math.Min(buffer.Length, length - done);
-            var n = await WithIdleTimeout(t => reader.ReadSomeAsync(buffer.AsMemory(0, want), t), idle, source, ct).ConfigureAwait(false);
-            if (n == 0) throw Truncated(source, done, length);
-            await destination.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
-            done += n;
-            progress?.Report(new OperationProgress { Activity = activity, Status = $"{done:N0} of {length:N0} bytes", Done = done, Total = length, Bytes = done });
+            var want = (int)Math.Min(buffer.Length - filled, length - done - filled);
+            var n = await watchdog.ReadAsync(reader, buffer.AsMemory(filled, want)).ConfigureAwait(false);
+            if (n == 0) throw Truncated(source, done + filled, length);
+            filled += n;
+            // Write in large blocks: socket reads are often small, and every file write has a fixed cost.
+            if (filled >= buffer.Length / 2 || done + filled == length)
+            {
+                await destination.WriteAsync(buffer.AsMemory(0, filled), ct).ConfigureAwait(false);
+                done += filled;
+                filled = 0;
+                reporter.Report(done);
+            }
         }
     }
 
     /// <summary>
-    /// Streams the diskless payload, holding back the last 40 bytes seen, until the stream ends with the mark.
+    /// Streams the diskless payload until it ends with the 40-byte mark, which is not written.
     /// Returns the payload length (without the mark).
     /// </summary>
     internal static async Task<long> CopyUntilMarkAsync(RespReader reader, Stream destination, byte[] mark, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
-        var buffer = new byte[ChunkSize + EofMarkLength];
-        var held = 0; // bytes at the start of buffer not yet written (at most mark.Length)
+        using var watchdog = new IdleWatchdog(idle, source, ct);
+        var buffer = new byte[ChunkSize]; // never full: at most half of it plus one read is held before a write
+        var reporter = new ByteReporter(activity, null, progress);
+        var filled = 0; // bytes in buffer not yet written
         long written = 0;
         while (true)
         {
-            var n = await WithIdleTimeout(t => reader.ReadSomeAsync(buffer.AsMemory(held, ChunkSize), t), idle, source, ct).ConfigureAwait(false);
-            if (n == 0) throw Truncated(source, written + held, null);
-            var total = held + n;
-            var window = buffer.AsSpan(0, total);
-            var at = window.IndexOf(mark);
+            var n = await watchdog.ReadAsync(reader, buffer.AsMemory(filled)).ConfigureAwait(false);
+            if (n == 0) throw Truncated(source, written + filled, null);
+            // Only the new bytes, plus the mark's length minus one before them, can complete the mark.
+            var from = Math.Max(0, filled - (mark.Length - 1));
+            filled += n;
+            var at = buffer.AsSpan(from, filled - from).IndexOf(mark);
             if (at >= 0)
             {
-                await destination.WriteAsync(buffer.AsMemory(0, at), ct).ConfigureAwait(false);
-                written += at;
-                progress?.Report(new OperationProgress { Activity = activity, Status = $"{written:N0} bytes", Done = written, Bytes = written });
+                var end = from + at;
+                await destination.WriteAsync(buffer.AsMemory(0, end), ct).ConfigureAwait(false);
+                written += end;
+                reporter.Report(written, force: true);
                 return written;
             }
-            var flush = Math.Max(0, total - (mark.Length - 1));
-            await destination.WriteAsync(buffer.AsMemory(0, flush), ct).ConfigureAwait(false);
-            written += flush;
-            held = total - flush;
-            Buffer.BlockCopy(buffer, flush, buffer, 0, held);
-            progress?.Report(new OperationProgress { Activity = activity, Status = $"{written:N0} bytes", Done = written, Bytes = written });
+            // Write in large blocks, always holding back the tail that may be the start of the mark.
+            if (filled >= buffer.Length / 2)
+            {
+                var flush = filled - (mark.Length - 1);
+                await destination.WriteAsync(buffer.AsMemory(0, flush), ct).ConfigureAwait(false);
+                written += flush;
+                Buffer.BlockCopy(buffer, flush, buffer, 0, filled - flush);
+                filled -= flush;
+                reporter.Report(written);
+            }
         }
     }
+
+    /// <summary>One idle limit for a whole transfer: re-armed before each read, so no timer is created per read.</summary>
+    private sealed class IdleWatchdog(TimeSpan idle, RedisEndpoint source, CancellationToken outer) : IDisposable
+    {
+        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
+
+        public async ValueTask<int> ReadAsync(RespReader reader, Memory<byte> destination)
+        {
+            _cts.CancelAfter(idle);
+            try
+            {
+                return await reader.ReadSomeAsync(destination, _cts.Token).ConfigureAwait(false);
+            }
+            catch (OperationCanceledException) when (!outer.IsCancellationRequested)
+            {
+                throw IdleTimeout(idle, source);
+            }
+            catch (IOException ex)
+            {
+                throw new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionLost",
+                    $"The connection to {source.Address} broke during the snapshot download: {ex.Message}", source.ToString(), ex);
+            }
+        }
+
+        public void Dispose() => _cts.Dispose();
+    }
+
+    /// <summary>Reports transferred bytes at most every 8 MB, so progress costs nothing per read.</summary>
+    private sealed class ByteReporter(string activity, long? total, IProgress<OperationProgress>? progress)
+    {
+        private const long Step = 8L << 20;
+        private long _last = -Step;
+
+        public void Report(long done, bool force = false)
+        {
+            if (progress is null || (!force && done - _last < Step && done != total)) return;
+            _last = done;
+            var status = total is null ? $"{done:N0} bytes" : $"{done:N0} of {total:N0} bytes";
+            progress.Report(new OperationProgress { Activity = activity, Status = status, Done = done, Total = total, Bytes = done });
+        }
+    }
+
+    private static RedisBackupException IdleTimeout(TimeSpan idle, RedisEndpoint source)
+        => new(ErrorKind.Timeout, "ReplicationTimeout", $"{source.Address} sent nothing for {idle.TotalSeconds:0} s during the snapshot download.", source.ToString());
 
     private static async ValueTask<T> WithIdleTimeout<T>(Func<CancellationToken, ValueTask<T>> read, TimeSpan idle, RedisEndpoint source, CancellationToken ct)
     {
@@ -133,8 +194,7 @@ public static class ReplicationSnapshot
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            throw new RedisBackupException(ErrorKind.Timeout, "ReplicationTimeout",
-                $"{source.Address} sent nothing for {idle.TotalSeconds:0} s during the snapshot download.", source.ToString());
+            throw IdleTimeout(idle, source);
         }
         catch (RedisBackupException ex) when (ex.ErrorId == "RedisConnectionClosed")
         {
