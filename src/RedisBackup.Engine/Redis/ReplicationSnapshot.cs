@@ -29,8 +29,9 @@ public static class ReplicationSnapshot
         var activity = $"Snapshot of {source} over replication";
         // The server may spend a long time saving before the first byte; keepalives arrive every second meanwhile,
         // so an idle limit (not a total limit) is what protects us. Reads use their own timeout below.
-        await using var connection = await RedisConnection.ConnectAsync(source with { CommandTimeout = TimeSpan.Zero }, cancellationToken).ConfigureAwait(false);
         var idle = source.CommandTimeout > TimeSpan.Zero ? source.CommandTimeout : TimeSpan.FromSeconds(60);
+        // The socket's own timeout is the idle limit: the payload is copied with blocking reads on a dedicated thread.
+        await using var connection = await RedisConnection.ConnectAsync(source with { CommandTimeout = idle }, cancellationToken).ConfigureAwait(false);
 
         string? version = null;
         var info = await connection.ExecuteRawAsync(["INFO", "server"], cancellationToken).ConfigureAwait(false);
@@ -66,19 +67,41 @@ public static class ReplicationSnapshot
             var mark = Encoding.ASCII.GetBytes(text[4..]);
             if (mark.Length != EofMarkLength)
                 throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"The EOF mark from {source.Address} is {mark.Length} bytes, expected {EofMarkLength}.", source.ToString());
-            var bytes = await CopyUntilMarkAsync(reader, destination, mark, idle, source, activity, progress, cancellationToken).ConfigureAwait(false);
+            var bytes = await OnDedicatedThread(connection, () => CopyUntilMark(reader, destination, mark, source, activity, progress), idle, source, cancellationToken).ConfigureAwait(false);
             return new ReplicationSnapshotInfo { Bytes = bytes, Diskless = true, ServerVersion = version };
         }
 
         if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
             throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"{source.Address} sent an invalid payload length '{Printable(header)}'.", source.ToString());
-        await CopyExactlyAsync(reader, destination, length, idle, source, activity, progress, cancellationToken).ConfigureAwait(false);
+        await OnDedicatedThread(connection, () => CopyExactly(reader, destination, length, source, activity, progress), idle, source, cancellationToken).ConfigureAwait(false);
         return new ReplicationSnapshotInfo { Bytes = length, Diskless = false, ServerVersion = version };
     }
 
-    private static async Task CopyExactlyAsync(RespReader reader, Stream destination, long length, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <summary>
+    /// Runs a blocking copy on a thread of its own (no thread-pool hop per socket read). Cancellation closes the
+    /// connection, which ends a blocked read; the socket timeout (the idle limit) ends a silent one.
+    /// </summary>
+    private static async Task<long> OnDedicatedThread(RedisConnection connection, Func<long> copy, TimeSpan idle, RedisEndpoint source, CancellationToken ct)
     {
-        using var watchdog = new IdleWatchdog(idle, source, ct);
+        ct.ThrowIfCancellationRequested();
+        using var registration = ct.Register(connection.Dispose);
+        try
+        {
+            return await Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        {
+            ct.ThrowIfCancellationRequested();
+            if (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut }
+                || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
+                throw IdleTimeout(idle, source);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionLost",
+                $"The connection to {source.Address} broke during the snapshot download: {ex.Message}", source.ToString(), ex);
+        }
+    }
+
+    private static long CopyExactly(RespReader reader, Stream destination, long length, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress)
+    {
         var buffer = new byte[ChunkSize];
         var reporter = new ByteReporter(activity, length, progress);
         long done = 0;
@@ -86,34 +109,34 @@ public static class ReplicationSnapshot
         while (done + filled < length)
         {
             var want = (int)Math.Min(buffer.Length - filled, length - done - filled);
-            var n = await watchdog.ReadAsync(reader, buffer.AsMemory(filled, want)).ConfigureAwait(false);
+            var n = reader.ReadSome(buffer.AsSpan(filled, want));
             if (n == 0) throw Truncated(source, done + filled, length);
             filled += n;
             // Write in large blocks: socket reads are often small, and every file write has a fixed cost.
             if (filled >= buffer.Length / 2 || done + filled == length)
             {
-                await destination.WriteAsync(buffer.AsMemory(0, filled), ct).ConfigureAwait(false);
+                destination.Write(buffer, 0, filled);
                 done += filled;
                 filled = 0;
                 reporter.Report(done);
             }
         }
+        return done;
     }
 
     /// <summary>
-    /// Streams the diskless payload until it ends with the 40-byte mark, which is not written.
+    /// Copies the diskless payload until it ends with the 40-byte mark, which is not written.
     /// Returns the payload length (without the mark).
     /// </summary>
-    internal static async Task<long> CopyUntilMarkAsync(RespReader reader, Stream destination, byte[] mark, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    internal static long CopyUntilMark(RespReader reader, Stream destination, byte[] mark, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress)
     {
-        using var watchdog = new IdleWatchdog(idle, source, ct);
         var buffer = new byte[ChunkSize]; // never full: at most half of it plus one read is held before a write
         var reporter = new ByteReporter(activity, null, progress);
         var filled = 0; // bytes in buffer not yet written
         long written = 0;
         while (true)
         {
-            var n = await watchdog.ReadAsync(reader, buffer.AsMemory(filled)).ConfigureAwait(false);
+            var n = reader.ReadSome(buffer.AsSpan(filled));
             if (n == 0) throw Truncated(source, written + filled, null);
             // Only the new bytes, plus the mark's length minus one before them, can complete the mark.
             var from = Math.Max(0, filled - (mark.Length - 1));
@@ -122,7 +145,7 @@ public static class ReplicationSnapshot
             if (at >= 0)
             {
                 var end = from + at;
-                await destination.WriteAsync(buffer.AsMemory(0, end), ct).ConfigureAwait(false);
+                destination.Write(buffer, 0, end);
                 written += end;
                 reporter.Report(written, force: true);
                 return written;
@@ -131,39 +154,13 @@ public static class ReplicationSnapshot
             if (filled >= buffer.Length / 2)
             {
                 var flush = filled - (mark.Length - 1);
-                await destination.WriteAsync(buffer.AsMemory(0, flush), ct).ConfigureAwait(false);
+                destination.Write(buffer, 0, flush);
                 written += flush;
                 Buffer.BlockCopy(buffer, flush, buffer, 0, filled - flush);
                 filled -= flush;
                 reporter.Report(written);
             }
         }
-    }
-
-    /// <summary>One idle limit for a whole transfer: re-armed before each read, so no timer is created per read.</summary>
-    private sealed class IdleWatchdog(TimeSpan idle, RedisEndpoint source, CancellationToken outer) : IDisposable
-    {
-        private readonly CancellationTokenSource _cts = CancellationTokenSource.CreateLinkedTokenSource(outer);
-
-        public async ValueTask<int> ReadAsync(RespReader reader, Memory<byte> destination)
-        {
-            _cts.CancelAfter(idle);
-            try
-            {
-                return await reader.ReadSomeAsync(destination, _cts.Token).ConfigureAwait(false);
-            }
-            catch (OperationCanceledException) when (!outer.IsCancellationRequested)
-            {
-                throw IdleTimeout(idle, source);
-            }
-            catch (IOException ex)
-            {
-                throw new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionLost",
-                    $"The connection to {source.Address} broke during the snapshot download: {ex.Message}", source.ToString(), ex);
-            }
-        }
-
-        public void Dispose() => _cts.Dispose();
     }
 
     /// <summary>Reports transferred bytes at most every 8 MB, so progress costs nothing per read.</summary>

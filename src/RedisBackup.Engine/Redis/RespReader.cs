@@ -205,6 +205,19 @@ public sealed class RespReader
     }
 
     /// <summary>Reads up to <paramref name="destination"/>.Length bytes (buffer first). Returns 0 only at end of stream.</summary>
+    /// <summary>Blocking form of <see cref="ReadSomeAsync"/>, for bulk transfers on a dedicated thread.</summary>
+    public int ReadSome(Span<byte> destination)
+    {
+        if (_end > _start)
+        {
+            var n = Math.Min(destination.Length, _end - _start);
+            _buffer.AsSpan(_start, n).CopyTo(destination);
+            _start += n;
+            return n;
+        }
+        return _stream.Read(destination);
+    }
+
     public async ValueTask<int> ReadSomeAsync(Memory<byte> destination, CancellationToken ct = default)
     {
         if (_end > _start)

@@ -137,7 +137,7 @@ public class ReplicationSnapshotTests
 
     // ---- Protocol edge cases against a scripted peer ----
 
-    private static async Task<(byte[] Data, ReplicationSnapshotInfo Info)> AgainstScript(Func<Socket, Task> script)
+    private static async Task<(byte[] Data, ReplicationSnapshotInfo Info)> AgainstScript(Func<Socket, Task> script, double timeoutSeconds = 5)
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -154,7 +154,7 @@ public class ReplicationSnapshotTests
             s.Shutdown(SocketShutdown.Both);
         });
         using var ms = new MemoryStream();
-        var info = await ReplicationSnapshot.DownloadAsync(new RedisEndpoint { Port = port, CommandTimeout = TimeSpan.FromSeconds(5) }, ms, null, None);
+        var info = await ReplicationSnapshot.DownloadAsync(new RedisEndpoint { Port = port, CommandTimeout = TimeSpan.FromSeconds(timeoutSeconds) }, ms, null, None);
         await serve;
         return (ms.ToArray(), info);
     }
@@ -217,5 +217,17 @@ public class ReplicationSnapshotTests
     {
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => AgainstScript(s => s.SendAsync(Encoding.ASCII.GetBytes(wire))));
         Assert.Equal(errorId, ex.ErrorId);
+    }
+
+    [Fact]
+    public async Task AServerThatGoesSilentMidTransferTimesOut()
+    {
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => AgainstScript(async s =>
+        {
+            await s.SendAsync("$1000\r\nREDIS0010"u8.ToArray());
+            await Task.Delay(3000);
+        }, timeoutSeconds: 1));
+        Assert.Equal(ErrorKind.Timeout, ex.Kind);
+        Assert.Equal("ReplicationTimeout", ex.ErrorId);
     }
 }
