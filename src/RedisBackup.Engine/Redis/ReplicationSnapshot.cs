@@ -28,7 +28,7 @@ public static class ReplicationSnapshot
         ArgumentNullException.ThrowIfNull(destination);
         var activity = $"Snapshot of {source} over replication";
         // The server may spend a long time saving before the first byte; keepalives arrive every second meanwhile,
-        // so an idle limit (not a total limit) is what protects us. Reads use their own timeout below.
+        // so an idle limit (not a total limit) is what protects us.
         var idle = source.CommandTimeout > TimeSpan.Zero ? source.CommandTimeout : TimeSpan.FromSeconds(60);
         // The socket's own timeout is the idle limit: the payload is copied with blocking reads on a dedicated thread.
         await using var connection = await RedisConnection.ConnectAsync(source with { CommandTimeout = idle }, cancellationToken).ConfigureAwait(false);
@@ -67,21 +67,22 @@ public static class ReplicationSnapshot
             var mark = Encoding.ASCII.GetBytes(text[4..]);
             if (mark.Length != EofMarkLength)
                 throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"The EOF mark from {source.Address} is {mark.Length} bytes, expected {EofMarkLength}.", source.ToString());
-            var bytes = await OnDedicatedThread(connection, () => CopyUntilMark(reader, destination, mark, source, activity, progress), idle, source, cancellationToken).ConfigureAwait(false);
+            var bytes = await OnDedicatedThread(connection, () => CopyUntilMark(reader, destination, mark, idle, source, activity, progress), cancellationToken).ConfigureAwait(false);
             return new ReplicationSnapshotInfo { Bytes = bytes, Diskless = true, ServerVersion = version };
         }
 
         if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
             throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"{source.Address} sent an invalid payload length '{Printable(header)}'.", source.ToString());
-        await OnDedicatedThread(connection, () => CopyExactly(reader, destination, length, source, activity, progress), idle, source, cancellationToken).ConfigureAwait(false);
+        await OnDedicatedThread(connection, () => CopyExactly(reader, destination, length, idle, source, activity, progress), cancellationToken).ConfigureAwait(false);
         return new ReplicationSnapshotInfo { Bytes = length, Diskless = false, ServerVersion = version };
     }
 
     /// <summary>
     /// Runs a blocking copy on a thread of its own (no thread-pool hop per socket read). Cancellation closes the
-    /// connection, which ends a blocked read; the socket timeout (the idle limit) ends a silent one.
+    /// connection, which ends a blocked read; the socket timeout (the idle limit) ends a silent one. Failures writing
+    /// the destination (a full disk) propagate as they are: only receive failures are connection errors.
     /// </summary>
-    private static async Task<long> OnDedicatedThread(RedisConnection connection, Func<long> copy, TimeSpan idle, RedisEndpoint source, CancellationToken ct)
+    private static async Task<long> OnDedicatedThread(RedisConnection connection, Func<long> copy, CancellationToken ct)
     {
         ct.ThrowIfCancellationRequested();
         using var registration = ct.Register(connection.Dispose);
@@ -89,18 +90,29 @@ public static class ReplicationSnapshot
         {
             return await Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
         }
+        catch (RedisBackupException) when (ct.IsCancellationRequested)
+        {
+            throw new OperationCanceledException(ct);
+        }
+    }
+
+    /// <summary>One blocking socket read; a timeout is the idle limit, any other failure a lost connection.</summary>
+    private static int Receive(RespReader reader, Span<byte> buffer, TimeSpan idle, RedisEndpoint source)
+    {
+        try
+        {
+            return reader.ReadSome(buffer);
+        }
         catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
         {
-            ct.ThrowIfCancellationRequested();
-            if (ex.InnerException is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut }
-                || ex is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
+            if ((ex.InnerException ?? ex) is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
                 throw IdleTimeout(idle, source);
             throw new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionLost",
                 $"The connection to {source.Address} broke during the snapshot download: {ex.Message}", source.ToString(), ex);
         }
     }
 
-    private static long CopyExactly(RespReader reader, Stream destination, long length, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress)
+    private static long CopyExactly(RespReader reader, Stream destination, long length, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress)
     {
         var buffer = new byte[ChunkSize];
         var reporter = new ByteReporter(activity, length, progress);
@@ -109,7 +121,7 @@ public static class ReplicationSnapshot
         while (done + filled < length)
         {
             var want = (int)Math.Min(buffer.Length - filled, length - done - filled);
-            var n = reader.ReadSome(buffer.AsSpan(filled, want));
+            var n = Receive(reader, buffer.AsSpan(filled, want), idle, source);
             if (n == 0) throw Truncated(source, done + filled, length);
             filled += n;
             // Write in large blocks: socket reads are often small, and every file write has a fixed cost.
@@ -128,7 +140,7 @@ public static class ReplicationSnapshot
     /// Copies the diskless payload until it ends with the 40-byte mark, which is not written.
     /// Returns the payload length (without the mark).
     /// </summary>
-    internal static long CopyUntilMark(RespReader reader, Stream destination, byte[] mark, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress)
+    internal static long CopyUntilMark(RespReader reader, Stream destination, byte[] mark, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress)
     {
         var buffer = new byte[ChunkSize]; // never full: at most half of it plus one read is held before a write
         var reporter = new ByteReporter(activity, null, progress);
@@ -136,7 +148,7 @@ public static class ReplicationSnapshot
         long written = 0;
         while (true)
         {
-            var n = reader.ReadSome(buffer.AsSpan(filled));
+            var n = Receive(reader, buffer.AsSpan(filled), idle, source);
             if (n == 0) throw Truncated(source, written + filled, null);
             // Only the new bytes, plus the mark's length minus one before them, can complete the mark.
             var from = Math.Max(0, filled - (mark.Length - 1));

@@ -108,6 +108,7 @@ public class CatalogFullDiskTests(ITestOutputHelper output)
         var ex = await Assert.ThrowsAnyAsync<RedisBackupException>(() => BackupOperation.RunAsync(
             new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = server.Endpoint, Directory = dir, Keep = 1 }));
         output.WriteLine($"{ex.ErrorId}: {ex.Message}");
+        Assert.Equal("BackupDiskFull", ex.ErrorId); // a full disk, not mistaken for a lost connection
 
         Assert.Equal(before, Contents(dir));
         var catalog = new BackupCatalog(dir);
