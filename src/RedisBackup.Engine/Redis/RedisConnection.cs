@@ -29,9 +29,10 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     {
         Endpoint = endpoint;
         _socket = socket;
-        // Applies to blocking reads and writes only (ReadReply, Flush); the asynchronous ones arm their own timer.
-        if (endpoint.CommandTimeout > TimeSpan.Zero)
-            socket.ReceiveTimeout = socket.SendTimeout = (int)Math.Min(int.MaxValue, Math.Ceiling(endpoint.CommandTimeout.TotalMilliseconds));
+        // Applies to blocking reads and writes only (ReadReply, Flush); the asynchronous ones arm their own timer. 0 = none.
+        socket.ReceiveTimeout = socket.SendTimeout = endpoint.CommandTimeout > TimeSpan.Zero
+            ? (int)Math.Min(int.MaxValue, Math.Ceiling(endpoint.CommandTimeout.TotalMilliseconds))
+            : 0;
         _stream = stream;
         _reader = new RespReader(stream);
         _writer = new RespWriter(stream);
@@ -49,7 +50,19 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     /// <summary>The raw writer, for inline commands (SYNC).</summary>
     public RespWriter Writer => _writer;
 
-    public static async Task<RedisConnection> ConnectAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
+    public static Task<RedisConnection> ConnectAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
+        => ConnectCoreAsync(endpoint, blocking: false, cancellationToken);
+
+    /// <summary>
+    /// Connects with plain blocking socket I/O, for one long transfer on a dedicated thread (the replication download):
+    /// the socket never enters .NET's asynchronous mode (see <see cref="IO.BlockingStream"/>), so each read is one
+    /// system call. Every call on this connection blocks, asynchronous ones included, and the command timeout is the
+    /// socket's own timeout. Cancelling <paramref name="cancellationToken"/> during the connect closes the socket.
+    /// </summary>
+    public static RedisConnection ConnectBlocking(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
+        => ConnectCoreAsync(endpoint, blocking: true, cancellationToken).GetAwaiter().GetResult();
+
+    private static async Task<RedisConnection> ConnectCoreAsync(RedisEndpoint endpoint, bool blocking, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(endpoint);
         var socket = new Socket(SocketType.Stream, ProtocolType.Tcp) { NoDelay = true };
@@ -61,10 +74,20 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
                 timeout.CancelAfter(endpoint.ConnectTimeout);
                 try
                 {
-                    await socket.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token).ConfigureAwait(false);
+                    if (blocking)
+                    {
+                        // A blocking connect has no timeout of its own: closing the socket ends it.
+                        using (timeout.Token.UnsafeRegister(static s => ((Socket)s!).Dispose(), socket))
+                            socket.Connect(endpoint.Host, endpoint.Port);
+                    }
+                    else
+                    {
+                        await socket.ConnectAsync(endpoint.Host, endpoint.Port, timeout.Token).ConfigureAwait(false);
+                    }
                 }
-                catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+                catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException && timeout.IsCancellationRequested)
                 {
+                    cancellationToken.ThrowIfCancellationRequested();
                     throw new RedisBackupException(ErrorKind.Timeout, "RedisConnectTimeout",
                         $"Could not connect to Redis at {endpoint.Address} within {endpoint.ConnectTimeout.TotalSeconds:0.#} s.", endpoint.ToString());
                 }
@@ -83,6 +106,12 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
                 }
 
                 stream = new NetworkStream(socket, ownsSocket: false);
+                if (blocking)
+                {
+                    // The TLS handshake below then runs with blocking reads too, bounded by the socket timeout.
+                    socket.ReceiveTimeout = socket.SendTimeout = (int)Math.Ceiling(endpoint.ConnectTimeout.TotalMilliseconds);
+                    stream = new IO.BlockingStream(stream);
+                }
                 if (endpoint.UseTls) stream = await AuthenticateTlsAsync(endpoint, stream, timeout.Token, cancellationToken).ConfigureAwait(false);
             }
 

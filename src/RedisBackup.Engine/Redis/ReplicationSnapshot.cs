@@ -22,77 +22,97 @@ public static class ReplicationSnapshot
     private const int EofMarkLength = 40;
     private const int ChunkSize = 1 << 20;
 
-    public static async Task<ReplicationSnapshotInfo> DownloadAsync(RedisEndpoint source, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs the whole download on a thread of its own with blocking socket I/O (see
+    /// <see cref="RedisConnection.ConnectBlocking"/>): no thread-pool hop and no epoll wait per socket read. Cancellation
+    /// closes the connection, which ends a blocked read; the socket timeout (the idle limit) ends a silent one.
+    /// </summary>
+    public static Task<ReplicationSnapshotInfo> DownloadAsync(RedisEndpoint source, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(destination);
-        var activity = $"Snapshot of {source} over replication";
-        // The server may spend a long time saving before the first byte; keepalives arrive every second meanwhile,
-        // so an idle limit (not a total limit) is what protects us.
-        var idle = source.CommandTimeout > TimeSpan.Zero ? source.CommandTimeout : TimeSpan.FromSeconds(60);
-        // The socket's own timeout is the idle limit: the payload is copied with blocking reads on a dedicated thread.
-        await using var connection = await RedisConnection.ConnectAsync(source with { CommandTimeout = idle }, cancellationToken).ConfigureAwait(false);
-
-        string? version = null;
-        var info = await connection.ExecuteRawAsync(["INFO", "server"], cancellationToken).ConfigureAwait(false);
-        if (!info.IsError) RedisConnection.ParseInfo(info.AsString() ?? "").TryGetValue("redis_version", out version);
-
-        var capa = await connection.ExecuteRawAsync(["REPLCONF", "capa", "eof"], cancellationToken).ConfigureAwait(false);
-        if (capa.IsError) throw Refused(source, capa.AsString()!);
-        // rdb-only (6.2+) makes the server close the link after the RDB instead of streaming commands; older servers say ERR.
-        var rdbOnly = await connection.ExecuteRawAsync(["REPLCONF", "rdb-only", "1"], cancellationToken).ConfigureAwait(false);
-        if (rdbOnly.IsError && IsPermission(rdbOnly.AsString()!)) throw Refused(source, rdbOnly.AsString()!);
-
-        progress?.Report(OperationProgress.Step(activity, "Requesting the snapshot (SYNC); the server saves it first"));
-        connection.Writer.WriteRaw("SYNC\r\n"u8);
-        await connection.FlushAsync(cancellationToken).ConfigureAwait(false);
-
-        var reader = connection.Reader;
-        byte[] header;
-        while (true)
-        {
-            header = await WithIdleTimeout(ct => reader.ReadLineAsync(ct), idle, source, cancellationToken).ConfigureAwait(false);
-            if (header.Length == 0) continue; // keepalive newline while the server prepares the payload
-            if (header[0] == (byte)'-') throw Refused(source, Encoding.UTF8.GetString(header, 1, header.Length - 1));
-            if (header[0] == (byte)'+') continue; // +FULLRESYNC (PSYNC-style servers)
-            if (header[0] == (byte)'$') break;
-            throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError",
-                $"{source.Address} answered SYNC with an unexpected line '{Printable(header)}'.", source.ToString());
-        }
-
-        var text = Encoding.ASCII.GetString(header, 1, header.Length - 1);
-        progress?.Report(OperationProgress.Step(activity, "Receiving the snapshot"));
-        if (text.StartsWith("EOF:", StringComparison.Ordinal))
-        {
-            var mark = Encoding.ASCII.GetBytes(text[4..]);
-            if (mark.Length != EofMarkLength)
-                throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"The EOF mark from {source.Address} is {mark.Length} bytes, expected {EofMarkLength}.", source.ToString());
-            var bytes = await OnDedicatedThread(connection, () => CopyUntilMark(reader, destination, mark, idle, source, activity, progress), cancellationToken).ConfigureAwait(false);
-            return new ReplicationSnapshotInfo { Bytes = bytes, Diskless = true, ServerVersion = version };
-        }
-
-        if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
-            throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"{source.Address} sent an invalid payload length '{Printable(header)}'.", source.ToString());
-        await OnDedicatedThread(connection, () => CopyExactly(reader, destination, length, idle, source, activity, progress), cancellationToken).ConfigureAwait(false);
-        return new ReplicationSnapshotInfo { Bytes = length, Diskless = false, ServerVersion = version };
+        cancellationToken.ThrowIfCancellationRequested();
+        return Task.Factory.StartNew(() => Download(source, destination, progress, cancellationToken),
+            CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
     }
 
-    /// <summary>
-    /// Runs a blocking copy on a thread of its own (no thread-pool hop per socket read). Cancellation closes the
-    /// connection, which ends a blocked read; the socket timeout (the idle limit) ends a silent one. Failures writing
-    /// the destination (a full disk) propagate as they are: only receive failures are connection errors.
-    /// </summary>
-    private static async Task<long> OnDedicatedThread(RedisConnection connection, Func<long> copy, CancellationToken ct)
+    private static ReplicationSnapshotInfo Download(RedisEndpoint source, Stream destination, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
-        ct.ThrowIfCancellationRequested();
+        var activity = $"Snapshot of {source} over replication";
+        // The server may spend a long time saving before the first byte; keepalives arrive every second meanwhile,
+        // so an idle limit (not a total limit) is what protects us. It is the socket's own timeout.
+        var idle = source.CommandTimeout > TimeSpan.Zero ? source.CommandTimeout : TimeSpan.FromSeconds(60);
+        using var connection = RedisConnection.ConnectBlocking(source with { CommandTimeout = idle }, ct);
         using var registration = ct.Register(connection.Dispose);
         try
         {
-            return await Task.Factory.StartNew(copy, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
+            string? version = null;
+            var info = Execute(connection, ["INFO", "server"]);
+            if (!info.IsError) RedisConnection.ParseInfo(info.AsString() ?? "").TryGetValue("redis_version", out version);
+
+            var capa = Execute(connection, ["REPLCONF", "capa", "eof"]);
+            if (capa.IsError) throw Refused(source, capa.AsString()!);
+            // rdb-only (6.2+) makes the server close the link after the RDB instead of streaming commands; older servers say ERR.
+            var rdbOnly = Execute(connection, ["REPLCONF", "rdb-only", "1"]);
+            if (rdbOnly.IsError && IsPermission(rdbOnly.AsString()!)) throw Refused(source, rdbOnly.AsString()!);
+
+            progress?.Report(OperationProgress.Step(activity, "Requesting the snapshot (SYNC); the server saves it first"));
+            connection.Writer.WriteRaw("SYNC\r\n"u8);
+            connection.Flush(CancellationToken.None); // cancellation closes the connection (registration above)
+
+            var reader = connection.Reader;
+            byte[] header;
+            while (true)
+            {
+                header = ReceiveLine(reader, idle, source);
+                if (header.Length == 0) continue; // keepalive newline while the server prepares the payload
+                if (header[0] == (byte)'-') throw Refused(source, Encoding.UTF8.GetString(header, 1, header.Length - 1));
+                if (header[0] == (byte)'+') continue; // +FULLRESYNC (PSYNC-style servers)
+                if (header[0] == (byte)'$') break;
+                throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError",
+                    $"{source.Address} answered SYNC with an unexpected line '{Printable(header)}'.", source.ToString());
+            }
+
+            var text = Encoding.ASCII.GetString(header, 1, header.Length - 1);
+            progress?.Report(OperationProgress.Step(activity, "Receiving the snapshot"));
+            if (text.StartsWith("EOF:", StringComparison.Ordinal))
+            {
+                var mark = Encoding.ASCII.GetBytes(text[4..]);
+                if (mark.Length != EofMarkLength)
+                    throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"The EOF mark from {source.Address} is {mark.Length} bytes, expected {EofMarkLength}.", source.ToString());
+                var bytes = CopyUntilMark(reader, destination, mark, idle, source, activity, progress);
+                return new ReplicationSnapshotInfo { Bytes = bytes, Diskless = true, ServerVersion = version };
+            }
+
+            if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
+                throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"{source.Address} sent an invalid payload length '{Printable(header)}'.", source.ToString());
+            CopyExactly(reader, destination, length, idle, source, activity, progress);
+            return new ReplicationSnapshotInfo { Bytes = length, Diskless = false, ServerVersion = version };
         }
-        catch (RedisBackupException) when (ct.IsCancellationRequested)
+        catch (Exception ex) when (ex is RedisBackupException or IOException or ObjectDisposedException or System.Net.Sockets.SocketException && ct.IsCancellationRequested)
         {
             throw new OperationCanceledException(ct);
+        }
+    }
+
+    /// <summary>One command and its reply, error replies returned; a broken or silent connection is a download failure.</summary>
+    private static RespValue Execute(RedisConnection connection, RedisArg[] command)
+    {
+        connection.WriteCommand(command);
+        connection.Flush();
+        return connection.ReadReply();
+    }
+
+    /// <summary>One blocking line read (the reply to SYNC, keepalives); failures as in <see cref="Receive"/>.</summary>
+    private static byte[] ReceiveLine(RespReader reader, TimeSpan idle, RedisEndpoint source)
+    {
+        try
+        {
+            return reader.ReadLine();
+        }
+        catch (Exception ex) when (IsReceiveFailure(ex))
+        {
+            throw ReceiveFailure(ex, idle, source);
         }
     }
 
@@ -103,13 +123,24 @@ public static class ReplicationSnapshot
         {
             return reader.ReadSome(buffer);
         }
-        catch (Exception ex) when (ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException)
+        catch (Exception ex) when (IsReceiveFailure(ex))
         {
-            if ((ex.InnerException ?? ex) is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut })
-                throw IdleTimeout(idle, source);
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionLost",
-                $"The connection to {source.Address} broke during the snapshot download: {ex.Message}", source.ToString(), ex);
+            throw ReceiveFailure(ex, idle, source);
         }
+    }
+
+    private static bool IsReceiveFailure(Exception ex)
+        => ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or RedisBackupException { ErrorId: "RedisConnectionClosed" };
+
+    private static RedisBackupException ReceiveFailure(Exception ex, TimeSpan idle, RedisEndpoint source)
+    {
+        if ((ex.InnerException ?? ex) is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut or System.Net.Sockets.SocketError.WouldBlock })
+            return IdleTimeout(idle, source);
+        if (ex is RedisBackupException)
+            return new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionClosed",
+                $"{source.Address} closed the connection before the snapshot was complete.", source.ToString(), ex);
+        return new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionLost",
+            $"The connection to {source.Address} broke during the snapshot download: {ex.Message}", source.ToString(), ex);
     }
 
     private static long CopyExactly(RespReader reader, Stream destination, long length, TimeSpan idle, RedisEndpoint source, string activity, IProgress<OperationProgress>? progress)
@@ -192,25 +223,6 @@ public static class ReplicationSnapshot
 
     private static RedisBackupException IdleTimeout(TimeSpan idle, RedisEndpoint source)
         => new(ErrorKind.Timeout, "ReplicationTimeout", $"{source.Address} sent nothing for {idle.TotalSeconds:0} s during the snapshot download.", source.ToString());
-
-    private static async ValueTask<T> WithIdleTimeout<T>(Func<CancellationToken, ValueTask<T>> read, TimeSpan idle, RedisEndpoint source, CancellationToken ct)
-    {
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(idle);
-        try
-        {
-            return await read(timeout.Token).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
-        {
-            throw IdleTimeout(idle, source);
-        }
-        catch (RedisBackupException ex) when (ex.ErrorId == "RedisConnectionClosed")
-        {
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionClosed",
-                $"{source.Address} closed the connection before the snapshot was complete.", source.ToString(), ex);
-        }
-    }
 
     private static bool IsPermission(string reply) => reply.StartsWith("NOPERM", StringComparison.Ordinal) || reply.StartsWith("NOAUTH", StringComparison.Ordinal);
 

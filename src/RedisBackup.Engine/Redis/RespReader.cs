@@ -55,16 +55,7 @@ public sealed class RespReader
         {
             if (TryReadBuffered(out var value)) return value;
             if (_end - _start > 1 << 20) return ReadValueAsync(0, CancellationToken.None).AsTask().GetAwaiter().GetResult();
-            if (_start > 0)
-            {
-                Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
-                _end -= _start;
-                _start = 0;
-            }
-            if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-            var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
-            if (n == 0) throw Truncated();
-            _end += n;
+            Fill();
         }
     }
 
@@ -170,23 +161,36 @@ public sealed class RespReader
     /// <summary>Reads one line ending in CRLF (or a bare LF) and returns it without the terminator.</summary>
     public async ValueTask<byte[]> ReadLineAsync(CancellationToken ct = default)
     {
-        var scanFrom = _start;
-        while (true)
+        var scanned = 0;
+        byte[]? line;
+        while (!TryTakeLine(ref scanned, out line)) await FillAsync(ct).ConfigureAwait(false);
+        return line;
+    }
+
+    /// <summary>Blocking form of <see cref="ReadLineAsync"/>, for a reader on a dedicated thread.</summary>
+    public byte[] ReadLine()
+    {
+        var scanned = 0;
+        byte[]? line;
+        while (!TryTakeLine(ref scanned, out line)) Fill();
+        return line;
+    }
+
+    /// <summary>Takes a whole buffered line; <paramref name="scanned"/> (relative to the unread start) skips what was searched before.</summary>
+    private bool TryTakeLine(ref int scanned, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out byte[]? line)
+    {
+        var idx = Array.IndexOf(_buffer, (byte)'\n', _start + scanned, _end - _start - scanned);
+        if (idx < 0)
         {
-            var idx = Array.IndexOf(_buffer, (byte)'\n', scanFrom, _end - scanFrom);
-            if (idx >= 0)
-            {
-                var lineEnd = idx > _start && _buffer[idx - 1] == '\r' ? idx - 1 : idx;
-                var line = _buffer.AsSpan(_start, lineEnd - _start).ToArray();
-                _start = idx + 1;
-                return line;
-            }
             if (_end - _start >= MaxLineLength) throw Protocol($"A reply line is longer than {MaxLineLength} bytes.");
-            scanFrom = _end;
-            var before = _start;
-            await FillAsync(ct).ConfigureAwait(false);
-            scanFrom -= before - _start; // compaction may have moved the data
+            scanned = _end - _start;
+            line = null;
+            return false;
         }
+        var lineEnd = idx > _start && _buffer[idx - 1] == '\r' ? idx - 1 : idx;
+        line = _buffer.AsSpan(_start, lineEnd - _start).ToArray();
+        _start = idx + 1;
+        return true;
     }
 
     /// <summary>Fills <paramref name="destination"/> completely, first from the buffer, then from the stream.</summary>
@@ -239,6 +243,23 @@ public sealed class RespReader
 
     private async ValueTask FillAsync(CancellationToken ct)
     {
+        MakeRoom();
+        var n = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
+        if (n == 0) throw Truncated();
+        _end += n;
+    }
+
+    private void Fill()
+    {
+        MakeRoom();
+        var n = _stream.Read(_buffer, _end, _buffer.Length - _end);
+        if (n == 0) throw Truncated();
+        _end += n;
+    }
+
+    /// <summary>Moves unread bytes to the front and grows the buffer when it is full.</summary>
+    private void MakeRoom()
+    {
         if (_start > 0)
         {
             Buffer.BlockCopy(_buffer, _start, _buffer, 0, _end - _start);
@@ -246,9 +267,6 @@ public sealed class RespReader
             _start = 0;
         }
         if (_end == _buffer.Length) Array.Resize(ref _buffer, _buffer.Length * 2);
-        var n = await _stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
-        if (n == 0) throw Truncated();
-        _end += n;
     }
 
     private static long ParseInteger(ReadOnlySpan<byte> text, string what)

@@ -182,6 +182,76 @@ public class RedisConnectionTests
             Assert.Equal("PONG", (await c.ExecuteAsync(None, "PING")).AsString());
     }
 
+    [Fact]
+    public async Task ABlockingConnectionAuthenticatesSelectsAndSpeaksTls()
+    {
+        using var dir = new TempDirectory();
+        var (caPem, certPem, keyPem) = MakeCertificates();
+        File.WriteAllText(dir.Combine("ca.pem"), caPem);
+        File.WriteAllText(dir.Combine("server.pem"), certPem);
+        File.WriteAllText(dir.Combine("server.key"), keyPem);
+        var tlsPort = RedisServer.FreePort();
+        await using var server = await RedisServer.StartAsync("--tls-port", tlsPort.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            "--tls-cert-file", dir.Combine("server.pem"), "--tls-key-file", dir.Combine("server.key"),
+            "--tls-ca-cert-file", dir.Combine("ca.pem"), "--tls-auth-clients", "no", "--requirepass", "s3cret");
+        var tls = new RedisEndpoint { Host = "127.0.0.1", Port = tlsPort, UseTls = true, TlsServerName = "localhost", TlsCaFile = dir.Combine("ca.pem"), Password = "s3cret", Database = 2 };
+
+        await Task.Run(() =>
+        {
+            using var c = RedisConnection.ConnectBlocking(tls);
+            Assert.Equal(2, c.Database);
+            c.Execute(None, "SET", "where", "db2");
+            Assert.Equal("db2", c.Execute(None, "GET", "where").AsString());
+        });
+        await using var check = await RedisConnection.ConnectAsync(tls with { Database = 2 });
+        Assert.Equal("db2", (await check.ExecuteAsync(None, "GET", "where")).AsString());
+
+        var wrong = Assert.Throws<RedisServerException>(() => RedisConnection.ConnectBlocking(tls with { Password = "nope" }));
+        Assert.Contains("password", wrong.Message, StringComparison.OrdinalIgnoreCase);
+        var untrusted = Assert.Throws<RedisBackupException>(() => RedisConnection.ConnectBlocking(tls with { TlsCaFile = null }));
+        Assert.Equal("RedisTlsFailed", untrusted.ErrorId);
+    }
+
+    [Fact]
+    public void ABlockingConnectEndsAtItsTimeoutOrOnCancellationAndARefusalIsClear()
+    {
+        // A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs in SYN_SENT.
+        using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+        listener.Bind(new IPEndPoint(IPAddress.Loopback, 0));
+        listener.Listen(0);
+        var port = ((IPEndPoint)listener.LocalEndPoint!).Port;
+        var fillers = new List<Socket>();
+        try
+        {
+            for (var i = 0; i < 4; i++)
+            {
+                var filler = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp) { Blocking = false };
+                fillers.Add(filler);
+                try { filler.Connect(IPAddress.Loopback, port); } catch (SocketException) { /* in progress */ }
+            }
+            Thread.Sleep(200);
+            var endpoint = new RedisEndpoint { Host = "127.0.0.1", Port = port, ConnectTimeout = TimeSpan.FromSeconds(1) };
+
+            var clock = System.Diagnostics.Stopwatch.StartNew();
+            var timeout = Assert.Throws<RedisBackupException>(() => RedisConnection.ConnectBlocking(endpoint));
+            Assert.Equal("RedisConnectTimeout", timeout.ErrorId);
+            Assert.InRange(clock.Elapsed.TotalSeconds, 0.9, 10);
+
+            using var cts = new CancellationTokenSource(TimeSpan.FromMilliseconds(300));
+            clock.Restart();
+            Assert.ThrowsAny<OperationCanceledException>(() => RedisConnection.ConnectBlocking(endpoint with { ConnectTimeout = TimeSpan.FromMinutes(1) }, cts.Token));
+            Assert.InRange(clock.Elapsed.TotalSeconds, 0.2, 10);
+        }
+        finally
+        {
+            foreach (var f in fillers) f.Dispose();
+        }
+
+        var refused = Assert.Throws<RedisBackupException>(() => RedisConnection.ConnectBlocking(new RedisEndpoint { Host = "127.0.0.1", Port = RedisServer.FreePort() }));
+        Assert.Equal("RedisConnectionFailed", refused.ErrorId);
+        Assert.Contains("refused", refused.Message, StringComparison.Ordinal);
+    }
+
     private static (string Ca, string Cert, string Key) MakeCertificates()
     {
         using var caKey = RSA.Create(2048);

@@ -117,6 +117,38 @@ public class RespReaderTests
         Assert.Equal("OK", (await reader.ReadAsync()).AsString());
     }
 
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    [InlineData(64)]
+    public void BlockingLineReadsMatchTheAsyncOnes(int chunk)
+    {
+        // Keepalives, a line longer than the initial buffer, a bare LF, then a reply and raw bytes after the lines.
+        var longLine = new string('x', 40);
+        var reader = new RespReader(new ChunkedStream(Encoding.ASCII.GetBytes($"\n\r\n${longLine}\r\nplain\n+OK\r\nRAW"), chunk), bufferSize: 16);
+        Assert.Empty(reader.ReadLine());
+        Assert.Empty(reader.ReadLine());
+        Assert.Equal("$" + longLine, Encoding.ASCII.GetString(reader.ReadLine()));
+        Assert.Equal("plain", Encoding.ASCII.GetString(reader.ReadLine()));
+        Assert.Equal("OK", reader.Read().AsString());
+        var raw = new byte[8];
+        var n = 0;
+        while (reader.ReadSome(raw.AsSpan(n)) is var got and > 0) n += got;
+        Assert.Equal("RAW", Encoding.ASCII.GetString(raw, 0, n));
+    }
+
+    [Fact]
+    public void ABlockingLineReadRefusesAnEndlessLineAndATruncatedOne()
+    {
+        var endless = new RespReader(new ChunkedStream(new byte[200_000], 4096));
+        var tooLong = Assert.Throws<RedisBackupException>(() => endless.ReadLine());
+        Assert.Equal(ErrorKind.ProtocolError, tooLong.Kind);
+
+        var cut = new RespReader(new ChunkedStream("$12"u8.ToArray(), 2));
+        var truncated = Assert.Throws<RedisBackupException>(() => cut.ReadLine());
+        Assert.Equal("RedisConnectionClosed", truncated.ErrorId);
+    }
+
     [Fact]
     public async Task ABufferedReplyIsTakenWithoutTheStreamAndAPartialOneIsLeftWhole()
     {
