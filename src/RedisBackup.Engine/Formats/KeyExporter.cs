@@ -52,7 +52,7 @@ public static class KeyExporter
         var clock = options.Clock ?? TimeProvider.System;
         var activity = $"Backing up keys from {source}";
 
-        var conn = await RedisConnection.ConnectAsync(source, cancellationToken).ConfigureAwait(false);
+        var conn = await RedisConnection.ConnectBlockingAsync(source, cancellationToken).ConfigureAwait(false);
         await using (conn.ConfigureAwait(false))
         {
             var server = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);

@@ -25,10 +25,11 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     private readonly RespWriter _writer;
     private bool _broken;
 
-    private RedisConnection(RedisEndpoint endpoint, Socket socket, Stream stream)
+    private RedisConnection(RedisEndpoint endpoint, Socket socket, Stream stream, bool blocking)
     {
         Endpoint = endpoint;
         _socket = socket;
+        IsBlocking = blocking;
         // Applies to blocking reads and writes only (ReadReply, Flush); the asynchronous ones arm their own timer. 0 = none.
         socket.ReceiveTimeout = socket.SendTimeout = endpoint.CommandTimeout > TimeSpan.Zero
             ? (int)Math.Min(int.MaxValue, Math.Ceiling(endpoint.CommandTimeout.TotalMilliseconds))
@@ -61,6 +62,13 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     /// </summary>
     public static RedisConnection ConnectBlocking(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
         => ConnectCoreAsync(endpoint, blocking: true, cancellationToken).GetAwaiter().GetResult();
+
+    /// <summary><see cref="ConnectBlocking"/> off the caller's thread, for asynchronous code that hands the connection to a dedicated thread.</summary>
+    public static Task<RedisConnection> ConnectBlockingAsync(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
+        => Task.Run(() => ConnectBlocking(endpoint, cancellationToken), cancellationToken);
+
+    /// <summary>True when every call blocks (<see cref="ConnectBlocking"/>).</summary>
+    public bool IsBlocking { get; }
 
     private static async Task<RedisConnection> ConnectCoreAsync(RedisEndpoint endpoint, bool blocking, CancellationToken cancellationToken)
     {
@@ -115,7 +123,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
                 if (endpoint.UseTls) stream = await AuthenticateTlsAsync(endpoint, stream, timeout.Token, cancellationToken).ConfigureAwait(false);
             }
 
-            var connection = new RedisConnection(endpoint, socket, stream);
+            var connection = new RedisConnection(endpoint, socket, stream, blocking);
             try
             {
                 await connection.HandshakeAsync(cancellationToken).ConfigureAwait(false);
@@ -229,6 +237,11 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
 
     public async ValueTask FlushAsync(CancellationToken ct = default)
     {
+        if (IsBlocking)
+        {
+            Flush(ct);
+            return;
+        }
         EnsureUsable();
         try
         {
@@ -272,6 +285,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     /// <summary>Reads the next reply. Error replies are returned, not thrown.</summary>
     public ValueTask<RespValue> ReadReplyAsync(CancellationToken ct = default)
     {
+        if (IsBlocking) return ValueTask.FromResult(ReadReply(ct));
         EnsureUsable();
         // Fast path: the reply is already buffered, so nothing can time out and no timer is armed.
         try

@@ -20,7 +20,7 @@ public static class KeyRestorer
         var reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
         {
-            var conn = await RedisConnection.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+            var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
             await using (conn.ConfigureAwait(false))
             {
                 var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken);

@@ -26,7 +26,7 @@ public static class RdbLiveRestorer
         var first = await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false); // reads the header too
         var fileVersion = reader.Version;
 
-        var conn = await RedisConnection.ConnectAsync(target, cancellationToken).ConfigureAwait(false);
+        var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
         await using (conn.ConfigureAwait(false))
         {
             var info = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
