@@ -64,7 +64,14 @@ public sealed class BackupCatalog
 
     /// <summary>Flushes, renames the pending file to its final name and writes its metadata and SHA-256 sidecars.</summary>
     public BackupRecord Commit(PendingBackup pending, BackupMetadata metadata)
-        => BackupCommitter.Commit(Directory, pending, metadata, DateTimeOffset.UtcNow);
+        => BackupCommitter.Commit(Directory, pending, metadata, DateTimeOffset.UtcNow, written: null);
+
+    /// <summary>
+    /// As <see cref="Commit(PendingBackup, BackupMetadata)"/>, for a file whose bytes were hashed as they were written:
+    /// the file is not read again, but its length must equal <paramref name="bytes"/>.
+    /// </summary>
+    internal BackupRecord Commit(PendingBackup pending, BackupMetadata metadata, string sha256, long bytes)
+        => BackupCommitter.Commit(Directory, pending, metadata, DateTimeOffset.UtcNow, written: (sha256, bytes));
 
     /// <summary>Applies keep-N / max-age. Never removes <paramref name="justMade"/> or the last backup that verifies.</summary>
     public IReadOnlyList<BackupRecord> ApplyRetention(RetentionPolicy policy, BackupRecord? justMade, bool dryRun = false)

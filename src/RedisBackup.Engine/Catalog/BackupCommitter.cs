@@ -24,7 +24,8 @@ internal static class BackupCommitter
         return new PendingBackup(tempPath, finalName, kind, format, compressed, createdAt.ToUniversalTime(), stream) { BaseName = baseName, Extension = extension };
     }
 
-    public static BackupRecord Commit(string directory, PendingBackup pending, BackupMetadata metadata, DateTimeOffset now)
+    /// <param name="written">The SHA-256 and length of the bytes written, when they were hashed on the way; null to hash the file here.</param>
+    public static BackupRecord Commit(string directory, PendingBackup pending, BackupMetadata metadata, DateTimeOffset now, (string Sha256, long Bytes)? written)
     {
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(metadata);
@@ -37,9 +38,12 @@ internal static class BackupCommitter
         try
         {
             pending.Stream.Flush(flushToDisk: true);
-            pending.Stream.Position = 0;
-            var sha256 = FileHash.Sha256(pending.Stream);
             var size = pending.Stream.Length;
+            if (written is { } w && w.Bytes != size)
+                throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                    $"The new backup file holds {size:N0} bytes but {w.Bytes:N0} were written.", pending.TempPath);
+            pending.Stream.Position = 0;
+            var sha256 = written?.Sha256 ?? FileHash.Sha256(pending.Stream);
             pending.Stream.Dispose();
 
             for (var attempt = 0; ; attempt++)

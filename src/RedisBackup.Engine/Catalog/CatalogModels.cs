@@ -42,7 +42,7 @@ public sealed record CatalogStats
 
 /// <summary>
 /// A backup being written: a temporary, owner-only file in the catalog directory. Dispose without
-/// <see cref="BackupCatalog.Commit"/> deletes it, so nothing partial ever looks like a backup.
+/// <see cref="BackupCatalog.Commit(PendingBackup, BackupMetadata)"/> deletes it, so nothing partial ever looks like a backup.
 /// </summary>
 public sealed class PendingBackup : IDisposable
 {

@@ -36,7 +36,7 @@ public static class BackupOperation
         {
             steps.Add($"Download an RDB snapshot from {request.Endpoint} over the replication protocol (SYNC)");
         }
-        steps.Add($"Verify the new file and save it in {dir}");
+        steps.Add($"Verify the new file as it is written (a second reader checks and hashes the same bytes), then save it in {dir}");
         if (request.Keep is not null || request.MaxAge is not null)
             steps.Add("Apply retention: " + DescribeRetention(request));
         return steps;
@@ -59,18 +59,25 @@ public static class BackupOperation
             var format = request.Kind == BackupKind.KeyLevel ? BackupFormat.KeysJsonl : BackupFormat.Rdb;
             using var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
 
-            progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName}"));
+            progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
             BackupMetadata metadata;
+            string sha256;
+            long bytes;
             if (request.Kind == BackupKind.KeyLevel)
             {
-                var options = new KeyExportOptions { Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact };
-                var summary = await KeyExporter.ExportAsync(request.Endpoint!, options, pending.Stream, progress, cancellationToken).ConfigureAwait(false);
-                await pending.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: verifying {pending.FinalName}"));
-                pending.Stream.Position = 0;
-                var check = await KeyFileVerifier.VerifyAsync(new NonClosingStream(pending.Stream), cancellationToken).ConfigureAwait(false);
-                if (check.Keys != summary.Keys)
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {check.Keys} keys but {summary.Keys} were written.", pending.TempPath);
+                var sink = new VerifyingWriteStream<KeyFileSummary>(pending.Stream, KeyFileVerifier.VerifyAsync, cancellationToken);
+                KeyExportSummary summary;
+                VerifiedWrite<KeyFileSummary> check;
+                await using (sink.ConfigureAwait(false))
+                {
+                    var options = new KeyExportOptions { Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact };
+                    summary = await WriteVerified(sink, () => KeyExporter.ExportAsync(request.Endpoint!, options, sink, progress, cancellationToken)).ConfigureAwait(false);
+                    progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
+                    check = await WriteVerified(sink, () => sink.CompleteAsync(cancellationToken)).ConfigureAwait(false);
+                }
+                if (check.Result.Keys != summary.Keys)
+                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {check.Result.Keys} keys but {summary.Keys} were written.", pending.TempPath);
+                (sha256, bytes) = (check.Sha256, check.Bytes);
                 metadata = new BackupMetadata
                 {
                     KeyCount = summary.Keys,
@@ -83,43 +90,38 @@ public static class BackupOperation
             else
             {
                 string? serverVersion;
-                Stream sink = pending.Stream;
-                GZipStream? gzip = compressed ? new GZipStream(pending.Stream, CompressionLevel.Fastest, leaveOpen: true) : null;
-                await using (gzip)
+                VerifiedWrite<RdbSummary> check;
+                var sink = new VerifyingWriteStream<RdbSummary>(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct), cancellationToken);
+                await using (sink.ConfigureAwait(false))
                 {
-                    if (request.Container is not null)
+                    GZipStream? gzip = compressed ? new GZipStream(sink, CompressionLevel.Fastest, leaveOpen: true) : null;
+                    await using (gzip)
                     {
-                        using var docker = DockerClient.FromEnvironment();
-                        var info = await ContainerSnapshotSource.DownloadAsync(docker, request.Container, gzip ?? sink, progress, cancellationToken).ConfigureAwait(false);
-                        serverVersion = info.ServerVersion;
+                        serverVersion = await WriteVerified(sink, async () =>
+                        {
+                            if (request.Container is not null)
+                            {
+                                using var docker = DockerClient.FromEnvironment();
+                                return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, gzip ?? (Stream)sink, progress, cancellationToken).ConfigureAwait(false)).ServerVersion;
+                            }
+                            return (await ReplicationSnapshot.DownloadAsync(request.Endpoint!, gzip ?? (Stream)sink, progress, cancellationToken).ConfigureAwait(false)).ServerVersion;
+                        }).ConfigureAwait(false);
                     }
-                    else
-                    {
-                        var info = await ReplicationSnapshot.DownloadAsync(request.Endpoint!, gzip ?? sink, progress, cancellationToken).ConfigureAwait(false);
-                        serverVersion = info.ServerVersion;
-                    }
+                    progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
+                    check = await WriteVerified(sink, () => sink.CompleteAsync(cancellationToken)).ConfigureAwait(false);
                 }
-                await pending.Stream.FlushAsync(cancellationToken).ConfigureAwait(false);
-                progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: verifying {pending.FinalName}"));
-                pending.Stream.Position = 0;
-                Stream read = new NonClosingStream(pending.Stream);
-                if (compressed) read = new GZipStream(read, CompressionMode.Decompress);
-                RdbSummary summary;
-                await using (read)
-                {
-                    summary = await RdbVerifier.VerifyAsync(new BufferedStream(read, 1 << 20), deep: false, null, cancellationToken).ConfigureAwait(false);
-                }
+                (sha256, bytes) = (check.Sha256, check.Bytes);
                 metadata = new BackupMetadata
                 {
-                    KeyCount = summary.Keys,
+                    KeyCount = check.Result.Keys,
                     Source = source,
-                    ServerVersion = serverVersion ?? summary.RedisVersion,
+                    ServerVersion = serverVersion ?? check.Result.RedisVersion,
                     Verified = true,
-                    Options = new Dictionary<string, string> { ["rdbVersion"] = summary.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 };
             }
 
-            var record = catalog.Commit(pending, metadata);
+            var record = catalog.Commit(pending, metadata, sha256, bytes);
             IReadOnlyList<BackupRecord> removed = [];
             if (request.Keep is not null || request.MaxAge is not null)
             {
@@ -137,6 +139,33 @@ public static class BackupOperation
             if (ex is IOException or UnauthorizedAccessException)
                 throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {catalog.Directory} failed: {ex.Message}. The partial file was removed.", catalog.Directory, ex);
             throw;
+        }
+    }
+
+    /// <summary>The RDB check of a snapshot being written: decompressed first when it is stored gzip-compressed.</summary>
+    private static async Task<RdbSummary> CheckRdbAsync(Stream written, bool compressed, CancellationToken ct)
+    {
+        Stream read = new NonClosingStream(written);
+        if (compressed) read = new GZipStream(read, CompressionMode.Decompress);
+        await using (read.ConfigureAwait(false))
+            return await RdbVerifier.VerifyAsync(new BufferedStream(read, 1 << 20), deep: false, null, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Runs a step that writes into <paramref name="sink"/>. When the concurrent check of the written bytes failed, its
+    /// error is the cause of whatever the step then threw (a write refused, a cancellation): report it as the verification failure.
+    /// </summary>
+    private static async Task<TResult> WriteVerified<T, TResult>(VerifyingWriteStream<T> sink, Func<Task<TResult>> step)
+    {
+        try
+        {
+            return await step().ConfigureAwait(false);
+        }
+        catch (Exception ex) when (sink.CheckFailure is { } failure and not OperationCanceledException)
+        {
+            var detail = failure is RedisBackupException rb ? rb.Message : failure.Message;
+            throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                $"The new backup failed its check while it was being written, so it was not kept: {detail}", null, failure is RedisBackupException ? failure : ex);
         }
     }
 

@@ -77,6 +77,87 @@ public class SnapshotOperationTests
         Assert.NotNull(catalog.GetStats().LastFailure);
     }
 
+    /// <summary>A replication peer that sends <paramref name="payload"/> in the diskless form; it ignores a client that hangs up early.</summary>
+    private static (int Port, Task Serving) ServeSnapshot(byte[] payload)
+    {
+        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
+        listener.Start();
+        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
+        var serving = Task.Run(async () =>
+        {
+            using var l = new DisposableListener(listener);
+            using var s = await listener.AcceptSocketAsync();
+            var reader = new Engine.Redis.RespReader(new System.Net.Sockets.NetworkStream(s));
+            try
+            {
+                for (var i = 0; i < 3; i++)
+                {
+                    var command = (await reader.ReadAsync()).Items![0].AsString();
+                    await s.SendAsync(command == "INFO" ? "$29\r\n# Server\r\nredis_version:7.0.0\r\n"u8.ToArray() : "+OK\r\n"u8.ToArray());
+                }
+                Assert.Equal("SYNC", System.Text.Encoding.ASCII.GetString(await reader.ReadLineAsync()));
+                var mark = new string('m', 40);
+                await s.SendAsync(System.Text.Encoding.ASCII.GetBytes($"$EOF:{mark}\r\n"));
+                for (var i = 0; i < payload.Length; i += 1 << 16) await s.SendAsync(payload.AsMemory(i, Math.Min(1 << 16, payload.Length - i)));
+                await s.SendAsync(System.Text.Encoding.ASCII.GetBytes(mark));
+            }
+            catch (System.Net.Sockets.SocketException)
+            {
+                // the client stopped reading: expected when the snapshot is refused early
+            }
+        });
+        return (port, serving);
+    }
+
+    private sealed class DisposableListener(System.Net.Sockets.TcpListener listener) : IDisposable
+    {
+        public void Dispose() => listener.Stop();
+    }
+
+    [Fact]
+    public async Task ASnapshotThatFailsItsCheckWhileDownloadingIsNotKept()
+    {
+        // A good snapshot of a real server, then two bad copies: one damaged near its start and followed by far more
+        // data than the check buffers (the download must stop, not wait), one damaged at its end (the CRC64).
+        await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0", "--rdbcompression", "no");
+        await using (var c = await source.ConnectAsync())
+            await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", 30_000, "k", 300);
+        using var ms = new MemoryStream();
+        await Engine.Redis.ReplicationSnapshot.DownloadAsync(source.Endpoint, ms, null, CancellationToken.None);
+        var good = ms.ToArray();
+        Assert.True(good.Length > 8 << 20);
+
+        var earlyDamage = (byte[])good.Clone();
+        earlyDamage[9] = 0xF0; // an opcode no RDB version has, right after the header
+        var lateDamage = (byte[])good.Clone();
+        lateDamage[^3] ^= 0x01;
+
+        foreach (var (bad, where) in new[] { (earlyDamage, "start"), (lateDamage, "end") })
+        {
+            using var dir = new TempDirectory();
+            var (port, serving) = ServeSnapshot(bad);
+            var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
+                BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new Engine.Redis.RedisEndpoint { Port = port }, Directory = dir.Path })
+                    .WaitAsync(TimeSpan.FromSeconds(60)));
+            Assert.True(ex.ErrorId == "BackupVerificationFailed", $"damage at the {where}: {ex.ErrorId}: {ex.Message}");
+            Assert.Equal(ErrorKind.InvalidData, ex.Kind);
+            await serving.WaitAsync(TimeSpan.FromSeconds(30));
+            var catalog = new BackupCatalog(dir.Path);
+            Assert.Empty(catalog.List());
+            Assert.DoesNotContain(Directory.EnumerateFiles(dir.Path), f => f.EndsWith(".rdb", StringComparison.Ordinal) || f.Contains(".partial", StringComparison.Ordinal));
+            Assert.Equal("BackupVerificationFailed", catalog.GetStats().LastFailure?.ErrorId);
+        }
+
+        // The good bytes through the same peer make a backup whose sidecar hash is the hash of the file.
+        using var okDir = new TempDirectory();
+        var (okPort, okServing) = ServeSnapshot(good);
+        var backup = (await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new Engine.Redis.RedisEndpoint { Port = okPort }, Directory = okDir.Path })).Backup;
+        await okServing;
+        Assert.Equal(good, await File.ReadAllBytesAsync(backup.Path));
+        Assert.Equal(Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(good)).ToLowerInvariant(), backup.Sha256);
+        Assert.Equal(30_000L, backup.KeyCount);
+    }
+
     [Fact]
     public async Task WrongPasswordFailsClearlyAndLeavesNothing()
     {
