@@ -29,6 +29,7 @@ internal sealed class KeyWritePipeline
     private const int MaxFailuresKept = 1000;
 
     private readonly RedisConnection _conn;
+    private readonly CompactLimits? _compact;
     private readonly RestoreOptions _options;
     private readonly TimeProvider _clock;
     private readonly string _activity;
@@ -48,8 +49,10 @@ internal sealed class KeyWritePipeline
     private long _restored, _skippedBusy, _failed;
     private long _lastReport;
 
-    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <param name="compact">The target's compact-encoding limits, for RESTORE payloads it loads as they are; null for plain types only.</param>
+    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, string activity, IProgress<OperationProgress>? progress, CancellationToken ct, CompactLimits? compact = null)
     {
+        _compact = compact;
         _conn = connection;
         _options = options;
         _clock = options.Clock ?? TimeProvider.System;
@@ -65,6 +68,17 @@ internal sealed class KeyWritePipeline
 
     /// <summary>Rough total for progress reports, when known.</summary>
     public long? ExpectedTotal { get; set; }
+
+    /// <summary>
+    /// A whole logical key goes as one RESTORE of a payload built from its items (skip rides on BUSYKEY); a record for
+    /// which no payload can be built is written with typed commands. Pure work on the record: safe on any thread.
+    /// </summary>
+    public void Prepare(KeyRecord record)
+    {
+        if (record.Prepared) return;
+        if (record.Dump is null && record.IsFirst && record.IsLast) record.Dump = LogicalPayload.TryCreate(record, _compact);
+        record.Prepared = true;
+    }
 
     public async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
@@ -137,8 +151,7 @@ internal sealed class KeyWritePipeline
             {
                 if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
-                // A whole logical key goes as one RESTORE of a payload built here (skip rides on BUSYKEY).
-                if (r.Dump is null && r.IsLast) r.Dump = LogicalPayload.TryCreate(r);
+                Prepare(r); // when the record did not come through a RecordPrefetcher, which does this ahead
                 if (ExpiredAtRestore(r, now)) state.Dropped = Outcome.Expired;
                 else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
                 {

@@ -36,32 +36,43 @@ public static class RdbLiveRestorer
                 throw TooNew(fileVersion, serverVersion, max, target);
 
             var pipeline = new KeyWritePipeline(conn, options, $"Replaying RDB keys into {target}", progress, cancellationToken);
+            var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
+            var pendingFirst = first;
+            // Reading the RDB and building each payload (a CRC64 over it) run ahead of the writer.
+            async ValueTask<KeyRecord?> NextRecord(CancellationToken ct)
+            {
+                var entry = pendingFirst ?? await reader.ReadNextAsync(ct).ConfigureAwait(false);
+                pendingFirst = null;
+                if (entry is null) return null;
+                var record = new KeyRecord
+                {
+                    Database = entry.Database,
+                    Key = entry.Key,
+                    Dump = DumpPayload.Create(entry.Type, entry.Value, checked((ushort)fileVersion)),
+                    ExpireAtMs = entry.ExpireAtMs,
+                    TtlMs = entry.ExpireAtMs is { } at && createdMs is { } c ? at - c : null,
+                    IdleSeconds = entry.IdleSeconds,
+                    Frequency = entry.Frequency,
+                };
+                record.Type = KeyFileFormat.TypeOfPayload(record.Dump);
+                return record;
+            }
+
+            var records = new RecordPrefetcher(NextRecord, pipeline.Prepare, cancellationToken);
             try
             {
-                var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
-                for (var entry = first; entry is not null; entry = await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false))
-                {
-                    var record = new KeyRecord
-                    {
-                        Database = entry.Database,
-                        Key = entry.Key,
-                        Dump = DumpPayload.Create(entry.Type, entry.Value, checked((ushort)fileVersion)),
-                        ExpireAtMs = entry.ExpireAtMs,
-                        TtlMs = entry.ExpireAtMs is { } at && createdMs is { } c ? at - c : null,
-                        IdleSeconds = entry.IdleSeconds,
-                        Frequency = entry.Frequency,
-                    };
-                    record.Type = KeyFileFormat.TypeOfPayload(record.Dump);
+                while (await records.ReadNextAsync(cancellationToken).ConfigureAwait(false) is { } record)
                     await pipeline.AddAsync(record, cancellationToken).ConfigureAwait(false);
-                }
             }
             catch (Exception ex)
             {
+                await records.DisposeAsync().ConfigureAwait(false);
                 var readerError = await pipeline.AbortAsync().ConfigureAwait(false);
                 if (readerError is not null && ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
                     System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readerError);
                 throw;
             }
+            await records.DisposeAsync().ConfigureAwait(false);
             var result = await pipeline.CompleteAsync().ConfigureAwait(false);
             // A server we could not place refuses every payload of a newer version: say so plainly.
             if (result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
