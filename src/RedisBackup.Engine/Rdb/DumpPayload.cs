@@ -14,11 +14,17 @@ public static class DumpPayload
         var payload = new byte[1 + value.Length + FooterLength];
         payload[0] = type;
         value.CopyTo(payload.AsSpan(1));
-        var versionAt = 1 + value.Length;
-        BinaryPrimitives.WriteUInt16LittleEndian(payload.AsSpan(versionAt, 2), rdbVersion);
-        var crc = Crc64.Update(0, payload.AsSpan(0, versionAt + 2));
-        BinaryPrimitives.WriteUInt64LittleEndian(payload.AsSpan(versionAt + 2, 8), crc);
+        Seal(payload, rdbVersion);
         return payload;
+    }
+
+    /// <summary>Writes the footer (version and CRC64) into the last <see cref="FooterLength"/> bytes of a payload built in place.</summary>
+    public static void Seal(Span<byte> payload, ushort rdbVersion)
+    {
+        var versionAt = payload.Length - FooterLength;
+        BinaryPrimitives.WriteUInt16LittleEndian(payload.Slice(versionAt, 2), rdbVersion);
+        var crc = Crc64.Update(0, payload[..(versionAt + 2)]);
+        BinaryPrimitives.WriteUInt64LittleEndian(payload.Slice(versionAt + 2, 8), crc);
     }
 
     /// <summary>The RDB version stamped in a payload's footer.</summary>

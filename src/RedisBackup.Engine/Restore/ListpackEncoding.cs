@@ -1,4 +1,3 @@
-using System.Buffers;
 using System.Buffers.Binary;
 
 namespace RedisBackup.Engine.Restore;
@@ -17,15 +16,19 @@ internal static class ListpackEncoding
     /// <summary>A listpack holding <paramref name="elements"/> in order.</summary>
     public static byte[] Listpack(IReadOnlyList<byte[]> elements)
     {
-        var buffer = new ArrayBufferWriter<byte>(HeaderSize + 1 + elements.Sum(e => e.Length + 6));
-        buffer.Advance(HeaderSize); // filled in at the end
-        foreach (var element in elements) Append(buffer, element);
-        buffer.GetSpan(1)[0] = End;
-        buffer.Advance(1);
-        var result = buffer.WrittenSpan.ToArray();
-        BinaryPrimitives.WriteUInt32LittleEndian(result, (uint)result.Length);
-        BinaryPrimitives.WriteUInt16LittleEndian(result.AsSpan(4), (ushort)Math.Min(elements.Count, ushort.MaxValue));
+        var result = new byte[ListpackSize(elements)];
+        WriteListpack(result, elements);
         return result;
+    }
+
+    /// <summary>Writes the listpack of <paramref name="elements"/> into <paramref name="destination"/>, which is exactly <see cref="ListpackSize"/> bytes.</summary>
+    public static void WriteListpack(Span<byte> destination, IReadOnlyList<byte[]> elements)
+    {
+        BinaryPrimitives.WriteUInt32LittleEndian(destination, (uint)destination.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(destination[4..], (ushort)Math.Min(elements.Count, ushort.MaxValue));
+        var at = HeaderSize;
+        foreach (var element in elements) at += Append(destination[at..], element);
+        destination[at] = End;
     }
 
     /// <summary>The bytes <see cref="Listpack"/> would produce, without building it.</summary>
@@ -100,19 +103,19 @@ internal static class ListpackEncoding
         return true;
     }
 
-    private static void Append(ArrayBufferWriter<byte> buffer, byte[] element)
+    /// <summary>Writes one entry (encoding, data, back-length) and returns its size.</summary>
+    private static int Append(Span<byte> span, byte[] element)
     {
         int entry;
         if (TryParseInteger(element, out var v))
         {
             entry = IntegerSize(v);
-            WriteInteger(buffer.GetSpan(entry), v);
+            WriteInteger(span, v);
         }
         else
         {
             var header = StringHeaderSize(element.Length);
             entry = header + element.Length;
-            var span = buffer.GetSpan(entry);
             var len = element.Length;
             switch (header)
             {
@@ -122,10 +125,9 @@ internal static class ListpackEncoding
             }
             element.CopyTo(span[header..]);
         }
-        buffer.Advance(entry);
         var backlen = BacklenSize(entry);
-        WriteBacklen(buffer.GetSpan(backlen), (ulong)entry, backlen);
-        buffer.Advance(backlen);
+        WriteBacklen(span.Slice(entry, backlen), (ulong)entry, backlen);
+        return entry + backlen;
     }
 
     private static int StringHeaderSize(int length) => length < 64 ? 1 : length < 4096 ? 2 : 5;

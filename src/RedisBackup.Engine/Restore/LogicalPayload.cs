@@ -72,23 +72,16 @@ internal static class LogicalPayload
         {
             case "hash" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.HashEntries && items.TrueForAll(i => i.Length <= limits.HashValue)
                              && Distinct(items, start: 0, step: 2):
-                return Blob(16, ListpackEncoding.Listpack(items), 10);
+                return ListpackPayload(16, items, 10);
             case "zset" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.ZsetEntries:
                 return ZsetListpack(items, limits);
             case "list" when limits.Listpacks && limits.ListNodeFits(items.Count, ListpackEncoding.ListpackSize(items)):
-            {
-                var node = ListpackEncoding.Listpack(items);
-                var buffer = new ArrayBufferWriter<byte>(node.Length + 16);
-                WriteLength(buffer, 1); // one node
-                WriteLength(buffer, 2); // container: packed (listpack)
-                WriteString(buffer, node);
-                return DumpPayload.Create(18, buffer.WrittenSpan, 10);
-            }
+                return ListpackPayload(18, items, 10); // quicklist2: one packed node
             case "set" when items.Count <= limits.IntsetEntries && AllIntegers(items, out var values):
                 return Blob(11, ListpackEncoding.Intset(values), StampedVersion);
             case "set" when limits.ReadableVersion >= 11 && items.Count <= limits.SetEntries && items.TrueForAll(i => i.Length <= limits.SetValue)
                             && Distinct(items, start: 0, step: 1):
-                return Blob(20, ListpackEncoding.Listpack(items), 11);
+                return ListpackPayload(20, items, 11);
             default:
                 return null;
         }
@@ -116,7 +109,7 @@ internal static class LogicalPayload
             elements.Add(pairs[i].Member);
             elements.Add(pairs[i].Text);
         }
-        return Blob(17, ListpackEncoding.Listpack(elements), 10);
+        return ListpackPayload(17, elements, 10);
     }
 
     /// <summary>
@@ -126,21 +119,35 @@ internal static class LogicalPayload
     private static bool TryScore(byte[] raw, out double score, out byte[] text)
     {
         text = raw;
-        var s = Encoding.ASCII.GetString(raw);
-        var lower = s.ToLowerInvariant();
-        if (lower is "inf" or "+inf" or "infinity" or "+infinity") { score = double.PositiveInfinity; text = "inf"u8.ToArray(); return true; }
-        if (lower is "-inf" or "-infinity") { score = double.NegativeInfinity; text = "-inf"u8.ToArray(); return true; }
-        if (raw.Length == 0 || raw.Length > 250 || s.Trim().Length != s.Length
-            || !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out score) || double.IsNaN(score))
+        score = 0;
+        ReadOnlySpan<byte> s = raw;
+        if (Ascii.EqualsIgnoreCase(s, "inf"u8) || Ascii.EqualsIgnoreCase(s, "+inf"u8) || Ascii.EqualsIgnoreCase(s, "infinity"u8) || Ascii.EqualsIgnoreCase(s, "+infinity"u8))
         {
-            score = 0;
-            return false;
+            score = double.PositiveInfinity;
+            text = "inf"u8.ToArray();
+            return true;
         }
+        if (Ascii.EqualsIgnoreCase(s, "-inf"u8) || Ascii.EqualsIgnoreCase(s, "-infinity"u8))
+        {
+            score = double.NegativeInfinity;
+            text = "-inf"u8.ToArray();
+            return true;
+        }
+        if (s.IsEmpty || s.Length > 250 || IsSpace(s[0]) || IsSpace(s[^1])
+            || !double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out score) || double.IsNaN(score))
+            return false;
         if (score == 0) text = double.IsNegative(score) ? "-0"u8.ToArray() : "0"u8.ToArray();
-        else if (score > -4503599627370495d && score < 4503599627370496d && score == Math.Truncate(score))
-            text = Encoding.ASCII.GetBytes(((long)score).ToString(CultureInfo.InvariantCulture));
+        else if (score > -4503599627370495d && score < 4503599627370496d && score == Math.Truncate(score)
+                 && !(ListpackEncoding.TryParseInteger(s, out var asWritten) && asWritten == (long)score))
+        {
+            Span<byte> digits = stackalloc byte[24];
+            ((long)score).TryFormat(digits, out var n, default, CultureInfo.InvariantCulture);
+            text = digits[..n].ToArray();
+        }
         return true;
     }
+
+    private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\v' or (byte)'\f';
 
     /// <summary>True when the items at start, start+step, … are all different (hash fields, set members): a compact blob must not repeat one.</summary>
     private static bool Distinct(List<byte[]> items, int start, int step)
@@ -161,6 +168,39 @@ internal static class LogicalPayload
         return values.Distinct().Count() == values.Length;
     }
 
+    /// <summary>
+    /// A payload whose value is one listpack string (types 16, 17, 20), or for type 18 a quicklist2 of one packed node,
+    /// written in place into a single array.
+    /// </summary>
+    private static byte[] ListpackPayload(byte type, IReadOnlyList<byte[]> elements, ushort version)
+    {
+        var size = (int)ListpackEncoding.ListpackSize(elements);
+        Span<byte> prefix = stackalloc byte[16];
+        var prefixLength = 0;
+        if (type == 18)
+        {
+            prefixLength += LengthBytes(prefix, 1); // one node
+            prefixLength += LengthBytes(prefix[prefixLength..], 2); // container: packed (listpack)
+        }
+        prefixLength += LengthBytes(prefix[prefixLength..], (ulong)size);
+        var payload = new byte[1 + prefixLength + size + DumpPayload.FooterLength];
+        payload[0] = type;
+        prefix[..prefixLength].CopyTo(payload.AsSpan(1));
+        ListpackEncoding.WriteListpack(payload.AsSpan(1 + prefixLength, size), elements);
+        DumpPayload.Seal(payload, version);
+        return payload;
+    }
+
+    private static int LengthBytes(Span<byte> span, ulong length)
+    {
+        if (length < 64) { span[0] = (byte)length; return 1; }
+        if (length < 16384) { span[0] = (byte)(0x40 | (length >> 8)); span[1] = (byte)length; return 2; }
+        if (length <= uint.MaxValue) { span[0] = 0x80; BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length); return 5; }
+        span[0] = 0x81;
+        BinaryPrimitives.WriteUInt64BigEndian(span[1..], length);
+        return 9;
+    }
+
     private static byte[] Blob(byte type, byte[] blob, ushort version)
     {
         var buffer = new ArrayBufferWriter<byte>(blob.Length + 8);
@@ -175,14 +215,7 @@ internal static class LogicalPayload
         buffer.Advance(value.Length);
     }
 
-    private static void WriteLength(ArrayBufferWriter<byte> buffer, ulong length)
-    {
-        var span = buffer.GetSpan(9);
-        if (length < 64) { span[0] = (byte)length; buffer.Advance(1); }
-        else if (length < 16384) { span[0] = (byte)(0x40 | (length >> 8)); span[1] = (byte)length; buffer.Advance(2); }
-        else if (length <= uint.MaxValue) { span[0] = 0x80; BinaryPrimitives.WriteUInt32BigEndian(span[1..], (uint)length); buffer.Advance(5); }
-        else { span[0] = 0x81; BinaryPrimitives.WriteUInt64BigEndian(span[1..], length); buffer.Advance(9); }
-    }
+    private static void WriteLength(ArrayBufferWriter<byte> buffer, ulong length) => buffer.Advance(LengthBytes(buffer.GetSpan(9), length));
 
     /// <summary>A type-3 score: one length byte and the text, or 253/254/255 for nan/+inf/-inf. False for text the server could not read.</summary>
     private static bool WriteScore(ArrayBufferWriter<byte> buffer, byte[] text)
