@@ -3,6 +3,7 @@ using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.IO;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Formats;
@@ -64,7 +65,7 @@ public static class KeyExporter
             long total = databases.Sum(db => keyspace.GetValueOrDefault(db));
 
             var counting = new CountingStream(destination);
-            var gzip = new GZipStream(counting, CompressionLevel.Fastest, leaveOpen: true);
+            var gzip = options.Exact ? GzipFactory.ForEncodedPayloads(counting) : GzipFactory.ForText(counting);
             await using (gzip.ConfigureAwait(false))
             {
                 using var writer = new KeyRecordWriter(gzip);

@@ -17,6 +17,7 @@ internal sealed class VerifyingWriteStream<T> : Stream
     private readonly HashingReadStream _hashing;
     private readonly Task<(T Result, string Sha256)> _check;
     private bool _completed;
+    private volatile Exception? _failure;
 
     /// <param name="check">Reads the stream it is given to its end and returns what it found; throws when the data is bad.</param>
     public VerifyingWriteStream(Stream file, Func<Stream, CancellationToken, Task<T>> check, CancellationToken ct)
@@ -33,6 +34,7 @@ internal sealed class VerifyingWriteStream<T> : Stream
             }
             catch (Exception ex)
             {
+                _failure = ex; // recorded before the writer can see it, so the writer's error can name the cause
                 _pipe.Fail(ex); // the writer stops at its next write instead of filling the pipe for nobody
                 throw;
             }
@@ -40,7 +42,7 @@ internal sealed class VerifyingWriteStream<T> : Stream
     }
 
     /// <summary>The check's failure when it already failed (so a writer's resulting error can name the cause).</summary>
-    public Exception? CheckFailure => _check.IsFaulted ? _check.Exception!.InnerException : null;
+    public Exception? CheckFailure => _failure;
 
     /// <summary>Ends the data, waits for the check, and returns its result and the SHA-256 of everything written.</summary>
     public async Task<VerifiedWrite<T>> CompleteAsync(CancellationToken ct)
