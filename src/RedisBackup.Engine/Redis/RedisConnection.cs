@@ -55,9 +55,9 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         => ConnectCoreAsync(endpoint, blocking: false, cancellationToken);
 
     /// <summary>
-    /// Connects with plain blocking socket I/O, for one long transfer on a dedicated thread (the replication download):
-    /// the socket never enters .NET's asynchronous mode (see <see cref="IO.BlockingStream"/>), so each read is one
-    /// system call. Every call on this connection blocks, asynchronous ones included, and the command timeout is the
+    /// Connects with plain blocking socket I/O, for bulk transfers whose reads and writes run on threads of their own
+    /// (the replication download, key export, live restore): the socket never enters .NET's asynchronous mode (see
+    /// <see cref="IO.BlockingStream"/>), so each read is one system call. Every call on this connection blocks, asynchronous ones included, and the command timeout is the
     /// socket's own timeout. Cancelling <paramref name="cancellationToken"/> during the connect closes the socket.
     /// </summary>
     public static RedisConnection ConnectBlocking(RedisEndpoint endpoint, CancellationToken cancellationToken = default)

@@ -240,15 +240,21 @@ internal sealed class KeyWritePipeline
 
     private void WriteRestore(KeyRecord r, KeyState state)
     {
-        var args = new List<RedisArg>(10) { "RESTORE", r.Key };
         var (ttl, absolute) = ExpiryFor(r.ExpireAtMs, r.TtlMs);
-        args.Add(ttl ?? 0);
-        args.Add(r.Dump!);
-        if (_options.ExistingKeys == ExistingKeyPolicy.Replace) args.Add("REPLACE");
-        if (absolute && ttl is not null) args.Add("ABSTTL");
-        if (r.IdleSeconds is { } idle) { args.Add("IDLETIME"); args.Add(idle); }
-        else if (r.Frequency is { } freq) { args.Add("FREQ"); args.Add((int)freq); }
-        Stage([.. args], state);
+        var replace = _options.ExistingKeys == ExistingKeyPolicy.Replace;
+        var abs = absolute && ttl is not null;
+        var extra = r.IdleSeconds is not null || r.Frequency is not null;
+        var args = new RedisArg[4 + (replace ? 1 : 0) + (abs ? 1 : 0) + (extra ? 2 : 0)];
+        args[0] = "RESTORE";
+        args[1] = r.Key;
+        args[2] = ttl ?? 0;
+        args[3] = r.Dump!;
+        var at = 4;
+        if (replace) args[at++] = "REPLACE";
+        if (abs) args[at++] = "ABSTTL";
+        if (r.IdleSeconds is { } idle) { args[at++] = "IDLETIME"; args[at] = idle; }
+        else if (r.Frequency is { } freq) { args[at++] = "FREQ"; args[at] = (int)freq; }
+        Stage(args, state);
         state.IsRestore = true;
     }
 

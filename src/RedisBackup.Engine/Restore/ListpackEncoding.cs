@@ -43,10 +43,9 @@ internal static class ListpackEncoding
         return size;
     }
 
-    /// <summary>An intset of <paramref name="values"/> (sorted and free of duplicates here), with the narrowest width that holds them all.</summary>
-    public static byte[] Intset(IReadOnlyCollection<long> values)
+    /// <summary>An intset of <paramref name="sorted"/> (ascending, no repeats), with the narrowest width that holds them all.</summary>
+    public static byte[] Intset(long[] sorted)
     {
-        var sorted = values.Order().ToArray();
         var width = 2;
         foreach (var v in sorted)
         {

@@ -70,7 +70,7 @@ internal static class LogicalPayload
         if (items.Count == 0) return null;
         switch (record.Type)
         {
-            case "hash" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.HashEntries && items.TrueForAll(i => i.Length <= limits.HashValue)
+            case "hash" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.HashEntries && AllAtMost(items, limits.HashValue)
                              && Distinct(items, start: 0, step: 2):
                 return ListpackPayload(16, items, 10);
             case "zset" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.ZsetEntries:
@@ -79,7 +79,7 @@ internal static class LogicalPayload
                 return ListpackPayload(18, items, 10); // quicklist2: one packed node
             case "set" when items.Count <= limits.IntsetEntries && AllIntegers(items, out var values):
                 return Blob(11, ListpackEncoding.Intset(values), StampedVersion);
-            case "set" when limits.ReadableVersion >= 11 && items.Count <= limits.SetEntries && items.TrueForAll(i => i.Length <= limits.SetValue)
+            case "set" when limits.ReadableVersion >= 11 && items.Count <= limits.SetEntries && AllAtMost(items, limits.SetValue)
                             && Distinct(items, start: 0, step: 1):
                 return ListpackPayload(20, items, 11);
             default:
@@ -149,15 +149,31 @@ internal static class LogicalPayload
 
     private static bool IsSpace(byte b) => b is (byte)' ' or (byte)'\t' or (byte)'\r' or (byte)'\n' or (byte)'\v' or (byte)'\f';
 
+    private static bool AllAtMost(List<byte[]> items, int length)
+    {
+        foreach (var item in items)
+            if (item.Length > length) return false;
+        return true;
+    }
+
     /// <summary>True when the items at start, start+step, … are all different (hash fields, set members): a compact blob must not repeat one.</summary>
     private static bool Distinct(List<byte[]> items, int start, int step)
     {
+        if (items.Count / step <= 32)
+        {
+            // Small collections (the usual case): pairwise, with no allocation.
+            for (var i = start; i < items.Count; i += step)
+                for (var j = i + step; j < items.Count; j += step)
+                    if (items[i].AsSpan().SequenceEqual(items[j])) return false;
+            return true;
+        }
         var seen = new HashSet<string>(StringComparer.Ordinal);
         for (var i = start; i < items.Count; i += step)
             if (!seen.Add(Encoding.Latin1.GetString(items[i]))) return false;
         return true;
     }
 
+    /// <summary>Every item as a canonical integer, sorted and without repeats (an intset's content); false otherwise.</summary>
     private static bool AllIntegers(List<byte[]> items, out long[] values)
     {
         values = new long[items.Count];
@@ -165,7 +181,10 @@ internal static class LogicalPayload
         {
             if (!ListpackEncoding.TryParseInteger(items[i], out values[i])) return false;
         }
-        return values.Distinct().Count() == values.Length;
+        Array.Sort(values);
+        for (var i = 1; i < values.Length; i++)
+            if (values[i] == values[i - 1]) return false;
+        return true;
     }
 
     /// <summary>
