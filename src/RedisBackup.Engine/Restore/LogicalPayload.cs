@@ -73,7 +73,7 @@ internal static class LogicalPayload
             case "hash" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.HashEntries && AllAtMost(items, limits.HashValue)
                              && Distinct(items, start: 0, step: 2):
                 return ListpackPayload(16, items, 10);
-            case "zset" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.ZsetEntries:
+            case "zset" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.ZsetEntries && Distinct(items, start: 0, step: 2):
                 return ZsetListpack(items, limits);
             case "list" when limits.Listpacks && limits.ListNodeFits(items.Count, ListpackEncoding.ListpackSize(items)):
                 return ListpackPayload(18, items, 10); // quicklist2: one packed node
@@ -105,7 +105,6 @@ internal static class LogicalPayload
         var elements = new List<byte[]>(items.Count);
         for (var i = 0; i < pairs.Length; i++)
         {
-            if (i > 0 && pairs[i].Member.AsSpan().SequenceEqual(pairs[i - 1].Member)) return null; // not a valid zset
             elements.Add(pairs[i].Member);
             elements.Add(pairs[i].Text);
         }

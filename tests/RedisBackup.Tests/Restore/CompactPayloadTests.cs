@@ -145,6 +145,21 @@ public class CompactPayloadTests
         Assert.Equal(LogicalPayload.StampedVersion, BitConverter.ToUInt16(payload, payload.Length - 10));
     }
 
+    [Fact]
+    public void RepeatedFieldsOrMembersNeverBecomeACompactBlob()
+    {
+        // A damaged or foreign backup may repeat a member; a listpack or intset would hold it twice, where the plain
+        // types make the server refuse the key (counted as failed) instead of storing a corrupt value.
+        var limits = new CompactLimits { ReadableVersion = 11, HashEntries = 128, HashValue = 64, ZsetEntries = 128, ZsetValue = 64, ListSize = -2, IntsetEntries = 512, SetEntries = 128, SetValue = 64 };
+        Assert.Equal(3, LogicalPayload.TryCreate(Record("zset", [B("a"), B("1"), B("b"), B("2"), B("a"), B("3")]), limits)![0]);
+        Assert.Equal(17, LogicalPayload.TryCreate(Record("zset", [B("a"), B("1"), B("b"), B("2"), B("c"), B("3")]), limits)![0]);
+        Assert.Equal(4, LogicalPayload.TryCreate(Record("hash", [B("f"), B("1"), B("g"), B("2"), B("f"), B("3")]), limits)![0]);
+        Assert.Equal(2, LogicalPayload.TryCreate(Record("set", [B("7"), B("8"), B("7")]), limits)![0]);
+        Assert.Equal(2, LogicalPayload.TryCreate(Record("set", [B("x"), B("y"), B("x")]), limits)![0]);
+        Assert.Equal(20, LogicalPayload.TryCreate(Record("set", [B("x"), B("y")]), limits)![0]);
+        Assert.Equal(11, LogicalPayload.TryCreate(Record("set", [B("8"), B("7")]), limits)![0]);
+    }
+
     [Theory]
     [InlineData("0", true, 0L)]
     [InlineData("-9223372036854775808", true, long.MinValue)]
