@@ -38,9 +38,6 @@ internal sealed class KeyRecord
     public long? IdleSeconds { get; set; }
     public byte? Frequency { get; set; }
 
-    /// <summary>Set once the restorer has tried to turn a whole logical key into a RESTORE payload (<see cref="Dump"/>).</summary>
-    public bool Prepared { get; set; }
-
     public bool IsFirst => Chunk == 0;
     public bool IsLast => !More;
 }

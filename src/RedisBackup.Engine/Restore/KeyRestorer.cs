@@ -25,22 +25,7 @@ public static class KeyRestorer
             {
                 var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
                 var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken, compact);
-                var records = new RecordPrefetcher(reader.ReadNextAsync, pipeline.Prepare, cancellationToken);
-                try
-                {
-                    while (await records.ReadNextAsync(cancellationToken).ConfigureAwait(false) is { } record)
-                        await pipeline.AddAsync(record, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex)
-                {
-                    await records.DisposeAsync().ConfigureAwait(false);
-                    var readerError = await pipeline.AbortAsync().ConfigureAwait(false);
-                    if (readerError is not null && ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                        System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readerError);
-                    throw;
-                }
-                await records.DisposeAsync().ConfigureAwait(false);
-                var result = await pipeline.CompleteAsync().ConfigureAwait(false);
+                var result = await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false);
                 return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
             }
         }

@@ -71,23 +71,48 @@ internal sealed class KeyWritePipeline
 
     /// <summary>
     /// A whole logical key goes as one RESTORE of a payload built from its items (skip rides on BUSYKEY); a record for
-    /// which no payload can be built is written with typed commands. Pure work on the record: safe on any thread.
+    /// which no payload can be built is written with typed commands. Pure work on the record, run once per record on the
+    /// reading side of <see cref="WriteAllAsync"/>.
     /// </summary>
-    public void Prepare(KeyRecord record)
+    private void Prepare(KeyRecord record)
     {
-        if (record.Prepared) return;
         if (record.Dump is null && record.IsFirst && record.IsLast) record.Dump = LogicalPayload.TryCreate(record, _compact);
-        record.Prepared = true;
     }
 
-    public async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
+    /// <summary>
+    /// Writes every record of <paramref name="source"/>, read ahead of the writer by a <see cref="RecordPrefetcher"/>
+    /// (which also runs <see cref="Prepare"/>), and returns the counts. On a failure it stops the reading side and the
+    /// reply reader; when the reply reader's own error (fail-fast, a lost connection) caused the writer's cancellation,
+    /// that error is the one thrown.
+    /// </summary>
+    public async Task<RestoreResult> WriteAllAsync(Func<CancellationToken, ValueTask<KeyRecord?>> source, CancellationToken ct)
+    {
+        var records = new RecordPrefetcher(source, Prepare, ct);
+        try
+        {
+            while (await records.ReadNextAsync(ct).ConfigureAwait(false) is { } record)
+                await AddAsync(record, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            await records.DisposeAsync().ConfigureAwait(false);
+            var readerError = await AbortAsync().ConfigureAwait(false);
+            if (readerError is not null && ex is OperationCanceledException && !ct.IsCancellationRequested)
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readerError);
+            throw;
+        }
+        await records.DisposeAsync().ConfigureAwait(false);
+        return await CompleteAsync().ConfigureAwait(false);
+    }
+
+    private async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
         _batch.Add(record);
         _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32;
         if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync().ConfigureAwait(false);
     }
 
-    public async Task<RestoreResult> CompleteAsync()
+    private async Task<RestoreResult> CompleteAsync()
     {
         try
         {
@@ -126,7 +151,7 @@ internal sealed class KeyWritePipeline
     /// Stops the reader after a failure on the writing side. Returns the reader's own error (fail-fast, a lost
     /// connection) when it failed first, since that explains the writer's cancellation.
     /// </summary>
-    public async Task<Exception?> AbortAsync()
+    private async Task<Exception?> AbortAsync()
     {
         _ops.Writer.TryComplete();
         await _cts.CancelAsync().ConfigureAwait(false);
@@ -151,7 +176,6 @@ internal sealed class KeyWritePipeline
             {
                 if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
-                Prepare(r); // when the record did not come through a RecordPrefetcher, which does this ahead
                 if (ExpiredAtRestore(r, now)) state.Dropped = Outcome.Expired;
                 else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
                 {

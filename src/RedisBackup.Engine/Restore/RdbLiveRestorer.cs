@@ -58,22 +58,7 @@ public static class RdbLiveRestorer
                 return record;
             }
 
-            var records = new RecordPrefetcher(NextRecord, pipeline.Prepare, cancellationToken);
-            try
-            {
-                while (await records.ReadNextAsync(cancellationToken).ConfigureAwait(false) is { } record)
-                    await pipeline.AddAsync(record, cancellationToken).ConfigureAwait(false);
-            }
-            catch (Exception ex)
-            {
-                await records.DisposeAsync().ConfigureAwait(false);
-                var readerError = await pipeline.AbortAsync().ConfigureAwait(false);
-                if (readerError is not null && ex is OperationCanceledException && !cancellationToken.IsCancellationRequested)
-                    System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readerError);
-                throw;
-            }
-            await records.DisposeAsync().ConfigureAwait(false);
-            var result = await pipeline.CompleteAsync().ConfigureAwait(false);
+            var result = await pipeline.WriteAllAsync(NextRecord, cancellationToken).ConfigureAwait(false);
             // A server we could not place refuses every payload of a newer version: say so plainly.
             if (result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
                 throw TooNew(fileVersion, serverVersion, readable, target);
