@@ -65,7 +65,7 @@ public static class KeyExporter
             long total = databases.Sum(db => keyspace.GetValueOrDefault(db));
 
             var counting = new CountingStream(destination);
-            var gzip = options.Exact ? GzipFactory.ForEncodedPayloads(counting) : GzipFactory.ForText(counting);
+            var gzip = options.Exact ? GzipFactory.ForEncodedPayloads(counting) : GzipFactory.Fastest(counting);
             await using (gzip.ConfigureAwait(false))
             {
                 using var writer = new KeyRecordWriter(gzip);

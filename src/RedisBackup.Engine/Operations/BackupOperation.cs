@@ -63,18 +63,12 @@ public static class BackupOperation
             BackupMetadata metadata;
             string sha256;
             long bytes;
+            void Finishing() => progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
             if (request.Kind == BackupKind.KeyLevel)
             {
-                var sink = new VerifyingWriteStream<KeyFileSummary>(pending.Stream, KeyFileVerifier.VerifyAsync, cancellationToken);
-                KeyExportSummary summary;
-                VerifiedWrite<KeyFileSummary> check;
-                await using (sink.ConfigureAwait(false))
-                {
-                    var options = new KeyExportOptions { Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact };
-                    summary = await WriteVerified(sink, () => KeyExporter.ExportAsync(request.Endpoint!, options, sink, progress, cancellationToken)).ConfigureAwait(false);
-                    progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
-                    check = await WriteVerified(sink, () => sink.CompleteAsync(cancellationToken)).ConfigureAwait(false);
-                }
+                var options = new KeyExportOptions { Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact };
+                var (summary, check) = await WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
+                    sink => KeyExporter.ExportAsync(request.Endpoint!, options, sink, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
                 if (check.Result.Keys != summary.Keys)
                     throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {check.Result.Keys} keys but {summary.Keys} were written.", pending.TempPath);
                 (sha256, bytes) = (check.Sha256, check.Bytes);
@@ -89,27 +83,8 @@ public static class BackupOperation
             }
             else
             {
-                string? serverVersion;
-                VerifiedWrite<RdbSummary> check;
-                var sink = new VerifyingWriteStream<RdbSummary>(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct), cancellationToken);
-                await using (sink.ConfigureAwait(false))
-                {
-                    GZipStream? gzip = compressed ? new GZipStream(sink, CompressionLevel.Fastest, leaveOpen: true) : null;
-                    await using (gzip)
-                    {
-                        serverVersion = await WriteVerified(sink, async () =>
-                        {
-                            if (request.Container is not null)
-                            {
-                                using var docker = DockerClient.FromEnvironment();
-                                return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, gzip ?? (Stream)sink, progress, cancellationToken).ConfigureAwait(false)).ServerVersion;
-                            }
-                            return (await ReplicationSnapshot.DownloadAsync(request.Endpoint!, gzip ?? (Stream)sink, progress, cancellationToken).ConfigureAwait(false)).ServerVersion;
-                        }).ConfigureAwait(false);
-                    }
-                    progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
-                    check = await WriteVerified(sink, () => sink.CompleteAsync(cancellationToken)).ConfigureAwait(false);
-                }
+                var (serverVersion, check) = await WriteCheckedAsync(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct),
+                    sink => DownloadSnapshotAsync(request, sink, compressed, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
                 (sha256, bytes) = (check.Sha256, check.Bytes);
                 metadata = new BackupMetadata
                 {
@@ -152,20 +127,45 @@ public static class BackupOperation
     }
 
     /// <summary>
-    /// Runs a step that writes into <paramref name="sink"/>. When the concurrent check of the written bytes failed, its
-    /// error is the cause of whatever the step then threw (a write refused, a cancellation): report it as the verification failure.
+    /// Writes a new backup file through a <see cref="VerifyingWriteStream{T}"/>: <paramref name="write"/> produces the
+    /// bytes while <paramref name="check"/> reads the same bytes on another task. Returns what each found, the check with
+    /// the SHA-256 and length of everything written. When the check failed, its error is the cause of whatever the
+    /// writer then threw (a write refused, a cancellation), so it is reported as the verification failure.
     /// </summary>
-    private static async Task<TResult> WriteVerified<T, TResult>(VerifyingWriteStream<T> sink, Func<Task<TResult>> step)
+    private static async Task<(TWritten Written, VerifiedWrite<TChecked> Check)> WriteCheckedAsync<TChecked, TWritten>(
+        Stream file, Func<Stream, CancellationToken, Task<TChecked>> check, Func<Stream, Task<TWritten>> write, Action finishing, CancellationToken ct)
     {
-        try
+        var sink = new VerifyingWriteStream<TChecked>(file, check, ct);
+        await using (sink.ConfigureAwait(false))
         {
-            return await step().ConfigureAwait(false);
+            try
+            {
+                var written = await write(sink).ConfigureAwait(false);
+                finishing();
+                return (written, await sink.CompleteAsync(ct).ConfigureAwait(false));
+            }
+            catch (Exception ex) when (sink.CheckFailure is { } failure and not OperationCanceledException)
+            {
+                var detail = failure is RedisBackupException rb ? rb.Message : failure.Message;
+                throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                    $"The new backup failed its check while it was being written, so it was not kept: {detail}", null, failure is RedisBackupException ? failure : ex);
+            }
         }
-        catch (Exception ex) when (sink.CheckFailure is { } failure and not OperationCanceledException)
+    }
+
+    /// <summary>Copies a snapshot (container or replication) into <paramref name="sink"/>, gzip-compressed when asked; returns the server version.</summary>
+    private static async Task<string?> DownloadSnapshotAsync(BackupRequest request, Stream sink, bool compressed, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var gzip = compressed ? GzipFactory.Fastest(sink) : null;
+        await using (gzip)
         {
-            var detail = failure is RedisBackupException rb ? rb.Message : failure.Message;
-            throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
-                $"The new backup failed its check while it was being written, so it was not kept: {detail}", null, failure is RedisBackupException ? failure : ex);
+            var target = gzip ?? sink;
+            if (request.Container is not null)
+            {
+                using var docker = DockerClient.FromEnvironment();
+                return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, target, progress, ct).ConfigureAwait(false)).ServerVersion;
+            }
+            return (await ReplicationSnapshot.DownloadAsync(request.Endpoint!, target, progress, ct).ConfigureAwait(false)).ServerVersion;
         }
     }
 

@@ -13,14 +13,6 @@ internal static class ListpackEncoding
     private const int HeaderSize = 6;
     private const byte End = 0xFF;
 
-    /// <summary>A listpack holding <paramref name="elements"/> in order.</summary>
-    public static byte[] Listpack(IReadOnlyList<byte[]> elements)
-    {
-        var result = new byte[ListpackSize(elements)];
-        WriteListpack(result, elements);
-        return result;
-    }
-
     /// <summary>Writes the listpack of <paramref name="elements"/> into <paramref name="destination"/>, which is exactly <see cref="ListpackSize"/> bytes.</summary>
     public static void WriteListpack(Span<byte> destination, IReadOnlyList<byte[]> elements)
     {
@@ -31,7 +23,7 @@ internal static class ListpackEncoding
         destination[at] = End;
     }
 
-    /// <summary>The bytes <see cref="Listpack"/> would produce, without building it.</summary>
+    /// <summary>The size in bytes of the listpack of <paramref name="elements"/> (what <see cref="WriteListpack"/> fills).</summary>
     public static long ListpackSize(IReadOnlyList<byte[]> elements)
     {
         long size = HeaderSize + 1;
