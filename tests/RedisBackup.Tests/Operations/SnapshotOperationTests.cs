@@ -77,43 +77,6 @@ public class SnapshotOperationTests
         Assert.NotNull(catalog.GetStats().LastFailure);
     }
 
-    /// <summary>A replication peer that sends <paramref name="payload"/> in the diskless form; it ignores a client that hangs up early.</summary>
-    private static (int Port, Task Serving) ServeSnapshot(byte[] payload)
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        var serving = Task.Run(async () =>
-        {
-            using var l = new DisposableListener(listener);
-            using var s = await listener.AcceptSocketAsync();
-            var reader = new Engine.Redis.RespReader(new System.Net.Sockets.NetworkStream(s));
-            try
-            {
-                for (var i = 0; i < 3; i++)
-                {
-                    var command = (await reader.ReadAsync()).Items![0].AsString();
-                    await s.SendAsync(command == "INFO" ? "$29\r\n# Server\r\nredis_version:7.0.0\r\n"u8.ToArray() : "+OK\r\n"u8.ToArray());
-                }
-                Assert.Equal("SYNC", System.Text.Encoding.ASCII.GetString(await reader.ReadLineAsync()));
-                var mark = new string('m', 40);
-                await s.SendAsync(System.Text.Encoding.ASCII.GetBytes($"$EOF:{mark}\r\n"));
-                for (var i = 0; i < payload.Length; i += 1 << 16) await s.SendAsync(payload.AsMemory(i, Math.Min(1 << 16, payload.Length - i)));
-                await s.SendAsync(System.Text.Encoding.ASCII.GetBytes(mark));
-            }
-            catch (System.Net.Sockets.SocketException)
-            {
-                // the client stopped reading: expected when the snapshot is refused early
-            }
-        });
-        return (port, serving);
-    }
-
-    private sealed class DisposableListener(System.Net.Sockets.TcpListener listener) : IDisposable
-    {
-        public void Dispose() => listener.Stop();
-    }
-
     [Fact]
     public async Task ASnapshotThatFailsItsCheckWhileDownloadingIsNotKept()
     {
@@ -135,7 +98,7 @@ public class SnapshotOperationTests
         foreach (var (bad, where) in new[] { (earlyDamage, "start"), (lateDamage, "end") })
         {
             using var dir = new TempDirectory();
-            var (port, serving) = ServeSnapshot(bad);
+            var (port, serving) = ReplicationPeer.Start(s => ReplicationPeer.SendDiskless(s, bad));
             var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
                 BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new Engine.Redis.RedisEndpoint { Port = port }, Directory = dir.Path })
                     .WaitAsync(TimeSpan.FromSeconds(60)));
@@ -150,7 +113,7 @@ public class SnapshotOperationTests
 
         // The good bytes through the same peer make a backup whose sidecar hash is the hash of the file.
         using var okDir = new TempDirectory();
-        var (okPort, okServing) = ServeSnapshot(good);
+        var (okPort, okServing) = ReplicationPeer.Start(s => ReplicationPeer.SendDiskless(s, good));
         var backup = (await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new Engine.Redis.RedisEndpoint { Port = okPort }, Directory = okDir.Path })).Backup;
         await okServing;
         Assert.Equal(good, await File.ReadAllBytesAsync(backup.Path));

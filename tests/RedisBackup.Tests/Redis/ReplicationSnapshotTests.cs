@@ -1,4 +1,3 @@
-using System.Net;
 using System.Net.Sockets;
 using System.Text;
 using RedisBackup.Engine.Errors;
@@ -139,31 +138,11 @@ public class ReplicationSnapshotTests
 
     private static async Task<(byte[] Data, ReplicationSnapshotInfo Info)> AgainstScript(Func<Socket, Task> script, double timeoutSeconds = 5)
     {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((IPEndPoint)listener.LocalEndpoint).Port;
-        var serve = Task.Run(async () =>
-        {
-            using var s = await listener.AcceptSocketAsync();
-            var reader = new RespReader(new NetworkStream(s));
-            await ReplyTo(reader, s, "INFO", "-ERR unknown command\r\n"); // INFO refused: tolerated
-            await ReplyTo(reader, s, "REPLCONF", "+OK\r\n");
-            await ReplyTo(reader, s, "REPLCONF", "-ERR Unrecognized REPLCONF option: rdb-only\r\n"); // an old server
-            Assert.Equal("SYNC", Encoding.ASCII.GetString(await reader.ReadLineAsync()));
-            await script(s);
-            s.Shutdown(SocketShutdown.Both);
-        });
+        var (port, serve) = ReplicationPeer.Start(script, oldServer: true); // INFO refused and no rdb-only: tolerated
         using var ms = new MemoryStream();
         var info = await ReplicationSnapshot.DownloadAsync(new RedisEndpoint { Port = port, CommandTimeout = TimeSpan.FromSeconds(timeoutSeconds) }, ms, null, None);
         await serve;
         return (ms.ToArray(), info);
-    }
-
-    private static async Task ReplyTo(RespReader reader, Socket s, string expected, string reply)
-    {
-        var command = await reader.ReadAsync();
-        Assert.Equal(expected, command.Items![0].AsString());
-        await s.SendAsync(Encoding.ASCII.GetBytes(reply));
     }
 
     private static async Task SendSlowly(Socket s, byte[] bytes, int chunk)
