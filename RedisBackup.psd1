@@ -11,7 +11,7 @@
     Copyright            = '(c) RedisBackup contributors. All rights reserved.'
     Description          = 'Back up and restore Redis: key-level exports of a running server, point-in-time RDB snapshots from Docker containers or over replication, a verified backup catalog with retention, and restores into live servers or containers.'
     CompatiblePSEditions = @('Core')
-    PowerShellVersion    = '7.4'
+    PowerShellVersion    = '7.6'
     RequiredAssemblies   = @('RedisBackup.Engine.dll')
     FormatsToProcess     = @('RedisBackup.Format.ps1xml')
     CmdletsToExport      = @(

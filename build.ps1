@@ -1,4 +1,4 @@
-#Requires -Version 7.4
+#Requires -Version 7.6
 <#
 .SYNOPSIS
     Builds the RedisBackup module folder (module/RedisBackup), and with -Test runs the tests, Test-ModuleManifest

@@ -20,7 +20,7 @@ public sealed class ManifestTests(SurfaceFixture fixture) : IClassFixture<Surfac
     {
         Assert.Equal("RedisBackup.PowerShell.dll", Manifest["RootModule"]);
         Assert.Equal(["Core"], Strings("CompatiblePSEditions"));
-        Assert.Equal("7.4", Manifest["PowerShellVersion"]);
+        Assert.Equal("7.6", Manifest["PowerShellVersion"]);
         Assert.True(Version.TryParse(Assert.IsType<string>(Manifest["ModuleVersion"]), out _));
         Assert.True(Guid.TryParse(Assert.IsType<string>(Manifest["GUID"]), out _));
         Assert.False(string.IsNullOrWhiteSpace(Manifest["Author"] as string));

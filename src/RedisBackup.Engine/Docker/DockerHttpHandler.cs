@@ -82,7 +82,7 @@ internal static class DockerHttpHandler
             {
                 using var pem = X509Certificate2.CreateFromPemFile(cert, key);
                 // Re-import so Windows' TLS stack can use the private key (PEM keys are ephemeral there).
-                options.ClientCertificates = [new X509Certificate2(pem.Export(X509ContentType.Pkcs12))];
+                options.ClientCertificates = [X509CertificateLoader.LoadPkcs12(pem.Export(X509ContentType.Pkcs12), null)];
             }
             catch (System.Security.Cryptography.CryptographicException ex)
             {

@@ -13,27 +13,39 @@ public sealed class RedisServer : IAsyncDisposable
 {
     private readonly Process _process;
 
-    private RedisServer(Process process, int port, string directory)
+    private RedisServer(Process process, int port, string directory, ServerVersion version)
     {
         _process = process;
         Port = port;
         Directory = directory;
+        Version = version;
     }
+
+    /// <summary>Which build this is (Redis 7.0 from apt, or one of ../shared/servers).</summary>
+    public ServerVersion Version { get; }
 
     public int Port { get; }
     public string Directory { get; }
     public RedisEndpoint Endpoint => new() { Host = "127.0.0.1", Port = Port };
 
-    /// <summary>Starts redis-server with: no save points, no AOF, DEBUG enabled, plus <paramref name="extraArgs"/> (e.g. "--requirepass", "pw").</summary>
-    public static async Task<RedisServer> StartAsync(params string[] extraArgs)
+    /// <summary>Starts the apt redis-server (7.0) with: no save points, no AOF, DEBUG enabled, plus <paramref name="extraArgs"/> (e.g. "--requirepass", "pw").</summary>
+    public static Task<RedisServer> StartAsync(params string[] extraArgs) => StartAsync(ServerVersions.Redis70, extraArgs);
+
+    /// <summary>Starts a server of the given version by name ("redis-7.4", "valkey-8.0"); see <see cref="ServerVersions"/>.</summary>
+    public static Task<RedisServer> StartVersionAsync(string version, params string[] extraArgs) => StartAsync(ServerVersions.Get(version), extraArgs);
+
+    /// <summary>Starts a server of <paramref name="version"/> as <see cref="StartAsync(string[])"/> does; a missing build throws.</summary>
+    public static async Task<RedisServer> StartAsync(ServerVersion version, params string[] extraArgs)
     {
+        ArgumentNullException.ThrowIfNull(version);
+        ServerVersions.Require(version);
         Exception? last = null;
         for (var attempt = 0; attempt < 5; attempt++)
         {
             var port = FreePort();
             var dir = Path.Combine(Path.GetTempPath(), "redisbackup-tests", $"redis-{port}-{Guid.NewGuid():N}");
             System.IO.Directory.CreateDirectory(dir);
-            var psi = new ProcessStartInfo("redis-server")
+            var psi = new ProcessStartInfo(version.ServerPath)
             {
                 RedirectStandardOutput = true,
                 RedirectStandardError = true,
@@ -44,8 +56,8 @@ public sealed class RedisServer : IAsyncDisposable
                          "--logfile", Path.Combine(dir, "redis.log"), "--protected-mode", "no" })
                 psi.ArgumentList.Add(a);
             foreach (var a in extraArgs) psi.ArgumentList.Add(a);
-            var process = Process.Start(psi) ?? throw new InvalidOperationException("redis-server did not start.");
-            var server = new RedisServer(process, port, dir);
+            var process = Process.Start(psi) ?? throw new InvalidOperationException($"{version.ServerPath} did not start.");
+            var server = new RedisServer(process, port, dir, version);
             try
             {
                 await server.WaitReadyAsync(extraArgs);
@@ -57,7 +69,7 @@ public sealed class RedisServer : IAsyncDisposable
                 await server.DisposeAsync();
             }
         }
-        throw new InvalidOperationException("Could not start redis-server: " + last?.Message, last);
+        throw new InvalidOperationException($"Could not start {version.Name} ({version.ServerPath}): " + last?.Message, last);
     }
 
     private async Task WaitReadyAsync(string[] extraArgs)
@@ -104,7 +116,7 @@ public sealed class RedisServer : IAsyncDisposable
 
     private string RunCli(byte[]? stdin, string[] args)
     {
-        var psi = new ProcessStartInfo("redis-cli") { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
+        var psi = new ProcessStartInfo(Version.CliPath) { RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = stdin is not null, UseShellExecute = false };
         psi.ArgumentList.Add("-p");
         psi.ArgumentList.Add(Port.ToString(System.Globalization.CultureInfo.InvariantCulture));
         foreach (var a in args) psi.ArgumentList.Add(a);
