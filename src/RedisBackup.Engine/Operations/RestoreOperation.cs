@@ -59,6 +59,7 @@ public static class RestoreOperation
         var activity = $"Restoring {backup.Name} into {target}";
 
         long? verifiedKeys = backup.KeyCount;
+        IReadOnlyList<int>? databases = null;
         if (!request.SkipVerify)
         {
             progress?.Report(OperationProgress.Step(activity, $"Verifying {backup.Name}"));
@@ -67,6 +68,7 @@ public static class RestoreOperation
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
                     $"{backup.Name} failed verification, so nothing was restored: {string.Join("; ", check.Problems)}", backup.Path);
             verifiedKeys = check.KeyCount ?? verifiedKeys;
+            databases = check.Databases;
         }
 
         RestoreResult result;
@@ -80,27 +82,36 @@ public static class RestoreOperation
         else
         {
             progress?.Report(OperationProgress.Step(activity, $"Writing keys into {target}"));
-            var file = OpenRead(backup.Path);
-            await using (file.ConfigureAwait(false))
+            try
             {
-                if (backup.Format == BackupFormat.Rdb)
-                {
-                    Stream rdb = backup.Compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
-                    await using (rdb.ConfigureAwait(false))
-                        result = await RdbLiveRestorer.RestoreAsync(new BufferedStream(rdb, 1 << 20), request.Endpoint!, request.Options, progress, cancellationToken).ConfigureAwait(false);
-                }
-                else if (backup.Format is BackupFormat.KeysJsonl or BackupFormat.SeedJson)
-                {
-                    result = await KeyRestorer.RestoreAsync(file, request.Endpoint!, request.Options, progress, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
-                }
+                result = await RestoreLiveAsync(request, backup, databases, progress, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RestoreInterruptedException stopped)
+            {
+                throw stopped.WithResult(r => r with { BackupPath = backup.Path, Target = target, Duration = started.Elapsed });
             }
         }
 
         return result with { BackupPath = backup.Path, Target = target, Duration = started.Elapsed };
+    }
+
+    /// <summary>Writes the backup's keys into the live server; the databases the verification found are checked against the target before anything is written.</summary>
+    private static async Task<RestoreResult> RestoreLiveAsync(RestoreRequest request, BackupRecord backup, IReadOnlyList<int>? databases, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var options = request.Options with { KnownSourceDatabases = databases };
+        var file = OpenRead(backup.Path);
+        await using (file.ConfigureAwait(false))
+        {
+            if (backup.Format == BackupFormat.Rdb)
+            {
+                Stream rdb = backup.Compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
+                await using (rdb.ConfigureAwait(false))
+                    return await RdbLiveRestorer.RestoreAsync(new BufferedStream(rdb, 1 << 20), request.Endpoint!, options, progress, ct).ConfigureAwait(false);
+            }
+            if (backup.Format is BackupFormat.KeysJsonl or BackupFormat.SeedJson)
+                return await KeyRestorer.RestoreAsync(file, request.Endpoint!, options, progress, ct).ConfigureAwait(false);
+            throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
+        }
     }
 
     private static async Task<RestoreResult> RestoreIntoContainerAsync(RestoreRequest request, BackupRecord backup, long? expectedKeys, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)

@@ -77,6 +77,7 @@ public static class VerifyOperation
         var activity = $"Verifying {backup.Name}";
         var problems = new List<string>();
         long? keys = null;
+        IReadOnlyList<int>? databases = null;
         string sha256;
 
         var file = OpenRead(path);
@@ -88,7 +89,7 @@ public static class VerifyOperation
             {
                 try
                 {
-                    keys = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
+                    (keys, databases) = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
@@ -116,6 +117,7 @@ public static class VerifyOperation
             Sha256 = sha256,
             ChecksumMatches = matches,
             KeyCount = keys ?? backup.KeyCount,
+            Databases = valid ? databases : null,
             Problems = problems,
         };
     }
@@ -123,8 +125,8 @@ public static class VerifyOperation
     public static Task<VerifyResult> RunAsync(BackupRecord backup, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
         => RunAsync((backup ?? throw new ArgumentNullException(nameof(backup))).Path, deep, progress, cancellationToken);
 
-    /// <summary>Walks the structure; returns the key count. Throws on the first problem.</summary>
-    private static async Task<long?> CheckStructureAsync(BackupRecord backup, HashingReadStream file, bool deep, CancellationToken ct)
+    /// <summary>Walks the structure; returns the key count and the databases that hold keys. Throws on the first problem.</summary>
+    private static async Task<(long? Keys, IReadOnlyList<int>? Databases)> CheckStructureAsync(BackupRecord backup, HashingReadStream file, bool deep, CancellationToken ct)
     {
         switch (backup.Format)
         {
@@ -134,20 +136,24 @@ public static class VerifyOperation
                 await using (content.ConfigureAwait(false))
                 {
                     var summary = await RdbVerifier.VerifyAsync(new BufferedStream(content, 1 << 20), deep, null, ct).ConfigureAwait(false);
-                    return summary.Keys;
+                    return (summary.Keys, DatabasesOf(summary.KeysPerDatabase));
                 }
             }
             case BackupFormat.KeysJsonl:
             case BackupFormat.SeedJson:
             {
                 var summary = await KeyFileVerifier.VerifyAsync(new NonClosingStream(file), ct).ConfigureAwait(false);
-                return summary.Keys;
+                return (summary.Keys, DatabasesOf(summary.KeysPerDatabase));
             }
             default:
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown",
                     $"{backup.Name} is not a backup this tool can read: it starts neither with an RDB header (REDIS0…/VALKEY…) nor with a key-level export's header, plain or gzip");
         }
     }
+
+    /// <summary>The databases that hold at least one key, in order.</summary>
+    internal static int[] DatabasesOf(IReadOnlyDictionary<int, long> keysPerDatabase)
+        => keysPerDatabase.Where(p => p.Value > 0).Select(p => p.Key).Order().ToArray();
 
     private static string Describe(Exception ex) => ex switch
     {

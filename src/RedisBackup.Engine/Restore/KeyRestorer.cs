@@ -23,10 +23,18 @@ public static class KeyRestorer
             var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
             await using (conn.ConfigureAwait(false))
             {
+                var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
                 var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
-                var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken, compact);
-                var result = await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false);
-                return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
+                using var pipeline = new KeyWritePipeline(conn, options, databases, $"Restoring keys into {target}", progress, cancellationToken, compact);
+                RestoreResult Fill(RestoreResult r) => r with { Target = target.ToString(), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
+                try
+                {
+                    return Fill(await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false));
+                }
+                catch (RestoreInterruptedException stopped)
+                {
+                    throw stopped.WithResult(Fill);
+                }
             }
         }
     }

@@ -35,7 +35,8 @@ public static class RdbLiveRestorer
             if (readable is { } max && fileVersion > max)
                 throw TooNew(fileVersion, serverVersion, max, target);
 
-            var pipeline = new KeyWritePipeline(conn, options, $"Replaying RDB keys into {target}", progress, cancellationToken);
+            var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
+            using var pipeline = new KeyWritePipeline(conn, options, databases, $"Replaying RDB keys into {target}", progress, cancellationToken);
             var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
             var pendingFirst = first;
             // Reading the RDB and building each payload (a CRC64 over it) run ahead of the writer.
@@ -58,11 +59,20 @@ public static class RdbLiveRestorer
                 return record;
             }
 
-            var result = await pipeline.WriteAllAsync(NextRecord, cancellationToken).ConfigureAwait(false);
+            RestoreResult Fill(RestoreResult r) => r with { Target = target.ToString(), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
+            RestoreResult result;
+            try
+            {
+                result = await pipeline.WriteAllAsync(NextRecord, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RestoreInterruptedException stopped)
+            {
+                throw stopped.WithResult(Fill);
+            }
             // A server we could not place refuses every payload of a newer version: say so plainly.
             if (result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
                 throw TooNew(fileVersion, serverVersion, readable, target);
-            return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
+            return Fill(result);
         }
     }
 
