@@ -17,7 +17,7 @@ public static class RestoreOperation
     public static IReadOnlyList<string> Plan(RestoreRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        request = Resolve(request);
         var backup = BackupCatalog.Describe(request.Path);
         var steps = new List<string>();
         if (!request.SkipVerify)
@@ -44,7 +44,7 @@ public static class RestoreOperation
         else
         {
             var how = backup.Format == BackupFormat.Rdb ? "replay its keys as RESTORE commands" : "write its keys";
-            steps.Add($"Restore {backup.Name} into {request.Endpoint}: {how} into {db}, {existing}, with {ttl}");
+            steps.Add($"Restore {backup.Name} into {RestoreGuards.Describe(request.Endpoint!, opts)}: {how} into {db}, {existing}, with {ttl}");
         }
         return steps;
     }
@@ -52,10 +52,10 @@ public static class RestoreOperation
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        request = Resolve(request);
         var started = Stopwatch.StartNew();
         var backup = BackupCatalog.Describe(request.Path);
-        var target = request.Container is not null ? "container:" + request.Container : request.Endpoint!.ToString();
+        var target = TargetText(request);
         var activity = $"Restoring {backup.Name} into {target}";
 
         long? verifiedKeys = backup.KeyCount;
@@ -179,6 +179,27 @@ public static class RestoreOperation
         {
             throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
         }
+    }
+
+    /// <summary>
+    /// The request as it will run: validated, and a database named by the endpoint's URI (redis://h/5) made the target
+    /// database, where every key goes (as with <see cref="RestoreOptions.TargetDatabase"/>; the two given with different
+    /// databases are a usage error).
+    /// </summary>
+    public static RestoreRequest Resolve(RestoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        return request.Endpoint is null ? request : request with { Options = RestoreGuards.Resolve(request.Options, request.Endpoint) };
+    }
+
+    /// <summary>The target as results and messages name it: "container:NAME", or the endpoint with the database every key goes into (redis://h:6379/5).</summary>
+    public static string TargetText(RestoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Container is not null) return "container:" + request.Container;
+        var resolved = Resolve(request);
+        return RestoreGuards.Describe(resolved.Endpoint!, resolved.Options);
     }
 
     private static void Validate(RestoreRequest request)

@@ -209,7 +209,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
                 : await ExecuteRawAsync(["AUTH", Endpoint.User, Endpoint.Password], ct).ConfigureAwait(false);
             if (reply.IsError) throw RedisServerException.FromReply(reply.AsString()!, "AUTH");
         }
-        if (Endpoint.Database != 0) await SelectAsync(Endpoint.Database, ct).ConfigureAwait(false);
+        if (Endpoint.Database is { } db and not 0) await SelectAsync(db, ct).ConfigureAwait(false);
     }
 
     /// <summary>SELECT a database (no round trip when already selected).</summary>

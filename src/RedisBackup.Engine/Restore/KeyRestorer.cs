@@ -15,7 +15,7 @@ public static class KeyRestorer
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
-        RestoreGuards.CheckOptions(options);
+        options = RestoreGuards.Resolve(options, target);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
         await using (reader.ConfigureAwait(false))
@@ -25,8 +25,8 @@ public static class KeyRestorer
             {
                 var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
                 var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
-                using var pipeline = new KeyWritePipeline(conn, options, databases, $"Restoring keys into {target}", progress, cancellationToken, compact);
-                RestoreResult Fill(RestoreResult r) => r with { Target = target.ToString(), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
+                using var pipeline = new KeyWritePipeline(conn, options, databases, $"Restoring keys into {RestoreGuards.Describe(target, options)}", progress, cancellationToken, compact);
+                RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
                 try
                 {
                     return Fill(await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false));

@@ -20,7 +20,7 @@ public static class RdbLiveRestorer
         ArgumentNullException.ThrowIfNull(rdb);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
-        RestoreGuards.CheckOptions(options);
+        options = RestoreGuards.Resolve(options, target);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var reader = new RdbReader(rdb);
         var first = await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false); // reads the header too
@@ -36,7 +36,7 @@ public static class RdbLiveRestorer
                 throw TooNew(fileVersion, serverVersion, max, target);
 
             var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
-            using var pipeline = new KeyWritePipeline(conn, options, databases, $"Replaying RDB keys into {target}", progress, cancellationToken);
+            using var pipeline = new KeyWritePipeline(conn, options, databases, $"Replaying RDB keys into {RestoreGuards.Describe(target, options)}", progress, cancellationToken);
             var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
             var pendingFirst = first;
             // Reading the RDB and building each payload (a CRC64 over it) run ahead of the writer.
@@ -59,7 +59,7 @@ public static class RdbLiveRestorer
                 return record;
             }
 
-            RestoreResult Fill(RestoreResult r) => r with { Target = target.ToString(), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
+            RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
             RestoreResult result;
             try
             {
