@@ -397,6 +397,17 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         return ParseInfo(reply.AsString() ?? "");
     }
 
+    /// <summary>INFO [section] parsed, or an empty dictionary when the server refuses INFO (an ACL without it, a renamed command).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> TryInfoAsync(string section, CancellationToken ct = default)
+    {
+        var reply = await ExecuteRawAsync(["INFO", section], ct).ConfigureAwait(false);
+        if (!reply.IsError) return ParseInfo(reply.AsString() ?? "");
+        var text = reply.AsString() ?? "";
+        if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("WRONGPASS", StringComparison.Ordinal))
+            throw RedisServerException.FromReply(text, "INFO");
+        return new Dictionary<string, string>(StringComparer.Ordinal);
+    }
+
     public static Dictionary<string, string> ParseInfo(string text)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);

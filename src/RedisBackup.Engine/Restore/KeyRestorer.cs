@@ -24,8 +24,15 @@ public static class KeyRestorer
             await using (conn.ConfigureAwait(false))
             {
                 var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
-                var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
-                using var pipeline = new KeyWritePipeline(conn, options, databases, $"Restoring keys into {RestoreGuards.Describe(target, options)}", progress, cancellationToken, compact);
+                var activity = $"Restoring keys into {RestoreGuards.Describe(target, options)}";
+                // Logical keys go as RESTORE payloads when the user may run RESTORE (faster), else as typed writes.
+                var refusal = await RestorePermission.CheckAsync(conn, cancellationToken).ConfigureAwait(false);
+                if (refusal is not null && reader.Header?.Exact == true)
+                    throw RestorePermission.Refused(target, "An exact key-level backup (DUMP payloads)", refusal);
+                if (refusal is not null)
+                    progress?.Report(OperationProgress.Step(activity, $"RESTORE is not permitted ({refusal}): writing keys with typed commands (SET, HSET, RPUSH, SADD, ZADD)"));
+                var compact = refusal is null ? await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false) : null;
+                using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken, compact, logicalPayloads: refusal is null);
                 RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
                 try
                 {

@@ -37,6 +37,7 @@ internal sealed class KeyWritePipeline : IDisposable
 
     private readonly RedisConnection _conn;
     private readonly CompactLimits? _compact;
+    private readonly bool _logicalPayloads;
     private readonly TargetDatabases _databases;
     private readonly RestoreOptions _options;
     private readonly TimeProvider _clock;
@@ -76,8 +77,11 @@ internal sealed class KeyWritePipeline : IDisposable
 
     /// <param name="compact">The target's compact-encoding limits, for RESTORE payloads it loads as they are; null for plain types only.</param>
     /// <param name="databases">The target's databases, read before the pipeline starts (see <see cref="TargetDatabases"/>).</param>
-    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, TargetDatabases databases, string activity, IProgress<OperationProgress>? progress, CancellationToken ct, CompactLimits? compact = null)
+    /// <param name="logicalPayloads">Send whole logical keys as RESTORE payloads (false when the target refuses RESTORE: typed writes).</param>
+    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, TargetDatabases databases, string activity, IProgress<OperationProgress>? progress, CancellationToken ct,
+        CompactLimits? compact = null, bool logicalPayloads = true)
     {
+        _logicalPayloads = logicalPayloads;
         _databases = databases;
         _compact = compact;
         _conn = connection;
@@ -123,7 +127,7 @@ internal sealed class KeyWritePipeline : IDisposable
     /// </summary>
     private void Prepare(KeyRecord record)
     {
-        if (record.Dump is null && record.IsFirst && record.IsLast) record.Dump = LogicalPayload.TryCreate(record, _compact);
+        if (_logicalPayloads && record.Dump is null && record.IsFirst && record.IsLast) record.Dump = LogicalPayload.TryCreate(record, _compact);
     }
 
     /// <summary>

@@ -29,12 +29,14 @@ public static class RdbLiveRestorer
         var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
         await using (conn.ConfigureAwait(false))
         {
-            var info = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
+            var info = await conn.TryInfoAsync("server", cancellationToken).ConfigureAwait(false);
             var serverVersion = info.GetValueOrDefault("valkey_version") ?? info.GetValueOrDefault("redis_version") ?? "unknown";
             var readable = RdbVersions.MaxReadableBy(info);
             if (readable is { } max && fileVersion > max)
                 throw TooNew(fileVersion, serverVersion, max, target);
 
+            if (await RestorePermission.CheckAsync(conn, cancellationToken).ConfigureAwait(false) is { } refusal)
+                throw RestorePermission.Refused(target, "An RDB snapshot replayed into a live server", refusal);
             var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
             using var pipeline = new KeyWritePipeline(conn, options, databases, $"Replaying RDB keys into {RestoreGuards.Describe(target, options)}", progress, cancellationToken);
             var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
