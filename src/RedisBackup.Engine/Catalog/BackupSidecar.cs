@@ -21,6 +21,12 @@ internal sealed record SidecarDocument
     public DateTimeOffset? VerifiedAt { get; init; }
     public IReadOnlyDictionary<string, string>? Options { get; init; }
     public string? Tool { get; init; }
+
+    /// <summary>The databases that hold keys, as the verification found them.</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
+
+    /// <summary>"hmac-sha256:…" over the fields a restore's fast check trusts, with this user's key (see <see cref="SidecarSeal"/>).</summary>
+    public string? Seal { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
@@ -38,7 +44,14 @@ internal static class BackupSidecar
     /// <summary>"&lt;hex&gt;  &lt;name&gt;\n", the form sha256sum writes and "sha256sum -c" checks.</summary>
     public static string ChecksumLine(string sha256, string name) => sha256 + "  " + name + "\n";
 
-    public static SidecarDocument Create(string name, PendingBackup pending, BackupMetadata metadata, long size, string sha256, DateTimeOffset now) => new()
+    /// <summary>The sidecar of a new backup; sealed when it was verified and the user's key can be used.</summary>
+    public static SidecarDocument Create(string name, PendingBackup pending, BackupMetadata metadata, long size, string sha256, DateTimeOffset now)
+    {
+        var doc = Unsealed(name, pending, metadata, size, sha256, now);
+        return doc with { Seal = SidecarSeal.TrySeal(doc) };
+    }
+
+    private static SidecarDocument Unsealed(string name, PendingBackup pending, BackupMetadata metadata, long size, string sha256, DateTimeOffset now) => new()
     {
         Name = name,
         Kind = KindText(pending.Kind),
@@ -54,6 +67,7 @@ internal static class BackupSidecar
         VerifiedAt = metadata.Verified ? now : null,
         Options = metadata.Options,
         Tool = "RedisBackup " + typeof(BackupSidecar).Assembly.GetName().Version?.ToString(3),
+        Databases = metadata.Databases,
     };
 
     /// <summary>The sidecar of the backup at <paramref name="backupPath"/>, or null when absent, unreadable or describing another file.</summary>
@@ -147,15 +161,24 @@ internal static class BackupSidecar
         _ => VerificationState.NotVerified,
     };
 
-    /// <summary>Records a verification outcome in an existing sidecar (best effort; returns false when it could not).</summary>
-    public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount)
+    /// <summary>
+    /// Records a verification outcome in an existing sidecar (best effort; returns false when it could not). A full walk
+    /// that passed records what it found (the SHA-256 it computed, the key count, the databases) and seals them; a
+    /// failed one removes the seal.
+    /// </summary>
+    public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount, string? sha256 = null, IReadOnlyList<int>? databases = null)
     {
         var doc = TryRead(backupPath);
         if (doc is null) return false;
         try
         {
-            AtomicFile.WriteAllText(backupPath + BackupNaming.MetadataSuffix,
-                ToText(doc with { Verification = VerificationText(state), VerifiedAt = at, KeyCount = keyCount ?? doc.KeyCount }));
+            var updated = doc with { Verification = VerificationText(state), VerifiedAt = at, KeyCount = keyCount ?? doc.KeyCount, Seal = null };
+            if (state == VerificationState.Verified && sha256 is not null && databases is not null)
+            {
+                updated = updated with { Sha256 = sha256, Databases = databases };
+                updated = updated with { Seal = SidecarSeal.TrySeal(updated) };
+            }
+            AtomicFile.WriteAllText(backupPath + BackupNaming.MetadataSuffix, ToText(updated));
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

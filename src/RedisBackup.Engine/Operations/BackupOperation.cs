@@ -81,6 +81,7 @@ public static class BackupOperation
                     ServerVersion = summary.ServerVersion,
                     Verified = true,
                     Options = KeyOptions(request, summary),
+                    Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
                 };
             }
             else
@@ -95,6 +96,7 @@ public static class BackupOperation
                     ServerVersion = serverVersion ?? check.Result.RedisVersion,
                     Verified = true,
                     Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
                 };
             }
 

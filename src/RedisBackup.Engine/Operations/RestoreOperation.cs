@@ -21,8 +21,8 @@ public static class RestoreOperation
         var backup = BackupCatalog.Describe(request.Path);
         var steps = new List<string>();
         if (!request.SkipVerify)
-            steps.Add(backup.HasMetadata && backup.Verification == VerificationState.Verified
-                ? $"Check {backup.Name} against its recorded SHA-256 (its structure was verified when it was written)"
+            steps.Add(VerifyOperation.HasTrustedSidecar(backup.Path)
+                ? $"Check {backup.Name} against its sealed SHA-256 (its structure was verified when it was written)"
                 : $"Verify {backup.Name} (checksum and structure)");
         var opts = request.Options;
         var existing = opts.ExistingKeys switch

@@ -20,16 +20,19 @@ public static class VerifyOperation
     }
 
     /// <summary>
-    /// The check that runs before every restore. When this tool's metadata records that the file's structure was
-    /// verified, together with its SHA-256 and key count, an unchanged SHA-256 proves the structure is unchanged, so only
-    /// the hash is recomputed (a fraction of a full walk). Any other file (foreign, never verified, failed, no checksum)
-    /// gets the full verification of <see cref="RunAsync(string, bool, IProgress{OperationProgress}?, CancellationToken)"/>.
+    /// The check that runs before every restore. When the metadata sidecar carries a valid seal of this user's key
+    /// (<see cref="SidecarSeal"/>: the tool itself verified the file's structure and recorded its SHA-256, key count and
+    /// databases), an unchanged SHA-256 proves the structure is unchanged, so only the hash is recomputed (a fraction of
+    /// a full walk). Any other file (foreign, never verified, failed, no checksum, or a sidecar edited by hand or by
+    /// anyone who can write the catalog) gets the full verification of
+    /// <see cref="RunAsync(string, bool, IProgress{OperationProgress}?, CancellationToken)"/>.
     /// </summary>
     public static async Task<VerifyResult> CheckBeforeRestoreAsync(string path, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var backup = BackupCatalog.Describe(path);
-        if (!backup.HasMetadata || backup.Verification != VerificationState.Verified || backup.Sha256 is null || backup.KeyCount is null)
+        var sealedDoc = TrustedSidecar(backup);
+        if (sealedDoc is null)
             return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken).ConfigureAwait(false);
 
         var activity = $"Checking {backup.Name}";
@@ -42,7 +45,7 @@ public static class VerifyOperation
             await using (hashing.ConfigureAwait(false))
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
-        var matches = string.Equals(backup.Sha256, sha256, StringComparison.OrdinalIgnoreCase);
+        var matches = string.Equals(sealedDoc.Sha256, sha256, StringComparison.OrdinalIgnoreCase);
         return new VerifyResult
         {
             Name = backup.Name,
@@ -52,9 +55,24 @@ public static class VerifyOperation
             IsValid = matches,
             Sha256 = sha256,
             ChecksumMatches = matches,
-            KeyCount = backup.KeyCount,
-            Problems = matches ? [] : [$"SHA-256 mismatch: the sidecar records {backup.Sha256}, the file has {sha256}; the file changed after it was written"],
+            KeyCount = sealedDoc.KeyCount,
+            Databases = matches ? sealedDoc.Databases : null,
+            Problems = matches ? [] : [$"SHA-256 mismatch: the sidecar records {sealedDoc.Sha256}, the file has {sha256}; the file changed after it was written"],
         };
+    }
+
+    /// <summary>True when a restore may check <paramref name="path"/> by its hash alone: its sidecar is sealed by this user's key.</summary>
+    public static bool HasTrustedSidecar(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return TrustedSidecar(BackupCatalog.Describe(path)) is not null;
+    }
+
+    /// <summary>The sidecar, when its seal is valid and it describes this very file; otherwise null.</summary>
+    private static SidecarDocument? TrustedSidecar(BackupRecord backup)
+    {
+        if (!backup.HasMetadata || BackupSidecar.TryRead(backup.Path) is not { } doc || !SidecarSeal.IsValid(doc)) return null;
+        return doc.SizeBytes == backup.SizeBytes && BackupSidecar.FormatText(backup.Format) == doc.Format && backup.Compressed == doc.Compressed ? doc : null;
     }
 
     private static FileStream OpenRead(string path)
@@ -105,7 +123,8 @@ public static class VerifyOperation
 
         var valid = problems.Count == 0;
         if (backup.HasMetadata)
-            BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? keys : null);
+            BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? keys : null,
+                valid ? sha256 : null, valid ? databases : null);
 
         return new VerifyResult
         {
