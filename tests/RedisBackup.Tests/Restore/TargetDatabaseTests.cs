@@ -77,6 +77,27 @@ public class TargetDatabaseTests
     }
 
     [Fact]
+    public async Task A_sealed_backup_on_the_fast_path_is_refused_up_front_too()
+    {
+        await using var source = await SourceAsync(withDb5: true);
+        await using var target = await TargetAsync();
+        using var dir = new TempDirectory();
+        var backup = (await BackupOperation.RunAsync(new BackupRequest { Endpoint = source.Endpoint, Directory = dir.Path })).Backup;
+        Assert.True(VerifyOperation.HasTrustedSidecar(backup.Path)); // the databases come from the sealed sidecar, not a walk
+        var before = await target.DigestAsync();
+
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest
+        {
+            Path = backup.Path,
+            Endpoint = target.Endpoint,
+            Options = new RestoreOptions { ExistingKeys = ExistingKeyPolicy.Flush },
+        }).WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Equal("DatabaseOutOfRange", ex.ErrorId);
+        Assert.Contains("Nothing was written", ex.Message, StringComparison.Ordinal);
+        await AssertUntouchedAsync(target, before);
+    }
+
+    [Fact]
     public async Task Without_verification_the_keys_of_a_missing_database_never_land_in_the_database_selected_before()
     {
         await using var source = await SourceAsync(withDb5: true);
