@@ -157,6 +157,30 @@ public class TargetDatabaseTests
     }
 
     [Fact]
+    public async Task A_seed_service_file_into_a_target_database_the_server_lacks_is_refused_and_into_a_URI_database_lands_there()
+    {
+        await using var target = await TargetAsync();
+        using var dir = new TempDirectory();
+        var path = dir.Combine("redis_backup_20231205_143022.json");
+        await File.WriteAllTextAsync(path, "{\"timestamp\": \"20231205_143022\", \"created_at\": \"2023-12-05T14:30:22.123456\", \"data\": {"
+            + "\"greeting\": {\"type\": \"string\", \"value\": \"hello\", \"ttl\": null}, \"tags\": {\"type\": \"set\", \"value\": [\"a\", \"b\"], \"ttl\": null}}}");
+        var before = await target.DigestAsync();
+
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest
+        {
+            Path = path,
+            Endpoint = target.Endpoint,
+            Options = new RestoreOptions { ExistingKeys = ExistingKeyPolicy.Flush, TargetDatabase = 16 },
+        }).WaitAsync(TimeSpan.FromMinutes(2)));
+        Assert.Equal("DatabaseOutOfRange", ex.ErrorId);
+        await AssertUntouchedAsync(target, before);
+
+        var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = path, Endpoint = target.Endpoint with { Database = 15 } });
+        Assert.Equal((2L, 15), (result.Restored, result.Database));
+        Assert.Equal(new Dictionary<int, long> { [0] = UnrelatedKeys, [15] = 2 }, await KeyspaceAsync(target));
+    }
+
+    [Fact]
     public async Task When_CONFIG_is_renamed_a_SELECT_round_trip_still_refuses_before_writing()
     {
         await using var source = await SourceAsync(withDb5: true);
