@@ -115,10 +115,10 @@ internal sealed class RestoreCommand
         if (result.FieldTtlsLost > 0)
         {
             output.Warn($"{HumanFormat.Count(result.FieldTtlsLost)} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
-                        $"so {HumanFormat.Count(result.Warnings.Count)} hashes were restored without them (--require-field-ttl refuses such a restore instead):");
+                        $"so {HumanFormat.Count(result.KeysWithWarnings)} hashes were restored without them (--require-field-ttl refuses such a restore instead):");
             foreach (var warning in result.Warnings.Take(shown))
                 output.Warn($"key '{warning.Key}' (db {warning.Database}): {warning.Reason}");
-            if (result.Warnings.Count > shown) output.Warn($"… and {HumanFormat.Count(result.Warnings.Count - shown)} more keys.");
+            if (result.KeysWithWarnings > shown) output.Warn($"… and {HumanFormat.Count(result.KeysWithWarnings - shown)} more keys.");
         }
         if (result.Failed == 0) return ExitCodes.Success;
 

@@ -87,7 +87,10 @@ public sealed record RestoreResult
     /// <summary>Hash fields not written because their own expiry had passed (in keys restored or counted as expired).</summary>
     public long FieldsExpired { get; init; }
 
-    /// <summary>Up to the first 1,000 keys restored with something left out, with what; the counts above count all.</summary>
+    /// <summary>Keys restored with something left out (e.g. their hash field TTLs); <see cref="Warnings"/> names the first 1,000.</summary>
+    public long KeysWithWarnings { get; init; }
+
+    /// <summary>Up to the first 1,000 keys restored with something left out, with what; <see cref="KeysWithWarnings"/> counts all.</summary>
     public IReadOnlyList<KeyWarning> Warnings { get; init; } = [];
 
     public TimeSpan Duration { get; init; }

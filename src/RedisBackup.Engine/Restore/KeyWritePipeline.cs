@@ -53,7 +53,7 @@ internal sealed class KeyWritePipeline
     // Counted by the writer (never written) and by the reader (written), then summed.
     private long _skipped, _expired, _failedEarly;
     private long _restored, _skippedBusy, _failed;
-    private long _fieldTtlsKept, _fieldTtlsLost, _fieldsExpired, _expiredLate, _fieldsExpiredEarly;
+    private long _fieldTtlsKept, _fieldTtlsLost, _fieldsExpired, _expiredLate, _fieldsExpiredEarly, _warned;
     private long _lastReport;
 
     /// <param name="compact">The target's compact-encoding limits, for RESTORE payloads it loads as they are; null for plain types only.</param>
@@ -161,6 +161,7 @@ internal sealed class KeyWritePipeline
             FieldTtlsKept = _fieldTtlsKept,
             FieldTtlsLost = _fieldTtlsLost,
             FieldsExpired = _fieldsExpired + _fieldsExpiredEarly,
+            KeysWithWarnings = _warned,
             Warnings = _warnings.ToArray(),
         };
     }
@@ -562,6 +563,7 @@ internal sealed class KeyWritePipeline
 
     private void RecordWarning(KeyState state, string reason)
     {
+        Interlocked.Increment(ref _warned);
         lock (_warnings)
         {
             if (_warnings.Count < MaxFailuresKept) _warnings.Add(new KeyWarning(state.Db, Describe(state.Key), reason));

@@ -214,10 +214,10 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     {
         if (result.FieldTtlsLost == 0) return;
         WriteWarning($"{result.FieldTtlsLost} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
-                     $"so {result.Warnings.Count} hashes were restored without them. The Warnings property names them; -RequireFieldTtl refuses such a restore instead.");
+                     $"so {result.KeysWithWarnings} hashes were restored without them. The Warnings property names them (the first 1,000); -RequireFieldTtl refuses such a restore instead.");
         const int shown = 10;
         foreach (var warning in result.Warnings.Take(shown))
             WriteWarning($"Key '{warning.Key}' (database {warning.Database}): {warning.Reason}");
-        if (result.Warnings.Count > shown) WriteWarning($"... and {result.Warnings.Count - shown} more keys (see the Warnings property).");
+        if (result.KeysWithWarnings > shown) WriteWarning($"... and {result.KeysWithWarnings - shown} more keys (see the Warnings property).");
     }
 }

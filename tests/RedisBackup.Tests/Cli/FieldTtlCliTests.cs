@@ -34,6 +34,7 @@ public class FieldTtlCliTests
         Assert.Equal(2, result.GetProperty("restored").GetInt64());
         Assert.Equal(1, result.GetProperty("fieldTtlsLost").GetInt64());
         Assert.Equal(0, result.GetProperty("fieldTtlsKept").GetInt64());
+        Assert.Equal(1, result.GetProperty("keysWithWarnings").GetInt64());
         var warning = Assert.Single(result.GetProperty("warnings").EnumerateArray());
         Assert.Equal("session:1", warning.GetProperty("key").GetString());
         Assert.Contains("1 hash field TTLs were not kept", json.Stderr);

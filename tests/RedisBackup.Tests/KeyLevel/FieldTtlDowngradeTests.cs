@@ -36,6 +36,7 @@ public class FieldTtlDowngradeTests
         Assert.Equal(6, result.Restored);
         Assert.Equal(seeded.FieldTtls, result.FieldTtlsLost);
         Assert.Equal(0, result.FieldTtlsKept);
+        Assert.Equal(4, result.KeysWithWarnings);
         var named = result.Warnings.Select(w => (w.Database, w.Key)).OrderBy(w => w).ToList();
         Assert.Equal([(0, "big"), (0, "small"), (0, "wide"), (1, "in-db-1")], named);
         Assert.All(result.Warnings, w => Assert.Contains("hash field expiration", w.Reason));
