@@ -160,6 +160,7 @@ public sealed class RequestFactoryTests
         Assert.Equal(TtlMode.Absolute, request.Options.Ttl);
         Assert.Null(request.Options.TargetDatabase);
         Assert.False(request.Options.FailFast);
+        Assert.False(request.Options.RequireFieldTtl);
         Assert.False(request.SkipVerify);
     }
 
@@ -167,11 +168,12 @@ public sealed class RequestFactoryTests
     public void Restore_switches_map_to_options()
     {
         var replace = RequestFactory.Restore("/x", new ConnectionValues { HostName = "h" },
-            new RestoreValues { Replace = true, TtlMode = TtlMode.Relative, ToDatabase = 5, FailFast = true, SkipVerify = true }, NoEnvironment);
+            new RestoreValues { Replace = true, TtlMode = TtlMode.Relative, ToDatabase = 5, FailFast = true, RequireFieldTtl = true, SkipVerify = true }, NoEnvironment);
         Assert.Equal(ExistingKeyPolicy.Replace, replace.Options.ExistingKeys);
         Assert.Equal(TtlMode.Relative, replace.Options.Ttl);
         Assert.Equal(5, replace.Options.TargetDatabase);
         Assert.True(replace.Options.FailFast);
+        Assert.True(replace.Options.RequireFieldTtl);
         Assert.True(replace.SkipVerify);
         Assert.Equal(ExistingKeyPolicy.Flush, RequestFactory.Restore("/x", new ConnectionValues(), new RestoreValues { Flush = true }, NoEnvironment).Options.ExistingKeys);
     }

@@ -77,6 +77,7 @@ public static class VerifyOperation
         var activity = $"Verifying {backup.Name}";
         var problems = new List<string>();
         long? keys = null;
+        var tooNew = false;
         string sha256;
 
         var file = OpenRead(path);
@@ -93,6 +94,7 @@ public static class VerifyOperation
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     problems.Add(Describe(ex));
+                    tooNew = ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
                 }
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -103,7 +105,8 @@ public static class VerifyOperation
             problems.Insert(0, $"SHA-256 mismatch: the sidecar records {expected}, the file has {sha256}; the file changed after it was written");
 
         var valid = problems.Count == 0;
-        if (backup.HasMetadata)
+        // A file written by a newer redis-backup is not damaged: its recorded verification stays as it was.
+        if (backup.HasMetadata && !(tooNew && matches != false))
             BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? keys : null);
 
         return new VerifyResult

@@ -42,6 +42,7 @@ internal sealed record RestoreValues
     public TtlMode TtlMode { get; init; } = TtlMode.Absolute;
     public int? ToDatabase { get; init; }
     public bool FailFast { get; init; }
+    public bool RequireFieldTtl { get; init; }
     public bool SkipVerify { get; init; }
     public bool SkipSafetySnapshot { get; init; }
     public string? SafetySnapshotDirectory { get; init; }
@@ -152,6 +153,7 @@ internal static class RequestFactory
                 Ttl = values.TtlMode,
                 TargetDatabase = values.ToDatabase,
                 FailFast = values.FailFast,
+                RequireFieldTtl = values.RequireFieldTtl,
             },
             SkipVerify = values.SkipVerify,
             SkipSafetySnapshot = values.SkipSafetySnapshot,
