@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Redis;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Engine.Docker;
@@ -38,7 +39,7 @@ public static partial class ContainerRestorer
         var dir = await cli.ConfigGetAsync("dir", cancellationToken).ConfigureAwait(false);
         var file = await cli.ConfigGetAsync("dbfilename", cancellationToken).ConfigureAwait(false);
         var appendOnly = string.Equals(await cli.ConfigGetAsync("appendonly", cancellationToken).ConfigureAwait(false), "yes", StringComparison.OrdinalIgnoreCase);
-        var version = (await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false)).GetValueOrDefault("redis_version");
+        var version = RedisConnection.ServerVersionOf(await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false));
         if (appendOnly)
             throw new RedisBackupException(ErrorKind.NotSupported, "AppendOnlyTarget",
                 $"Container '{container}' runs Redis with appendonly yes, so on restart it loads only its AOF and a replaced {file} would silently be ignored. " +

@@ -30,7 +30,7 @@ public static class RdbLiveRestorer
         await using (conn.ConfigureAwait(false))
         {
             var info = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
-            var serverVersion = info.GetValueOrDefault("valkey_version") ?? info.GetValueOrDefault("redis_version") ?? "unknown";
+            var serverVersion = RedisConnection.ServerVersionOf(info) ?? "unknown";
             var readable = RdbVersions.MaxReadableBy(info);
             if (readable is { } max && fileVersion > max)
                 throw TooNew(fileVersion, serverVersion, max, target);
