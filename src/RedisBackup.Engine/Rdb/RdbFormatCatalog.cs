@@ -90,6 +90,18 @@ public static class RdbFormatCatalog
     public static RdbFormatItem? Opcode(RdbFamily family, byte code)
         => Known(Find(family == RdbFamily.Valkey ? ValkeyOpcodes : RedisOpcodes, code), family);
 
+    /// <summary>
+    /// Every byte of <paramref name="family"/> this reader knows right now, indexed by the byte (value types below 0x80,
+    /// opcodes above): a table a reader builds once per file, so a record costs one array lookup.
+    /// </summary>
+    public static RdbFormatItem?[] Table(RdbFamily family)
+    {
+        var table = new RdbFormatItem?[256];
+        foreach (var item in Items(family))
+            if (Known(item, family) is { } known) table[known.Code] = known;
+        return table;
+    }
+
     /// <summary>The data type a value type byte holds ("hash", "stream", …), or "unknown".</summary>
     public static string LogicalType(RdbFamily family, byte code) => ValueType(family, code)?.Logical ?? "unknown";
 

@@ -35,6 +35,7 @@ public sealed class RdbReader
     private readonly Dictionary<ulong, byte[][]> _templates = [];
     private readonly List<byte[]> _functions = [];
     private RdbValueWalker? _walker;
+    private RdbFormatItem?[] _known = [];
     private bool _headerRead;
     private bool _finished;
     private string _magic = "REDIS";
@@ -180,6 +181,7 @@ public sealed class RdbReader
         _family = RdbFormatCatalog.FamilyOf(magic);
         _version = version;
         _newer = version > RdbFormatCatalog.MaxKnownVersion(_family);
+        _known = RdbFormatCatalog.Table(_family);
         _walker = new RdbValueWalker(_in, _deep, _family, _templates);
         _headerRead = true;
     }
@@ -206,7 +208,7 @@ public sealed class RdbReader
             var op = _in.ReadByte("an opcode or a value type");
             if (op >= 0x80)
             {
-                if (RdbFormatCatalog.Opcode(_family, op) is null)
+                if (_known[op] is null)
                     return Stop(at, op, $"{RdbFormatCatalog.DescribeByte(op)} at byte {at} is newer than this version of RedisBackup knows");
                 switch (op)
                 {
@@ -282,7 +284,7 @@ public sealed class RdbReader
                 throw new InvalidOperationException($"Opcode 0x{op:X2} is in the catalog but has no reader.");
             }
 
-            var type = RdbFormatCatalog.ValueType(_family, op);
+            var type = _known[op];
             if (type is null)
                 return Stop(at, op, $"{RdbFormatCatalog.DescribeByte(op)} at byte {at} is newer than this version of RedisBackup knows");
             if (!type.Walkable)
