@@ -121,6 +121,8 @@ internal sealed class BackupCommand
             return;
         }
         output.Result($"Backup complete: {backup.Path} ({HumanFormat.Size(backup.SizeBytes)}, {HumanFormat.Count(backup.KeyCount)} keys)");
+        if (backup.VerificationLevel == VerificationLevel.Partial)
+            output.Warn($"the snapshot is kept, verified in part: {backup.VerificationNote}. The server is newer than this version of RedisBackup.");
         foreach (var removed in outcome.Removed)
             output.Result($"Removed old backup: {removed.Name}");
     }

@@ -60,7 +60,7 @@ internal sealed class ListCommand
         foreach (var b in backups)
         {
             table.Add(b.Name, HumanFormat.Kind(b.Kind), HumanFormat.Time(b.CreatedAt), HumanFormat.Size(b.SizeBytes),
-                HumanFormat.Count(b.KeyCount), HumanFormat.Verification(b.Verification), b.Source ?? "");
+                HumanFormat.Count(b.KeyCount), HumanFormat.Verification(b.Verification, b.VerificationLevel), b.Source ?? "");
         }
         table.WriteTo(output.Host.Out);
         output.Result($"{HumanFormat.Count(backups.Count)} backup(s), {HumanFormat.Size(backups.Sum(b => b.SizeBytes))} in {directory}");

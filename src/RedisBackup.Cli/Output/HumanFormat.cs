@@ -45,8 +45,9 @@ internal static class HumanFormat
     /// <summary>The --kind vocabulary: "keys" or "rdb".</summary>
     public static string Kind(BackupKind kind) => kind == BackupKind.Snapshot ? "rdb" : "keys";
 
-    public static string Verification(VerificationState state) => state switch
+    public static string Verification(VerificationState state, VerificationLevel? level = null) => state switch
     {
+        VerificationState.Verified when level == VerificationLevel.Partial => "partial",
         VerificationState.Verified => "yes",
         VerificationState.Failed => "FAILED",
         _ => "no",

@@ -19,6 +19,12 @@ internal sealed record SidecarDocument
     public string? ServerVersion { get; init; }
     public string Verification { get; init; } = "notVerified";
     public DateTimeOffset? VerifiedAt { get; init; }
+
+    /// <summary>"full" or "partial" (absent in sidecars older than this field: a verified file was then checked fully).</summary>
+    public string? VerificationLevel { get; init; }
+
+    /// <summary>What a partial verification could not check.</summary>
+    public string? VerificationNote { get; init; }
     public IReadOnlyDictionary<string, string>? Options { get; init; }
     public string? Tool { get; init; }
 }
@@ -52,6 +58,8 @@ internal static class BackupSidecar
         ServerVersion = metadata.ServerVersion,
         Verification = metadata.Verified ? "verified" : "notVerified",
         VerifiedAt = metadata.Verified ? now : null,
+        VerificationLevel = metadata.Verified ? LevelText(metadata.VerificationLevel) : null,
+        VerificationNote = metadata.Verified ? metadata.VerificationNote : null,
         Options = metadata.Options,
         Tool = "RedisBackup " + typeof(BackupSidecar).Assembly.GetName().Version?.ToString(3),
     };
@@ -104,6 +112,8 @@ internal static class BackupSidecar
         ServerVersion = doc.ServerVersion,
         Sha256 = doc.Sha256,
         Verification = ParseVerification(doc.Verification),
+        VerificationLevel = ParseVerification(doc.Verification) == VerificationState.Verified ? ParseLevel(doc.VerificationLevel) : null,
+        VerificationNote = doc.VerificationNote,
         Format = ParseFormat(doc.Format),
         HasMetadata = true,
     };
@@ -124,6 +134,10 @@ internal static class BackupSidecar
         VerificationState.Failed => "failed",
         _ => "notVerified",
     };
+
+    public static string LevelText(VerificationLevel level) => level == Catalog.VerificationLevel.Partial ? "partial" : "full";
+
+    private static VerificationLevel ParseLevel(string? text) => text == "partial" ? Catalog.VerificationLevel.Partial : Catalog.VerificationLevel.Full;
 
     private static BackupKind? ParseKind(string text) => text switch
     {
@@ -148,14 +162,23 @@ internal static class BackupSidecar
     };
 
     /// <summary>Records a verification outcome in an existing sidecar (best effort; returns false when it could not).</summary>
-    public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount)
+    public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount,
+        VerificationLevel level = Catalog.VerificationLevel.Full, string? note = null)
     {
         var doc = TryRead(backupPath);
         if (doc is null) return false;
+        var verified = state == VerificationState.Verified;
         try
         {
             AtomicFile.WriteAllText(backupPath + BackupNaming.MetadataSuffix,
-                ToText(doc with { Verification = VerificationText(state), VerifiedAt = at, KeyCount = keyCount ?? doc.KeyCount }));
+                ToText(doc with
+                {
+                    Verification = VerificationText(state),
+                    VerifiedAt = at,
+                    KeyCount = keyCount ?? doc.KeyCount,
+                    VerificationLevel = verified ? LevelText(level) : null,
+                    VerificationNote = verified ? note : null,
+                }));
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

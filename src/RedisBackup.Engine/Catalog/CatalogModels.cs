@@ -10,6 +10,12 @@ public sealed record BackupMetadata
     /// <summary>True when the file was verified (structure walk or trailer check) before commit.</summary>
     public bool Verified { get; init; }
 
+    /// <summary>For a verified file: whether every check ran.</summary>
+    public VerificationLevel VerificationLevel { get; init; } = VerificationLevel.Full;
+
+    /// <summary>What could not be checked, for a partially verified file.</summary>
+    public string? VerificationNote { get; init; }
+
     /// <summary>Free-form options recorded for information (match pattern, exact mode, databases, …).</summary>
     public IReadOnlyDictionary<string, string>? Options { get; init; }
 }

@@ -3,6 +3,7 @@ using System.Formats.Tar;
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Redis;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Engine.Docker;
@@ -38,7 +39,7 @@ public static partial class ContainerRestorer
         var dir = await cli.ConfigGetAsync("dir", cancellationToken).ConfigureAwait(false);
         var file = await cli.ConfigGetAsync("dbfilename", cancellationToken).ConfigureAwait(false);
         var appendOnly = string.Equals(await cli.ConfigGetAsync("appendonly", cancellationToken).ConfigureAwait(false), "yes", StringComparison.OrdinalIgnoreCase);
-        var version = (await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false)).GetValueOrDefault("redis_version");
+        var version = RedisConnection.ServerVersionOf(await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false));
         if (appendOnly)
             throw new RedisBackupException(ErrorKind.NotSupported, "AppendOnlyTarget",
                 $"Container '{container}' runs Redis with appendonly yes, so on restart it loads only its AOF and a replaced {file} would silently be ignored. " +
@@ -47,7 +48,7 @@ public static partial class ContainerRestorer
         return new ContainerTarget { Container = info.Name, DataDirectory = dir, DbFileName = file, AppendOnly = false, ServerVersion = version };
     }
 
-    /// <summary>The steps <see cref="RestoreAsync"/> would run, for -WhatIf / --dry-run.</summary>
+    /// <summary>The steps <see cref="RestoreAsync(DockerClient, ContainerTarget, string, long, bool, IProgress{OperationProgress}?, CancellationToken)"/> would run, for -WhatIf / --dry-run.</summary>
     public static IReadOnlyList<string> Plan(ContainerTarget target, string rdbFile)
     {
         ArgumentNullException.ThrowIfNull(target);
@@ -63,7 +64,15 @@ public static partial class ContainerRestorer
 
     /// <param name="rdbFile">A plain RDB file on the local disk.</param>
     /// <param name="expectedKeys">Keys the file holds (from verification); checked with DBSIZE after the restart.</param>
-    public static async Task<RestoreResult> RestoreAsync(DockerClient docker, ContainerTarget target, string rdbFile, long expectedKeys, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    public static Task<RestoreResult> RestoreAsync(DockerClient docker, ContainerTarget target, string rdbFile, long expectedKeys, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+        => RestoreAsync(docker, target, rdbFile, expectedKeys, expectedIsMinimum: false, progress, cancellationToken);
+
+    /// <param name="expectedIsMinimum">
+    /// True when verification could check the file only in part (a server newer than this reader wrote it): the file holds
+    /// at least <paramref name="expectedKeys"/> keys, and the count the server reports loading is the one checked.
+    /// </param>
+    public static async Task<RestoreResult> RestoreAsync(DockerClient docker, ContainerTarget target, string rdbFile, long expectedKeys, bool expectedIsMinimum,
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(docker);
         ArgumentNullException.ThrowIfNull(target);
@@ -102,7 +111,19 @@ public static partial class ContainerRestorer
             progress?.Report(OperationProgress.Step(activity, $"Step 4/4: checking the key count in container '{container}'"));
             var keys = await cli.TotalKeysAsync(ct).ConfigureAwait(false);
             long expired = 0;
-            if (keys != expectedKeys)
+            if (expectedIsMinimum)
+            {
+                // Only the keys before the part this reader could not check are known: the server's own load count decides.
+                var loaded = LoadedCounts(await docker.GetLogsAsync(container, 200, restartedAt, ct).ConfigureAwait(false));
+                var total = loaded is { } counts ? counts.Loaded + counts.Expired : keys;
+                if (total < expectedKeys || (loaded is { } c && keys > c.Loaded))
+                    throw new RedisBackupException(ErrorKind.ServerError, "RestoreKeyCountMismatch",
+                        $"After the restart container '{container}' holds {keys} keys but the backup has at least {expectedKeys}: the restore did not take effect as expected." +
+                        (loaded is { } l ? $" Redis reported {l.Loaded} keys loaded and {l.Expired} expired." : ""), container);
+                expired = loaded?.Expired ?? 0;
+                expectedKeys = total;
+            }
+            else if (keys != expectedKeys)
             {
                 // Keys whose expiry passed since the backup are dropped on load; Redis 7+ logs how many.
                 var loaded = LoadedCounts(await docker.GetLogsAsync(container, 200, restartedAt, ct).ConfigureAwait(false));

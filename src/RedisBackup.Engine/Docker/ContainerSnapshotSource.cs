@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Formats.Tar;
 using System.Globalization;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Redis;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Engine.Docker;
@@ -49,7 +50,7 @@ public static class ContainerSnapshotSource
                 $"Container '{container}' is not running (it is {info.Status}); start it to take a snapshot.", container);
         var cli = ContainerRedisCli.For(docker, info, options.Password);
 
-        var version = (await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false)).GetValueOrDefault("redis_version");
+        var version = RedisConnection.ServerVersionOf(await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false));
         var rdbPath = await RdbPathAsync(cli, cancellationToken).ConfigureAwait(false);
 
         progress?.Report(OperationProgress.Step(activity, $"Step 1/2: triggering BGSAVE in container '{container}' and waiting for it to finish"));

@@ -62,7 +62,7 @@ public static class KeyExporter
             var server = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
             var replication = await conn.InfoAsync("replication", cancellationToken).ConfigureAwait(false);
             var keyspace = ParseKeyspace(await conn.InfoAsync("keyspace", cancellationToken).ConfigureAwait(false));
-            var version = server.GetValueOrDefault("redis_version");
+            var version = RedisConnection.ServerVersionOf(server);
             var role = replication.GetValueOrDefault("role");
             var databases = options.Databases?.Distinct().Order().ToList() ?? keyspace.Keys.Order().ToList();
             // Hash field expiries are read only from a server that has them, only in logical mode (a DUMP payload

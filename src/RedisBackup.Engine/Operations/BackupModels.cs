@@ -66,8 +66,18 @@ public sealed record VerifyResult
     /// <summary>True/false when a recorded checksum was compared; null when none was recorded.</summary>
     public bool? ChecksumMatches { get; init; }
 
+    /// <summary>Keys in the file; for a <see cref="VerificationLevel.Partial"/> verification, the keys before the unchecked part.</summary>
     public long? KeyCount { get; init; }
 
     /// <summary>What is wrong, each with the byte offset where known. Empty when valid.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>When the checks passed: whether all of them ran (Full) or part of the structure could not be checked (Partial).</summary>
+    public VerificationLevel? Level { get; init; }
+
+    /// <summary>What was checked, for an RDB file: "checksum OK; structure checked to the end", or where and why it stopped.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>The parts of the file no check could cover (empty after a full verification). With strict verification each is also a problem.</summary>
+    public IReadOnlyList<string> NotChecked { get; init; } = [];
 }

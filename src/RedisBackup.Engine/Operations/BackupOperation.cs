@@ -92,8 +92,12 @@ public static class BackupOperation
                     Source = source,
                     ServerVersion = serverVersion ?? check.Result.RedisVersion,
                     Verified = true,
+                    VerificationLevel = check.Result.IsComplete ? VerificationLevel.Full : VerificationLevel.Partial,
+                    VerificationNote = check.Result.IsComplete ? null : check.Result.CheckDescription,
                     Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 };
+                if (!check.Result.IsComplete)
+                    progress?.Report(OperationProgress.Step(activity, $"{pending.FinalName} is kept with a partial verification: {check.Result.CheckDescription}"));
             }
 
             var record = catalog.Commit(pending, metadata, sha256, bytes);

@@ -59,6 +59,7 @@ public static class RestoreOperation
         var activity = $"Restoring {backup.Name} into {target}";
 
         long? verifiedKeys = backup.KeyCount;
+        var partial = backup.VerificationLevel == VerificationLevel.Partial;
         if (!request.SkipVerify)
         {
             progress?.Report(OperationProgress.Step(activity, $"Verifying {backup.Name}"));
@@ -67,6 +68,8 @@ public static class RestoreOperation
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
                     $"{backup.Name} failed verification, so nothing was restored: {string.Join("; ", check.Problems)}", backup.Path);
             verifiedKeys = check.KeyCount ?? verifiedKeys;
+            partial = check.Level == VerificationLevel.Partial;
+            if (partial) progress?.Report(OperationProgress.Step(activity, $"{backup.Name} was verified in part: {check.Note}"));
         }
 
         RestoreResult result;
@@ -75,7 +78,7 @@ public static class RestoreOperation
             if (backup.Format != BackupFormat.Rdb)
                 throw new RedisBackupException(ErrorKind.NotSupported, "ContainerRestoreNeedsSnapshot",
                     $"{backup.Name} is a key-level backup; only RDB snapshots are swapped into a container. Restore it into the live server instead (its host and port).", backup.Path);
-            result = await RestoreIntoContainerAsync(request, backup, verifiedKeys, activity, progress, cancellationToken).ConfigureAwait(false);
+            result = await RestoreIntoContainerAsync(request, backup, verifiedKeys, partial, activity, progress, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -103,7 +106,8 @@ public static class RestoreOperation
         return result with { BackupPath = backup.Path, Target = target, Duration = started.Elapsed };
     }
 
-    private static async Task<RestoreResult> RestoreIntoContainerAsync(RestoreRequest request, BackupRecord backup, long? expectedKeys, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <param name="partial">True when the keys known are only those before a part verification could not check (a newer server's file).</param>
+    private static async Task<RestoreResult> RestoreIntoContainerAsync(RestoreRequest request, BackupRecord backup, long? expectedKeys, bool partial, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         using var docker = DockerClient.FromEnvironment();
         var target = await ContainerRestorer.PrepareAsync(docker, request.Container!, ct).ConfigureAwait(false);
@@ -144,8 +148,12 @@ public static class RestoreOperation
                 plainPath = tempPlain;
             }
 
-            var keys = expectedKeys ?? (await Rdb.RdbVerifier.VerifyAsync(OpenRead(plainPath), cancellationToken: ct).ConfigureAwait(false)).Keys;
-            var result = await ContainerRestorer.RestoreAsync(docker, target, plainPath, keys, progress, ct).ConfigureAwait(false);
+            if (expectedKeys is null)
+            {
+                var summary = await Rdb.RdbVerifier.VerifyAsync(OpenRead(plainPath), cancellationToken: ct).ConfigureAwait(false);
+                (expectedKeys, partial) = (summary.Keys, !summary.IsComplete);
+            }
+            var result = await ContainerRestorer.RestoreAsync(docker, target, plainPath, expectedKeys.Value, partial, progress, ct).ConfigureAwait(false);
             return result with { SafetySnapshot = safety, Method = "container" };
         }
         finally

@@ -397,6 +397,16 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         return ParseInfo(reply.AsString() ?? "");
     }
 
+    /// <summary>
+    /// The server's own version from INFO server: valkey_version on Valkey (whose redis_version is a fixed compatibility
+    /// value, 7.2.4 on Valkey 8), else redis_version.
+    /// </summary>
+    public static string? ServerVersionOf(IReadOnlyDictionary<string, string> info)
+    {
+        ArgumentNullException.ThrowIfNull(info);
+        return info.GetValueOrDefault("valkey_version") ?? info.GetValueOrDefault("redis_version");
+    }
+
     public static Dictionary<string, string> ParseInfo(string text)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
