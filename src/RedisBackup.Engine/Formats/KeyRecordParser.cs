@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
+using RedisBackup.Engine.Errors;
 
 namespace RedisBackup.Engine.Formats;
 
@@ -148,6 +149,12 @@ internal static class KeyRecordParser
         }
     }
 
+    /// <summary>A file of ours that a newer redis-backup wrote: not damaged, only newer than this tool.</summary>
+    private static RedisBackupException TooNew(string what)
+        => new(ErrorKind.NotSupported, "BackupFormatTooNew",
+            $"The backup was written by a newer redis-backup ({what}; this version reads key-level format versions 1 to {KeyFileFormat.Version}). " +
+            "It is newer than this tool, not necessarily damaged: verify or restore it with a newer redis-backup.");
+
     private static KeyFileHeader ParseHeader(ref Utf8JsonReader r)
     {
         string? format = null;
@@ -162,7 +169,12 @@ internal static class KeyRecordParser
         {
             Expect(ref r, JsonTokenType.PropertyName);
             if (r.ValueTextEquals("format")) { Read(ref r); format = r.GetString(); }
-            else if (r.ValueTextEquals("version")) { Read(ref r); version = r.GetInt32(); }
+            else if (r.ValueTextEquals("version"))
+            {
+                Read(ref r);
+                version = r.GetInt32();
+                if (version > KeyFileFormat.Version) throw TooNew($"key-level format version {version}");
+            }
             else if (r.ValueTextEquals("createdAt")) { Read(ref r); created = r.GetDateTimeOffset(); }
             else if (r.ValueTextEquals("source"))
             {
@@ -209,9 +221,11 @@ internal static class KeyRecordParser
                 r.Skip();
             }
         }
+        if (format is not null && format != KeyFileFormat.FormatName && format.StartsWith(KeyFileFormat.FormatName, StringComparison.Ordinal))
+            throw TooNew($"format '{format}'");
         if (format != KeyFileFormat.FormatName) throw new FormatException($"The header names format '{format}', not '{KeyFileFormat.FormatName}'.");
-        if (version < 1 || version > KeyFileFormat.Version)
-            throw new FormatException($"The file is format version {version}; this tool reads versions 1 to {KeyFileFormat.Version}. Use a newer redis-backup.");
+        if (version < 1)
+            throw new FormatException($"The header names format version {version}; versions start at 1.");
         return new KeyFileHeader
         {
             CreatedAt = created, SourceAddress = address, ServerVersion = serverVersion, Role = role,

@@ -30,7 +30,7 @@ public static class VerifyOperation
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var backup = BackupCatalog.Describe(path);
         if (!backup.HasMetadata || backup.Verification != VerificationState.Verified || backup.Sha256 is null || backup.KeyCount is null)
-            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken).ConfigureAwait(false);
+            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken, throwIfTooNew: true).ConfigureAwait(false);
 
         var activity = $"Checking {backup.Name}";
         string sha256;
@@ -69,7 +69,7 @@ public static class VerifyOperation
         }
     }
 
-    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken, bool throwIfTooNew = false)
     {
         var path = backup.Path;
         var expected = backup.HasMetadata ? backup.Sha256 : null;
@@ -77,6 +77,7 @@ public static class VerifyOperation
         var activity = $"Verifying {backup.Name}";
         var problems = new List<string>();
         long? keys = null;
+        var tooNew = false;
         string sha256;
 
         var file = OpenRead(path);
@@ -90,9 +91,14 @@ public static class VerifyOperation
                 {
                     keys = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
                 }
+                catch (RedisBackupException ex) when (ex.ErrorId == "BackupFormatTooNew" && throwIfTooNew)
+                {
+                    throw;
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     problems.Add(Describe(ex));
+                    tooNew |= ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
                 }
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -103,7 +109,8 @@ public static class VerifyOperation
             problems.Insert(0, $"SHA-256 mismatch: the sidecar records {expected}, the file has {sha256}; the file changed after it was written");
 
         var valid = problems.Count == 0;
-        if (backup.HasMetadata)
+        // A file a newer redis-backup wrote is not known to be bad: its recorded state stays as it is.
+        if (backup.HasMetadata && !tooNew)
             BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? keys : null);
 
         return new VerifyResult
