@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Catalog;
 
@@ -7,9 +8,11 @@ namespace RedisBackup.Engine.Catalog;
 /// required to exist before it is read.
 /// <list type="bullet">
 /// <item>Every directory the tool creates, the catalog and each missing parent, is made 0700 whatever the umask.</item>
-/// <item>A path that passes through a directory every user may write without the sticky bit (0777, not 1777) is
-/// refused (<c>UnsafeCatalogPath</c>): another user could swap a part of the path for a link to their own directory.
-/// Symbolic links on the way are followed for this check, and the directories holding their targets are checked too.</item>
+/// <item>A path that passes through a directory every user may write without the sticky bit (0777, not 1777), or
+/// through a directory that belongs to another user than root and the one running the tool, is refused
+/// (<c>UnsafeCatalogPath</c>): another user could swap a part of the path for a link to their own directory (a link
+/// planted in /tmp leads into a directory of theirs, which this catches), or delete the backups. Symbolic links on
+/// the way are followed for this check, and the directories holding their targets are checked too.</item>
 /// <item>A path that names a file, or passes through one, is <c>CatalogNotADirectory</c>.</item>
 /// </list>
 /// </summary>
@@ -96,8 +99,17 @@ internal static class CatalogDirectory
                     "another user could replace a part of the path with a link to a directory of theirs. Remove write access for others " +
                     $"(chmod o-w {prefix}) or choose another directory. Nothing was written.", prefix);
             }
+            if (OwnerOf(prefix) is { } owner && owner != 0 && owner != UnixFile.EffectiveUserId && (mode & UnixFileMode.UserWrite) != 0)
+            {
+                throw new RedisBackupException(ErrorKind.PermissionDenied, "UnsafeCatalogPath",
+                    $"The catalog path {catalog} passes through {prefix}, which belongs to another user (user id {owner}) who may change it: " +
+                    "that user could replace a part of the path, or the backups in it. Use a directory owned by you or by root. Nothing was written.", prefix);
+            }
         }
     }
+
+    /// <summary>The owner's user id (Linux), or null where it cannot be read.</summary>
+    private static uint? OwnerOf(string path) => UnixFile.IsSupported ? UnixFile.Status(path)?.OwnerId : null;
 
     private static bool Exists(string path) => Directory.Exists(path) || File.Exists(path);
 
