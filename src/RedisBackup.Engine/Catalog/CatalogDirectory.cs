@@ -55,6 +55,14 @@ internal static class CatalogDirectory
         }
     }
 
+    /// <summary>Before changing an existing catalog (removal): it must exist, and pass the checks of <see cref="Prepare"/>.</summary>
+    public static void CheckExisting(string directory)
+    {
+        RequireExisting(directory);
+        var full = Path.TrimEndingDirectorySeparator(Path.GetFullPath(directory));
+        Check(full, full, depth: 0);
+    }
+
     /// <summary>For reading (list, stats): the catalog must exist and be a directory; a missing one is an error, not an empty catalog.</summary>
     public static void RequireExisting(string directory)
     {

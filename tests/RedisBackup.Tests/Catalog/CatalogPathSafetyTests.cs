@@ -129,4 +129,20 @@ public class CatalogPathSafetyTests
         Assert.Equal(theirs, ex.Target);
         Assert.False(Directory.Exists(Path.Combine(theirs, "cat")));
     }
+
+    [Fact]
+    public async Task RemovalThroughAPathEveryUserMayWriteIsRefusedToo()
+    {
+        using var tmp = new TempDirectory();
+        var parent = tmp.Combine("srv");
+        var catalog = new BackupCatalog(Path.Combine(parent, "cat"));
+        var backup = CatalogFiles.Commit(catalog, await CatalogFiles.RealRdbAsync());
+        File.SetUnixFileMode(parent, (UnixFileMode)0x1FF); // made 0777 after the fact
+
+        var run = await new CliRun().RunAsync("remove", backup.Name, "--dir", catalog.Directory, "--json");
+        Assert.True(run.ExitCode == 1, run.ToString());
+        Assert.Equal("UnsafeCatalogPath", run.Json().GetProperty("error").GetProperty("id").GetString());
+        Assert.True(File.Exists(backup.Path));
+        Assert.Single(catalog.List()); // reading is still allowed
+    }
 }
