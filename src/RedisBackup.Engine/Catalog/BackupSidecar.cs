@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Catalog;
 
@@ -72,7 +73,7 @@ internal static class BackupSidecar
         {
             var info = new FileInfo(path);
             if (!info.Exists || info.Length > MaxSidecarBytes) return null;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var stream = RegularFile.OpenRead(path);
             var doc = JsonSerializer.Deserialize(stream, SidecarJsonContext.Default.SidecarDocument);
             return doc is not null && string.Equals(doc.Name, Path.GetFileName(backupPath), StringComparison.Ordinal) ? doc : null;
         }
@@ -89,7 +90,9 @@ internal static class BackupSidecar
         {
             var info = new FileInfo(backupPath + BackupNaming.ChecksumSuffix);
             if (!info.Exists || info.Length > 4096) return null;
-            var text = File.ReadAllText(info.FullName).Trim();
+            using var stream = RegularFile.OpenRead(info.FullName);
+            using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd().Trim();
             var hex = text.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
             return hex is { Length: 64 } && hex.All(Uri.IsHexDigit) ? hex.ToLowerInvariant() : null;
         }
@@ -116,7 +119,21 @@ internal static class BackupSidecar
         VerificationNote = doc.VerificationNote,
         Format = ParseFormat(doc.Format),
         HasMetadata = true,
+        Series = SeriesOf(doc),
     };
+
+    /// <summary>"kind|source|selection": backups of one series rotate each other away; see <see cref="BackupRecord.Series"/>.</summary>
+    private static string? SeriesOf(SidecarDocument doc)
+    {
+        if (string.IsNullOrEmpty(doc.Source)) return null;
+        var selection = "";
+        if (doc.Kind == "keyLevel" && doc.Options is { } o)
+        {
+            string Get(string key) => o.TryGetValue(key, out var v) ? v : "";
+            selection = $"db={Get("databases")};match={Get("match")};types={Get("types")}";
+        }
+        return doc.Kind + "|" + doc.Source + "|" + selection;
+    }
 
     public static string KindText(BackupKind kind) => kind == BackupKind.Snapshot ? "snapshot" : "keyLevel";
 

@@ -52,7 +52,7 @@ internal sealed class KeyScanner
         _clock = clock;
         if (options.Types is { Count: > 0 } types)
         {
-            _typeFilter = new HashSet<string>(types.Select(t => t.ToLowerInvariant()), StringComparer.Ordinal);
+            _typeFilter = new HashSet<string>(types.Select(t => KeyTypeNames.Normalize(t) ?? t), StringComparer.Ordinal);
             if (_typeFilter.Count == 1) _scanType = _typeFilter.First();
         }
     }

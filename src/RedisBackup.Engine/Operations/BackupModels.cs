@@ -40,13 +40,28 @@ public sealed record BackupRequest
 
     /// <summary>Optional label that becomes part of the file name (e.g. "pre-restore").</summary>
     public string? Label { get; init; }
+
+    /// <summary>
+    /// Apply retention even when the new backup holds no keys, or fewer than half the keys of the newest earlier backup
+    /// of the same source (by default retention is then held back, so an emptied server never rotates good backups away).
+    /// </summary>
+    public bool AllowShrink { get; init; }
 }
 
-/// <summary>The result of a backup run: the new backup and what retention removed.</summary>
+/// <summary>The result of a backup run: the new backup and what retention removed (or why it removed nothing).</summary>
 public sealed record BackupOutcome
 {
     public required BackupRecord Backup { get; init; }
     public IReadOnlyList<BackupRecord> Removed { get; init; } = [];
+
+    /// <summary>
+    /// Why retention was asked for but held back (the new backup holds no keys, or fewer than half of the previous
+    /// one of its source), or null. The backup itself succeeded; fronts show this as a warning.
+    /// </summary>
+    public string? RetentionHeldBack { get; init; }
+
+    /// <summary>Partial files of interrupted earlier runs that this run removed.</summary>
+    public IReadOnlyList<string> StalePartialsRemoved { get; init; } = [];
 }
 
 /// <summary>The result of verifying one backup file.</summary>

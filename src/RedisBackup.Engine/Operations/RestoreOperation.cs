@@ -49,10 +49,30 @@ public static class RestoreOperation
         return steps;
     }
 
+    /// <summary>
+    /// Runs the restore. A failure, a cancellation or keys that failed are recorded in the journal of the catalog that
+    /// holds the backup (<see cref="RestoreJournal"/>), with the message that says how far the restore got.
+    /// </summary>
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
+        RestoreResult result;
+        try
+        {
+            result = await RunCoreAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RestoreJournal.RecordFailure(request, ex);
+            throw;
+        }
+        RestoreJournal.RecordIncomplete(request, result);
+        return result;
+    }
+
+    private static async Task<RestoreResult> RunCoreAsync(RestoreRequest request, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.StartNew();
         var backup = BackupCatalog.Describe(request.Path);
         var target = request.Container is not null ? "container:" + request.Container : request.Endpoint!.ToString();

@@ -54,7 +54,7 @@ public static class VerifyOperation
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var backup = BackupCatalog.Describe(path);
         if (!backup.HasMetadata || backup.Verification != VerificationState.Verified || backup.Sha256 is null || backup.KeyCount is null)
-            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken).ConfigureAwait(false);
+            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken, throwIfTooNew: true).ConfigureAwait(false);
 
         var activity = $"Checking {backup.Name}";
         string sha256;
@@ -96,7 +96,7 @@ public static class VerifyOperation
         }
     }
 
-    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken, bool throwIfTooNew = false)
     {
         var path = backup.Path;
         var expected = backup.HasMetadata ? backup.Sha256 : null;
@@ -118,10 +118,14 @@ public static class VerifyOperation
                 {
                     structure = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
                 }
+                catch (RedisBackupException ex) when (ex.ErrorId == "BackupFormatTooNew" && throwIfTooNew)
+                {
+                    throw;
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     problems.Add(Describe(ex));
-                    tooNew = ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
+                    tooNew |= ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
                 }
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
             }

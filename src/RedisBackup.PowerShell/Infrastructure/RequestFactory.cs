@@ -1,5 +1,6 @@
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 
@@ -32,6 +33,7 @@ internal sealed record BackupValues
     public int? Keep { get; init; }
     public TimeSpan? MaxAge { get; init; }
     public string? Label { get; init; }
+    public bool AllowShrink { get; init; }
 }
 
 /// <summary>Restore-RedisBackup's parameters other than the connection, as plain values.</summary>
@@ -118,12 +120,13 @@ internal static class RequestFactory
             Directory = values.Directory,
             Databases = values.Databases is { Count: > 0 } ? values.Databases : null,
             Match = values.Match,
-            Types = values.Types is { Count: > 0 } ? values.Types : null,
+            Types = values.Types is { Count: > 0 } ? KeyTypeNames.Validate(values.Types) : null,
             Exact = values.Exact,
             Compress = values.Compress,
             Keep = values.Keep,
             MaxAge = values.MaxAge,
             Label = values.Label,
+            AllowShrink = values.AllowShrink,
         };
     }
 
