@@ -152,6 +152,48 @@ public sealed class ContainerRestoreFaultTests : IDisposable
             Assert.Empty(await target.ReadFileAsync(helper) ?? []);
     }
 
+    /// <summary>
+    /// A target whose AOF holds as many keys as the backup, with other values: a restore that only compares counts
+    /// reports success while the server loaded its AOF.
+    /// </summary>
+    private async Task AssertAppendOnlyAtStartIsRefusedAsync(RedisContainer target, string expectedSource)
+    {
+        var backup = await ContainerBackupFiles.SmallAsync(_temp.Path, ServerVersions.Redis70);
+        for (var i = 0; i < 50; i++) await target.ExecuteAsync("SET", $"k{i}", $"aof value {i}");
+        await target.ExecuteAsync("HSET", "h", "f", "aof");
+        await target.ExecuteAsync("CONFIG", "SET", "appendonly", "no");
+        var digest = await target.DigestAsync();
+        var before = await _docker.InspectContainerAsync(target.Name);
+
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
+            RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir }));
+
+        Assert.Equal("AppendOnlyTarget", ex.ErrorId);
+        Assert.Contains("starts Redis with appendonly yes", ex.Message, StringComparison.Ordinal);
+        Assert.Contains(expectedSource, ex.Message, StringComparison.Ordinal);
+        Assert.Contains("CONFIG SET does not survive the restart", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("Nothing was changed", ex.Message, StringComparison.Ordinal);
+        var after = await _docker.InspectContainerAsync(target.Name);
+        Assert.True(after.Running);
+        Assert.Equal(before.Id, after.Id);
+        Assert.Equal(digest, await target.DigestAsync());
+        Assert.False(Directory.Exists(SafetyDir) && Directory.EnumerateFiles(SafetyDir).Any(), "a safety snapshot was taken for a restore that was refused");
+    }
+
+    [DockerFact(Timeout = Timeout)]
+    public async Task A_container_started_with_appendonly_yes_and_switched_off_at_runtime_is_refused()
+    {
+        await using var target = await RedisContainer.StartAsync(_docker, ["--appendonly", "yes"]);
+        await AssertAppendOnlyAtStartIsRefusedAsync(target, "--appendonly yes");
+    }
+
+    [DockerFact(Timeout = Timeout)]
+    public async Task A_container_whose_config_file_turns_appendonly_on_is_refused_whatever_its_runtime_value()
+    {
+        await using var target = await RedisContainer.StartAsync(_docker, configFile: "# the AOF\nappendonly \"yes\"\nappenddirname aof\n");
+        await AssertAppendOnlyAtStartIsRefusedAsync(target, "/etc/redis.conf");
+    }
+
     [DockerFact(Timeout = Timeout)]
     public async Task An_RDB_11_file_is_refused_by_a_Redis_7_0_container_before_it_is_stopped()
     {

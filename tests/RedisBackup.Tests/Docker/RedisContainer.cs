@@ -36,7 +36,9 @@ internal sealed class RedisContainer : IAsyncDisposable
         var image = await RedisImage.EnsureAsync(docker);
         var name = "redisbackup-test-" + Guid.NewGuid().ToString("N")[..12];
         string[] config = configFile is null ? [] : ["/etc/redis.conf"];
-        string[] command = ["redis-server", .. config, "--dir", "/data", "--protected-mode", "no", "--enable-debug-command", "yes", "--save", "", "--appendonly", "no", .. redisArgs ?? []];
+        // With a config file, its own appendonly setting stands (the command line would override it).
+        string[] appendOnly = configFile is null ? ["--appendonly", "no"] : [];
+        string[] command = ["redis-server", .. config, "--dir", "/data", "--protected-mode", "no", "--enable-debug-command", "yes", "--save", "", .. appendOnly, .. redisArgs ?? []];
         var body = new JsonObject
         {
             ["Image"] = image,
