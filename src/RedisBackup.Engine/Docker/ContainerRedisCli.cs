@@ -5,8 +5,10 @@ using RedisBackup.Engine.Errors;
 namespace RedisBackup.Engine.Docker;
 
 /// <summary>
-/// Runs <c>redis-cli</c> inside a container through exec, reaching the server on the port and with the password
-/// the container was started with (--port / --requirepass in its command line, REDIS_PASSWORD or REDISCLI_AUTH in its environment).
+/// Runs <c>redis-cli</c> inside a container through exec, reaching the server on the port it starts with and with the
+/// password (and ACL user) given by the user, else the one the container reveals (--requirepass in its command line,
+/// REDIS_PASSWORD or REDISCLI_AUTH in its environment). A password always goes through the exec's environment
+/// (REDISCLI_AUTH), never the command line.
 /// </summary>
 internal sealed partial class ContainerRedisCli
 {
@@ -23,13 +25,9 @@ internal sealed partial class ContainerRedisCli
         if (user is not null) prefix.AddRange(["--user", user]);
         _prefix = [.. prefix];
         _env = password is null ? [] : ["REDISCLI_AUTH=" + password];
-        HasGivenPassword = password is not null;
     }
 
     public string Container { get; }
-
-    /// <summary>True when a password goes to redis-cli (given or found in the container's command line or environment).</summary>
-    public bool HasGivenPassword { get; }
 
     /// <summary>
     /// Builds the invocation for a running container. <paramref name="credentials"/> (given by the user) win over what
@@ -62,7 +60,6 @@ internal sealed partial class ContainerRedisCli
         Container = other.Container;
         _prefix = [.. other._prefix, "-n", database.ToString(CultureInfo.InvariantCulture)];
         _env = other._env;
-        HasGivenPassword = other.HasGivenPassword;
     }
 
     /// <summary>Runs one command and returns redis-cli's raw standard output (a bulk reply's exact bytes plus one newline).</summary>

@@ -66,11 +66,14 @@ public static class ContainerSnapshotSource
                 throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
                     $"Container '{container}' is not running (it is {info.Status}) and does not start redis-server directly ({startup.Command}), so where its data file lies cannot be read. Start it to take a snapshot.", container);
             var path = JoinPath(startup.DataDirectory, startup.DbFileName);
+            if (await docker.StatPathAsync(container, path, cancellationToken).ConfigureAwait(false) is null)
+                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
+                    $"Container '{container}' is not running (it is {info.Status}) and has no data file {path}: there is nothing to copy. Start it to take a snapshot.", container);
             progress?.Report(OperationProgress.Step(activity, $"Container '{container}' is stopped ({info.Status}): copying its data file {path} as it is"));
             var copied = await CopyFileOutAsync(docker, container, path, destination, activity, progress, cancellationToken).ConfigureAwait(false);
             return new ContainerSnapshotInfo { Container = container, RdbPath = path, Bytes = copied, FromStoppedContainer = true };
         }
-        var cli = ContainerRedisCli.For(docker, info, options.Credentials);
+        var cli = ContainerRedisCli.For(docker, info, options.Credentials, await StartupPortAsync(docker, info, cancellationToken).ConfigureAwait(false));
 
         var version = (await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false)).GetValueOrDefault("redis_version");
         var rdbPath = await RdbPathAsync(cli, cancellationToken).ConfigureAwait(false);
@@ -81,6 +84,20 @@ public static class ContainerSnapshotSource
         progress?.Report(OperationProgress.Step(activity, $"Step 2/2: copying {rdbPath} out of container '{container}'"));
         var bytes = await CopyFileOutAsync(docker, container, rdbPath, destination, activity, progress, cancellationToken).ConfigureAwait(false);
         return new ContainerSnapshotInfo { Container = container, ServerVersion = version, RdbPath = rdbPath, Bytes = bytes };
+    }
+
+    /// <summary>The port a config file sets (redis-cli inside the container needs it); null when none or unreadable (the default then applies).</summary>
+    private static async Task<int?> StartupPortAsync(DockerClient docker, ContainerInfo info, CancellationToken ct)
+    {
+        try
+        {
+            var startup = await ContainerStartupConfig.ReadAsync(docker, info, ct).ConfigureAwait(false);
+            return startup.Known ? startup.Port : null;
+        }
+        catch (RedisBackupException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The RDB file's path inside the container: CONFIG GET dir + dbfilename.</summary>

@@ -98,6 +98,36 @@ public sealed class ContainerRestoreTests : IDisposable
     }
 
     [DockerFact]
+    public async Task A_data_directory_changed_at_runtime_is_refused_because_a_restart_loads_the_other_one()
+    {
+        await using var target = await RedisContainer.StartAsync(_docker, ["--enable-protected-configs", "yes"]);
+        await target.ExecuteAsync("CONFIG", "SET", "dir", "/tmp");
+
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None));
+
+        Assert.Equal("ContainerConfigChanged", ex.ErrorId);
+        Assert.Contains("/tmp/dump.rdb", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("/data/dump.rdb", ex.Message, StringComparison.Ordinal);
+        Assert.True(await target.IsRunningAsync());
+    }
+
+    [DockerFact]
+    public async Task The_port_and_password_in_a_config_file_reach_redis_cli_inside_the_container()
+    {
+        // The port only in the config file: redis-cli inside the container must use it (the harness publishes 7000).
+        await using var target = await RedisContainer.StartAsync(_docker, configFile: "port 7000\nrequirepass pw1\n", password: "pw1", containerPort: 7000);
+        var refused = await Assert.ThrowsAsync<RedisBackupException>(() => ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None));
+        Assert.Equal("RedisAuthenticationFailed", refused.ErrorId);
+
+        var prepared = await ContainerRestorer.PrepareAsync(_docker, target.Name, new ContainerCredentials { Password = "pw1" }, CancellationToken.None);
+        Assert.Equal(7000, prepared.Port);
+        Assert.Contains("/etc/redis.conf", prepared.SettingsSource, StringComparison.Ordinal);
+        await using var output = new MemoryStream();
+        var snapshot = await ContainerSnapshotSource.DownloadAsync(_docker, target.Name, output, new ContainerSnapshotOptions { Credentials = new ContainerCredentials { Password = "pw1" } }, null, CancellationToken.None);
+        Assert.True(snapshot.Bytes > 0);
+    }
+
+    [DockerFact]
     public async Task A_file_that_is_not_an_rdb_is_refused_before_the_container_is_stopped()
     {
         var bogus = _temp.Combine("bogus.rdb");

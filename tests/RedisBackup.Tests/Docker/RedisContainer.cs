@@ -21,6 +21,7 @@ internal sealed class RedisContainer : IAsyncDisposable
     public int Port { get; private set; }
     public string? Password { get; private init; }
     public string? User { get; private init; }
+    public int ContainerPort { get; private init; } = 6379;
     public RedisEndpoint Endpoint => new() { Host = "127.0.0.1", Port = Port, User = User, Password = Password };
 
     /// <summary>
@@ -31,7 +32,7 @@ internal sealed class RedisContainer : IAsyncDisposable
     /// tests connect with.
     /// </summary>
     public static async Task<RedisContainer> StartAsync(DockerClient docker, string[]? redisArgs = null, Action<JsonObject>? configure = null, string? password = null,
-        string? configFile = null, string? user = null)
+        string? configFile = null, string? user = null, int containerPort = 6379)
     {
         var image = await RedisImage.EnsureAsync(docker);
         var name = "redisbackup-test-" + Guid.NewGuid().ToString("N")[..12];
@@ -43,19 +44,19 @@ internal sealed class RedisContainer : IAsyncDisposable
         {
             ["Image"] = image,
             ["Cmd"] = new JsonArray(command.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
-            ["ExposedPorts"] = new JsonObject { ["6379/tcp"] = new JsonObject() },
+            ["ExposedPorts"] = new JsonObject { [$"{containerPort}/tcp"] = new JsonObject() },
             ["Labels"] = new JsonObject { ["redisbackup.test"] = "1" },
             ["HostConfig"] = new JsonObject
             {
                 ["PortBindings"] = new JsonObject
                 {
-                    ["6379/tcp"] = new JsonArray(new JsonObject { ["HostIp"] = "127.0.0.1", ["HostPort"] = "" }),
+                    [$"{containerPort}/tcp"] = new JsonArray(new JsonObject { ["HostIp"] = "127.0.0.1", ["HostPort"] = "" }),
                 },
             },
         };
         configure?.Invoke(body);
         await docker.CreateContainerAsync(name, body);
-        var container = new RedisContainer(docker, name) { Password = password, User = user };
+        var container = new RedisContainer(docker, name) { Password = password, User = user, ContainerPort = containerPort };
         try
         {
             if (configFile is not null)
@@ -83,7 +84,7 @@ internal sealed class RedisContainer : IAsyncDisposable
         {
             var info = await Docker.InspectContainerAsync(Name);
             if (!info.Running) throw new InvalidOperationException($"Container {Name} exited ({info.ExitCode}): {await Docker.GetLogsAsync(Name, 30)}");
-            var port = info.Ports.FirstOrDefault(p => p.ContainerPort == 6379);
+            var port = info.Ports.FirstOrDefault(p => p.ContainerPort == ContainerPort);
             if (port is not null)
             {
                 Port = port.HostPort;
