@@ -61,13 +61,15 @@ internal sealed class BackupCommand
         if (kind == BackupKind.Snapshot && (databases is { Length: > 0 } || types is { Length: > 0 } || match is not null || result.GetValue(_exact)))
             throw new RedisBackupException(ErrorKind.InvalidArgument, "KeyOptionsNeedKeyLevel", "--db, --type, --match and --exact select keys, so they apply to key-level backups only (--kind keys); an RDB snapshot always holds every key.");
 
-        // A container snapshot needs no endpoint; connection options given anyway reach the engine, which refuses two sources.
-        var needsEndpoint = container is null || _connection.AnyGiven(result);
+        // A container snapshot needs no endpoint, only the credentials for its redis-cli; a host, port, URI or TLS
+        // option given anyway reaches the engine, which refuses two sources.
+        var needsEndpoint = container is null || _connection.AnyEndpointGiven(result);
         return new BackupRequest
         {
             Kind = kind,
             Endpoint = needsEndpoint ? _connection.Build(result, _host, warnings) : null,
             Container = container,
+            ContainerCredentials = container is not null && !needsEndpoint ? _connection.BuildContainerCredentials(result, _host, warnings) : null,
             Directory = BackupCatalog.ResolveDirectory(result.GetValue(_dir), _host.Environment),
             Databases = databases is { Length: > 0 } ? databases : null,
             Match = match,

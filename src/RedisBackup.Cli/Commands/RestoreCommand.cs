@@ -60,8 +60,10 @@ internal sealed class RestoreCommand
         return new RestoreRequest
         {
             Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
-            Endpoint = container is null || _connection.AnyGiven(result) ? _connection.Build(result, _host, warnings) : null,
+            // With --container only the credentials for its redis-cli apply; a host, port, URI or TLS option reaches the engine, which refuses two targets.
+            Endpoint = container is null || _connection.AnyEndpointGiven(result) ? _connection.Build(result, _host, warnings) : null,
             Container = container,
+            ContainerCredentials = container is not null && !_connection.AnyEndpointGiven(result) ? _connection.BuildContainerCredentials(result, _host, warnings) : null,
             Options = new RestoreOptions
             {
                 ExistingKeys = result.GetValue(_flush) ? ExistingKeyPolicy.Flush : result.GetValue(_replace) ? ExistingKeyPolicy.Replace : ExistingKeyPolicy.Skip,
@@ -106,8 +108,12 @@ internal sealed class RestoreCommand
         output.Json(result);
         output.Result($"Restored {HumanFormat.Count(result.Restored)} of {HumanFormat.Count(result.Total)} keys into {result.Target} in {HumanFormat.Duration(result.Duration)}: " +
                       $"{HumanFormat.Count(result.Skipped)} skipped (already there), {HumanFormat.Count(result.Expired)} expired, {HumanFormat.Count(result.Failed)} failed.");
+        if (result.Checked is { } proof)
+            output.Result($"Checked after the restart: {proof}.");
         if (result.SafetySnapshot is { } safety)
             output.Result($"Safety snapshot of the previous data: {safety.Path}");
+        if (result.InterruptedRestoreCopy is { } kept)
+            output.Result($"Data file kept by an earlier, interrupted restore, copied into the catalog: {kept.Path}");
         const int shown = 10;
         if (result.FieldTtlsKept > 0 || result.FieldTtlsLost > 0 || result.FieldsExpired > 0)
             output.Result($"Hash field TTLs: {HumanFormat.Count(result.FieldTtlsKept)} kept, {HumanFormat.Count(result.FieldTtlsLost)} lost (fields restored without them), " +

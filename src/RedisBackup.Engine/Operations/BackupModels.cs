@@ -11,8 +11,14 @@ public sealed record BackupRequest
     /// <summary>The server to read (key-level, or a snapshot over replication).</summary>
     public RedisEndpoint? Endpoint { get; init; }
 
-    /// <summary>A Docker container to snapshot with BGSAVE (snapshot kind only).</summary>
+    /// <summary>A Docker container to snapshot with BGSAVE (snapshot kind only); a stopped one gives its data file as it is.</summary>
     public string? Container { get; init; }
+
+    /// <summary>Container snapshot: the Redis user and password for the redis-cli run inside the container (never on its command line).</summary>
+    public Docker.ContainerCredentials? ContainerCredentials { get; init; }
+
+    /// <summary>Container snapshot: copy this file of the container as it is instead of saving (a data file kept by an interrupted restore).</summary>
+    public string? ContainerFile { get; init; }
 
     /// <summary>Catalog directory; null means REDISBACKUP_PATH or ./backups/redis.</summary>
     public string? Directory { get; init; }

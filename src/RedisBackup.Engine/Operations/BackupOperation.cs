@@ -201,7 +201,8 @@ public static class BackupOperation
             if (request.Container is not null)
             {
                 using var docker = DockerClient.FromEnvironment();
-                return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, target, progress, ct).ConfigureAwait(false)).ServerVersion;
+                var options = new ContainerSnapshotOptions { Credentials = request.ContainerCredentials, File = request.ContainerFile };
+                return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, target, options, progress, ct).ConfigureAwait(false)).ServerVersion;
             }
             return (await ReplicationSnapshot.DownloadAsync(request.Endpoint!, target, progress, ct).ConfigureAwait(false)).ServerVersion;
         }

@@ -98,6 +98,15 @@ public sealed record RestoreResult
     /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
     public BackupRecord? SafetySnapshot { get; init; }
 
+    /// <summary>For a container restore: what was checked after the restart to prove the server holds the backup's data.</summary>
+    public string? Checked { get; init; }
+
+    /// <summary>
+    /// For a container restore: a data file an earlier, interrupted restore had kept in the container, copied into the
+    /// catalog before this restore replaced it (null when there was none).
+    /// </summary>
+    public BackupRecord? InterruptedRestoreCopy { get; init; }
+
     public bool Success => Failed == 0;
 }
 
@@ -112,6 +121,9 @@ public sealed record RestoreRequest
 
     /// <summary>A Docker container whose data file is replaced (RDB snapshots only).</summary>
     public string? Container { get; init; }
+
+    /// <summary>Container restore: the Redis user and password for the redis-cli run inside the container (never on its command line).</summary>
+    public Docker.ContainerCredentials? ContainerCredentials { get; init; }
 
     public RestoreOptions Options { get; init; } = new();
 

@@ -35,7 +35,9 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? Uri { get; set; }
 
+    /// <summary>The Redis user and password; with -Container they reach the redis-cli inside it through its environment.</summary>
     [Parameter(ParameterSetName = EndpointSet)]
+    [Parameter(ParameterSetName = ContainerSet)]
     [Credential]
     public PSCredential Credential { get; set; } = PSCredential.Empty;
 

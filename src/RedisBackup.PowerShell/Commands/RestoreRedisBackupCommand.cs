@@ -64,9 +64,13 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? Uri { get; set; }
 
+    /// <summary>The Redis user and password; with -Container they reach the redis-cli inside it through its environment.</summary>
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = ObjectToContainer)]
+    [Parameter(ParameterSetName = PathToContainer)]
+    [Parameter(ParameterSetName = LiteralToContainer)]
     [Credential]
     public PSCredential Credential { get; set; } = PSCredential.Empty;
 

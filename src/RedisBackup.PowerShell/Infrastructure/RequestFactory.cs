@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
@@ -90,6 +91,16 @@ internal static class RequestFactory
             environment: environment);
     }
 
+    /// <summary>
+    /// The user and password for the redis-cli inside a container (-Credential with -Container); without a
+    /// credential, REDISCLI_AUTH supplies the password as for an endpoint.
+    /// </summary>
+    public static ContainerCredentials? ContainerCredentials(ConnectionValues connection, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return Engine.Docker.ContainerCredentials.Create(NormalizeUser(connection.UserName), connection.Password, environment);
+    }
+
     public static string? NormalizeUser(string? user)
         => string.IsNullOrEmpty(user) || string.Equals(user, "default", StringComparison.Ordinal) ? null : user;
 
@@ -116,6 +127,7 @@ internal static class RequestFactory
         {
             Kind = kind,
             Container = hasContainer ? connection.Container : null,
+            ContainerCredentials = hasContainer ? ContainerCredentials(connection, environment) : null,
             Endpoint = hasContainer ? null : Endpoint(connection, database: null, environment),
             Directory = values.Directory,
             Databases = values.Databases is { Count: > 0 } ? values.Databases : null,
@@ -149,6 +161,7 @@ internal static class RequestFactory
         {
             Path = path,
             Container = hasContainer ? connection.Container : null,
+            ContainerCredentials = hasContainer ? ContainerCredentials(connection, environment) : null,
             Endpoint = hasContainer ? null : Endpoint(connection, database: null, environment),
             Options = new RestoreOptions
             {
