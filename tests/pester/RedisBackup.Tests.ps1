@@ -5,6 +5,8 @@
 BeforeDiscovery {
     $script:HasRedis = [bool](Get-Command redis-server -ErrorAction SilentlyContinue) -and [bool](Get-Command redis-cli -ErrorAction SilentlyContinue)
     $script:HasDocker = [bool](Get-Command docker -ErrorAction SilentlyContinue) -and $(docker info *> $null; $LASTEXITCODE -eq 0)
+    $script:Redis74 = if ($env:REDISBACKUP_SERVERS) { Join-Path $env:REDISBACKUP_SERVERS 'redis-7.4.1' } else { $null }
+    $script:HasRedis74 = $HasRedis -and $Redis74 -and (Test-Path (Join-Path $Redis74 'redis-server'))
     $script:Cmdlets = @('Copy-RedisBackup', 'Get-RedisBackup', 'Get-RedisBackupStats', 'New-RedisBackup', 'Remove-RedisBackup', 'Restore-RedisBackup', 'Test-RedisBackup')
 }
 
@@ -104,5 +106,48 @@ Describe 'Errors' {
         Restore-RedisBackup -LiteralPath (Join-Path $Work 'nope.rdb') -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
         $err[0].FullyQualifiedErrorId | Should -BeLike 'BackupNotFound,*'
         $err[0].CategoryInfo.Category | Should -Be 'ObjectNotFound'
+    }
+}
+
+Describe 'Hash field TTLs into a server without hash field expiration' -Skip:(-not $HasRedis74) {
+    BeforeAll {
+        function Start-TestServer([string] $Server, [string] $Name) {
+            $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)
+            $listener.Start(); $port = $listener.LocalEndpoint.Port; $listener.Stop()
+            $data = Join-Path $Work $Name
+            New-Item -ItemType Directory -Path $data | Out-Null
+            $process = Start-Process $Server -PassThru -ArgumentList @('--port', $port, '--bind', '127.0.0.1', '--dir', $data, '--appendonly', 'no', '--logfile', (Join-Path $data 'redis.log'))
+            $deadline = [datetime]::UtcNow.AddSeconds(10)
+            while ((redis-cli -p $port ping 2>$null) -ne 'PONG') {
+                if ([datetime]::UtcNow -gt $deadline) { throw "$Server did not answer on port $port" }
+                Start-Sleep -Milliseconds 100
+            }
+            [pscustomobject]@{ Port = $port; Process = $process }
+        }
+        $script:Source = Start-TestServer (Join-Path $Redis74 'redis-server') 'source74'
+        $script:Target = Start-TestServer 'redis-server' 'target70'
+        redis-cli -p $Source.Port hset session:1 token t user ada | Out-Null
+        redis-cli -p $Source.Port hpexpire session:1 600000 FIELDS 1 token | Out-Null
+        $script:Backup = New-RedisBackup -HostName 127.0.0.1 -Port $Source.Port -Path (Join-Path $Work 'ttl-catalog')
+    }
+
+    AfterAll {
+        foreach ($server in $Source, $Target) { if ($server) { Stop-Process -Id $server.Process.Id -Force -ErrorAction SilentlyContinue } }
+    }
+
+    It '-RequireFieldTtl refuses before anything is written' {
+        $err = $null
+        $Backup | Restore-RedisBackup -HostName 127.0.0.1 -Port $Target.Port -RequireFieldTtl -Confirm:$false -ErrorVariable err -ErrorAction SilentlyContinue
+        $err[0].FullyQualifiedErrorId | Should -BeLike 'FieldTtlNotSupported,*'
+        redis-cli -p $Target.Port dbsize | Should -Be '0'
+    }
+
+    It 'otherwise restores the fields and warns, naming the key' {
+        $warnings = $null
+        $result = $Backup | Restore-RedisBackup -HostName 127.0.0.1 -Port $Target.Port -Confirm:$false -WarningVariable warnings -WarningAction SilentlyContinue
+        $result.FieldTtlsLost | Should -Be 1
+        $result.Warnings[0].Key | Should -Be 'session:1'
+        ($warnings -join "`n") | Should -BeLike '*1 hash field TTLs were not kept*'
+        redis-cli -p $Target.Port hget session:1 token | Should -Be 't'
     }
 }

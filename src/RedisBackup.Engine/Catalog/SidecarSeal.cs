@@ -7,8 +7,8 @@ namespace RedisBackup.Engine.Catalog;
 
 /// <summary>
 /// The seal that lets a restore trust a backup's metadata sidecar instead of walking the whole file again: an
-/// HMAC-SHA256 over what the fast check relies on (the file's SHA-256 and size, its format, its key count and the
-/// databases that hold keys), with a secret key of the user running the tool. Whoever can write the catalog can edit a
+/// HMAC-SHA256 over what the fast check relies on (the file's SHA-256 and size, its format, its key count, the
+/// databases that hold keys, and its verification level and note), with a secret key of the user running the tool. Whoever can write the catalog can edit a
 /// sidecar, but cannot make a seal that verifies without that key, so an edited sidecar (one made to match a truncated
 /// file, say) gets the full structural walk before anything is written.
 ///
@@ -76,6 +76,9 @@ internal static class SidecarSeal
         var text = new StringBuilder("redisbackup-sidecar-seal/1\n");
         text.Append(CultureInfo.InvariantCulture, $"format={doc.Format}\ncompressed={(doc.Compressed ? "true" : "false")}\nsize={doc.SizeBytes}\n");
         text.Append(CultureInfo.InvariantCulture, $"sha256={sha.ToLowerInvariant()}\nkeys={keys}\ndatabases={string.Join(',', dbs)}\n");
+        // The level too: a restore's fast check reports it (a partial verification says so), so it must not be editable.
+        var note = doc.VerificationNote is { } n ? Convert.ToBase64String(Encoding.UTF8.GetBytes(n)) : "-";
+        text.Append(CultureInfo.InvariantCulture, $"level={doc.VerificationLevel ?? "full"}\nnote={note}\n");
         return text.ToString();
     }
 

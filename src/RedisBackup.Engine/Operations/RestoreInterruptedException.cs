@@ -10,8 +10,10 @@ namespace RedisBackup.Engine.Operations;
 /// the message says it too (keys written, skipped, failed, unconfirmed, the last key written), so that anything that
 /// only keeps the message (a journal, a log line) keeps the counts. Kind, ErrorId and Target are those of the cause
 /// (the inner exception); a cancellation is <see cref="ErrorKind.Cancelled"/> with the id "Cancelled".
+/// A stop that has no cause of its own but a part of the backup this tool cannot restore is a subclass with its own id
+/// (<see cref="Restore.RdbRestoreStoppedException"/>): every stop part-way is caught, reported and journalled as this type.
 /// </summary>
-public sealed class RestoreInterruptedException : RedisBackupException
+public class RestoreInterruptedException : RedisBackupException
 {
     public RestoreInterruptedException(RestoreResult partial, Exception cause)
         : base(KindOf(cause), IdOf(cause), Describe(partial, cause), (cause as RedisBackupException)?.Target, cause)
@@ -25,6 +27,14 @@ public sealed class RestoreInterruptedException : RedisBackupException
 
     public RestoreInterruptedException(string message, Exception inner) : base(ErrorKind.ProtocolError, "RestoreInterrupted", message, null, inner) => Partial = new RestoreResult { Complete = false };
 
+    /// <summary>A stop of a kind of its own (a subclass): its id and message, and the partial result.</summary>
+    protected RestoreInterruptedException(ErrorKind kind, string errorId, string message, object? target, RestoreResult partial, Exception? inner = null)
+        : base(kind, errorId, message, target, inner)
+    {
+        ArgumentNullException.ThrowIfNull(partial);
+        Partial = partial;
+    }
+
     /// <summary>What was done before the stop (<see cref="RestoreResult.Complete"/> is false).</summary>
     public RestoreResult Partial { get; }
 
@@ -32,7 +42,7 @@ public sealed class RestoreInterruptedException : RedisBackupException
     public bool Cancelled => InnerException is OperationCanceledException;
 
     /// <summary>The same stop with more of the result filled in (the caller's target, backup path, duration).</summary>
-    public RestoreInterruptedException WithResult(Func<RestoreResult, RestoreResult> update)
+    public virtual RestoreInterruptedException WithResult(Func<RestoreResult, RestoreResult> update)
     {
         ArgumentNullException.ThrowIfNull(update);
         return new RestoreInterruptedException(update(Partial), InnerException!);

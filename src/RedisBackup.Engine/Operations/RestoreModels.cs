@@ -36,6 +36,13 @@ public sealed record RestoreOptions
     public bool FailFast { get; init; }
 
     /// <summary>
+    /// Refuse, before anything is written, to restore a backup holding hash field TTLs into a server without hash
+    /// field expiration (older than Redis 7.4 / Valkey 9). Without it the fields are restored without their TTLs,
+    /// which are counted in <see cref="RestoreResult.FieldTtlsLost"/> and named in <see cref="RestoreResult.Warnings"/>.
+    /// </summary>
+    public bool RequireFieldTtl { get; init; }
+
+    /// <summary>
     /// The databases the backup holds keys in, when known before it is read (RestoreOperation takes them from the
     /// verification): each is checked against the target before anything is written. Others are checked when first met.
     /// </summary>
@@ -47,6 +54,9 @@ public sealed record RestoreOptions
 
 /// <summary>One key that could not be restored.</summary>
 public sealed record KeyFailure(int Database, string Key, string Reason);
+
+/// <summary>One key that was restored with something left out (e.g. hash field TTLs the target cannot keep).</summary>
+public sealed record KeyWarning(int Database, string Key, string Reason);
 
 /// <summary>A key in a database (the key as text, or "base64:…" when it is not valid UTF-8).</summary>
 public sealed record KeyPosition(int Database, string Key);
@@ -86,6 +96,24 @@ public sealed record RestoreResult
     /// <summary>Up to the first 1,000 failures with their reasons; <see cref="Failed"/> counts all.</summary>
     public IReadOnlyList<KeyFailure> Failures { get; init; } = [];
 
+    /// <summary>Hash field TTLs set on the restored keys.</summary>
+    public long FieldTtlsKept { get; init; }
+
+    /// <summary>
+    /// Hash field TTLs of restored keys that the target could not keep (it has no hash field expiration): the fields
+    /// were written without them. The keys are named in <see cref="Warnings"/>.
+    /// </summary>
+    public long FieldTtlsLost { get; init; }
+
+    /// <summary>Hash fields not written because their own expiry had passed (in keys restored or counted as expired).</summary>
+    public long FieldsExpired { get; init; }
+
+    /// <summary>Keys restored with something left out (e.g. their hash field TTLs); <see cref="Warnings"/> names the first 1,000.</summary>
+    public long KeysWithWarnings { get; init; }
+
+    /// <summary>Up to the first 1,000 keys restored with something left out, with what; <see cref="KeysWithWarnings"/> counts all.</summary>
+    public IReadOnlyList<KeyWarning> Warnings { get; init; } = [];
+
     /// <summary>
     /// False when the restore stopped part-way (Ctrl+C, a lost connection, a server that stopped answering, fail-fast, a
     /// damaged file): such a result comes with a <see cref="RestoreInterruptedException"/>, and its counts say how far it
@@ -110,6 +138,15 @@ public sealed record RestoreResult
     /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
     public BackupRecord? SafetySnapshot { get; init; }
 
+    /// <summary>For a container restore: what was checked after the restart to prove the server holds the backup's data.</summary>
+    public string? Checked { get; init; }
+
+    /// <summary>
+    /// For a container restore: a data file an earlier, interrupted restore had kept in the container, copied into the
+    /// catalog before this restore replaced it (null when there was none).
+    /// </summary>
+    public BackupRecord? InterruptedRestoreCopy { get; init; }
+
     public bool Success => Failed == 0 && Complete;
 }
 
@@ -124,6 +161,9 @@ public sealed record RestoreRequest
 
     /// <summary>A Docker container whose data file is replaced (RDB snapshots only).</summary>
     public string? Container { get; init; }
+
+    /// <summary>Container restore: the Redis user and password for the redis-cli run inside the container (never on its command line).</summary>
+    public Docker.ContainerCredentials? ContainerCredentials { get; init; }
 
     public RestoreOptions Options { get; init; } = new();
 
