@@ -28,6 +28,7 @@ public sealed class ErrorMappingTests
     [InlineData(ErrorKind.ResourceBusy, ErrorCategory.ResourceBusy)]
     [InlineData(ErrorKind.Timeout, ErrorCategory.OperationTimeout)]
     [InlineData(ErrorKind.WriteFailed, ErrorCategory.WriteError)]
+    [InlineData(ErrorKind.Cancelled, ErrorCategory.OperationStopped)]
     public void Categories_read_as_the_error_reads(ErrorKind kind, ErrorCategory category)
         => Assert.Equal(category, ErrorMapping.ToCategory(kind));
 }

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.PowerShell.Infrastructure;
 
@@ -21,14 +22,20 @@ internal static class ErrorMapping
         ErrorKind.Timeout => ErrorCategory.OperationTimeout,
         ErrorKind.WriteFailed => ErrorCategory.WriteError,
         ErrorKind.ServerError => ErrorCategory.InvalidResult,
+        ErrorKind.Cancelled => ErrorCategory.OperationStopped,
         _ => ErrorCategory.InvalidOperation,
     };
 
-    /// <summary>An error record whose FullyQualifiedErrorId starts with the engine's stable ErrorId.</summary>
+    /// <summary>
+    /// An error record whose FullyQualifiedErrorId starts with the engine's stable ErrorId. A restore that stopped
+    /// part-way carries what it did (the partial RestoreResult: keys written, skipped, failed, the last key) as its
+    /// TargetObject; its message says the same.
+    /// </summary>
     public static ErrorRecord ToErrorRecord(RedisBackupException exception, object? fallbackTarget)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), exception.Target ?? fallbackTarget);
+        var target = exception is RestoreInterruptedException stopped ? stopped.Partial : exception.Target ?? fallbackTarget;
+        return new ErrorRecord(exception, exception.ErrorId, ToCategory(exception.Kind), target);
     }
 
     /// <summary>
