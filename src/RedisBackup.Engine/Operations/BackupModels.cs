@@ -40,6 +40,12 @@ public sealed record BackupRequest
 
     /// <summary>Optional label that becomes part of the file name (e.g. "pre-restore").</summary>
     public string? Label { get; init; }
+
+    /// <summary>Key-level: the export's clock (tests use it to act between SCAN batches). Null means the system clock.</summary>
+    internal TimeProvider? Clock { get; init; }
+
+    /// <summary>Key-level: keys the export's key index holds in memory before it spills a sorted run (tests make it small).</summary>
+    internal int IndexRunCapacity { get; init; } = IO.SpillSorter.DefaultRunCapacity;
 }
 
 /// <summary>The result of a backup run: the new backup and what retention removed.</summary>

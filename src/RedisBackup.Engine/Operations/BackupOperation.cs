@@ -57,54 +57,87 @@ public static class BackupOperation
             var total = (request.Keep is not null || request.MaxAge is not null) ? 3 : 2;
             var compressed = request.Kind == BackupKind.KeyLevel || request.Compress;
             var format = request.Kind == BackupKind.KeyLevel ? BackupFormat.KeysJsonl : BackupFormat.Rdb;
-            using var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
-
-            progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
-            BackupMetadata metadata;
-            string sha256;
-            long bytes;
-            void Finishing() => progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
-            if (request.Kind == BackupKind.KeyLevel)
+            var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
+            try
             {
-                var options = new KeyExportOptions { Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact };
-                var (summary, check) = await WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
-                    sink => KeyExporter.ExportAsync(request.Endpoint!, options, sink, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
-                if (check.Result.Keys != summary.Keys)
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {check.Result.Keys} keys but {summary.Keys} were written.", pending.TempPath);
-                (sha256, bytes) = (check.Sha256, check.Bytes);
-                metadata = new BackupMetadata
+                progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
+                BackupMetadata metadata;
+                string sha256;
+                long bytes;
+                void Finishing() => progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
+                if (request.Kind == BackupKind.KeyLevel)
                 {
-                    KeyCount = summary.Keys,
-                    Source = source,
-                    ServerVersion = summary.ServerVersion,
-                    Verified = true,
-                    Options = KeyOptions(request, summary),
-                };
-            }
-            else
-            {
-                var (serverVersion, check) = await WriteCheckedAsync(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct),
-                    sink => DownloadSnapshotAsync(request, sink, compressed, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
-                (sha256, bytes) = (check.Sha256, check.Bytes);
-                metadata = new BackupMetadata
+                    var options = new KeyExportOptions
+                    {
+                        Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact, Clock = request.Clock,
+                        SpillPath = BackupNaming.SpillName(pending.TempPath, KeyExporter.SpillSuffix), IndexRunCapacity = request.IndexRunCapacity,
+                    };
+                    var (pass, check) = await WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
+                        sink => KeyExporter.ExportPassAsync(request.Endpoint!, options, sink, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
+                    using var index = pass; // the key index's spill file lives until the file is final
+                    var summary = pass.Summary;
+                    CheckKeyCount(check.Result.Keys, summary.Keys, pending);
+                    if (pass.Repeats is { } repeats)
+                    {
+                        // SCAN returned keys twice (the keyspace shrank while it ran): write the file once more without
+                        // the later occurrences, into a second partial file checked as it is written, and keep that one.
+                        progress?.Report(OperationProgress.Step(activity, $"SCAN returned {repeats.Count} keys more than once (the keyspace was resized during the scan): writing the backup again without the repeats"));
+                        var rewritten = catalog.CreatePending(request.Kind, format, compressed, pending.CreatedAt, request.Label);
+                        try
+                        {
+                            pending.Stream.Position = 0;
+                            var first = summary;
+                            (summary, check) = await WriteCheckedAsync(rewritten.Stream, KeyFileVerifier.VerifyAsync,
+                                sink => KeyFileRewriter.WithoutRepeatsAsync(pending.Stream, repeats, first, sink, cancellationToken), static () => { }, cancellationToken).ConfigureAwait(false);
+                            CheckKeyCount(check.Result.Keys, summary.Keys, rewritten);
+                        }
+                        catch
+                        {
+                            rewritten.Dispose();
+                            throw;
+                        }
+                        pending.Dispose();
+                        pending = rewritten;
+                    }
+                    (sha256, bytes) = (check.Sha256, check.Bytes);
+                    metadata = new BackupMetadata
+                    {
+                        KeyCount = summary.Keys,
+                        Source = source,
+                        ServerVersion = summary.ServerVersion,
+                        Verified = true,
+                        Options = KeyOptions(request, summary),
+                    };
+                }
+                else
                 {
-                    KeyCount = check.Result.Keys,
-                    Source = source,
-                    ServerVersion = serverVersion ?? check.Result.RedisVersion,
-                    Verified = true,
-                    Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-                };
-            }
+                    var (serverVersion, check) = await WriteCheckedAsync(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct),
+                        sink => DownloadSnapshotAsync(request, sink, compressed, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
+                    (sha256, bytes) = (check.Sha256, check.Bytes);
+                    metadata = new BackupMetadata
+                    {
+                        KeyCount = check.Result.Keys,
+                        Source = source,
+                        ServerVersion = serverVersion ?? check.Result.RedisVersion,
+                        Verified = true,
+                        Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    };
+                }
 
-            var record = catalog.Commit(pending, metadata, sha256, bytes);
-            IReadOnlyList<BackupRecord> removed = [];
-            if (request.Keep is not null || request.MaxAge is not null)
-            {
-                progress?.Report(OperationProgress.Step(activity, $"Step 3/{total}: applying retention ({DescribeRetention(request)})"));
-                removed = catalog.ApplyRetention(new RetentionPolicy(request.Keep, request.MaxAge), record);
-                foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
+                var record = catalog.Commit(pending, metadata, sha256, bytes);
+                IReadOnlyList<BackupRecord> removed = [];
+                if (request.Keep is not null || request.MaxAge is not null)
+                {
+                    progress?.Report(OperationProgress.Step(activity, $"Step 3/{total}: applying retention ({DescribeRetention(request)})"));
+                    removed = catalog.ApplyRetention(new RetentionPolicy(request.Keep, request.MaxAge), record);
+                    foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
+                }
+                return new BackupOutcome { Backup = record, Removed = removed };
             }
-            return new BackupOutcome { Backup = record, Removed = removed };
+            finally
+            {
+                pending.Dispose();
+            }
         }
         catch (Exception ex) when (ex is not RedisBackupException { ErrorId: "CatalogLocked" })
         {
@@ -115,6 +148,12 @@ public static class BackupOperation
                 throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {catalog.Directory} failed: {ex.Message}. The partial file was removed.", catalog.Directory, ex);
             throw;
         }
+    }
+
+    private static void CheckKeyCount(long checkedKeys, long writtenKeys, PendingBackup pending)
+    {
+        if (checkedKeys != writtenKeys)
+            throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {checkedKeys} keys but {writtenKeys} were written.", pending.TempPath);
     }
 
     /// <summary>The RDB check of a snapshot being written: decompressed first when it is stored gzip-compressed.</summary>
