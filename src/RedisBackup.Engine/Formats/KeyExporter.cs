@@ -212,7 +212,7 @@ public static class KeyExporter
                 if (detector.Keys != scanner.Keys)
                     throw new InvalidOperationException($"The key index noted {detector.Keys} keys where {scanner.Keys} were written.");
                 if (detector.Spilled)
-                    progress?.Report(OperationProgress.Step(activity, $"Checking the {scanner.Keys.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} keys written for any that SCAN returned twice"));
+                    progress?.Report(OperationProgress.Step(activity, $"Checking for repeated keys among the {scanner.Keys.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} written (SCAN returns a key twice when the keyspace shrinks during the scan)"));
                 var repeats = detector.Find(cancellationToken);
 
                 writer.WriteTrailer(new KeyFileTrailer
