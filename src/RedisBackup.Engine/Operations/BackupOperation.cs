@@ -72,10 +72,13 @@ public static class BackupOperation
                         Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact, Clock = request.Clock,
                         SpillPath = BackupNaming.SpillName(pending.TempPath, KeyExporter.SpillSuffix), IndexRunCapacity = request.IndexRunCapacity,
                     };
-                    var (pass, check) = await WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
-                        sink => KeyExporter.ExportPassAsync(request.Endpoint!, options, sink, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
-                    using var index = pass; // the key index's spill file lives until the file is final
-                    var summary = pass.Summary;
+                    // The pass owns the key index's spill file: it lives until the file is final, and goes on every path.
+                    KeyExportPass? pass = null;
+                    using var index = new DisposeLater(() => pass?.Dispose());
+                    var (_, check) = await WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
+                        async sink => pass = await KeyExporter.ExportPassAsync(request.Endpoint!, options, sink, progress, cancellationToken).ConfigureAwait(false),
+                        Finishing, cancellationToken).ConfigureAwait(false);
+                    var summary = pass!.Summary;
                     CheckKeyCount(check.Result.Keys, summary.Keys, pending);
                     if (pass.Repeats is { } repeats)
                     {
@@ -148,6 +151,11 @@ public static class BackupOperation
                 throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {catalog.Directory} failed: {ex.Message}. The partial file was removed.", catalog.Directory, ex);
             throw;
         }
+    }
+
+    private sealed class DisposeLater(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
     }
 
     private static void CheckKeyCount(long checkedKeys, long writtenKeys, PendingBackup pending)

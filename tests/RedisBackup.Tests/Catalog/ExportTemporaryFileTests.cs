@@ -17,8 +17,11 @@ public class ExportTemporaryFileTests
 {
     private const string SpillSuffix = ".keyindex.partial";
 
-    /// <summary>The spill files a process has open (their links end in " (deleted)": they have no name left).</summary>
-    private static List<string> OpenSpillFiles(int pid)
+    /// <summary>
+    /// The spill files a process has open in <paramref name="dir"/> (their links end in " (deleted)": they have no name
+    /// left). Only that directory's: other tests in this process export at the same time.
+    /// </summary>
+    private static List<string> OpenSpillFiles(int pid, string dir)
     {
         var result = new List<string>();
         foreach (var fd in Directory.EnumerateFiles($"/proc/{pid.ToString(CultureInfo.InvariantCulture)}/fd"))
@@ -26,7 +29,7 @@ public class ExportTemporaryFileTests
             string? target;
             try { target = new FileInfo(fd).LinkTarget; }
             catch (IOException) { continue; } // closed meanwhile
-            if (target is not null && target.Contains(SpillSuffix, StringComparison.Ordinal)) result.Add(target);
+            if (target is not null && target.StartsWith(dir + "/", StringComparison.Ordinal) && target.Contains(SpillSuffix, StringComparison.Ordinal)) result.Add(target);
         }
         return result;
     }
@@ -63,7 +66,7 @@ public class ExportTemporaryFileTests
         var request = new BackupRequest
         {
             Endpoint = server.Endpoint, Directory = dir.Path, IndexRunCapacity = 1000,
-            Clock = new AtBatch(10, () => during = OpenSpillFiles(Environment.ProcessId)),
+            Clock = new AtBatch(10, () => during = OpenSpillFiles(Environment.ProcessId, dir.Path)),
         };
         var outcome = await BackupOperation.RunAsync(request);
         Assert.Equal(20_000, outcome.Backup.KeyCount);
@@ -71,7 +74,7 @@ public class ExportTemporaryFileTests
         var spill = Assert.Single(during);
         Assert.StartsWith(dir.Path, spill);
         Assert.EndsWith(SpillSuffix + " (deleted)", spill);
-        Assert.Empty(OpenSpillFiles(Environment.ProcessId));
+        Assert.Empty(OpenSpillFiles(Environment.ProcessId, dir.Path));
         AssertNoTemporaryFiles(dir.Path);
     }
 
@@ -86,7 +89,7 @@ public class ExportTemporaryFileTests
             Endpoint = server.Endpoint, Directory = dir.Path, IndexRunCapacity = 1000,
             Clock = new AtBatch(10, () =>
             {
-                spills = OpenSpillFiles(Environment.ProcessId).Count;
+                spills = OpenSpillFiles(Environment.ProcessId, dir.Path).Count;
                 using var c = server.ConnectAsync().GetAwaiter().GetResult();
                 try { c.ExecuteAsync(CancellationToken.None, "SHUTDOWN", "NOSAVE").GetAwaiter().GetResult(); }
                 catch (Exception ex) when (ex is RedisBackupException or IOException) { /* the server closes the connection */ }
@@ -94,7 +97,7 @@ public class ExportTemporaryFileTests
         };
         await Assert.ThrowsAnyAsync<RedisBackupException>(() => BackupOperation.RunAsync(request));
         Assert.Equal(1, spills);
-        Assert.Empty(OpenSpillFiles(Environment.ProcessId));
+        Assert.Empty(OpenSpillFiles(Environment.ProcessId, dir.Path));
         AssertNoTemporaryFiles(dir.Path);
     }
 
@@ -110,13 +113,13 @@ public class ExportTemporaryFileTests
             Endpoint = server.Endpoint, Directory = dir.Path, IndexRunCapacity = 1000,
             Clock = new AtBatch(10, () =>
             {
-                spills = OpenSpillFiles(Environment.ProcessId).Count;
+                spills = OpenSpillFiles(Environment.ProcessId, dir.Path).Count;
                 cts.Cancel();
             }),
         };
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => BackupOperation.RunAsync(request, null, cts.Token));
         Assert.Equal(1, spills);
-        Assert.Empty(OpenSpillFiles(Environment.ProcessId));
+        Assert.Empty(OpenSpillFiles(Environment.ProcessId, dir.Path));
         AssertNoTemporaryFiles(dir.Path);
     }
 
@@ -137,7 +140,7 @@ public class ExportTemporaryFileTests
         while (spills.Count == 0 && !process.HasExited && DateTime.UtcNow < deadline)
         {
             await Task.Delay(20);
-            try { spills = OpenSpillFiles(process.Id); }
+            try { spills = OpenSpillFiles(process.Id, dir.Path); }
             catch (DirectoryNotFoundException) { break; } // exited
         }
         Assert.True(spills.Count == 1, $"the backup never had its spill file open; {(process.HasExited ? $"it exited {process.ExitCode}: {await stderr}" : "still running")}");
