@@ -104,6 +104,8 @@ internal sealed class BackupCommand
             WriteOutcome(output, outcome);
             // Shown even with --quiet: a cron job must hear that its retention stopped (the backup itself succeeded).
             if (outcome.RetentionHeldBack is { } held) output.Host.Error.WriteLine("redis-backup: warning: " + held);
+            // Also shown with --quiet: the backup succeeded without the server's function libraries.
+            if (outcome.FunctionsNotCaptured is { } functions) output.Host.Error.WriteLine("redis-backup: warning: function libraries not backed up: " + functions);
             return ExitCodes.Success;
         }, cancellationToken);
     }
@@ -128,6 +130,7 @@ internal sealed class BackupCommand
             var node = JsonOutput.ToNode(backup).AsObject();
             node["removed"] = new JsonArray(outcome.Removed.Select(r => (JsonNode?)JsonValue.Create(r.Name)).ToArray());
             node["retentionHeldBack"] = outcome.RetentionHeldBack;
+            node["functionsNotCaptured"] = outcome.FunctionsNotCaptured;
             node["stalePartialsRemoved"] = new JsonArray(outcome.StalePartialsRemoved.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
             output.Json(node);
             return;

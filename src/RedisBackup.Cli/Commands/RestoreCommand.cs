@@ -127,12 +127,23 @@ internal sealed class RestoreCommand
                 output.Warn($"key '{warning.Key}' (db {warning.Database}): {warning.Reason}");
             if (result.KeysWithWarnings > shown) output.Warn($"… and {HumanFormat.Count(result.KeysWithWarnings - shown)} more keys.");
         }
-        if (result.Failed == 0) return ExitCodes.Success;
+        if (result.Functions is { } functions)
+        {
+            output.Result($"Function libraries: {HumanFormat.Count(functions.Restored)} of {HumanFormat.Count(functions.Libraries)} restored ({functions.Method}), " +
+                          $"{HumanFormat.Count(functions.Skipped)} skipped (already there), {HumanFormat.Count(functions.Failed)} failed.");
+            if (functions.Skipped > 0)
+                output.Warn($"function libraries already on {result.Target} were left as they are (--replace replaces them): {string.Join(", ", functions.SkippedLibraries)}");
+            foreach (var failure in functions.Failures)
+                output.Problem($"function library '{failure.Library}' failed: {failure.Reason}");
+        }
+        if (result.Success) return ExitCodes.Success;
 
         foreach (var failure in result.Failures.Take(shown))
             output.Problem($"key '{failure.Key}' (db {failure.Database}) failed: {failure.Reason}");
         if (result.Failed > shown) output.Problem($"… and {HumanFormat.Count(result.Failed - shown)} more failed keys.");
-        output.Problem($"restore incomplete: {HumanFormat.Count(result.Failed)} of {HumanFormat.Count(result.Total)} keys failed.");
+        if (result.Failed > 0) output.Problem($"restore incomplete: {HumanFormat.Count(result.Failed)} of {HumanFormat.Count(result.Total)} keys failed.");
+        if (result.Functions is { Failed: > 0 } f)
+            output.Problem($"restore incomplete: {HumanFormat.Count(f.Failed)} of {HumanFormat.Count(f.Libraries)} function libraries failed.");
         return ExitCodes.Failed;
     }
 }

@@ -28,6 +28,12 @@ public sealed record KeyExportOptions
 
     /// <summary>Keys the key index holds in memory before it writes a sorted run to the spill file (tests make it small).</summary>
     internal int IndexRunCapacity { get; init; } = SpillSorter.DefaultRunCapacity;
+
+    /// <summary>
+    /// Exact mode: a key whose size (MEMORY USAGE, or its DUMP reply) is over this many bytes is written as logical
+    /// records instead of one DUMP payload (tests make it small).
+    /// </summary>
+    internal long ExactLimit { get; init; } = KeyScanner.DefaultExactLimit;
 }
 
 /// <summary>What an export wrote.</summary>
@@ -50,6 +56,15 @@ public sealed record KeyExportSummary
 
     /// <summary>Hash field expiries recorded (Redis 7.4+ / Valkey 9 sources).</summary>
     public long FieldTtls { get; init; }
+
+    /// <summary>Exact mode: keys over the exact limit (16 MB), written as logical records marked <c>"logical":true</c>.</summary>
+    public long LogicalKeys { get; init; }
+
+    /// <summary>Function libraries in the backup (its <c>functions</c> record).</summary>
+    public int FunctionLibraries { get; init; }
+
+    /// <summary>Why the server's function libraries are not in the backup (FUNCTION DUMP refused), or null. Fronts show it as a warning.</summary>
+    public string? FunctionsNotCaptured { get; init; }
 }
 
 /// <summary>One pass of an export: what it wrote, and the keys it wrote more than once. Disposing it deletes the spill file.</summary>
@@ -152,11 +167,17 @@ public static class KeyExporter
             var version = RedisConnection.ServerVersionOf(server);
             var role = replication.GetValueOrDefault("role");
             var databases = options.Databases?.Distinct().Order().ToList() ?? keyspace.Keys.Order().ToList();
-            // Hash field expiries are read only from a server that has them, only in logical mode (a DUMP payload
-            // holds them already) and only when hashes are exported.
-            var fieldTtls = !options.Exact && (options.Types is not { Count: > 0 } || options.Types.Any(t => string.Equals(t, "hash", StringComparison.OrdinalIgnoreCase)))
+            // Hash field expiries are read only from a server that has them and only when hashes are exported: in
+            // logical mode, and in exact mode for a hash over the exact limit, which is read logically (a DUMP payload
+            // holds them already).
+            var fieldTtls = (options.Types is not { Count: > 0 } || options.Types.Any(t => string.Equals(t, "hash", StringComparison.OrdinalIgnoreCase)))
                 && await HashFieldExpiration.IsSupportedAsync(conn, server, cancellationToken).ConfigureAwait(false);
+            // Exact mode sizes each key before its DUMP; without MEMORY (ACLs), STRLEN and the DUMP reply's length do.
+            var memoryUsage = options.Exact && await MemoryUsageAllowedAsync(conn, cancellationToken).ConfigureAwait(false);
             long total = databases.Sum(db => keyspace.GetValueOrDefault(db));
+            // Read before the header, which says whether the file holds them (requires "functions").
+            var functions = await FunctionCapture.ReadAsync(conn, version, cancellationToken).ConfigureAwait(false);
+            if (functions.NotCaptured is { } notCaptured) progress?.Report(OperationProgress.Step(activity, "Function libraries not included: " + notCaptured));
 
             var counting = new CountingStream(destination);
             var gzip = options.Exact ? GzipFactory.ForEncodedPayloads(counting) : GzipFactory.Fastest(counting);
@@ -175,12 +196,13 @@ public static class KeyExporter
                     Exact = options.Exact,
                     // The header goes out before any key is read: a file that may hold field expiries says so, and
                     // a reader that does not know them refuses it rather than silently restoring fields that never expire.
-                    Requires = fieldTtls ? [KeyFileFormat.FieldTtlRequirement] : [],
+                    Requires = Requirements(fieldTtls, functions.Libraries is not null),
                 });
+                if (functions.Libraries is { } libraries) writer.WriteFunctions(libraries);
 
                 // Redis reads run in this task; JSON + gzip run in the consumer, so the two overlap.
                 var channel = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector);
+                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector, memoryUsage);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
                 try
@@ -240,6 +262,9 @@ public static class KeyExporter
                     Vanished = scanner.Vanished,
                     Records = records,
                     FieldTtls = writer.FieldTtls,
+                    LogicalKeys = scanner.LogicalKeys,
+                    FunctionLibraries = functions.Libraries?.Count ?? 0,
+                    FunctionsNotCaptured = functions.NotCaptured,
                 }, repeats.Count > 0 ? repeats : null);
             }
         }
@@ -279,6 +304,24 @@ public static class KeyExporter
             }
         }
         await writer.FlushAsync(ct).ConfigureAwait(false);
+    }
+
+    private static List<string> Requirements(bool fieldTtls, bool functions)
+    {
+        var requires = new List<string>(2);
+        if (fieldTtls) requires.Add(KeyFileFormat.FieldTtlRequirement);
+        if (functions) requires.Add(KeyFileFormat.FunctionsRequirement);
+        return requires;
+    }
+
+    /// <summary>
+    /// Whether the user may run MEMORY USAGE: asked once, of a key name nothing uses (nil when allowed; NOPERM, or an
+    /// unknown command where it was renamed away, when not).
+    /// </summary>
+    private static async Task<bool> MemoryUsageAllowedAsync(RedisConnection conn, CancellationToken ct)
+    {
+        var reply = await conn.ExecuteRawAsync(["MEMORY", "USAGE", $"redis-backup:probe:{Guid.NewGuid():N}"], ct).ConfigureAwait(false);
+        return !reply.IsError;
     }
 
     /// <summary>INFO keyspace → db number → key count.</summary>

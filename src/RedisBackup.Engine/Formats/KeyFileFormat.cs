@@ -24,10 +24,16 @@ internal static class KeyFileFormat
     /// <summary>The requirement of a file that may hold hash field TTLs (<c>fieldExpireAt</c> on hash records).</summary>
     public const string FieldTtlRequirement = "fieldTtl";
 
-    /// <summary>Every entry of a header's <c>requires</c> list this reader understands; any other one makes it refuse the file.</summary>
-    public static readonly IReadOnlySet<string> KnownRequirements = new HashSet<string>(StringComparer.Ordinal) { FieldTtlRequirement };
+    /// <summary>
+    /// The requirement of a file that holds the source's function libraries: a <c>functions</c> record right after the
+    /// header. A reader that does not know it would drop them silently, so it must refuse the file instead.
+    /// </summary>
+    public const string FunctionsRequirement = "functions";
 
-    /// <summary>Every record starts with this property: "header", "key" or "trailer".</summary>
+    /// <summary>Every entry of a header's <c>requires</c> list this reader understands; any other one makes it refuse the file.</summary>
+    public static readonly IReadOnlySet<string> KnownRequirements = new HashSet<string>(StringComparer.Ordinal) { FieldTtlRequirement, FunctionsRequirement };
+
+    /// <summary>Every record starts with this property: "header", "functions", "key" or "trailer".</summary>
     public const string RecordProperty = "rec";
 
     /// <summary>The first bytes of every file of ours once decompressed.</summary>

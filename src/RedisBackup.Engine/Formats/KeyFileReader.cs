@@ -34,6 +34,12 @@ internal sealed class KeyFileReader : IAsyncDisposable
 
     public bool IsSeedFormat => _seedReader is not null;
     public KeyFileHeader? Header { get; private set; }
+
+    /// <summary>The function libraries the file holds (its functions record), or null when it holds none.</summary>
+    public Rdb.FunctionLibraries? Functions { get; private set; }
+
+    /// <summary>The line number of the first key record: after the header, and the functions record when there is one.</summary>
+    private int FirstKeyLine => Functions is null ? 2 : 3;
     public KeyFileTrailer? Trailer { get; private set; }
     public DateTimeOffset? CreatedAt => Header?.CreatedAt ?? _seedReader?.CreatedAt;
 
@@ -102,6 +108,17 @@ internal sealed class KeyFileReader : IAsyncDisposable
         {
             throw Corrupt("the header record is invalid: " + ex.Message, ex);
         }
+        if (!Header!.Requires.Contains(KeyFileFormat.FunctionsRequirement)) return;
+        // The header announces function libraries: they are the next record.
+        var functions = await ReadLineAsync(ct).ConfigureAwait(false) ?? throw Truncated("no functions record after the header that announces one");
+        try
+        {
+            Functions = FunctionsRecord.Parse(functions.Span);
+        }
+        catch (FormatException ex)
+        {
+            throw Corrupt("record 2 (the functions record) is invalid: " + ex.Message, ex);
+        }
     }
 
     /// <summary>The next key or chunk record; null after the trailer (or the end of a seed file). Throws on a bad or truncated file.</summary>
@@ -141,9 +158,9 @@ internal sealed class KeyFileReader : IAsyncDisposable
         }
         catch (FormatException ex)
         {
-            throw Corrupt($"record {Records + 2} is invalid: {ex.Message}", ex);
+            throw Corrupt($"record {Records + FirstKeyLine} is invalid: {ex.Message}", ex);
         }
-        if (kind == KeyRecordParser.Kind.Header) throw Corrupt($"record {Records + 2} is a second header");
+        if (kind == KeyRecordParser.Kind.Header) throw Corrupt($"record {Records + FirstKeyLine} is a second header");
         if (kind == KeyRecordParser.Kind.Trailer)
         {
             CheckTrailer(trailer!);
@@ -208,6 +225,10 @@ internal sealed class KeyFileReader : IAsyncDisposable
         try
         {
             line = await _lines!.ReadLineAsync(ct).ConfigureAwait(false);
+        }
+        catch (LineTooLongException ex)
+        {
+            throw Corrupt($"record {Records + FirstKeyLine} is longer than {ex.Limit / (1024 * 1024)} MiB without a line break (this tool writes none so long)", ex);
         }
         catch (InvalidDataException ex)
         {

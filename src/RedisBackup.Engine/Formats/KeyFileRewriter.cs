@@ -42,6 +42,20 @@ internal static class KeyFileRewriter
             {
                 var buffer = new ArrayBufferWriter<byte>(FlushAt + 64 * 1024);
                 Append(buffer, headerLine.Span);
+                if (header.Requires.Contains(KeyFileFormat.FunctionsRequirement))
+                {
+                    // The function libraries follow the header, copied as they are.
+                    var functionsLine = await NextLineAsync(lines, 0, ct).ConfigureAwait(false);
+                    try
+                    {
+                        FunctionsRecord.Parse(functionsLine.Span);
+                    }
+                    catch (FormatException ex)
+                    {
+                        throw Broken("its functions record does not parse: " + ex.Message);
+                    }
+                    Append(buffer, functionsLine.Span);
+                }
                 using var next = repeats.InFileOrder(ct).GetEnumerator();
                 var pending = next.MoveNext();
                 long ordinal = -1, keys = 0, records = 0, dropped = 0, droppedRecords = 0, fieldTtls = 0;

@@ -25,6 +25,9 @@ public sealed record KeyFileSummary
 
     /// <summary>The header's requires list: what a reader must understand to restore the file faithfully.</summary>
     public IReadOnlyList<string> Requires { get; init; } = [];
+
+    /// <summary>The names of the function libraries the file holds (empty for none).</summary>
+    public IReadOnlyList<string> FunctionLibraries { get; init; } = [];
 }
 
 /// <summary>Checks a key-level file end to end: gzip integrity, every record parses, the trailer's counts match.</summary>
@@ -51,6 +54,7 @@ public static class KeyFileVerifier
                 Exact = reader.Header?.Exact ?? false,
                 FieldTtls = reader.FieldTtls,
                 Requires = reader.Header?.Requires ?? [],
+                FunctionLibraries = reader.Functions?.Names ?? [],
             };
         }
     }

@@ -44,6 +44,12 @@ internal sealed class KeyRecord
     /// <summary>Remaining time to live in milliseconds when the key was read.</summary>
     public long? TtlMs { get; set; }
 
+    /// <summary>
+    /// Exact backups: this record holds a logical value (<see cref="Items"/>) although the file stores keys as DUMP
+    /// payloads, because the key was over the exact limit (written <c>"logical":true</c> on each of its records).
+    /// </summary>
+    public bool Logical { get; set; }
+
     /// <summary>0 for a whole key or the first chunk of a big key.</summary>
     public int Chunk { get; set; }
 

@@ -57,6 +57,7 @@ internal static class KeyRecordParser
             else if (r.ValueTextEquals("ttl")) { Read(ref r); record.TtlMs = r.GetInt64(); }
             else if (r.ValueTextEquals("chunk")) { Read(ref r); record.Chunk = r.GetInt32(); }
             else if (r.ValueTextEquals("more")) { Read(ref r); record.More = r.GetBoolean(); }
+            else if (r.ValueTextEquals("logical")) { Read(ref r); record.Logical = r.GetBoolean(); }
             else if (r.ValueTextEquals("fieldExpireAt"))
             {
                 Next(ref r, JsonTokenType.StartArray, "an array of field expiry times");
@@ -110,6 +111,7 @@ internal static class KeyRecordParser
             };
             if (!valid) throw new FormatException($"A key record of type '{record.Type}' has a value of the wrong shape ({items} items).");
         }
+        if (record.Logical && hasDump) throw new FormatException("A key record marked logical holds a DUMP payload.");
         if (record.FieldExpireAt is { } fieldExpiry && (record.Type != "hash" || hasDump || fieldExpiry.Count * 2 != items))
             throw new FormatException($"A key record's fieldExpireAt ({fieldExpiry.Count} entries) does not match the fields of its value ({record.Type}, {items / 2} fields).");
         return record;
@@ -127,8 +129,9 @@ internal static class KeyRecordParser
     {
         if (r.TokenType == JsonTokenType.String)
         {
-            // Unescaped text is taken as it is by ReadBlob too; escapes are decoded as ReadBlob would (it may refuse some).
-            if (r.ValueIsEscaped || r.HasValueSequence) _ = StringBytes(ref r);
+            // Unescaped text is taken as it is by ReadBlob too; escapes are decoded as ReadBlob would (it may refuse some),
+            // into a pooled buffer: nothing is kept.
+            if (r.ValueIsEscaped || r.HasValueSequence) Unescape(ref r, static _ => 0);
             return;
         }
         if (r.TokenType == JsonTokenType.StartObject)
@@ -322,10 +325,30 @@ internal static class KeyRecordParser
     internal static byte[] StringBytes(ref Utf8JsonReader r)
     {
         if (!r.ValueIsEscaped && !r.HasValueSequence) return r.ValueSpan.ToArray();
-        var buffer = new byte[r.HasValueSequence ? r.ValueSequence.Length : r.ValueSpan.Length];
-        var n = r.CopyString(buffer);
-        return n == buffer.Length ? buffer : buffer.AsSpan(0, n).ToArray();
+        return Unescape(ref r, static text => text.ToArray());
     }
+
+    /// <summary>
+    /// Decodes an escaped string into a pooled buffer of its escaped length (the text is never longer unescaped) and
+    /// hands the text to <paramref name="take"/>: an escaped value costs one array of its own size, not one of its
+    /// escaped size (up to six times more, for a value of control bytes) plus a copy.
+    /// </summary>
+    private static T Unescape<T>(ref Utf8JsonReader r, SpanFunc<T> take)
+    {
+        var escaped = r.HasValueSequence ? r.ValueSequence.Length : r.ValueSpan.Length;
+        var buffer = ArrayPool<byte>.Shared.Rent(checked((int)escaped));
+        try
+        {
+            var n = r.CopyString(buffer);
+            return take(buffer.AsSpan(0, n));
+        }
+        finally
+        {
+            ArrayPool<byte>.Shared.Return(buffer);
+        }
+    }
+
+    private delegate T SpanFunc<out T>(ReadOnlySpan<byte> text);
 
     private static JsonTokenType Read(ref Utf8JsonReader r)
     {

@@ -67,6 +67,14 @@ internal sealed class KeyRecordWriter : IDisposable
         End();
     }
 
+    /// <summary>The functions record (right after the header, when the header requires <c>functions</c>).</summary>
+    public void WriteFunctions(Rdb.FunctionLibraries functions)
+    {
+        Begin(FunctionsRecord.Kind);
+        FunctionsRecord.Write(_json, functions);
+        End();
+    }
+
     public void WriteKey(KeyRecord record)
     {
         Begin("key");
@@ -79,6 +87,7 @@ internal sealed class KeyRecordWriter : IDisposable
             _json.WriteNumber("expireAt", at);
             _json.WriteNumber("ttl", record.TtlMs ?? 0);
         }
+        if (record.Logical) _json.WriteBoolean("logical", true);
         if (record.Chunk != 0) _json.WriteNumber("chunk", record.Chunk);
         if (record.More) _json.WriteBoolean("more", true);
         if (record.Dump is not null)
@@ -159,12 +168,17 @@ internal sealed class KeyRecordWriter : IDisposable
         else _json.WriteString(name, value);
     }
 
-    /// <summary>Valid UTF-8 as a JSON string; anything else as {"b64":"…"} (lossless).</summary>
+    /// <summary>
+    /// Valid UTF-8 as a JSON string, unless escaping would make it longer than base64 (mostly control bytes: a bitmap,
+    /// zeros); anything else as {"b64":"…"} (lossless). So a record is never more than 4/3 of its values plus framing,
+    /// and a long text is escaped here, into a buffer of exactly its size (see <see cref="JsonBlobText"/>).
+    /// </summary>
     private void WriteBlob(byte[] bytes)
     {
-        if (Utf8.IsValid(bytes))
+        if (Utf8.IsValid(bytes) && JsonBlobText.TokenLength(bytes) is { } length)
         {
-            _json.WriteStringValue(bytes);
+            if (bytes.Length <= JsonBlobText.SmallBlob) _json.WriteStringValue(bytes);
+            else JsonBlobText.WriteToken(_json, bytes, length);
         }
         else
         {

@@ -18,6 +18,11 @@ namespace RedisBackup.Engine.Formats;
 /// during the scan): every record that starts a key is noted, in the order it is handed over, in a
 /// <see cref="RepeatedKeyDetector"/>, which finds the repeats in bounded memory once the scan is over.
 ///
+/// Exact mode never holds a big key whole: each key's size is asked first (MEMORY USAGE, or STRLEN where MEMORY is
+/// refused), in the pipeline before its DUMP; a key over the exact limit, or whose DUMP reply turns out longer than it
+/// (read and dropped unkept), is read like a logical key instead, in windows, each record marked
+/// <see cref="KeyRecord.Logical"/> (see <see cref="ScanExact"/>).
+///
 /// Hash field expiration (Redis 7.4+, Valkey 9): when the server has it, every hash window read is followed by one
 /// pipeline of HPEXPIRETIME (the window's fields) per hash plus one TIME, and each record carries its fields' absolute
 /// expiries and the server's clock when they were read. A field that HSCAN returned and HPEXPIRETIME no longer finds
@@ -31,8 +36,15 @@ internal sealed class KeyScanner
     /// <summary>Elements per chunk of a big collection (a hash: fields).</summary>
     public const int ChunkElements = 2000;
 
-    /// <summary>Strings up to this size are read with GET; longer ones in GETRANGE windows of this size.</summary>
-    public const int StringWindow = 4 * 1024 * 1024;
+    /// <summary>
+    /// Strings up to this size are read with GET; longer ones in GETRANGE windows of this size. 1 MiB: every window is
+    /// one array in the reply, the queue to the writer, the JSON record and the check's line, so a smaller window keeps
+    /// a huge string's export and restore well under 200 MB (4 MiB windows peaked at 280 MB for a 400 MB string).
+    /// </summary>
+    public const int StringWindow = 1024 * 1024;
+
+    /// <summary>Exact mode: keys whose size (MEMORY USAGE, or the DUMP reply's length) is over this are read logically, in windows.</summary>
+    public const long DefaultExactLimit = 16L << 20;
 
     private readonly RedisConnection _conn;
     private readonly KeyExportOptions _options;
@@ -42,11 +54,15 @@ internal sealed class KeyScanner
     private readonly TimeProvider _clock;
     private readonly bool _fieldTtls;
     private readonly RepeatedKeyDetector? _written;
+    private readonly bool _memoryUsage;
 
     /// <param name="fieldTtls">Read hash field expiries (only for a server that has HPEXPIRETIME).</param>
     /// <param name="written">Notes every key handed over, in file order, for the repeat check.</param>
-    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null)
+    /// <param name="memoryUsage">Exact mode: the user may run MEMORY USAGE (else STRLEN and the DUMP reply's length decide which keys are big).</param>
+    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null,
+        bool memoryUsage = false)
     {
+        _memoryUsage = memoryUsage;
         _fieldTtls = fieldTtls;
         _written = written;
         _conn = connection;
@@ -62,6 +78,9 @@ internal sealed class KeyScanner
 
     public long Keys { get; private set; }
     public long Vanished { get; private set; }
+
+    /// <summary>Exact mode: keys over the exact limit, written as logical records.</summary>
+    public long LogicalKeys { get; private set; }
     public Dictionary<int, long> KeysPerDatabase { get; } = [];
 
     /// <summary>
@@ -115,43 +134,140 @@ internal sealed class KeyScanner
     }
 
     /// <summary>
-    /// Exact mode (one pipeline per batch, no value windows) runs two batches deep: every flush carries the next SCAN
-    /// first and then the DUMP commands of the keys the previous SCAN returned. The SCAN reply comes back first, so the
-    /// following flush goes out before this side reads the batch's replies, and the server never waits for the client.
+    /// Exact mode runs three stages deep, one flush each: the next SCAN, the size probes of the keys the previous SCAN
+    /// returned (<c>[TYPE] MEMORY USAGE</c>, or <c>[TYPE] STRLEN</c> where MEMORY is refused), and PTTL + DUMP of the
+    /// keys whose probes came back small. The SCAN and probe replies come back first, so the next flush goes out before
+    /// this side reads the DUMP replies, and the server never waits for the client. A key over the exact limit is never
+    /// DUMPed; a DUMP reply longer than the limit after all (a collection MEMORY did not size, a key that grew) is read
+    /// and dropped without being kept. Both kinds are read at the end of the database like logical keys, in windows.
     /// </summary>
     private void ScanExact(int db, CancellationToken ct)
     {
         _conn.WriteCommand(ScanCommand("0"u8.ToArray()));
         _conn.Flush(ct);
         var scanPending = true;
-        List<byte[]>? inFlight = null;
-        var sentAt = 0L;
-        while (scanPending || inFlight is not null)
+        List<byte[]>? sizing = null;
+        List<Sized>? dumping = null;
+        var dumpSentAt = 0L;
+        var big = new List<byte[]>();
+        while (scanPending || sizing is not null || dumping is not null)
         {
             ct.ThrowIfCancellationRequested();
-            List<byte[]>? next = null;
-            var nextSentAt = 0L;
+            List<byte[]>? scanned = null;
             if (scanPending)
             {
                 var reply = _conn.ReadReply(ct).ThrowIfError("SCAN").AsArray();
                 if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
                 var cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
-                next = ScannedKeys(reply[1]);
+                scanned = ScannedKeys(reply[1]);
                 scanPending = cursor is not [(byte)'0'];
                 if (scanPending) _conn.WriteCommand(ScanCommand(cursor));
-                WriteProbes(next);
-                nextSentAt = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-                _conn.Flush(ct);
             }
-            if (inFlight is not null)
+            var small = sizing is null ? null : ReadSizes(sizing, big, ct);
+            if (scanned is { Count: > 0 }) WriteSizeProbes(scanned);
+            var sentAt = 0L;
+            if (small is { Count: > 0 })
             {
-                var records = new List<KeyRecord>(inFlight.Count);
-                ReadProbes(db, inFlight, sentAt, records, null, ct);
+                foreach (var key in small)
+                {
+                    _conn.WriteCommand("PTTL", key.Key);
+                    _conn.WriteCommand("DUMP", key.Key);
+                }
+                sentAt = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+            }
+            _conn.Flush(ct);
+            if (dumping is not null)
+            {
+                var records = ReadDumps(db, dumping, dumpSentAt, big, ct);
                 foreach (var r in records) Count(r);
                 if (records.Count > 0) Hand(records, ct);
             }
-            inFlight = next;
-            sentAt = nextSentAt;
+            sizing = scanned is { Count: > 0 } ? scanned : null;
+            dumping = small is { Count: > 0 } ? small : null;
+            dumpSentAt = sentAt;
+        }
+        ReadBigKeys(db, big, ct);
+    }
+
+    /// <summary>A key whose size probe came back under the exact limit, with its type when the probe asked for it.</summary>
+    private readonly record struct Sized(byte[] Key, string? Type);
+
+    /// <summary>Exact mode: [TYPE] + MEMORY USAGE (or STRLEN) per key.</summary>
+    private void WriteSizeProbes(List<byte[]> keys)
+    {
+        var needType = _typeFilter is not null;
+        foreach (var key in keys)
+        {
+            if (needType) _conn.WriteCommand("TYPE", key);
+            if (_memoryUsage) _conn.WriteCommand("MEMORY", "USAGE", key);
+            else _conn.WriteCommand("STRLEN", key);
+        }
+    }
+
+    /// <summary>
+    /// Reads the replies of <see cref="WriteSizeProbes"/>: the keys to DUMP; keys over the limit go to <paramref name="big"/>.
+    /// A size the server would not give (an error reply, e.g. WRONGTYPE from STRLEN) leaves the decision to the DUMP
+    /// reply's length.
+    /// </summary>
+    private List<Sized> ReadSizes(List<byte[]> keys, List<byte[]> big, CancellationToken ct)
+    {
+        var needType = _typeFilter is not null;
+        var small = new List<Sized>(keys.Count);
+        foreach (var key in keys)
+        {
+            var type = needType ? _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()! : null;
+            var size = _conn.ReadReply(ct);
+            if (type == "none" || (_memoryUsage && size.IsNull)) { Vanished++; continue; }
+            if (type is not null && !_typeFilter!.Contains(type)) continue;
+            if (size.Type == RespType.Integer && size.Integer > _options.ExactLimit) big.Add(key);
+            else small.Add(new Sized(key, type));
+        }
+        return small;
+    }
+
+    /// <summary>Reads PTTL + DUMP replies into records; a DUMP reply longer than the limit is dropped unread and its key goes to <paramref name="big"/>.</summary>
+    private List<KeyRecord> ReadDumps(int db, List<Sized> keys, long sentAt, List<byte[]> big, CancellationToken ct)
+    {
+        var records = new List<KeyRecord>(keys.Count);
+        foreach (var (key, type) in keys)
+        {
+            var pttl = _conn.ReadReply(ct).AsInt64();
+            if (_conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
+            {
+                big.Add(key);
+                continue;
+            }
+            var dump = _conn.ReadReply(ct);
+            if (pttl == -2 || dump.IsNull) { Vanished++; continue; }
+            var record = new KeyRecord { Database = db, Key = key, Dump = dump.ThrowIfError("DUMP").Bytes };
+            record.Type = type ?? KeyFileFormat.TypeOfPayload(record.Dump);
+            if (pttl >= 0)
+            {
+                record.TtlMs = pttl;
+                record.ExpireAtMs = sentAt + pttl;
+            }
+            records.Add(record);
+        }
+        return records;
+    }
+
+    /// <summary>
+    /// Exact mode: the keys over the limit, read as a logical export reads them (TYPE + PTTL + STRLEN, then windows),
+    /// once nothing else is in flight. Their records are marked logical. Streams and module values have no logical form
+    /// here: they are read with DUMP, whole.
+    /// </summary>
+    private void ReadBigKeys(int db, List<byte[]> big, CancellationToken ct)
+    {
+        var retried = new HashSet<UInt128>();
+        for (var at = 0; at < big.Count; at += ScanCount)
+        {
+            var keys = big.GetRange(at, Math.Min(ScanCount, big.Count - at));
+            var (changed, _) = ReadBatch(db, keys, null, ct);
+            foreach (var key in changed)
+            {
+                if (retried.Add(KeyHash.Of(key))) big.Add(key);
+                else Vanished++;
+            }
         }
     }
 
@@ -163,48 +279,34 @@ internal sealed class KeyScanner
         return keys;
     }
 
-    /// <summary>Pipeline 1: TYPE + PTTL + STRLEN (logical) or [TYPE] + PTTL + DUMP (exact).</summary>
+    /// <summary>Pipeline 1 of a logical read: TYPE + PTTL + STRLEN.</summary>
     private void WriteProbes(List<byte[]> keys)
     {
-        var exact = _options.Exact;
-        var needType = !exact || _typeFilter is not null;
         foreach (var key in keys)
         {
-            if (needType) _conn.WriteCommand("TYPE", key);
+            _conn.WriteCommand("TYPE", key);
             _conn.WriteCommand("PTTL", key);
-            if (exact) _conn.WriteCommand("DUMP", key);
-            else _conn.WriteCommand("STRLEN", key);
+            _conn.WriteCommand("STRLEN", key);
         }
     }
 
-    /// <summary>Reads the replies of <see cref="WriteProbes"/>: whole records (exact) or records waiting for their value (logical).</summary>
-    private void ReadProbes(int db, List<byte[]> keys, long now, List<KeyRecord> records, List<Pending>? pending, CancellationToken ct)
+    /// <summary>Reads the replies of <see cref="WriteProbes"/>: records waiting for their value (marked logical in an exact export).</summary>
+    private void ReadProbes(int db, List<byte[]> keys, long now, List<Pending> pending, CancellationToken ct)
     {
-        var exact = _options.Exact;
-        var needType = !exact || _typeFilter is not null;
         foreach (var key in keys)
         {
-            var type = needType ? _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()! : null;
+            var type = _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()!;
             var pttl = _conn.ReadReply(ct).AsInt64();
-            var third = _conn.ReadReply(ct);
+            var strlen = _conn.ReadReply(ct);
             if (type == "none" || pttl == -2) { Vanished++; continue; }
-            if (type is not null && _typeFilter is not null && !_typeFilter.Contains(type)) continue;
-            var record = new KeyRecord { Database = db, Key = key, Type = type ?? "" };
+            if (_typeFilter is not null && !_typeFilter.Contains(type)) continue;
+            var record = new KeyRecord { Database = db, Key = key, Type = type, Logical = _options.Exact };
             if (pttl >= 0)
             {
                 record.TtlMs = pttl;
                 record.ExpireAtMs = now + pttl;
             }
-            if (exact)
-            {
-                if (third.IsNull) { Vanished++; continue; }
-                record.Dump = third.ThrowIfError("DUMP").Bytes;
-                if (record.Type.Length == 0) record.Type = KeyFileFormat.TypeOfPayload(record.Dump);
-                records.Add(record);
-                continue;
-            }
-            var strlen = third.IsError ? -1 : third.Integer;
-            pending!.Add(new Pending(record, strlen));
+            pending.Add(new Pending(record, strlen.IsError ? -1 : strlen.Integer));
         }
     }
 
@@ -229,7 +331,7 @@ internal sealed class KeyScanner
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var pending = new List<Pending>(keys.Count);
         var records = new List<KeyRecord>(keys.Count);
-        ReadProbes(db, keys, now, records, pending, ct);
+        ReadProbes(db, keys, now, pending, ct);
         var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
 
         // Pipeline 2: the first window of every value.
@@ -278,6 +380,7 @@ internal sealed class KeyScanner
     private void Count(KeyRecord r)
     {
         Keys++;
+        if (r.Logical) LogicalKeys++;
         KeysPerDatabase[r.Database] = KeysPerDatabase.GetValueOrDefault(r.Database) + 1;
     }
 
@@ -342,6 +445,7 @@ internal sealed class KeyScanner
             default:
                 if (reply.IsNull) return WindowState.Vanished;
                 r.Dump = reply.Bytes;
+                r.Logical = false; // a stream or module value has no logical form here, whatever its size
                 return WindowState.Done;
         }
     }
@@ -357,7 +461,7 @@ internal sealed class KeyScanner
         {
             ct.ThrowIfCancellationRequested();
             var key = first.Key;
-            var next = new KeyRecord { Database = first.Database, Key = key, Type = first.Type, Chunk = ++chunk };
+            var next = new KeyRecord { Database = first.Database, Key = key, Type = first.Type, Chunk = ++chunk, Logical = first.Logical };
             RespValue reply;
             switch (first.Type)
             {

@@ -2,10 +2,19 @@ namespace RedisBackup.Engine.Formats;
 
 /// <summary>
 /// Reads '\n'-terminated lines from a stream through one growing buffer. A line is returned as memory that stays
-/// valid until the next call; the buffer grows only as far as the longest line.
+/// valid until the next call; the buffer grows only as far as the longest line, and never beyond
+/// <see cref="MaxLineLength"/>: a longer line (a damaged or hostile file, e.g. a gzip stream that inflates to gigabytes
+/// without a line break) is refused with a <see cref="LineTooLongException"/> instead of exhausting memory.
 /// </summary>
-internal sealed class LineReader(Stream stream, int initialSize = 1 << 20)
+internal sealed class LineReader(Stream stream, int initialSize = 1 << 20, int maxLineLength = LineReader.MaxLineLength)
 {
+    /// <summary>
+    /// The longest line read: 1 GiB. This tool writes no record near it (a window of a big key is at most a few MB; the
+    /// longest record is the DUMP payload of a key under the exact limit, or of a stream or module value, whose base64
+    /// text is 4/3 of the payload and Redis caps a payload at 512 MB by default).
+    /// </summary>
+    public const int MaxLineLength = 1 << 30;
+
     private byte[] _buffer = new byte[initialSize];
     private int _start;
     private int _end;
@@ -61,9 +70,20 @@ internal sealed class LineReader(Stream stream, int initialSize = 1 << 20)
             _end -= _start;
             _start = 0;
         }
-        if (_end == _buffer.Length) Array.Resize(ref _buffer, checked(_buffer.Length * 2));
+        if (_end == _buffer.Length)
+        {
+            if (_buffer.Length >= maxLineLength) throw new LineTooLongException(maxLineLength);
+            Array.Resize(ref _buffer, (int)Math.Min((long)_buffer.Length * 2, maxLineLength));
+        }
         var n = await stream.ReadAsync(_buffer.AsMemory(_end), ct).ConfigureAwait(false);
         if (n == 0) _eof = true;
         else _end += n;
     }
+}
+
+/// <summary>A line longer than the reader takes.</summary>
+internal sealed class LineTooLongException(int limit)
+    : IOException($"a record is longer than {limit / (1024 * 1024)} MiB without a line break")
+{
+    public int Limit { get; } = limit;
 }

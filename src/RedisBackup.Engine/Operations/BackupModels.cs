@@ -74,6 +74,12 @@ public sealed record BackupOutcome
 
     /// <summary>Partial files of interrupted earlier runs that this run removed.</summary>
     public IReadOnlyList<string> StalePartialsRemoved { get; init; } = [];
+
+    /// <summary>
+    /// Key-level: why the server's function libraries are not in the backup (FUNCTION DUMP was refused), or null. The
+    /// backup itself succeeded; fronts show this as a warning.
+    /// </summary>
+    public string? FunctionsNotCaptured { get; init; }
 }
 
 /// <summary>The result of verifying one backup file.</summary>

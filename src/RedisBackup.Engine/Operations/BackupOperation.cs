@@ -74,6 +74,7 @@ public static class BackupOperation
                 BackupMetadata metadata;
                 string sha256;
                 long bytes;
+                string? functionsNotCaptured = null;
                 void Finishing() => progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
                 if (request.Kind == BackupKind.KeyLevel)
                 {
@@ -114,6 +115,7 @@ public static class BackupOperation
                         partialPath = pending.TempPath;
                     }
                     (sha256, bytes) = (check.Sha256, check.Bytes);
+                    functionsNotCaptured = summary.FunctionsNotCaptured;
                     metadata = new BackupMetadata
                     {
                         KeyCount = summary.Keys,
@@ -163,7 +165,7 @@ public static class BackupOperation
                         foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
                     }
                 }
-                return new BackupOutcome { Backup = record, Removed = removed, RetentionHeldBack = heldBack, StalePartialsRemoved = stale };
+                return new BackupOutcome { Backup = record, Removed = removed, RetentionHeldBack = heldBack, StalePartialsRemoved = stale, FunctionsNotCaptured = functionsNotCaptured };
             }
             finally
             {
@@ -269,6 +271,8 @@ public static class BackupOperation
         if (request.Types is { Count: > 0 }) d["types"] = string.Join(',', request.Types);
         if (request.Databases is { Count: > 0 }) d["databases"] = string.Join(',', request.Databases);
         if (summary.Role is not null) d["role"] = summary.Role;
+        if (summary.FunctionLibraries > 0) d["functionLibraries"] = summary.FunctionLibraries.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (summary.LogicalKeys > 0) d["logicalKeys"] = summary.LogicalKeys.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return d;
     }
 

@@ -58,6 +58,36 @@ public sealed record KeyFailure(int Database, string Key, string Reason);
 /// <summary>One key that was restored with something left out (e.g. hash field TTLs the target cannot keep).</summary>
 public sealed record KeyWarning(int Database, string Key, string Reason);
 
+/// <summary>A function library that could not be restored, and the server's reason.</summary>
+public sealed record FunctionFailure(string Library, string Reason);
+
+/// <summary>
+/// What a restore did with the backup's function libraries (Redis 7.0+, Valkey). A library the target already has is
+/// skipped by default, replaced with the replace policy; the flush policy removes every library of the target first.
+/// </summary>
+public sealed record FunctionRestoreResult
+{
+    /// <summary>Libraries in the backup.</summary>
+    public int Libraries { get; init; }
+
+    public int Restored { get; init; }
+
+    /// <summary>Libraries the target already had (skip policy): left as they are.</summary>
+    public int Skipped { get; init; }
+
+    public int Failed { get; init; }
+
+    /// <summary>How they went in: "restore" (FUNCTION RESTORE of the payload), or "load" (FUNCTION LOAD of each library's code,
+    /// for a target that cannot take the payload's RDB version), or "restore, load" when both were needed.</summary>
+    public string Method { get; init; } = "restore";
+
+    /// <summary>The libraries skipped because the target had them.</summary>
+    public IReadOnlyList<string> SkippedLibraries { get; init; } = [];
+
+    /// <summary>Each library that failed, with the server's reason.</summary>
+    public IReadOnlyList<FunctionFailure> Failures { get; init; } = [];
+}
+
 /// <summary>A key in a database (the key as text, or "base64:…" when it is not valid UTF-8).</summary>
 public sealed record KeyPosition(int Database, string Key);
 
@@ -147,7 +177,10 @@ public sealed record RestoreResult
     /// </summary>
     public BackupRecord? InterruptedRestoreCopy { get; init; }
 
-    public bool Success => Failed == 0 && Complete;
+    /// <summary>The backup's function libraries and what became of them; null when it holds none.</summary>
+    public FunctionRestoreResult? Functions { get; init; }
+
+    public bool Success => Failed == 0 && Complete && (Functions?.Failed ?? 0) == 0;
 }
 
 /// <summary>A request to restore one backup file.</summary>

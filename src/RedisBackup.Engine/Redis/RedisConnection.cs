@@ -352,13 +352,45 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
+            throw ReadFailed(ex, ct);
+        }
+    }
+
+    /// <summary>
+    /// When the next reply is a bulk string longer than <paramref name="limit"/> bytes, reads it and drops it, blocking
+    /// like <see cref="ReadReply"/>, and returns its length: the caller learns the size of a value without holding it
+    /// (a DUMP payload too big to keep in memory). Otherwise consumes nothing and returns -1.
+    /// </summary>
+    public long SkipBulkIfLonger(long limit, CancellationToken ct = default)
+    {
+        EnsureUsable();
+        ct.ThrowIfCancellationRequested();
+        try
+        {
+            using (ct.CanBeCanceled ? ct.UnsafeRegister(static c => ((RedisConnection)c!)._socket.Dispose(), this) : default)
+                return _reader.SkipBulkIfLonger(limit);
+        }
+        catch (RedisBackupException)
+        {
             _broken = true;
             ct.ThrowIfCancellationRequested();
-            if ((ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-                throw new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
-                    $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            throw;
         }
+        catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
+        {
+            throw ReadFailed(ex, ct);
+        }
+    }
+
+    /// <summary>A blocking read failed on the socket: the connection is unusable; the error says whether it timed out or was lost.</summary>
+    private RedisBackupException ReadFailed(Exception ex, CancellationToken ct)
+    {
+        _broken = true;
+        ct.ThrowIfCancellationRequested();
+        if ((ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
+            return new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
+                $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
+        return new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
     }
 
     /// <summary>Reads a reply that needs bytes from the socket, under the command timeout.</summary>

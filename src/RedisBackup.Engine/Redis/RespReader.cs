@@ -59,6 +59,42 @@ public sealed class RespReader
         }
     }
 
+    /// <summary>
+    /// Blocking: when the next reply is a bulk string longer than <paramref name="limit"/>, reads its bytes through the
+    /// buffer without keeping them and returns its length; otherwise consumes nothing and returns -1.
+    /// </summary>
+    public long SkipBulkIfLonger(long limit)
+    {
+        var scanned = 0;
+        while (true)
+        {
+            var idx = Array.IndexOf(_buffer, (byte)'\n', _start + scanned, _end - _start - scanned);
+            if (idx >= 0)
+            {
+                if (_buffer[_start] != (byte)'$') return -1;
+                var lineEnd = idx > _start && _buffer[idx - 1] == '\r' ? idx - 1 : idx;
+                var length = ParseInteger(_buffer.AsSpan(_start + 1, lineEnd - _start - 1), "bulk length");
+                if (length <= limit) return -1;
+                if (length > MaxBulkLength) throw Protocol($"Bulk length {length} is out of range.");
+                _start = idx + 1;
+                for (var left = length; left > 0;)
+                {
+                    if (_start == _end) Fill();
+                    var n = (int)Math.Min(left, _end - _start);
+                    _start += n;
+                    left -= n;
+                }
+                while (_end - _start < 2) Fill();
+                if (_buffer[_start] != '\r' || _buffer[_start + 1] != '\n') throw Protocol("A bulk string is not followed by CRLF.");
+                _start += 2;
+                return length;
+            }
+            if (_end - _start >= MaxLineLength) throw Protocol($"A reply line is longer than {MaxLineLength} bytes.");
+            scanned = _end - _start;
+            Fill();
+        }
+    }
+
     private static bool TryParse(ReadOnlySpan<byte> buffer, ref int pos, int depth, out RespValue? value)
     {
         value = null;

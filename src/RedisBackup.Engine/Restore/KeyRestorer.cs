@@ -45,8 +45,12 @@ public static class KeyRestorer
                 if (refusal is not null)
                     progress?.Report(OperationProgress.Step(activity, $"RESTORE is not permitted ({refusal}): writing keys with typed commands (SET, HSET, RPUSH, SADD, ZADD)"));
                 var compact = refusal is null ? await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false) : null;
+                // The function libraries go first, following the key policy.
+                var functions = reader.Functions is { } libraries
+                    ? await FunctionRestorer.RestoreAsync(conn, libraries, options.ExistingKeys, info, progress, activity, cancellationToken).ConfigureAwait(false)
+                    : null;
                 using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken, compact, logicalPayloads: refusal is null, fieldTtls: fieldTtls);
-                RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
+                RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, Functions = functions };
                 try
                 {
                     return Fill(await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false));

@@ -224,8 +224,16 @@ internal sealed class KeyWritePipeline : IDisposable
     private async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
         _batch.Add(record);
-        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32;
+        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32 + ItemBytes(record) / 32;
         if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Bytes of a record's items: a window of a big string weighs what it holds, so a batch never gathers many of them.</summary>
+    private static long ItemBytes(KeyRecord record)
+    {
+        long bytes = 0;
+        foreach (var item in record.Items) bytes += item.Length;
+        return bytes;
     }
 
     /// <summary>

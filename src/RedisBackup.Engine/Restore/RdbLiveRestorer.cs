@@ -38,7 +38,12 @@ public static class RdbLiveRestorer
             if (await RestorePermission.CheckAsync(conn, cancellationToken).ConfigureAwait(false) is { } refusal)
                 throw RestorePermission.Refused(target, "An RDB snapshot replayed into a live server", refusal);
             var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
-            using var pipeline = new KeyWritePipeline(conn, options, databases, $"Replaying RDB keys into {RestoreGuards.Describe(target, options)}", progress, cancellationToken);
+            var activity = $"Replaying RDB keys into {RestoreGuards.Describe(target, options)}";
+            // The file's function libraries come before its first key (read with it): restored first, following the key policy.
+            var functions = reader.FunctionLibraries is { Count: > 0 } code
+                ? await FunctionRestorer.RestoreAsync(conn, FunctionLibraries.FromCode(code, fileVersion), options.ExistingKeys, info, progress, activity, cancellationToken).ConfigureAwait(false)
+                : null;
+            using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken);
             var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
             var pendingFirst = first;
             RdbEntry? inlineCommand = null;
@@ -67,7 +72,7 @@ public static class RdbLiveRestorer
                 };
             }
 
-            RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed };
+            RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, Functions = functions };
             RestoreResult result;
             try
             {

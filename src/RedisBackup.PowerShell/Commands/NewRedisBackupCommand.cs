@@ -135,6 +135,7 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
         {
             var outcome = RunEngine((progress, ct) => BackupOperation.RunAsync(request, progress, ct));
             if (outcome.RetentionHeldBack is { } held) WriteWarning(held);
+            if (outcome.FunctionsNotCaptured is { } functions) WriteWarning("Function libraries not backed up: " + functions);
             WriteObject(outcome.Backup);
         }
         catch (RedisBackupException ex)

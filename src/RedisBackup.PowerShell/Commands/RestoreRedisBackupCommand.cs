@@ -216,6 +216,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     /// <summary>What the restore left out of the keys it wrote (hash field TTLs the target cannot keep), as warnings.</summary>
     private void WriteRestoreWarnings(RestoreResult result)
     {
+        WriteFunctionWarnings(result);
         if (result.FieldTtlsLost == 0) return;
         WriteWarning($"{result.FieldTtlsLost} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
                      $"so {result.KeysWithWarnings} hashes were restored without them. The Warnings property names them (the first 1,000); -RequireFieldTtl refuses such a restore instead.");
@@ -223,5 +224,16 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
         foreach (var warning in result.Warnings.Take(shown))
             WriteWarning($"Key '{warning.Key}' (database {warning.Database}): {warning.Reason}");
         if (result.KeysWithWarnings > shown) WriteWarning($"... and {result.KeysWithWarnings - shown} more keys (see the Warnings property).");
+    }
+
+    /// <summary>The backup's function libraries: counted in the Functions property; skipped and failed ones named as warnings.</summary>
+    private void WriteFunctionWarnings(RestoreResult result)
+    {
+        if (result.Functions is not { } functions) return;
+        WriteVerbose($"Function libraries: {functions.Restored} of {functions.Libraries} restored ({functions.Method}), {functions.Skipped} skipped, {functions.Failed} failed.");
+        if (functions.Skipped > 0)
+            WriteWarning($"Function libraries already on {result.Target} were left as they are (-Replace replaces them): {string.Join(", ", functions.SkippedLibraries)}.");
+        foreach (var failure in functions.Failures)
+            WriteWarning($"Function library '{failure.Library}' could not be restored: {failure.Reason}");
     }
 }
