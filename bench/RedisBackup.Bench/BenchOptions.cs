@@ -16,6 +16,9 @@ internal sealed record BenchOptions
     public bool KeepFiles { get; init; }
     public string? Output { get; init; }
 
+    /// <summary>Run the big-key series (one huge key at a time through every path, peak RSS against 200 MB).</summary>
+    public bool BigKeys { get; init; }
+
     /// <summary>Sizes of the scale series (small string keys); empty: no series.</summary>
     public IReadOnlyList<long> Scale { get; init; } = [];
 
@@ -35,6 +38,11 @@ internal sealed record BenchOptions
           --scale SIZES     also run the scale series: for each size (e.g. 1m,4m,10m) a server of that many
                             small string keys and every path (backups, snapshot, verify, restores) with wall
                             time, keys/s, peak RSS, the redis-cli ratio and the server's CPU floor
+          --big-keys        also run the big-key series: a 400 MB random string, a 400 MB zero string, a
+                            SETBIT bitmap at offset 2415919103 and a 5-million-member hash, one at a time,
+                            through every path (backups, snapshot, verify, restores) with each child's peak
+                            RSS against 200 MB and each round trip by DEBUG DIGEST (with --skip-keys
+                            --skip-snapshot: only that series)
           --out FILE        JSON results (default bench/results/latest.json, or latest-quick.json with --quick)
           --keep-files      keep the temporary directory (backups, RDB files) for inspection
         """;
@@ -59,6 +67,7 @@ internal sealed record BenchOptions
                 "--keep-files" => o with { KeepFiles = true },
                 "--out" => o with { Output = Next() },
                 "--scale" => o with { Scale = ScaleSuite.ParseSizes(Next()) },
+                "--big-keys" => o with { BigKeys = true },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }

@@ -49,6 +49,7 @@ try
     if (!options.SkipKeys) await new KeyLevelSuite(options, report, workDir).RunAsync(cts.Token);
     if (!options.SkipSnapshot) await new SnapshotSuite(options, report, workDir).RunAsync(cts.Token);
     if (options.Scale.Count > 0) await new ScaleSuite(options, report, workDir).RunAsync(cts.Token);
+    if (options.BigKeys) await new BigKeySuite(report, workDir).RunAsync(cts.Token);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {

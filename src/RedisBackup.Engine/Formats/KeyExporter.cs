@@ -30,8 +30,8 @@ public sealed record KeyExportOptions
     internal int IndexRunCapacity { get; init; } = SpillSorter.DefaultRunCapacity;
 
     /// <summary>
-    /// Exact mode: a key whose size (MEMORY USAGE, or its DUMP reply) is over this many bytes is written as logical
-    /// records instead of one DUMP payload (tests make it small).
+    /// Exact mode: a key whose DUMP payload is longer than this many bytes is written as logical records instead
+    /// (tests make it small).
     /// </summary>
     internal long ExactLimit { get; init; } = KeyScanner.DefaultExactLimit;
 }
@@ -172,8 +172,6 @@ public static class KeyExporter
             // holds them already).
             var fieldTtls = (options.Types is not { Count: > 0 } || options.Types.Any(t => string.Equals(t, "hash", StringComparison.OrdinalIgnoreCase)))
                 && await HashFieldExpiration.IsSupportedAsync(conn, server, cancellationToken).ConfigureAwait(false);
-            // Exact mode sizes each key before its DUMP; without MEMORY (ACLs), STRLEN and the DUMP reply's length do.
-            var memoryUsage = options.Exact && await MemoryUsageAllowedAsync(conn, cancellationToken).ConfigureAwait(false);
             long total = databases.Sum(db => keyspace.GetValueOrDefault(db));
             // Read before the header, which says whether the file holds them (requires "functions").
             var functions = await FunctionCapture.ReadAsync(conn, version, cancellationToken).ConfigureAwait(false);
@@ -202,7 +200,7 @@ public static class KeyExporter
 
                 // Redis reads run in this task; JSON + gzip run in the consumer, so the two overlap.
                 var channel = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector, memoryUsage);
+                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
                 try
@@ -312,16 +310,6 @@ public static class KeyExporter
         if (fieldTtls) requires.Add(KeyFileFormat.FieldTtlRequirement);
         if (functions) requires.Add(KeyFileFormat.FunctionsRequirement);
         return requires;
-    }
-
-    /// <summary>
-    /// Whether the user may run MEMORY USAGE: asked once, of a key name nothing uses (nil when allowed; NOPERM, or an
-    /// unknown command where it was renamed away, when not).
-    /// </summary>
-    private static async Task<bool> MemoryUsageAllowedAsync(RedisConnection conn, CancellationToken ct)
-    {
-        var reply = await conn.ExecuteRawAsync(["MEMORY", "USAGE", $"redis-backup:probe:{Guid.NewGuid():N}"], ct).ConfigureAwait(false);
-        return !reply.IsError;
     }
 
     /// <summary>INFO keyspace → db number → key count.</summary>

@@ -18,9 +18,8 @@ namespace RedisBackup.Engine.Formats;
 /// during the scan): every record that starts a key is noted, in the order it is handed over, in a
 /// <see cref="RepeatedKeyDetector"/>, which finds the repeats in bounded memory once the scan is over.
 ///
-/// Exact mode never holds a big key whole: each key's size is asked first (MEMORY USAGE, or STRLEN where MEMORY is
-/// refused), in the pipeline before its DUMP; a key over the exact limit, or whose DUMP reply turns out longer than it
-/// (read and dropped unkept), is read like a logical key instead, in windows, each record marked
+/// Exact mode never holds a big key whole: a key whose DUMP reply is longer than the exact limit (its serialized size;
+/// the reply is read and dropped unkept) is read like a logical key instead, in windows, each record marked
 /// <see cref="KeyRecord.Logical"/> (see <see cref="ScanExact"/>).
 ///
 /// Hash field expiration (Redis 7.4+, Valkey 9): when the server has it, every hash window read is followed by one
@@ -43,7 +42,7 @@ internal sealed class KeyScanner
     /// </summary>
     public const int StringWindow = 1024 * 1024;
 
-    /// <summary>Exact mode: keys whose size (MEMORY USAGE, or the DUMP reply's length) is over this are read logically, in windows.</summary>
+    /// <summary>Exact mode: keys whose DUMP payload (their serialized size) is longer than this are read logically, in windows.</summary>
     public const long DefaultExactLimit = 16L << 20;
 
     private readonly RedisConnection _conn;
@@ -54,15 +53,11 @@ internal sealed class KeyScanner
     private readonly TimeProvider _clock;
     private readonly bool _fieldTtls;
     private readonly RepeatedKeyDetector? _written;
-    private readonly bool _memoryUsage;
 
     /// <param name="fieldTtls">Read hash field expiries (only for a server that has HPEXPIRETIME).</param>
     /// <param name="written">Notes every key handed over, in file order, for the repeat check.</param>
-    /// <param name="memoryUsage">Exact mode: the user may run MEMORY USAGE (else STRLEN and the DUMP reply's length decide which keys are big).</param>
-    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null,
-        bool memoryUsage = false)
+    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null)
     {
-        _memoryUsage = memoryUsage;
         _fieldTtls = fieldTtls;
         _written = written;
         _conn = connection;
@@ -134,111 +129,83 @@ internal sealed class KeyScanner
     }
 
     /// <summary>
-    /// Exact mode runs three stages deep, one flush each: the next SCAN, the size probes of the keys the previous SCAN
-    /// returned (<c>[TYPE] MEMORY USAGE</c>, or <c>[TYPE] STRLEN</c> where MEMORY is refused), and PTTL + DUMP of the
-    /// keys whose probes came back small. The SCAN and probe replies come back first, so the next flush goes out before
-    /// this side reads the DUMP replies, and the server never waits for the client. A key over the exact limit is never
-    /// DUMPed; a DUMP reply longer than the limit after all (a collection MEMORY did not size, a key that grew) is read
-    /// and dropped without being kept. Both kinds are read at the end of the database like logical keys, in windows.
+    /// Exact mode (one pipeline per batch, no value windows) runs two batches deep: every flush carries the next SCAN
+    /// first and then [TYPE] + PTTL + DUMP of the keys the previous SCAN returned. The SCAN reply comes back first, so the
+    /// following flush goes out before this side reads the batch's replies, and the server never waits for the client.
+    /// A DUMP reply longer than the exact limit is read and dropped without being kept; its key is read at the end of
+    /// the database like a logical key, in windows (<see cref="ReadBigKeys"/>).
     /// </summary>
     private void ScanExact(int db, CancellationToken ct)
     {
         _conn.WriteCommand(ScanCommand("0"u8.ToArray()));
         _conn.Flush(ct);
         var scanPending = true;
-        List<byte[]>? sizing = null;
-        List<Sized>? dumping = null;
-        var dumpSentAt = 0L;
+        List<byte[]>? inFlight = null;
+        var sentAt = 0L;
         var big = new List<byte[]>();
-        while (scanPending || sizing is not null || dumping is not null)
+        while (scanPending || inFlight is not null)
         {
             ct.ThrowIfCancellationRequested();
-            List<byte[]>? scanned = null;
+            List<byte[]>? next = null;
+            var nextSentAt = 0L;
             if (scanPending)
             {
                 var reply = _conn.ReadReply(ct).ThrowIfError("SCAN").AsArray();
                 if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
                 var cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
-                scanned = ScannedKeys(reply[1]);
+                next = ScannedKeys(reply[1]);
                 scanPending = cursor is not [(byte)'0'];
                 if (scanPending) _conn.WriteCommand(ScanCommand(cursor));
+                WriteDumps(next);
+                nextSentAt = _clock.GetUtcNow().ToUnixTimeMilliseconds();
+                _conn.Flush(ct);
             }
-            var small = sizing is null ? null : ReadSizes(sizing, big, ct);
-            if (scanned is { Count: > 0 }) WriteSizeProbes(scanned);
-            var sentAt = 0L;
-            if (small is { Count: > 0 })
+            if (inFlight is not null)
             {
-                foreach (var key in small)
-                {
-                    _conn.WriteCommand("PTTL", key.Key);
-                    _conn.WriteCommand("DUMP", key.Key);
-                }
-                sentAt = _clock.GetUtcNow().ToUnixTimeMilliseconds();
-            }
-            _conn.Flush(ct);
-            if (dumping is not null)
-            {
-                var records = ReadDumps(db, dumping, dumpSentAt, big, ct);
+                var records = ReadDumps(db, inFlight, sentAt, big, ct);
                 foreach (var r in records) Count(r);
                 if (records.Count > 0) Hand(records, ct);
             }
-            sizing = scanned is { Count: > 0 } ? scanned : null;
-            dumping = small is { Count: > 0 } ? small : null;
-            dumpSentAt = sentAt;
+            inFlight = next;
+            sentAt = nextSentAt;
         }
         ReadBigKeys(db, big, ct);
     }
 
-    /// <summary>A key whose size probe came back under the exact limit, with its type when the probe asked for it.</summary>
-    private readonly record struct Sized(byte[] Key, string? Type);
-
-    /// <summary>Exact mode: [TYPE] + MEMORY USAGE (or STRLEN) per key.</summary>
-    private void WriteSizeProbes(List<byte[]> keys)
+    /// <summary>Exact mode: [TYPE] + PTTL + DUMP per key.</summary>
+    private void WriteDumps(List<byte[]> keys)
     {
         var needType = _typeFilter is not null;
         foreach (var key in keys)
         {
             if (needType) _conn.WriteCommand("TYPE", key);
-            if (_memoryUsage) _conn.WriteCommand("MEMORY", "USAGE", key);
-            else _conn.WriteCommand("STRLEN", key);
+            _conn.WriteCommand("PTTL", key);
+            _conn.WriteCommand("DUMP", key);
         }
     }
 
     /// <summary>
-    /// Reads the replies of <see cref="WriteSizeProbes"/>: the keys to DUMP; keys over the limit go to <paramref name="big"/>.
-    /// A size the server would not give (an error reply, e.g. WRONGTYPE from STRLEN) leaves the decision to the DUMP
-    /// reply's length.
+    /// Reads the replies of <see cref="WriteDumps"/> into records. A DUMP reply longer than the exact limit is read and
+    /// dropped unkept, and its key goes to <paramref name="big"/>.
     /// </summary>
-    private List<Sized> ReadSizes(List<byte[]> keys, List<byte[]> big, CancellationToken ct)
+    private List<KeyRecord> ReadDumps(int db, List<byte[]> keys, long sentAt, List<byte[]> big, CancellationToken ct)
     {
         var needType = _typeFilter is not null;
-        var small = new List<Sized>(keys.Count);
+        var records = new List<KeyRecord>(keys.Count);
         foreach (var key in keys)
         {
             var type = needType ? _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()! : null;
-            var size = _conn.ReadReply(ct);
-            if (type == "none" || (_memoryUsage && size.IsNull)) { Vanished++; continue; }
-            if (type is not null && !_typeFilter!.Contains(type)) continue;
-            if (size.Type == RespType.Integer && size.Integer > _options.ExactLimit) big.Add(key);
-            else small.Add(new Sized(key, type));
-        }
-        return small;
-    }
-
-    /// <summary>Reads PTTL + DUMP replies into records; a DUMP reply longer than the limit is dropped unread and its key goes to <paramref name="big"/>.</summary>
-    private List<KeyRecord> ReadDumps(int db, List<Sized> keys, long sentAt, List<byte[]> big, CancellationToken ct)
-    {
-        var records = new List<KeyRecord>(keys.Count);
-        foreach (var (key, type) in keys)
-        {
             var pttl = _conn.ReadReply(ct).AsInt64();
-            if (_conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
+            var skipped = _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0;
+            var dump = skipped ? null : _conn.ReadReply(ct);
+            if (type == "none" || pttl == -2) { Vanished++; continue; }
+            if (type is not null && !_typeFilter!.Contains(type)) continue;
+            if (skipped)
             {
                 big.Add(key);
                 continue;
             }
-            var dump = _conn.ReadReply(ct);
-            if (pttl == -2 || dump.IsNull) { Vanished++; continue; }
+            if (dump!.IsNull) { Vanished++; continue; }
             var record = new KeyRecord { Database = db, Key = key, Dump = dump.ThrowIfError("DUMP").Bytes };
             record.Type = type ?? KeyFileFormat.TypeOfPayload(record.Dump);
             if (pttl >= 0)
@@ -254,7 +221,7 @@ internal sealed class KeyScanner
     /// <summary>
     /// Exact mode: the keys over the limit, read as a logical export reads them (TYPE + PTTL + STRLEN, then windows),
     /// once nothing else is in flight. Their records are marked logical. Streams and module values have no logical form
-    /// here: they are read with DUMP, whole.
+    /// in a key-level file: they are read with DUMP, whole, whatever their size.
     /// </summary>
     private void ReadBigKeys(int db, List<byte[]> big, CancellationToken ct)
     {

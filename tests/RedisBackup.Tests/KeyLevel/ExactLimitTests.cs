@@ -8,14 +8,14 @@ using RedisBackup.Tests.Infrastructure;
 namespace RedisBackup.Tests.KeyLevel;
 
 /// <summary>
-/// Exact mode never holds a big key whole (issue 11 §5): a key over the exact limit is written as logical records in
-/// windows, each marked "logical":true, and restores like any logical key; the keys under it stay DUMP payloads. Sized by
-/// MEMORY USAGE, or, for a user without MEMORY, by STRLEN and the DUMP reply's length (read and dropped unkept). The
-/// limit is 16 MB; these tests lower it to 64 KiB so that small keys show the behaviour.
+/// Exact mode never holds a big key whole (issue 11 §5): a key whose DUMP payload is longer than the exact limit (the
+/// reply is read and dropped unkept) is written as logical records in windows, each marked "logical":true, and restores
+/// like any logical key; the keys under it stay DUMP payloads, and so does a stream, which has no logical form here.
+/// The limit is 16 MB; these tests lower it to 48 KiB so that small keys show the behaviour.
 /// </summary>
 public class ExactLimitTests
 {
-    private const long Limit = 64 * 1024;
+    private const long Limit = 48 * 1024;
     private static CancellationToken None => CancellationToken.None;
 
     private static async Task FillAsync(RedisServer server)
@@ -26,7 +26,7 @@ public class ExactLimitTests
         await c.ExecuteAsync(None, "HSET", "small-hash", "f", "v");
         await c.ExecuteAsync(None, "SET", "big-string", Dataset.Bytes(rnd, 300_000));
         await c.ExecuteAsync(None, "PEXPIRE", "big-string", 3_600_000);
-        await c.ExecuteAsync(None, "SETBIT", "bitmap", 8_000_000, 1); // 1 MB of mostly zero bytes
+        await c.ExecuteAsync(None, "SETBIT", "bitmap", 8_000_000, 1); // 1 MB of mostly zero bytes, a payload of a few KB
         for (var i = 0; i < 6000; i += 500)
         {
             var hash = new List<RedisArg> { "HSET", "big-hash" };
@@ -48,7 +48,7 @@ public class ExactLimitTests
         for (var i = 0; i < 3000; i++) await c.ExecuteAsync(None, "XADD", "big-stream", "*", "field", Dataset.Bytes(rnd, 30));
     }
 
-    private static readonly string[] BigLogical = ["big-hash", "big-list", "big-set", "big-string", "big-zset", "bitmap"];
+    private static readonly string[] BigLogical = ["big-hash", "big-list", "big-set", "big-string", "big-zset"];
 
     [Fact]
     public async Task Keys_over_the_limit_are_logical_records_marked_so_and_restore_identically()
@@ -71,23 +71,21 @@ public class ExactLimitTests
     }
 
     [Fact]
-    public async Task Without_MEMORY_the_string_length_and_the_DUMP_replys_length_decide()
+    public async Task With_a_type_filter_only_the_chosen_types_are_read_and_the_big_ones_go_logical()
     {
         await using var source = await RedisServer.StartAsync();
         await FillAsync(source);
-        await KeyFiles.RunAsync(source, 0, "ACL", "SETUSER", "backup", "on", ">pw", "~*", "+@all", "-memory");
         using var dir = new TempDirectory();
         var path = dir.Combine("exact.jsonl.gz");
-        await using (var file = File.Create(path))
-        {
-            var summary = await KeyExporter.ExportAsync(source.Endpoint with { User = "backup", Password = "pw" },
-                new KeyExportOptions { Exact = true, ExactLimit = Limit }, file, null, None);
-            Assert.Equal(BigLogical.Length, summary.LogicalKeys);
-        }
-        AssertForms(path);
+        var summary = await KeyFiles.ExportAsync(source, path, new KeyExportOptions { Exact = true, ExactLimit = Limit, Types = ["hash", "stream"] });
+        Assert.Equal(3, summary.Keys); // big-hash, small-hash, big-stream
+        Assert.Equal(1, summary.LogicalKeys);
         await using var target = await RedisServer.StartAsync();
         Assert.True((await KeyFiles.RestoreAsync(path, target.Endpoint)).Success);
-        await Dataset.AssertSameAsync(source, target, [0]);
+        foreach (var key in new[] { "big-hash", "small-hash", "big-stream" })
+            Assert.Equal((await KeyFiles.RunAsync(source, 0, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString(),
+                (await KeyFiles.RunAsync(target, 0, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString());
+        Assert.Equal(3, await Dataset.DbSizeAsync(target, 0));
     }
 
     [ServerFact("redis-7.4")]
@@ -116,7 +114,7 @@ public class ExactLimitTests
                 (await KeyFiles.RunAsync(target, 0, "HPEXPIRETIME", "big-hash", "FIELDS", 1, field)).AsArray()[0].AsInt64());
     }
 
-    /// <summary>Every record of a big key is logical and marked; small keys and the stream (no logical form) are DUMP records.</summary>
+    /// <summary>Every record of a big key is logical and marked; small keys, the bitmap (a small payload) and the stream (no logical form) are DUMP records.</summary>
     private static void AssertForms(string path)
     {
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
@@ -138,5 +136,6 @@ public class ExactLimitTests
         Assert.All(BigLogical.Where(k => k != "big-string" && k != "bitmap"), k => Assert.True(seen[k].Records > 1, $"{k}: {seen[k].Records} records"));
         Assert.False(seen["big-stream"].Logical);
         Assert.False(seen["small"].Logical);
+        Assert.False(seen["bitmap"].Logical); // 1 MB, but its payload (LZF) is a few KB: exact as a DUMP
     }
 }
