@@ -19,13 +19,20 @@ internal static class RestoreJournal
         new BackupCatalog(directory).RecordFailure("restore", Path.GetFullPath(request.Path), error, TargetOf(request));
     }
 
-    /// <summary>A restore that finished with keys that failed is a failure too (the CLI exits 1).</summary>
+    /// <summary>A restore that finished with keys or function libraries that failed is a failure too (the CLI exits 1).</summary>
     public static void RecordIncomplete(RestoreRequest request, RestoreResult result)
     {
-        if (result.Failed == 0) return;
+        var functions = result.Functions is { Failed: > 0 } f
+            ? string.Create(CultureInfo.InvariantCulture, $"{f.Failed} of {f.Libraries} function libraries failed (the first: '{f.Failures[0].Library}': {f.Failures[0].Reason}).")
+            : null;
+        if (result.Failed == 0)
+        {
+            if (functions is not null) RecordFailure(request, new RedisBackupException(ErrorKind.ServerError, "RestoreIncomplete", functions));
+            return;
+        }
         var first = result.Failures.Count > 0 ? $" The first: key '{result.Failures[0].Key}' (db {result.Failures[0].Database}): {result.Failures[0].Reason}" : "";
         RecordFailure(request, new RedisBackupException(ErrorKind.ServerError, "RestoreIncomplete",
-            string.Create(CultureInfo.InvariantCulture, $"{result.Failed:N0} of {result.Total:N0} keys failed ({result.Restored:N0} restored).{first}")));
+            string.Create(CultureInfo.InvariantCulture, $"{result.Failed:N0} of {result.Total:N0} keys failed ({result.Restored:N0} restored).{first}") + (functions is null ? "" : " " + functions)));
     }
 
     /// <summary>The target as the restore named it: the container, or the endpoint with the database every key went into (redis://h:p/5).</summary>

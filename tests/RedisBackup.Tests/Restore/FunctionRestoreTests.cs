@@ -182,6 +182,10 @@ public class FunctionRestoreTests
         Assert.Contains("2 of 2 function libraries failed", restore.Stderr, StringComparison.Ordinal);
         Assert.Equal("41", await KeyFiles.GetAsync(target, 0, "counter"));
         Assert.Empty(await FunctionLibraryData.NamesAsync(target));
+        // Journalled like a restore whose keys failed.
+        var failure = (await new CliRun().RunAsync("stats", "--dir", dir.Path, "--json")).Json().GetProperty("lastRestoreFailure");
+        Assert.Equal("RestoreIncomplete", failure.GetProperty("errorId").GetString());
+        Assert.Contains("2 of 2 function libraries failed", failure.GetProperty("message").GetString(), StringComparison.Ordinal);
     }
 
     [Fact]
