@@ -21,7 +21,7 @@ public class KeyFileRewriterTests
     }
 
     /// <summary>A first pass as the exporter writes it: A, big B (3 chunks), C in db 1, big B again, A again, then the trailer.</summary>
-    private static (byte[] File, List<KeyRecord> Records) FirstPass(bool exact)
+    private static (byte[] File, List<KeyRecord> Records) FirstPass(bool exact, RedisBackup.Engine.Rdb.FunctionLibraries? functions = null)
     {
         var records = new List<KeyRecord>
         {
@@ -39,7 +39,12 @@ public class KeyFileRewriterTests
         using (var gzip = exact ? GzipFactory.ForEncodedPayloads(ms) : GzipFactory.Fastest(ms))
         using (var writer = new KeyRecordWriter(gzip))
         {
-            writer.WriteHeader(new KeyFileHeader { CreatedAt = DateTimeOffset.UnixEpoch, SourceAddress = "127.0.0.1:6379", Exact = exact, Requires = [KeyFileFormat.FieldTtlRequirement] });
+            writer.WriteHeader(new KeyFileHeader
+            {
+                CreatedAt = DateTimeOffset.UnixEpoch, SourceAddress = "127.0.0.1:6379", Exact = exact,
+                Requires = functions is null ? [KeyFileFormat.FieldTtlRequirement] : [KeyFileFormat.FieldTtlRequirement, KeyFileFormat.FunctionsRequirement],
+            });
+            if (functions is not null) writer.WriteFunctions(functions);
             foreach (var r in records) writer.WriteKey(r);
             writer.WriteTrailer(new KeyFileTrailer { Keys = 5, Records = 9, KeysPerDatabase = new Dictionary<int, long> { [0] = 4, [1] = 1 }, Vanished = 3, FieldTtls = 4, CompletedAt = DateTimeOffset.UnixEpoch });
             writer.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
@@ -100,6 +105,24 @@ public class KeyFileRewriterTests
         await KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), index.Find(CancellationToken.None), new KeyExportSummary(), output, CancellationToken.None);
         output.Position = 0;
         Assert.True((await KeyFileVerifier.VerifyAsync(output)).Exact);
+    }
+
+    [Fact]
+    public async Task The_functions_record_is_copied_as_it_is()
+    {
+        using var dir = new TempDirectory();
+        var functions = RedisBackup.Engine.Rdb.FunctionLibraries.FromCode([Encoding.UTF8.GetBytes("#!lua name=lib\nredis.register_function('f', function() return 1 end)")], 10);
+        var (file, _) = FirstPass(exact: false, functions);
+        using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "b"), (0, "a")]);
+        using var output = new MemoryStream();
+        await KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), index.Find(CancellationToken.None), new KeyExportSummary(), output, CancellationToken.None);
+        output.Position = 0;
+        var check = await KeyFileVerifier.VerifyAsync(output);
+        Assert.Equal(3, check.Keys);
+        Assert.Equal(["lib"], check.FunctionLibraries);
+        output.Position = 0;
+        var reader = await KeyFileReader.OpenAsync(output, CancellationToken.None);
+        await using (reader) Assert.Equal(functions.Payload, reader.Functions!.Payload);
     }
 
     [Fact]
