@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
@@ -37,9 +38,21 @@ public static class KeyRestorer
                     reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
                 }
                 var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
-                var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken, compact, fieldTtls);
-                var result = await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false);
-                return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
+                var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken, compact, fieldTtls)
+                {
+                    Streams = StreamReplay.For(info),
+                };
+                // DUMP records the target cannot take (a newer RDB version, the other family) are decoded and replayed.
+                var records = new KeyRecordReplay(reader.ReadNextAsync, new KeyRecordReplayOptions
+                {
+                    Accepts = (version, _) => RdbVersions.Accepts(info, version),
+                    Filter = new KeyFilter(options.Databases, options.Match, options.Types),
+                    AlwaysReplay = options.AlwaysReplay,
+                    CreatedMs = reader.CreatedAt?.ToUnixTimeMilliseconds(),
+                    Target = RdbVersions.Describe(info),
+                });
+                var result = await pipeline.WriteAllAsync(records.NextAsync, cancellationToken).ConfigureAwait(false);
+                return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed, NotSelected = records.NotSelected };
             }
         }
         finally

@@ -54,6 +54,7 @@ internal sealed class KeyWritePipeline
     private long _skipped, _expired, _failedEarly;
     private long _restored, _skippedBusy, _failed;
     private long _fieldTtlsKept, _fieldTtlsLost, _fieldsExpired, _expiredLate, _fieldsExpiredEarly, _warned;
+    private long _replayed, _detailsNotKept;
     private long _lastReport;
 
     /// <param name="compact">The target's compact-encoding limits, for RESTORE payloads it loads as they are; null for plain types only.</param>
@@ -78,6 +79,9 @@ internal sealed class KeyWritePipeline
     /// <summary>Rough total for progress reports, when known.</summary>
     public long? ExpectedTotal { get; set; }
 
+    /// <summary>How streams written logically (<see cref="KeyRecord.Stream"/>) are rebuilt on this target.</summary>
+    public StreamReplay Streams { get; init; } = StreamReplay.Modern;
+
     /// <summary>
     /// A whole logical key goes as one RESTORE of a payload built from its items (skip rides on BUSYKEY); a record for
     /// which no payload can be built is written with typed commands. Pure work on the record, run once per record on the
@@ -86,7 +90,7 @@ internal sealed class KeyWritePipeline
     private void Prepare(KeyRecord record)
     {
         if (record.FieldExpireAt is not null) FieldExpiry.DropExpired(record, _options.Ttl, _clock.GetUtcNow().ToUnixTimeMilliseconds());
-        if (record.Dump is not null || !record.IsFirst || !record.IsLast) return;
+        if (record.Dump is not null || record.Stream is not null || record.Unwritable is not null || !record.IsFirst || !record.IsLast) return;
         if (record.FieldExpireAt is null || !_fieldTtls)
             record.Dump = LogicalPayload.TryCreate(record, _compact); // without hash field expiration the fields go without their TTLs (counted)
         else if (_options.Ttl == TtlMode.Absolute)
@@ -122,8 +126,16 @@ internal sealed class KeyWritePipeline
     private async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
         _batch.Add(record);
-        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32;
+        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32 + (record.Stream?.Count ?? 0) + ItemBytes(record) / 32;
         if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync().ConfigureAwait(false);
+    }
+
+    /// <summary>Bytes of a record's items: a window of a big string weighs what it holds, so a batch never gathers many of them.</summary>
+    private static long ItemBytes(KeyRecord record)
+    {
+        long bytes = 0;
+        foreach (var item in record.Items) bytes += item.Length;
+        return bytes;
     }
 
     private async Task<RestoreResult> CompleteAsync()
@@ -163,6 +175,8 @@ internal sealed class KeyWritePipeline
             FieldsExpired = _fieldsExpired + _fieldsExpiredEarly,
             KeysWithWarnings = _warned,
             Warnings = _warnings.ToArray(),
+            Replayed = _replayed,
+            DetailsNotKept = _detailsNotKept,
         };
     }
 
@@ -196,7 +210,13 @@ internal sealed class KeyWritePipeline
                 if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
                 state.ExpiredFields = r.ExpiredFields;
+                state.Replayed = r.Replayed;
                 if (ExpiredAtRestore(r, now) || AllFieldsExpired(r)) state.Dropped = Outcome.Expired;
+                else if (r.Unwritable is not null)
+                {
+                    state.Failure = r.Unwritable;
+                    state.Dropped = Outcome.Failed;
+                }
                 else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
                 {
                     await EnsureDbAsync(state.Db, ct).ConfigureAwait(false);
@@ -205,6 +225,7 @@ internal sealed class KeyWritePipeline
                     await EnqueueAsync(lastExists, ct).ConfigureAwait(false);
                 }
                 states[i] = state;
+                if (r.Losses is not null) (state.Losses ??= []).AddRange(r.Losses);
                 _current = r.More ? state : null;
             }
             else
@@ -213,6 +234,7 @@ internal sealed class KeyWritePipeline
                     throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a chunk record does not follow the first record of its key.");
                 _current.ExpiredFields += r.ExpiredFields;
                 states[i] = _current;
+                if (r.Losses is not null) (_current.Losses ??= []).AddRange(r.Losses);
                 if (!r.More) _current = null;
             }
         }
@@ -320,7 +342,16 @@ internal sealed class KeyWritePipeline
             Stage(["DEL", r.Key], state);
         var items = r.Items;
         if (r.ExpireAtMs is not null || r.TtlMs is not null) { state.ExpireAtMs = r.ExpireAtMs; state.TtlMs = r.TtlMs; }
-        if (items.Count > 0 || r.Type == "string")
+        if (r.Stream is { } part)
+        {
+            foreach (var command in Streams.Commands(r.Key, part, loss => (state.Losses ??= []).Add(loss)))
+            {
+                Stage(command.Args, state);
+                state.LastOp!.ExpectedItems = command.ExpectedItems;
+                state.LastOp.LossWhat = command.LossWhat;
+            }
+        }
+        else if (items.Count > 0 || r.Type == "string")
         {
             var args = new RedisArg[2 + items.Count];
             args[1] = r.Key;
@@ -490,6 +521,7 @@ internal sealed class KeyWritePipeline
                             }
                         }
                         else if (op.SetsFieldTtls) CountFieldTtlReply(state, reply);
+                        else if (op.ExpectedItems > 0) CountMissingItems(state, reply, op);
                         if (op.Final) Account(state);
                         break;
                     }
@@ -520,20 +552,43 @@ internal sealed class KeyWritePipeline
         }
     }
 
+    /// <summary>A reply that must list <see cref="Op.ExpectedItems"/> items (XCLAIM … JUSTID): the ones missing are counted as not kept.</summary>
+    private static void CountMissingItems(KeyState state, RespValue reply, Op op)
+    {
+        var got = reply.Type == RespType.Array ? reply.AsArray().Length : 0;
+        if (got >= op.ExpectedItems) return;
+        state.ServerLosses ??= new Dictionary<string, long>(StringComparer.Ordinal);
+        var what = op.LossWhat ?? "items the target did not keep";
+        state.ServerLosses[what] = state.ServerLosses.GetValueOrDefault(what) + op.ExpectedItems - got;
+    }
+
     private void Account(KeyState state)
     {
         if (state.Failure is null && !state.Busy)
         {
             Interlocked.Add(ref _fieldTtlsKept, state.KeptFieldTtls + state.KeptByServer);
             Interlocked.Add(ref _fieldsExpired, state.ExpiredFields + state.ExpiredByServer);
+            var reasons = new List<string>();
             var lost = state.LostFieldTtls + state.NotSetByServer;
             if (lost > 0)
             {
                 Interlocked.Add(ref _fieldTtlsLost, lost);
-                RecordWarning(state, state.NotSetByServer == 0
+                reasons.Add(state.NotSetByServer == 0
                     ? $"{Format(lost)} hash field TTLs not kept: the target has no hash field expiration (Redis 7.4+ or Valkey 9 needed); the fields were restored without them"
                     : $"{Format(lost)} hash field TTLs not kept: the target did not set them (its field was missing)");
             }
+            if (state.Losses is not null || state.ServerLosses is not null)
+            {
+                var details = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var loss in state.Losses ?? []) details[loss.What] = details.GetValueOrDefault(loss.What) + loss.Count;
+                foreach (var (what, count) in state.ServerLosses ?? []) details[what] = details.GetValueOrDefault(what) + count;
+                foreach (var (what, count) in details)
+                {
+                    Interlocked.Add(ref _detailsNotKept, count);
+                    reasons.Add($"{Format(count)} {what} not kept");
+                }
+            }
+            if (reasons.Count > 0) RecordWarning(state, string.Join("; ", reasons));
             if (state.AllFieldsExpired)
             {
                 Interlocked.Increment(ref _expiredLate); // every field had expired: nothing of the key was written
@@ -550,7 +605,11 @@ internal sealed class KeyWritePipeline
                     _conn.Endpoint.ToString());
         }
         else if (state.Busy) Interlocked.Increment(ref _skippedBusy);
-        else Interlocked.Increment(ref _restored);
+        else
+        {
+            Interlocked.Increment(ref _restored);
+            if (state.Replayed) Interlocked.Increment(ref _replayed);
+        }
     }
 
     private void RecordFailure(KeyState state)
@@ -599,6 +658,10 @@ internal sealed class KeyWritePipeline
         public KeyState? State { get; } = state;
         public bool Final { get; set; }
         public bool SetsFieldTtls { get; set; }
+
+        /// <summary>The reply must be an array of this many items (XCLAIM … JUSTID); fewer are counted as <see cref="LossWhat"/>.</summary>
+        public int ExpectedItems { get; set; }
+        public string? LossWhat { get; set; }
         public string? What { get; init; }
         public TaskCompletionSource? Signal { get; set; }
     }
@@ -626,6 +689,15 @@ internal sealed class KeyWritePipeline
         public long KeptByServer { get; set; }
         public long ExpiredByServer { get; set; }
         public long NotSetByServer { get; set; }
+
+        /// <summary>Written logically from a decoded payload or RDB value (counted in <see cref="RestoreResult.Replayed"/>).</summary>
+        public bool Replayed { get; set; }
+
+        /// <summary>What the records said cannot be kept (added by the writer before the key's last command).</summary>
+        public List<ValueLoss>? Losses { get; set; }
+
+        /// <summary>What the server did not keep, by what (added by the reply reader).</summary>
+        public Dictionary<string, long>? ServerLosses { get; set; }
     }
 
     internal static string Format(long v) => v.ToString(CultureInfo.InvariantCulture);

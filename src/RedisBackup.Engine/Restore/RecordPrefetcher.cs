@@ -53,7 +53,7 @@ internal sealed class RecordPrefetcher : IAsyncDisposable
             {
                 prepare(record);
                 batch.Add(record);
-                bytes += record.Key.Length + (record.Dump?.Length ?? 0);
+                bytes += record.Key.Length + (record.Dump?.Length ?? 0) + (record.Stream?.Bytes ?? 0);
                 foreach (var item in record.Items) bytes += item.Length;
                 if (batch.Count >= BatchRecords || bytes >= BatchBytes)
                 {
