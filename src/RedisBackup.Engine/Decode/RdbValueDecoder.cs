@@ -11,7 +11,7 @@ namespace RedisBackup.Engine.Decode;
 /// listpacks and hash tables; hashes with field TTLs, Redis 7.4's types 24/25 and their pre-GA forms 22/23, Valkey 9's
 /// HASH_2; hash templates; streams 1 to 5 with groups, consumers and pending entries).
 /// It streams: the value is read as it is decoded and comes out in windows of at most <c>windowElements</c> elements
-/// and about <c>windowBytes</c> bytes (a string in pieces of that size, decompressed on the fly when LZF), so memory is
+/// and about <c>windowBytes</c> bytes (a string in pieces of 64 KiB, decompressed on the fly when LZF), so memory is
 /// bounded by a window and by the largest single element, never by the value. A caller must read the records to the end.
 /// Module values and Redis 8.8 arrays have no logical form (<see cref="CannotDecode"/>).
 /// </summary>
@@ -19,6 +19,12 @@ internal sealed class RdbValueDecoder
 {
     public const int DefaultWindowElements = 2000;
     public const int DefaultWindowBytes = 1 << 20;
+
+    /// <summary>
+    /// Bytes per piece of a big string: small enough to stay out of the large object heap (and within the reader's
+    /// buffer), so a 400 MB string streams through without garbage the collector only finds in a full collection.
+    /// </summary>
+    public const int StringPieceBytes = 64 * 1024;
 
     private readonly RdbInput _in;
     private readonly RdbFamily _family;
@@ -125,7 +131,7 @@ internal sealed class RdbValueDecoder
             var left = len;
             while (left > 0)
             {
-                var n = (int)Math.Min(left, (ulong)_bytes);
+                var n = (int)Math.Min(left, (ulong)Math.Min(_bytes, StringPieceBytes));
                 yield return _in.Take(n, what).ToArray();
                 left -= (ulong)n;
             }
@@ -140,7 +146,7 @@ internal sealed class RdbValueDecoder
                 var compressed = _in.ReadLength("the compressed length of an LZF string");
                 var raw = _in.ReadLength("the raw length of an LZF string");
                 if (compressed > long.MaxValue || raw > long.MaxValue) throw new RdbFormatException($"{what} is an LZF string of impossible length", start);
-                foreach (var piece in LzfPieces.Decompress(_in, (long)compressed, (long)raw, _bytes, what, start)) yield return piece;
+                foreach (var piece in LzfPieces.Decompress(_in, (long)compressed, (long)raw, Math.Min(_bytes, StringPieceBytes), what, start)) yield return piece;
                 break;
             default:
                 throw new RdbFormatException($"Expected {what}, found the unknown string encoding {len} (byte 0x{0xC0 | (int)len:X2})", start);
