@@ -36,88 +36,95 @@ internal sealed class KeyFilter
     public bool Takes(int database, ReadOnlySpan<byte> key, string type, bool isModule = false)
         => TakesDatabase(database) && TakesType(type, isModule) && TakesKey(key);
 
-    /// <summary>Redis's glob (util.c stringmatchlen, case-sensitive): '*', '?', '[…]' with '^' and ranges, '\' escapes.</summary>
+    /// <summary>
+    /// Redis's glob, with its exact edge cases (util.c stringmatchlen, case-sensitive): '*' any run of bytes, '?' one
+    /// byte, '[…]' one byte of a class ('^' negates, 'x-y' is a range even when y is ']', '\' escapes, an unclosed class
+    /// takes the rest of the pattern), '\' escapes outside a class.
+    /// </summary>
     public static bool GlobMatch(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text)
     {
-        int p = 0, t = 0, starP = -1, starT = 0;
-        while (t < text.Length)
-        {
-            if (p < pattern.Length)
-            {
-                var c = pattern[p];
-                if (c == '*')
-                {
-                    while (p < pattern.Length && pattern[p] == '*') p++;
-                    if (p == pattern.Length) return true;
-                    starP = p;
-                    starT = t;
-                    continue;
-                }
-                if (c == '?')
-                {
-                    p++;
-                    t++;
-                    continue;
-                }
-                if (c == '[')
-                {
-                    if (MatchClass(pattern, ref p, text[t]))
-                    {
-                        t++;
-                        continue;
-                    }
-                }
-                else
-                {
-                    if (c == '\\' && p + 1 < pattern.Length) c = pattern[++p];
-                    if (c == text[t])
-                    {
-                        p++;
-                        t++;
-                        continue;
-                    }
-                }
-            }
-            if (starP < 0) return false;
-            // Let the last '*' take one more byte and try again from there.
-            p = starP;
-            t = ++starT;
-        }
-        while (p < pattern.Length && pattern[p] == '*') p++;
-        return p == pattern.Length;
+        var giveUp = false;
+        return Match(pattern, text, ref giveUp);
     }
 
-    /// <summary>A '[…]' class at <paramref name="p"/>; on a match moves <paramref name="p"/> past it.</summary>
+    private static bool Match(ReadOnlySpan<byte> pattern, ReadOnlySpan<byte> text, ref bool giveUp)
+    {
+        int p = 0, t = 0;
+        while (p < pattern.Length && t < text.Length)
+        {
+            switch (pattern[p])
+            {
+                case (byte)'*':
+                    while (p + 1 < pattern.Length && pattern[p + 1] == '*') p++;
+                    if (p == pattern.Length - 1) return true;
+                    for (; t < text.Length; t++)
+                    {
+                        if (Match(pattern[(p + 1)..], text[t..], ref giveUp)) return true;
+                        // A later start cannot match where this one failed for want of text: stop trying.
+                        if (giveUp) return false;
+                    }
+                    giveUp = true;
+                    return false;
+                case (byte)'?':
+                    t++;
+                    break;
+                case (byte)'[':
+                    if (!MatchClass(pattern, ref p, text[t])) return false;
+                    t++;
+                    break;
+                default:
+                    if (pattern[p] == '\\' && p + 1 < pattern.Length) p++;
+                    if (pattern[p] != text[t]) return false;
+                    t++;
+                    break;
+            }
+            p++;
+            if (t == text.Length)
+            {
+                while (p < pattern.Length && pattern[p] == '*') p++;
+                break;
+            }
+        }
+        return p == pattern.Length && t == text.Length;
+    }
+
+    /// <summary>A '[…]' class starting at <paramref name="p"/>; leaves <paramref name="p"/> on its closing ']' (or the pattern's last byte).</summary>
     private static bool MatchClass(ReadOnlySpan<byte> pattern, ref int p, byte b)
     {
-        var i = p + 1;
-        var not = i < pattern.Length && pattern[i] == '^';
-        if (not) i++;
+        p++;
+        var not = p < pattern.Length && pattern[p] == '^';
+        if (not) p++;
         var match = false;
-        while (i < pattern.Length && pattern[i] != ']')
+        while (true)
         {
-            if (pattern[i] == '\\' && i + 1 < pattern.Length)
+            var left = pattern.Length - p;
+            if (left >= 2 && pattern[p] == '\\')
             {
-                i++;
-                if (pattern[i] == b) match = true;
+                p++;
+                if (pattern[p] == b) match = true;
             }
-            else if (i + 2 < pattern.Length && pattern[i + 1] == '-' && pattern[i + 2] != ']')
+            else if (left > 0 && pattern[p] == ']')
             {
-                int start = pattern[i], end = pattern[i + 2];
+                break;
+            }
+            else if (left <= 0)
+            {
+                p--; // an unclosed class: it took the whole rest of the pattern
+                break;
+            }
+            else if (left >= 3 && pattern[p + 1] == '-')
+            {
+                int start = pattern[p], end = pattern[p + 2];
                 if (start > end) (start, end) = (end, start);
                 if (b >= start && b <= end) match = true;
-                i += 2;
+                p += 2;
             }
-            else if (pattern[i] == b)
+            else if (pattern[p] == b)
             {
                 match = true;
             }
-            i++;
+            p++;
         }
-        // An unclosed class ends at the pattern's end, as in Redis.
-        if (not) match = !match;
-        if (!match) return false;
-        p = i < pattern.Length ? i + 1 : i;
-        return true;
+        return not ? !match : match;
     }
 }

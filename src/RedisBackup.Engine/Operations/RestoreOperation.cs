@@ -43,8 +43,8 @@ public static class RestoreOperation
         }
         else
         {
-            var how = backup.Format == BackupFormat.Rdb ? "replay its keys as RESTORE commands" : "write its keys";
-            steps.Add($"Restore {backup.Name} into {request.Endpoint}: {how} into {db}, {existing}, with {ttl}");
+            var how = backup.Format == BackupFormat.Rdb ? "replay its keys as RESTORE commands (or, where the target cannot take a payload, as logical commands)" : "write its keys";
+            steps.Add($"Restore {backup.Name} into {request.Endpoint}: {how} into {db}, {existing}, with {ttl}{DescribeFilters(opts)}");
         }
         return steps;
     }
@@ -178,10 +178,23 @@ public static class RestoreOperation
         }
     }
 
+    /// <summary>", only database 1, keys matching 'user:*', of type hash" for the steps; empty without filters.</summary>
+    private static string DescribeFilters(RestoreOptions options)
+    {
+        var parts = new List<string>();
+        if (options.Databases is { Count: > 0 } dbs) parts.Add((dbs.Count == 1 ? "only database " : "only databases ") + string.Join(", ", dbs));
+        if (!string.IsNullOrEmpty(options.Match)) parts.Add($"keys matching '{options.Match}'");
+        if (options.Types is { Count: > 0 } types) parts.Add("of type " + string.Join(" or ", types));
+        return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
+    }
+
     private static void Validate(RestoreRequest request)
     {
         if ((request.Endpoint is null) == (request.Container is null))
             throw new RedisBackupException(ErrorKind.InvalidArgument, "RestoreTargetRequired", "A restore needs exactly one target: a Redis endpoint (live restore) or a container.");
+        if (request.Container is not null && request.Options.Filters)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "FiltersNeedLiveRestore",
+                "A container restore swaps the whole snapshot file in, so it cannot leave keys out: --db, --match and --type (-SourceDatabase, -Match, -Type) apply to restores into a live server.");
         if (request.Options.TargetDatabase is < 0)
             throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", "The target database must not be negative.", request.Options.TargetDatabase);
         if (!File.Exists(request.Path))

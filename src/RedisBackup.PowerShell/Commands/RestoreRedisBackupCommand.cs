@@ -126,6 +126,27 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [Parameter(ParameterSetName = LiteralToEndpoint)]
     public SwitchParameter RequireFieldTtl { get; set; }
 
+    /// <summary>Restores only the keys of these source databases (live restores).</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [ValidateRange(0, int.MaxValue)]
+    public int[]? SourceDatabase { get; set; }
+
+    /// <summary>Restores only the keys matching this glob pattern, as Redis's SCAN MATCH matches.</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [ValidateNotNullOrEmpty]
+    public string? Match { get; set; }
+
+    /// <summary>Restores only the keys of these types (string, hash, list, set, zset, stream, a module type name, or module).</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [ValidateNotNullOrEmpty]
+    public string[]? Type { get; set; }
+
     [Parameter(ParameterSetName = ObjectToContainer)]
     [Parameter(ParameterSetName = PathToContainer)]
     [Parameter(ParameterSetName = LiteralToContainer)]
@@ -172,6 +193,9 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
                 ToDatabase = ToDatabase,
                 FailFast = FailFast.IsPresent,
                 RequireFieldTtl = RequireFieldTtl.IsPresent,
+                SourceDatabases = SourceDatabase,
+                Match = Match,
+                Types = Type,
                 SkipVerify = SkipVerify.IsPresent,
                 SkipSafetySnapshot = SkipSafetySnapshot.IsPresent,
                 SafetySnapshotDirectory = ToContainer ? ResolveCatalogDirectory(SafetySnapshotPath) : null,
@@ -209,12 +233,17 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
         }
     }
 
-    /// <summary>What the restore left out of the keys it wrote (hash field TTLs the target cannot keep), as warnings.</summary>
+    /// <summary>What the restore left out of the keys it wrote (hash field TTLs, stream details the target cannot keep), as warnings.</summary>
     private void WriteRestoreWarnings(RestoreResult result)
     {
-        if (result.FieldTtlsLost == 0) return;
-        WriteWarning($"{result.FieldTtlsLost} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
-                     $"so {result.KeysWithWarnings} hashes were restored without them. The Warnings property names them (the first 1,000); -RequireFieldTtl refuses such a restore instead.");
+        if (result.Replayed > 0)
+            WriteVerbose($"{result.Replayed} keys were replayed with commands, decoded from payloads {result.Target} cannot restore (a newer RDB version or the other server family) or too big to hold whole.");
+        if (result.FieldTtlsLost > 0)
+            WriteWarning($"{result.FieldTtlsLost} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
+                         "so those hashes were restored without them. The Warnings property names them (the first 1,000); -RequireFieldTtl refuses such a restore instead.");
+        if (result.DetailsNotKept > 0)
+            WriteWarning($"{result.DetailsNotKept} details of replayed values were not kept: {result.Target} has no command that sets them (e.g. a stream consumer's seen time). The Warnings property names the keys.");
+        if (result.KeysWithWarnings == 0) return;
         const int shown = 10;
         foreach (var warning in result.Warnings.Take(shown))
             WriteWarning($"Key '{warning.Key}' (database {warning.Database}): {warning.Reason}");
