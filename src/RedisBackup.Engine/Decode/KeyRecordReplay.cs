@@ -14,7 +14,7 @@ internal sealed record KeyRecordReplayOptions
     /// <summary>Decode every DUMP record, even those the target would accept.</summary>
     public bool AlwaysReplay { get; init; }
 
-    /// <summary>Conversion: stream and module records stay DUMP records.</summary>
+    /// <summary>Conversion: stream and module records, and payloads with Redis 8.6 key metadata, stay DUMP records.</summary>
     public bool KeepStreamAndModulePayloads { get; init; }
 
     /// <summary>The backup's creation time (Unix ms): when field expiries decoded from its payloads were read.</summary>
@@ -64,7 +64,7 @@ internal sealed class KeyRecordReplay(Func<CancellationToken, ValueTask<KeyRecor
             if (info.Problem is { } problem) return Unwritable(record, problem);
             if (!options.AlwaysReplay && options.Accepts?.Invoke(info.Version, info.Family) == true) return record;
             var undecodable = RdbValueDecoder.CannotDecode(info.Family, info.Type);
-            if (options.KeepStreamAndModulePayloads && (undecodable is not null || RdbValueDecoder.TypeName(info.Family, info.Type) == "stream")) return record;
+            if (options.KeepStreamAndModulePayloads && (undecodable is not null || info.HasKeyMetadata || RdbValueDecoder.TypeName(info.Family, info.Type) == "stream")) return record;
             if (undecodable is not null)
                 return Unwritable(record, $"its payload ({(info.Family == RdbFamily.Valkey ? "VALKEY" : "RDB")} version {info.Version}) cannot be restored into {options.Target}, and {undecodable}");
 

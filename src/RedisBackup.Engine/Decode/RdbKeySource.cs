@@ -21,7 +21,10 @@ internal sealed record RdbKeySourceOptions
     /// <summary>Which keys to take; the others are skipped without being read.</summary>
     public KeyFilter Filter { get; init; } = new(null, null, null);
 
-    /// <summary>Conversion: streams, module values and arrays become DUMP records (payloads stamped with the file's version) instead of logical records.</summary>
+    /// <summary>
+    /// Conversion: streams, module values, arrays and keys with Redis 8.6 key metadata become DUMP records (payloads
+    /// stamped with the file's version, which hold all of them exactly) instead of logical records.
+    /// </summary>
     public bool PayloadsForStreamsAndModules { get; init; }
 
     /// <summary>Decode every value, even those the target would accept as a RESTORE payload.</summary>
@@ -97,7 +100,7 @@ internal sealed class RdbKeySource(RdbReader reader, RdbKeySourceOptions options
             var limit = undecodable is null ? options.CaptureLimit : long.MaxValue;
             if (reader.CaptureValue(limit, out var template) is { } value) return Payload(entry, type, value, template);
         }
-        else if (options.PayloadsForStreamsAndModules && (undecodable is not null || type == "stream"))
+        else if (options.PayloadsForStreamsAndModules && (undecodable is not null || type == "stream" || entry.KeyMetadata is not null))
         {
             return Payload(entry, type, reader.CaptureValue(long.MaxValue, out var template)!, template);
         }

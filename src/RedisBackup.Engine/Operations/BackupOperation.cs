@@ -136,7 +136,7 @@ public static class BackupOperation
     /// the SHA-256 and length of everything written. When the check failed, its error is the cause of whatever the
     /// writer then threw (a write refused, a cancellation), so it is reported as the verification failure.
     /// </summary>
-    private static async Task<(TWritten Written, VerifiedWrite<TChecked> Check)> WriteCheckedAsync<TChecked, TWritten>(
+    internal static async Task<(TWritten Written, VerifiedWrite<TChecked> Check)> WriteCheckedAsync<TChecked, TWritten>(
         Stream file, Func<Stream, CancellationToken, Task<TChecked>> check, Func<Stream, Task<TWritten>> write, Action finishing, CancellationToken ct)
     {
         var sink = new VerifyingWriteStream<TChecked>(file, check, ct);

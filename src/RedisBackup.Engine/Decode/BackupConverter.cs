@@ -1,0 +1,139 @@
+using System.Globalization;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Rdb;
+
+namespace RedisBackup.Engine.Decode;
+
+/// <summary>
+/// Writes a logical key-level backup (the gzip JSON Lines format) from an RDB file or a key-level backup, offline: each
+/// value is decoded (<see cref="RdbValueDecoder"/>) and written as logical records, big ones chunked in windows. Streams,
+/// module values and Redis 8.8 arrays stay DUMP records (the format's records for them), as the key-level export writes
+/// them, with the payload stamped with the source's RDB version. Hash field TTLs become <c>fieldExpireAt</c> with the
+/// source's time as <c>fieldsReadAt</c>. Memory: one window at a time (a stream or module value is held whole).
+/// </summary>
+internal static class BackupConverter
+{
+    /// <param name="rdb">A plain RDB stream.</param>
+    /// <param name="sourceName">The source file's name, recorded as the header's source address ("convert:NAME").</param>
+    public static async Task<KeyExportSummary> FromRdbAsync(Stream rdb, string sourceName, Stream destination, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var reader = RdbReader.WithLazyValues(rdb);
+        var source = new RdbKeySource(reader, new RdbKeySourceOptions { PayloadsForStreamsAndModules = true });
+        var first = await source.NextAsync(ct).ConfigureAwait(false); // reads the header and the AUX fields
+        var summary = reader.Summary;
+        var mayHoldFieldTtls = summary.Magic == "VALKEY" ? summary.Version >= RdbFormatCatalog.MinValkeyVersion : summary.Version >= 12;
+        var header = new KeyFileHeader
+        {
+            CreatedAt = summary.CreatedAt ?? DateTimeOffset.UtcNow,
+            SourceAddress = "convert:" + sourceName,
+            ServerVersion = summary.RedisVersion,
+            Requires = mayHoldFieldTtls ? [KeyFileFormat.FieldTtlRequirement] : [],
+        };
+        var pending = first;
+        var result = await WriteAsync(header, async token =>
+        {
+            var record = pending ?? await source.NextAsync(token).ConfigureAwait(false);
+            pending = null;
+            return record;
+        }, destination, sourceName, progress, ct).ConfigureAwait(false);
+
+        var end = reader.Summary;
+        if (end.Unchecked is { } part)
+            throw new RedisBackupException(ErrorKind.NotSupported, "ConvertStopped",
+                $"{sourceName} could be read only up to byte {part.Offset}: {part.Reason}. A conversion must hold every key, so nothing was kept; use a newer RedisBackup.", sourceName);
+        if (source.StoppedAtCommand is { } command)
+            throw new RedisBackupException(ErrorKind.NotSupported, "ConvertStopped",
+                $"{sourceName} holds at byte {command.Offset} a replication command Valkey wrote inline during a forkless save, which a key-level backup cannot hold; nothing was kept.", sourceName);
+        return result with { ServerVersion = end.RedisVersion };
+    }
+
+    /// <param name="keyFile">A key-level backup (ours or the seed service's), gzip or plain.</param>
+    public static async Task<KeyExportSummary> FromKeyFileAsync(Stream keyFile, string sourceName, Stream destination, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var reader = await KeyFileReader.OpenAsync(new NonClosingStream(keyFile), ct).ConfigureAwait(false);
+        await using (reader.ConfigureAwait(false))
+        {
+            var records = new KeyRecordReplay(reader.ReadNextAsync, new KeyRecordReplayOptions
+            {
+                KeepStreamAndModulePayloads = true,
+                CreatedMs = reader.CreatedAt?.ToUnixTimeMilliseconds(),
+            });
+            var version = reader.Header?.ServerVersion;
+            var requires = new List<string>(reader.Header?.Requires ?? []);
+            // An exact backup's payloads hold field TTLs when its server had them (Redis 7.4+, Valkey 9+).
+            if (reader.Header?.Exact == true && !requires.Contains(KeyFileFormat.FieldTtlRequirement) && RedisBackup.Engine.Redis.RedisConnection.ParseVersion(version) >= new Version(7, 4))
+                requires.Add(KeyFileFormat.FieldTtlRequirement);
+            var header = new KeyFileHeader
+            {
+                CreatedAt = reader.CreatedAt ?? DateTimeOffset.UtcNow,
+                SourceAddress = "convert:" + sourceName,
+                ServerVersion = version,
+                Role = reader.Header?.Role,
+                Databases = reader.Header?.Databases,
+                Match = reader.Header?.Match,
+                Types = reader.Header?.Types,
+                Requires = requires,
+            };
+            var result = await WriteAsync(header, records.NextAsync, destination, sourceName, progress, ct).ConfigureAwait(false);
+            return result with { ServerVersion = version };
+        }
+    }
+
+    private static async Task<KeyExportSummary> WriteAsync(KeyFileHeader header, Func<CancellationToken, ValueTask<KeyRecord?>> next, Stream destination, string sourceName,
+        IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var activity = $"Converting {sourceName}";
+        var counting = new CountingStream(destination);
+        var gzip = GzipFactory.Fastest(counting);
+        await using (gzip.ConfigureAwait(false))
+        {
+            using var writer = new KeyRecordWriter(gzip);
+            writer.WriteHeader(header);
+            var perDb = new Dictionary<int, long>();
+            long keys = 0;
+            while (await next(ct).ConfigureAwait(false) is { } record)
+            {
+                if (record.Unwritable is { } reason)
+                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt",
+                        $"Key '{Describe(record.Key)}' in database {record.Database} of {sourceName} cannot be converted: {reason}. Nothing was kept.", sourceName);
+                if (record.Losses is { Count: > 0 } losses)
+                    throw new InvalidOperationException($"A converted record would lose {losses[0].What}; such values are kept as DUMP records.");
+                writer.WriteKey(record);
+                if (record.IsLast)
+                {
+                    keys++;
+                    perDb[record.Database] = perDb.GetValueOrDefault(record.Database) + 1;
+                    if (progress is not null && keys % 5000 == 0)
+                        progress.Report(new OperationProgress { Activity = activity, Status = $"{keys.ToString(CultureInfo.InvariantCulture)} keys", Done = keys, Bytes = counting.Written });
+                }
+                if (writer.Pending >= 256 * 1024) await writer.FlushAsync(ct).ConfigureAwait(false);
+            }
+            writer.WriteTrailer(new KeyFileTrailer
+            {
+                Keys = keys,
+                Records = writer.Records,
+                KeysPerDatabase = perDb,
+                FieldTtls = writer.FieldTtls,
+                CompletedAt = DateTimeOffset.UtcNow,
+            });
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+            var records = writer.Records;
+            var fieldTtls = writer.FieldTtls;
+            await gzip.FlushAsync(ct).ConfigureAwait(false);
+            await gzip.DisposeAsync().ConfigureAwait(false);
+            return new KeyExportSummary
+            {
+                Keys = keys,
+                KeysPerDatabase = perDb,
+                Records = records,
+                FieldTtls = fieldTtls,
+                BytesWritten = counting.Written,
+            };
+        }
+    }
+
+    private static string Describe(byte[] key) => System.Text.Unicode.Utf8.IsValid(key) ? System.Text.Encoding.UTF8.GetString(key) : "base64:" + Convert.ToBase64String(key);
+}
