@@ -53,10 +53,10 @@ internal sealed class InspectCommand
             _ => c.Exact ? "exact key-level backup" : "logical key-level backup",
         };
         output.Result($"{c.Name} ({kind}, {HumanFormat.Size(c.Bytes)})");
-        var writer = c.ServerVersion is null ? "unknown server" : c.ServerVersion;
+        var writer = c.ServerVersion is null ? "not recorded" : c.ServerName is null ? c.ServerVersion : c.ServerName + " " + c.ServerVersion;
         if (c.RdbVersion is { } version) writer += $", RDB format {c.RdbMagic} {version}";
         if (c.CreatedAt is { } at) writer += $", taken {HumanFormat.Time(at)} UTC";
-        output.Result($"Written by:  {writer}");
+        output.Result(Fit($"Server:      {writer}"));
         output.Result($"Keys:        {HumanFormat.Count(c.Keys)} ({HumanFormat.Count(c.KeysWithTtl)} with a TTL) in {HumanFormat.Count(c.Databases.Count)} database(s)");
         if (c.FieldTtls > 0) output.Result($"Field TTLs:  {HumanFormat.Count(c.FieldTtls)} hash fields with their own TTL");
         if (c.Format == BackupFormat.Rdb)

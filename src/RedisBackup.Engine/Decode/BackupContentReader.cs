@@ -35,6 +35,7 @@ internal sealed class BackupContentReader(int top)
         {
             Format = Catalog.BackupFormat.Rdb,
             ServerVersion = summary.RedisVersion,
+            ServerName = summary.Magic == "VALKEY" || summary.Aux.ContainsKey("valkey-ver") ? "Valkey" : summary.Aux.ContainsKey("redis-ver") ? "Redis" : null,
             RdbMagic = summary.Magic,
             RdbVersion = summary.Version,
             CreatedAt = summary.CreatedAt,

@@ -43,6 +43,9 @@ public sealed record BackupContent
     /// <summary>The server version that wrote it (Valkey's own version for Valkey), when the file says.</summary>
     public string? ServerVersion { get; init; }
 
+    /// <summary>"Redis" or "Valkey" when the file says which (an RDB's AUX fields or magic); null when it does not.</summary>
+    public string? ServerName { get; init; }
+
     /// <summary>RDB files: "REDIS" or "VALKEY" and the format version.</summary>
     public string? RdbMagic { get; init; }
     public int? RdbVersion { get; init; }

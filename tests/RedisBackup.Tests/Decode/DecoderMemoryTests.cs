@@ -13,7 +13,7 @@ namespace RedisBackup.Tests.Decode;
 /// The decoder streams: an RDB holding a 400 MB string and a 5-million-member hash, written by Redis 7.4 (RDB 12, which
 /// Redis 7.0 cannot RESTORE), restored live into Redis 7.0 by the CLI as a child process, is decoded and replayed in
 /// windows with the CLI's peak RSS under 200 MB (a generous bound: the values alone are over 500 MB), and every byte and
-/// field is read back and compared.
+/// field is read back and compared. inspect and convert of the same file stay under the same bound.
 /// </summary>
 public class DecoderMemoryTests(ITestOutputHelper output)
 {
@@ -66,6 +66,19 @@ public class DecoderMemoryTests(ITestOutputHelper output)
         }
         while (cursor != "0");
         Assert.True(seen >= HashFields);
+
+        // inspect and convert read the same file in bounded memory too.
+        var (inspect, inspectKb) = await ChildPeakRss.RunCliAsync(TimeSpan.FromMinutes(10), "inspect", path, "--json");
+        output.WriteLine($"inspect peak RSS: {inspectKb / 1024.0:0} MB");
+        Assert.True(inspect.ExitCode == 0, inspect.ToString());
+        Assert.Equal("big:string", inspect.Json().GetProperty("biggestKeys")[0].GetProperty("key").GetString());
+        Assert.True(inspectKb < PeakRssLimitKb, $"inspect peak RSS {inspectKb / 1024} MB");
+
+        var (convert, convertKb) = await ChildPeakRss.RunCliAsync(TimeSpan.FromMinutes(15), "convert", path, "--dir", dir.Combine("catalog"), "--skip-verify", "--json");
+        output.WriteLine($"convert peak RSS: {convertKb / 1024.0:0} MB");
+        Assert.True(convert.ExitCode == 0, convert.ToString());
+        Assert.Equal(2, convert.Json().GetProperty("keyCount").GetInt64());
+        Assert.True(convertKb < PeakRssLimitKb, $"convert peak RSS {convertKb / 1024} MB");
     }
 
     private static string Value(int i) => "v" + ((i * 7919L) % 1_000_003).ToString(CultureInfo.InvariantCulture);
