@@ -22,6 +22,8 @@
         'Get-RedisBackupStats'
         'Test-RedisBackup'
         'Copy-RedisBackup'
+        'Convert-RedisBackup'
+        'Get-RedisBackupContent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()

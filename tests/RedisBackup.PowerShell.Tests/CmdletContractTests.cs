@@ -43,7 +43,8 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
 
     private static readonly string[] ExpectedCmdlets =
     [
-        "Copy-RedisBackup", "Get-RedisBackup", "Get-RedisBackupStats", "New-RedisBackup", "Remove-RedisBackup", "Restore-RedisBackup", "Test-RedisBackup",
+        "Convert-RedisBackup", "Copy-RedisBackup", "Get-RedisBackup", "Get-RedisBackupContent", "Get-RedisBackupStats", "New-RedisBackup", "Remove-RedisBackup",
+        "Restore-RedisBackup", "Test-RedisBackup",
     ];
 
     /// <summary>The connection parameters, identical (name, type, aliases) on every cmdlet that connects to Redis.</summary>
@@ -53,7 +54,7 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     private static readonly string[] ForceCmdlets = ["Copy-RedisBackup", "Restore-RedisBackup"];
 
     [Fact]
-    public void The_module_exports_exactly_the_seven_cmdlets()
+    public void The_module_exports_exactly_the_nine_cmdlets()
         => Assert.Equal(ExpectedCmdlets, fixture.Surface.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
 
     [Fact]
@@ -105,6 +106,8 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Get-RedisBackupStats", false, "Medium")]
     [InlineData("Test-RedisBackup", false, "Medium")]
     [InlineData("Copy-RedisBackup", true, "Medium")]
+    [InlineData("Convert-RedisBackup", true, "Medium")]
+    [InlineData("Get-RedisBackupContent", false, "Medium")]
     public void ShouldProcess_and_ConfirmImpact(string name, bool supportsShouldProcess, string confirmImpact)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -120,6 +123,8 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Get-RedisBackupStats", null, "__AllParameterSets")]
     [InlineData("Test-RedisBackup", "Path", "InputObject,LiteralPath,Path")]
     [InlineData("Copy-RedisBackup", "Path", "InputObject,LiteralPath,Path")]
+    [InlineData("Convert-RedisBackup", "Path", "InputObject,LiteralPath,Path")]
+    [InlineData("Get-RedisBackupContent", "Path", "InputObject,LiteralPath,Path")]
     public void Parameter_sets_and_the_default_set(string name, string? defaultSet, string sets)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -147,6 +152,9 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Copy-RedisBackup", "InputObject", "Destination,InputObject")]
     [InlineData("Copy-RedisBackup", "Path", "Destination,Path")]
     [InlineData("Copy-RedisBackup", "LiteralPath", "Destination,LiteralPath")]
+    [InlineData("Convert-RedisBackup", "InputObject", "InputObject")]
+    [InlineData("Convert-RedisBackup", "Path", "Path")]
+    [InlineData("Get-RedisBackupContent", "LiteralPath", "LiteralPath")]
     public void Mandatory_parameters_per_set(string name, string set, string mandatory)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -160,6 +168,8 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Remove-RedisBackup")]
     [InlineData("Test-RedisBackup")]
     [InlineData("Copy-RedisBackup")]
+    [InlineData("Convert-RedisBackup")]
+    [InlineData("Get-RedisBackupContent")]
     public void Backup_consumers_bind_InputObject_by_value_and_paths_by_property_name(string name)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -196,6 +206,8 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Get-RedisBackupStats", "RedisBackup.Engine.Catalog.CatalogStats")]
     [InlineData("Test-RedisBackup", "RedisBackup.Engine.Operations.VerifyResult")]
     [InlineData("Copy-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
+    [InlineData("Convert-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
+    [InlineData("Get-RedisBackupContent", "RedisBackup.Engine.Operations.BackupContent")]
     public void Every_cmdlet_declares_its_output_type(string name, string outputType)
         => Assert.Equal([outputType], fixture.Cmdlet(name).OutputTypes.Select(t => t.FullName));
 

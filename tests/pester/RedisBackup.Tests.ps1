@@ -7,7 +7,7 @@ BeforeDiscovery {
     $script:HasDocker = [bool](Get-Command docker -ErrorAction SilentlyContinue) -and $(docker info *> $null; $LASTEXITCODE -eq 0)
     $script:Redis74 = if ($env:REDISBACKUP_SERVERS) { Join-Path $env:REDISBACKUP_SERVERS 'redis-7.4.1' } else { $null }
     $script:HasRedis74 = $HasRedis -and $Redis74 -and (Test-Path (Join-Path $Redis74 'redis-server'))
-    $script:Cmdlets = @('Copy-RedisBackup', 'Get-RedisBackup', 'Get-RedisBackupStats', 'New-RedisBackup', 'Remove-RedisBackup', 'Restore-RedisBackup', 'Test-RedisBackup')
+    $script:Cmdlets = @('Convert-RedisBackup', 'Copy-RedisBackup', 'Get-RedisBackup', 'Get-RedisBackupContent', 'Get-RedisBackupStats', 'New-RedisBackup', 'Remove-RedisBackup', 'Restore-RedisBackup', 'Test-RedisBackup')
 }
 
 BeforeAll {
@@ -21,7 +21,7 @@ AfterAll {
 }
 
 Describe 'Module surface' {
-    It 'exports exactly the seven cmdlets' -TestCases @{ Expected = $Cmdlets } {
+    It 'exports exactly the nine cmdlets' -TestCases @{ Expected = $Cmdlets } {
         (Get-Command -Module RedisBackup).Name | Sort-Object | Should -Be $Expected
     }
 

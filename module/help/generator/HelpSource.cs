@@ -71,9 +71,12 @@ public sealed partial class HelpSource
     private static readonly string[] CommonParameters =
         ["Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable"];
 
-    /// <summary>The -Names written after each use of a cmdlet in example code, up to the end of its pipeline segment.</summary>
+    /// <summary>
+    /// The -Names written after each use of a cmdlet in example code, up to the end of its pipeline segment (a longer
+    /// cmdlet name that starts with this one, such as Get-RedisBackupContent for Get-RedisBackup, is not a use of it).
+    /// </summary>
     public static IEnumerable<string> ParametersUsed(string code, string cmdletName)
-        => Regex.Matches(code, Regex.Escape(cmdletName) + @"(?<args>[^|'""();}\n]*)")
+        => Regex.Matches(code, Regex.Escape(cmdletName) + @"(?![\w-])(?<args>[^|'""();}\n]*)")
             .SelectMany(use => ParameterToken().Matches(use.Groups["args"].Value))
             .Select(m => m.Groups[1].Value);
 
