@@ -62,7 +62,9 @@ internal sealed class BackupContentReader(int top)
                     first = record;
                     size = 0;
                 }
-                size += record.Dump is { } dump ? Math.Max(0, dump.Length - 1 - DumpPayload.FooterLength) : record.Items.Sum(i => (long)i.Length);
+                size += record.Dump is { } dump ? Math.Max(0, dump.Length - 1 - DumpPayload.FooterLength)
+                    : record.Stream is { } part ? part.Bytes
+                    : record.Items.Sum(i => (long)i.Length);
                 if (!record.IsLast) continue;
                 Add(first!.Database, first.Key, first.Type, size, first.ExpireAtMs is not null);
             }

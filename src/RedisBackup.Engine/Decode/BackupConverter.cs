@@ -10,28 +10,58 @@ namespace RedisBackup.Engine.Decode;
 /// <summary>
 /// Writes a logical key-level backup (the gzip JSON Lines format) from an RDB file or a key-level backup, offline: each
 /// value is decoded (<see cref="RdbValueDecoder"/>) and written as logical records, big ones chunked in windows. Streams,
-/// module values and Redis 8.8 arrays stay DUMP records (the format's records for them), as the key-level export writes
-/// them, with the payload stamped with the source's RDB version. Hash field TTLs become <c>fieldExpireAt</c> with the
-/// source's time as <c>fieldsReadAt</c>. Memory: one window at a time (a stream or module value is held whole).
+/// module values, Redis 8.8 arrays and keys with key metadata stay DUMP records (the format's records for them), as the
+/// key-level export writes them, with the payload stamped with the source's RDB version; a stream of an RDB file longer
+/// than 16 MiB becomes logical stream records (the header then requires <c>streamRecords</c>). Hash field TTLs become
+/// <c>fieldExpireAt</c> with the source's time as <c>fieldsReadAt</c>. Memory: one window at a time (a module value, or
+/// a stream's DUMP record of a key-level source, is held whole).
 /// </summary>
 internal static class BackupConverter
 {
-    /// <param name="rdb">A plain RDB stream.</param>
+    /// <param name="openRdb">Opens the plain RDB stream; called twice (a first pass finds whether any stream is too big to hold whole).</param>
     /// <param name="sourceName">The source file's name, recorded as the header's source address ("convert:NAME").</param>
-    public static async Task<KeyExportSummary> FromRdbAsync(Stream rdb, string sourceName, Stream destination, IProgress<OperationProgress>? progress, CancellationToken ct)
+    public static async Task<KeyExportSummary> FromRdbAsync(Func<Stream> openRdb, string sourceName, Stream destination, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
-        var reader = RdbReader.WithLazyValues(rdb);
-        var source = new RdbKeySource(reader, new RdbKeySourceOptions { PayloadsForStreamsAndModules = true });
-        var first = await source.NextAsync(ct).ConfigureAwait(false); // reads the header and the AUX fields
-        var summary = reader.Summary;
-        var mayHoldFieldTtls = summary.Magic == "VALKEY" ? summary.Version >= RdbFormatCatalog.MinValkeyVersion : summary.Version >= 12;
-        var header = new KeyFileHeader
+        // The header goes out before any key: it must say whether logical stream records follow.
+        var bigStreams = await HasStreamLongerThanAsync(openRdb, RdbKeySourceOptions.DefaultCaptureLimit, ct).ConfigureAwait(false);
+        var rdb = openRdb();
+        await using (rdb.ConfigureAwait(false))
         {
-            CreatedAt = summary.CreatedAt ?? DateTimeOffset.UtcNow,
-            SourceAddress = "convert:" + sourceName,
-            ServerVersion = summary.RedisVersion,
-            Requires = mayHoldFieldTtls ? [KeyFileFormat.FieldTtlRequirement] : [],
-        };
+            var reader = RdbReader.WithLazyValues(rdb);
+            var source = new RdbKeySource(reader, new RdbKeySourceOptions { PayloadsForStreamsAndModules = true });
+            var first = await source.NextAsync(ct).ConfigureAwait(false); // reads the header and the AUX fields
+            var summary = reader.Summary;
+            var requires = new List<string>();
+            if (summary.Magic == "VALKEY" ? summary.Version >= RdbFormatCatalog.MinValkeyVersion : summary.Version >= 12) requires.Add(KeyFileFormat.FieldTtlRequirement);
+            if (bigStreams) requires.Add(KeyFileFormat.StreamRecordsRequirement);
+            var header = new KeyFileHeader
+            {
+                CreatedAt = summary.CreatedAt ?? DateTimeOffset.UtcNow,
+                SourceAddress = "convert:" + sourceName,
+                ServerVersion = summary.RedisVersion,
+                Requires = requires,
+            };
+            return await WriteRdbAsync(reader, source, first, header, sourceName, destination, progress, ct).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>Whether any stream of the file is longer than <paramref name="limit"/> (values walked past, not read).</summary>
+    private static async Task<bool> HasStreamLongerThanAsync(Func<Stream> openRdb, long limit, CancellationToken ct)
+    {
+        var rdb = openRdb();
+        await using (rdb.ConfigureAwait(false))
+        {
+            var reader = RdbReader.WithLazyValues(rdb);
+            while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is { } entry)
+                if (entry.Kind == RdbEntryKind.Key && RdbFormatCatalog.LogicalType(entry.Family, entry.Type) == "stream" && entry.KeyMetadata is null && reader.SkipValue() > limit)
+                    return true;
+            return false;
+        }
+    }
+
+    private static async Task<KeyExportSummary> WriteRdbAsync(RdbReader reader, RdbKeySource source, KeyRecord? first, KeyFileHeader header, string sourceName,
+        Stream destination, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
         var pending = first;
         var result = await WriteAsync(header, async token =>
         {
@@ -100,7 +130,9 @@ internal static class BackupConverter
                     throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt",
                         $"Key '{Describe(record.Key)}' in database {record.Database} of {sourceName} cannot be converted: {reason}. Nothing was kept.", sourceName);
                 if (record.Losses is { Count: > 0 } losses)
-                    throw new InvalidOperationException($"A converted record would lose {losses[0].What}; such values are kept as DUMP records.");
+                    throw new RedisBackupException(ErrorKind.NotSupported, "ConvertWouldLoseData",
+                        $"Key '{Describe(record.Key)}' in database {record.Database} of {sourceName} is a stream too big to keep as one DUMP record, and its logical records cannot hold " +
+                        $"{string.Join(" and ", losses.Select(l => $"{l.Count} {l.What}"))}. Nothing was kept; restore the snapshot into a server of its own version instead.", sourceName);
                 writer.WriteKey(record);
                 if (record.IsLast)
                 {

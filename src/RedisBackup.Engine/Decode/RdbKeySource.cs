@@ -23,7 +23,8 @@ internal sealed record RdbKeySourceOptions
 
     /// <summary>
     /// Conversion: streams, module values, arrays and keys with Redis 8.6 key metadata become DUMP records (payloads
-    /// stamped with the file's version, which hold all of them exactly) instead of logical records.
+    /// stamped with the file's version, which hold all of them exactly) instead of logical records; a stream longer
+    /// than <see cref="CaptureLimit"/> becomes logical stream records instead, so it is never held whole.
     /// </summary>
     public bool PayloadsForStreamsAndModules { get; init; }
 
@@ -102,7 +103,9 @@ internal sealed class RdbKeySource(RdbReader reader, RdbKeySourceOptions options
         }
         else if (options.PayloadsForStreamsAndModules && (undecodable is not null || type == "stream" || entry.KeyMetadata is not null))
         {
-            return Payload(entry, type, reader.CaptureValue(long.MaxValue, out var template)!, template);
+            // A stream too big to hold whole becomes logical stream records; the others are held whatever their size.
+            var limit = undecodable is null && entry.KeyMetadata is null ? options.CaptureLimit : long.MaxValue;
+            if (reader.CaptureValue(limit, out var template) is { } value) return Payload(entry, type, value, template);
         }
         else if (undecodable is not null)
         {

@@ -24,8 +24,11 @@ internal static class KeyFileFormat
     /// <summary>The requirement of a file that may hold hash field TTLs (<c>fieldExpireAt</c> on hash records).</summary>
     public const string FieldTtlRequirement = "fieldTtl";
 
+    /// <summary>The requirement of a file that may hold logical stream records (<c>stream</c> parts instead of a DUMP payload).</summary>
+    public const string StreamRecordsRequirement = "streamRecords";
+
     /// <summary>Every entry of a header's <c>requires</c> list this reader understands; any other one makes it refuse the file.</summary>
-    public static readonly IReadOnlySet<string> KnownRequirements = new HashSet<string>(StringComparer.Ordinal) { FieldTtlRequirement };
+    public static readonly IReadOnlySet<string> KnownRequirements = new HashSet<string>(StringComparer.Ordinal) { FieldTtlRequirement, StreamRecordsRequirement };
 
     /// <summary>Every record starts with this property: "header", "key" or "trailer".</summary>
     public const string RecordProperty = "rec";

@@ -90,10 +90,15 @@ public static class ConvertOperation
         {
             if (source.Format != BackupFormat.Rdb)
                 return await BackupConverter.FromKeyFileAsync(file, source.Name, sink, progress, ct).ConfigureAwait(false);
-            Stream rdb = source.Compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
-            await using (rdb.ConfigureAwait(false))
-                return await BackupConverter.FromRdbAsync(new BufferedStream(rdb, 1 << 20), source.Name, sink, progress, ct).ConfigureAwait(false);
         }
+        return await BackupConverter.FromRdbAsync(() => OpenRdb(source), source.Name, sink, progress, ct).ConfigureAwait(false);
+    }
+
+    private static BufferedStream OpenRdb(BackupRecord source)
+    {
+        Stream file = new FileStream(source.Path, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 20, FileOptions.Asynchronous | FileOptions.SequentialScan);
+        if (source.Compressed) file = new GZipStream(file, CompressionMode.Decompress);
+        return new BufferedStream(file, 1 << 20);
     }
 
     private static BackupRecord Describe(ConvertRequest request)
