@@ -24,16 +24,17 @@ internal static class DumpPayloadDecoder
 {
     private const int MinimumLength = 1 + DumpPayload.FooterLength;
 
-    public static DumpPayloadInfo Inspect(byte[] payload)
+    /// <param name="checkCrc">
+    /// Check the payload's CRC64 (before decoding it); a payload that goes to a server as RESTORE is checked by the
+    /// server, so the decision whether to decode need not pay for it.
+    /// </param>
+    public static DumpPayloadInfo Inspect(byte[] payload, bool checkCrc = true)
     {
         ArgumentNullException.ThrowIfNull(payload);
         if (payload.Length < MinimumLength) return new DumpPayloadInfo(0, RdbFamily.Redis, 0, false, $"the DUMP payload is {payload.Length} bytes, too short to hold a value");
         var version = BinaryPrimitives.ReadUInt16LittleEndian(payload.AsSpan(payload.Length - DumpPayload.FooterLength));
         var family = version >= RdbFormatCatalog.MinValkeyVersion ? RdbFamily.Valkey : RdbFamily.Redis;
-        var stored = BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(payload.Length - 8));
-        var computed = Crc64.Update(0, payload.AsSpan(0, payload.Length - 8));
-        if (stored != computed)
-            return new DumpPayloadInfo(version, family, 0, false, $"the DUMP payload is damaged: its CRC64 is 0x{stored:X16}, but its bytes give 0x{computed:X16}");
+        if (checkCrc && CrcProblem(payload) is { } damaged) return new DumpPayloadInfo(version, family, 0, false, damaged);
         var start = 0;
         var meta = false;
         if (payload[0] == 0xF3 && family == RdbFamily.Redis)
@@ -59,6 +60,15 @@ internal static class DumpPayloadDecoder
         }
         if (start >= payload.Length - DumpPayload.FooterLength) return new DumpPayloadInfo(version, family, 0, meta, "the DUMP payload holds no value");
         return new DumpPayloadInfo(version, family, start, meta, null) { Type = payload[start] };
+    }
+
+    /// <summary>Null when the payload's CRC64 matches its bytes; otherwise what is wrong.</summary>
+    public static string? CrcProblem(byte[] payload)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        var stored = BinaryPrimitives.ReadUInt64LittleEndian(payload.AsSpan(payload.Length - 8));
+        var computed = Crc64.Update(0, payload.AsSpan(0, payload.Length - 8));
+        return stored == computed ? null : $"the DUMP payload is damaged: its CRC64 is 0x{stored:X16}, but its bytes give 0x{computed:X16}";
     }
 
     /// <summary>

@@ -108,6 +108,40 @@ public class ModernFormatReplayTests
         Assert.Equal("f1=v1 f2=v2", await HashAsync(v, "hash2"));
     }
 
+    [Fact]
+    public async Task AModuleValueIsReportedPerKeyWithTheReasonAndInspectNamesItsType()
+    {
+        // A RedisJSON value (type "ReJSON-RL", encoding version 3) between two strings, in a Redis 7.4 file and a 7.0 one.
+        const string charset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        ulong id = 0;
+        foreach (var ch in "ReJSON-RL") id = (id << 6) | (uint)charset.IndexOf(ch, StringComparison.Ordinal);
+        id = (id << 10) | 3;
+        byte[] File(string magic) => new RdbBuilder(magic).SelectDb(0)
+            .Key(0, "before").Str("1").Key(7, "doc").Len(id).ModuleData(1, "{\"a\":1}").Key(0, "after").Str("2").End();
+
+        await using var target = await RedisServer.StartAsync();
+        // RDB 12: the target cannot take the payload, and a module value has no commands.
+        var newer = await RestoreAsync(File("REDIS0012"), target);
+        Assert.Equal((2L, 2L, 1L), (newer.Restored, newer.Replayed, newer.Failed));
+        var failure = Assert.Single(newer.Failures);
+        Assert.Equal("doc", failure.Key);
+        Assert.Contains("module value", failure.Reason, StringComparison.Ordinal);
+        Assert.Contains("RDB version 12", failure.Reason, StringComparison.Ordinal);
+        // RDB 10: the payload goes as RESTORE, and the server without the module refuses it with its own reason.
+        var same = await RdbLiveRestorer.RestoreAsync(new MemoryStream(File("REDIS0010")), target.Endpoint, new RestoreOptions { ExistingKeys = ExistingKeyPolicy.Replace }, null, CancellationToken.None);
+        Assert.Equal((2L, 0L, 1L), (same.Restored, same.Replayed, same.Failed));
+        Assert.Equal("doc", Assert.Single(same.Failures).Key);
+
+        using var dir = new TempDirectory();
+        var path = dir.Combine("module.rdb");
+        await System.IO.File.WriteAllBytesAsync(path, File("REDIS0012"));
+        var content = await InspectOperation.RunAsync(path);
+        Assert.Equal(1, content.ModuleTypes["ReJSON-RL"]);
+        Assert.Equal(1, content.Databases[0].Types["ReJSON-RL"]);
+        var converted = await ConvertOperation.RunAsync(new ConvertRequest { Path = path, Directory = dir.Combine("catalog") });
+        Assert.Equal(3, converted.KeyCount); // the module value stays a DUMP record
+    }
+
     /// <summary>The stream <see cref="RdbBuilder.StreamValue"/> writes: entries 1000-0 (f=v1) and 1000-1 (f=v2), group "group" at 1000-1 with 2 read, "consumer" owning the first <paramref name="owned"/> pending entries.</summary>
     private static async Task AssertStreamAsync(RedisConnection c, string key, int owned)
     {
