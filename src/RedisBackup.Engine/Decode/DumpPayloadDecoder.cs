@@ -24,6 +24,18 @@ internal static class DumpPayloadDecoder
 {
     private const int MinimumLength = 1 + DumpPayload.FooterLength;
 
+    /// <summary>The RDB version in a payload's footer and the family it means; false for a payload too short to hold one.</summary>
+    public static bool TryVersion(byte[] payload, out int version, out RdbFamily family)
+    {
+        ArgumentNullException.ThrowIfNull(payload);
+        version = 0;
+        family = RdbFamily.Redis;
+        if (payload.Length < MinimumLength) return false;
+        version = BinaryPrimitives.ReadUInt16LittleEndian(payload.AsSpan(payload.Length - DumpPayload.FooterLength));
+        family = version >= RdbFormatCatalog.MinValkeyVersion ? RdbFamily.Valkey : RdbFamily.Redis;
+        return true;
+    }
+
     /// <param name="checkCrc">
     /// Check the payload's CRC64 (before decoding it); a payload that goes to a server as RESTORE is checked by the
     /// server, so the decision whether to decode need not pay for it.

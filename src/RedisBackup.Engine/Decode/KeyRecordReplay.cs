@@ -61,8 +61,9 @@ internal sealed class KeyRecordReplay(Func<CancellationToken, ValueTask<KeyRecor
             if (record.Dump is not { } payload) return record;
 
             // The version decides; a payload that goes as RESTORE has its CRC64 checked by the server, one to decode here.
+            if (!options.AlwaysReplay && DumpPayloadDecoder.TryVersion(payload, out var version, out var family) && options.Accepts?.Invoke(version, family) == true)
+                return record;
             var info = DumpPayloadDecoder.Inspect(payload, checkCrc: false);
-            if (info.Problem is null && !options.AlwaysReplay && options.Accepts?.Invoke(info.Version, info.Family) == true) return record;
             if ((info.Problem ?? DumpPayloadDecoder.CrcProblem(payload)) is { } problem) return Unwritable(record, problem);
             var undecodable = RdbValueDecoder.CannotDecode(info.Family, info.Type);
             if (options.KeepStreamAndModulePayloads && (undecodable is not null || info.HasKeyMetadata || RdbValueDecoder.TypeName(info.Family, info.Type) == "stream")) return record;

@@ -45,7 +45,7 @@ public static class KeyRestorer
                 // DUMP records the target cannot take (a newer RDB version, the other family) are decoded and replayed.
                 var records = new KeyRecordReplay(reader.ReadNextAsync, new KeyRecordReplayOptions
                 {
-                    Accepts = (version, _) => RdbVersions.Accepts(info, version),
+                    Accepts = RdbVersions.AcceptanceOf(info),
                     Filter = new KeyFilter(options.Databases, options.Match, options.Types),
                     AlwaysReplay = options.AlwaysReplay,
                     CreatedMs = reader.CreatedAt?.ToUnixTimeMilliseconds(),

@@ -34,7 +34,7 @@ public static class RdbLiveRestorer
             var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
             var source = new RdbKeySource(reader, new RdbKeySourceOptions
             {
-                Accepts = (version, _) => RdbVersions.Accepts(info, version),
+                Accepts = RdbVersions.AcceptanceOf(info),
                 Filter = new KeyFilter(options.Databases, options.Match, options.Types),
                 AlwaysReplay = options.AlwaysReplay,
                 Target = RdbVersions.Describe(info),

@@ -54,6 +54,21 @@ internal static class RdbVersions
         return payloadVersion <= max;
     }
 
+    /// <summary>
+    /// <see cref="Accepts"/> for one server, worked out once per version: the restores ask it for every DUMP record, and
+    /// the answer depends only on the version.
+    /// </summary>
+    public static Func<int, Rdb.RdbFamily, bool> AcceptanceOf(IReadOnlyDictionary<string, string> serverInfo)
+    {
+        ArgumentNullException.ThrowIfNull(serverInfo);
+        var answers = new bool?[ushort.MaxValue + 1];
+        return (version, _) =>
+        {
+            if (version is < 0 or > ushort.MaxValue) return false;
+            return answers[version] ??= Accepts(serverInfo, version);
+        };
+    }
+
     /// <summary>The server's product and release, for messages: "Redis 7.0.15", "Valkey 8.0.1".</summary>
     public static string Describe(IReadOnlyDictionary<string, string> serverInfo)
     {
