@@ -115,11 +115,11 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [Theory]
     [InlineData("New-RedisBackup", "Endpoint", "Container,Endpoint")]
     [InlineData("Get-RedisBackup", null, "__AllParameterSets")]
-    [InlineData("Restore-RedisBackup", "Path", "InputObject,InputObjectToContainer,LiteralPath,LiteralPathToContainer,Path,PathToContainer")]
+    [InlineData("Restore-RedisBackup", "Path", "InputObject,InputObjectToContainer,LiteralPath,LiteralPathToContainer,Name,NameToContainer,Path,PathToContainer")]
     [InlineData("Remove-RedisBackup", "Name", "InputObject,LiteralPath,Name,Path")]
     [InlineData("Get-RedisBackupStats", null, "__AllParameterSets")]
-    [InlineData("Test-RedisBackup", "Path", "InputObject,LiteralPath,Path")]
-    [InlineData("Copy-RedisBackup", "Path", "InputObject,LiteralPath,Path")]
+    [InlineData("Test-RedisBackup", "Path", "InputObject,LiteralPath,Name,Path")]
+    [InlineData("Copy-RedisBackup", "Path", "InputObject,LiteralPath,Name,Path")]
     public void Parameter_sets_and_the_default_set(string name, string? defaultSet, string sets)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -137,6 +137,10 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Restore-RedisBackup", "PathToContainer", "Container,Path")]
     [InlineData("Restore-RedisBackup", "LiteralPath", "LiteralPath")]
     [InlineData("Restore-RedisBackup", "LiteralPathToContainer", "Container,LiteralPath")]
+    [InlineData("Restore-RedisBackup", "Name", "Name")]
+    [InlineData("Restore-RedisBackup", "NameToContainer", "Container,Name")]
+    [InlineData("Test-RedisBackup", "Name", "Name")]
+    [InlineData("Copy-RedisBackup", "Name", "Destination,Name")]
     [InlineData("Remove-RedisBackup", "Name", "Name")]
     [InlineData("Remove-RedisBackup", "InputObject", "InputObject")]
     [InlineData("Remove-RedisBackup", "Path", "Path")]
@@ -164,7 +168,7 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     {
         var cmdlet = fixture.Cmdlet(name);
         var input = cmdlet.Parameter("InputObject")!;
-        Assert.Equal("RedisBackup.Engine.Catalog.BackupRecord[]", input.Type.FullName);
+        Assert.Equal("RedisBackup.PowerShell.BackupRecord[]", input.Type.FullName);
         Assert.All(input.Sets, s => Assert.True(s.ValueFromPipeline && s.Mandatory));
 
         var path = cmdlet.Parameter("Path")!;
@@ -182,6 +186,20 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void The_catalog_is_CatalogPath_with_alias_Directory_everywhere_and_Path_always_names_backup_files()
+    {
+        foreach (var cmdlet in fixture.Surface.Cmdlets)
+        {
+            Assert.DoesNotContain(cmdlet.Parameters, p => p.Name is "Directory" or "SafetySnapshotPath");
+            var catalog = cmdlet.Parameter("CatalogPath");
+            Assert.True(catalog is not null, $"{cmdlet.Name} has no -CatalogPath.");
+            Assert.Equal(["Directory"], catalog.Aliases);
+            Assert.DoesNotContain(catalog.Sets, s => s.ValueFromPipeline || s.ValueFromPipelineByPropertyName);
+            if (cmdlet.Parameter("Path") is { } path) Assert.Contains(path.Sets, s => s.ValueFromPipelineByPropertyName); // a file, not a catalog
+        }
+    }
+
+    [Fact]
     public void Only_the_backup_consumers_take_pipeline_input()
     {
         foreach (var name in new[] { "New-RedisBackup", "Get-RedisBackup", "Get-RedisBackupStats" })
@@ -189,13 +207,13 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("New-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
-    [InlineData("Get-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
-    [InlineData("Restore-RedisBackup", "RedisBackup.Engine.Operations.RestoreResult")]
-    [InlineData("Remove-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
-    [InlineData("Get-RedisBackupStats", "RedisBackup.Engine.Catalog.CatalogStats")]
-    [InlineData("Test-RedisBackup", "RedisBackup.Engine.Operations.VerifyResult")]
-    [InlineData("Copy-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
+    [InlineData("New-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Get-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Restore-RedisBackup", "RedisBackup.PowerShell.RestoreResult")]
+    [InlineData("Remove-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Get-RedisBackupStats", "RedisBackup.PowerShell.CatalogStats")]
+    [InlineData("Test-RedisBackup", "RedisBackup.PowerShell.VerifyResult")]
+    [InlineData("Copy-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
     public void Every_cmdlet_declares_its_output_type(string name, string outputType)
         => Assert.Equal([outputType], fixture.Cmdlet(name).OutputTypes.Select(t => t.FullName));
 
@@ -260,6 +278,9 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [Theory]
     [InlineData("Get-RedisBackup", "Name")]
     [InlineData("Remove-RedisBackup", "Name")]
+    [InlineData("Restore-RedisBackup", "Name")]
+    [InlineData("Test-RedisBackup", "Name")]
+    [InlineData("Copy-RedisBackup", "Name")]
     public void Backup_names_complete_from_the_catalog(string name, string parameter)
         => Assert.Equal("RedisBackup.PowerShell.Completion.BackupNameCompleter", fixture.Cmdlet(name).Parameter(parameter)!.CompleterType);
 

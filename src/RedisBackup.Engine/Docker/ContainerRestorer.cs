@@ -42,7 +42,7 @@ public static partial class ContainerRestorer
         if (appendOnly)
             throw new RedisBackupException(ErrorKind.NotSupported, "AppendOnlyTarget",
                 $"Container '{container}' runs Redis with appendonly yes, so on restart it loads only its AOF and a replaced {file} would silently be ignored. " +
-                "Nothing was changed. Restore into the live server over its port instead (Restore-RedisBackup -Host/-Port, or redis-backup restore FILE --host H --port P), which replays the keys without a restart.",
+                "Nothing was changed. Restore into the live server over its port instead (a live restore), which replays the keys without a restart.",
                 container);
         return new ContainerTarget { Container = info.Name, DataDirectory = dir, DbFileName = file, AppendOnly = false, ServerVersion = version };
     }

@@ -112,7 +112,7 @@ public static class BackupOperation
             if (ex is IOException io && IsDiskFull(io))
                 throw new RedisBackupException(ErrorKind.WriteFailed, "BackupDiskFull", $"The backup volume of {catalog.Directory} is full; the partial file was removed and earlier backups are untouched.", catalog.Directory, ex);
             if (ex is IOException or UnauthorizedAccessException)
-                throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {catalog.Directory} failed: {ex.Message}. The partial file was removed.", catalog.Directory, ex);
+                throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {catalog.Directory} failed: {ex.Message.TrimEnd('.')}. The partial file was removed.", catalog.Directory, ex);
             throw;
         }
     }
@@ -185,7 +185,7 @@ public static class BackupOperation
         => string.Join(", ", new[]
         {
             request.Keep is null ? null : $"keep the newest {request.Keep}",
-            request.MaxAge is null ? null : $"remove backups older than {request.MaxAge.Value.TotalDays:0.##} days",
+            request.MaxAge is null ? null : $"remove backups older than {AgeText.Describe(request.MaxAge.Value)}",
         }.Where(s => s is not null));
 
     private static void Validate(BackupRequest request)
@@ -193,7 +193,7 @@ public static class BackupOperation
         if (request.Kind == BackupKind.KeyLevel)
         {
             if (request.Endpoint is null) throw new RedisBackupException(ErrorKind.InvalidArgument, "EndpointRequired", "A key-level backup needs a Redis endpoint (host/port or URI).");
-            if (request.Container is not null) throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNeedsSnapshot", "A container backup is an RDB snapshot: use the snapshot kind (--kind rdb) with a container.");
+            if (request.Container is not null) throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNeedsSnapshot", "A container backup is an RDB snapshot: use the snapshot kind with a container.");
         }
         else if ((request.Endpoint is null) == (request.Container is null))
         {

@@ -80,6 +80,7 @@ public static class RestoreOperation
         else
         {
             progress?.Report(OperationProgress.Step(activity, $"Writing keys into {target}"));
+            var counting = KeyCountProgress.Wrap(progress, verifiedKeys);
             var file = OpenRead(backup.Path);
             await using (file.ConfigureAwait(false))
             {
@@ -87,11 +88,11 @@ public static class RestoreOperation
                 {
                     Stream rdb = backup.Compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
                     await using (rdb.ConfigureAwait(false))
-                        result = await RdbLiveRestorer.RestoreAsync(new BufferedStream(rdb, 1 << 20), request.Endpoint!, request.Options, progress, cancellationToken).ConfigureAwait(false);
+                        result = await RdbLiveRestorer.RestoreAsync(new BufferedStream(rdb, 1 << 20), request.Endpoint!, request.Options, counting, cancellationToken).ConfigureAwait(false);
                 }
                 else if (backup.Format is BackupFormat.KeysJsonl or BackupFormat.SeedJson)
                 {
-                    result = await KeyRestorer.RestoreAsync(file, request.Endpoint!, request.Options, progress, cancellationToken).ConfigureAwait(false);
+                    result = await KeyRestorer.RestoreAsync(file, request.Endpoint!, request.Options, counting, cancellationToken).ConfigureAwait(false);
                 }
                 else
                 {

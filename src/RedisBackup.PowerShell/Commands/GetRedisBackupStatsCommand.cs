@@ -14,18 +14,18 @@ public sealed class GetRedisBackupStatsCommand : RedisBackupCmdlet
     [Parameter(Position = 0)]
     [Alias("Directory")]
     [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    public string? CatalogPath { get; set; }
 
     protected override void ProcessRecord()
     {
-        var directory = ResolveCatalogDirectory(Path);
+        var directory = ResolveCatalogDirectory(CatalogPath);
         try
         {
-            WriteObject(new BackupCatalog(directory).GetStats());
+            WriteObject(CatalogStats.From(new BackupCatalog(directory).GetStats()));
         }
         catch (RedisBackupException ex)
         {
-            ThrowEngineError(ex, directory);
+            WriteEngineError(ex, directory);
         }
     }
 }

@@ -1,0 +1,82 @@
+using System.Collections.ObjectModel;
+using System.Globalization;
+using EngineOperations = RedisBackup.Engine.Operations;
+
+namespace RedisBackup.PowerShell;
+
+/// <summary>One key that could not be restored (read-only).</summary>
+public sealed class KeyFailure
+{
+    private KeyFailure(EngineOperations.KeyFailure source)
+    {
+        Database = source.Database;
+        Key = source.Key;
+        Reason = source.Reason;
+    }
+
+    public int Database { get; }
+    public string Key { get; }
+    public string Reason { get; }
+
+    public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}': {Reason}";
+
+    internal static KeyFailure From(EngineOperations.KeyFailure source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+}
+
+/// <summary>The result of restoring one backup (read-only): which backup, where to, and what happened to its keys.</summary>
+public sealed class RestoreResult
+{
+    private RestoreResult(EngineOperations.RestoreResult source)
+    {
+        BackupPath = source.BackupPath;
+        Backup = source.BackupPath is null ? null : System.IO.Path.GetFileName(source.BackupPath);
+        Target = source.Target;
+        Method = source.Method;
+        Restored = source.Restored;
+        Skipped = source.Skipped;
+        Expired = source.Expired;
+        Failed = source.Failed;
+        Total = source.Total;
+        Failures = new ReadOnlyCollection<KeyFailure>(source.Failures.Select(KeyFailure.From).ToList());
+        Duration = source.Duration;
+        SafetySnapshot = BackupRecord.FromOrNull(source.SafetySnapshot);
+        Success = source.Success;
+    }
+
+    /// <summary>The name of the backup that was restored.</summary>
+    public string? Backup { get; }
+
+    /// <summary>The full path of the backup that was restored.</summary>
+    public string? BackupPath { get; }
+
+    /// <summary>Where it went: "redis://host:port" or "container:NAME".</summary>
+    public string Target { get; }
+
+    /// <summary>"live" (keys written into a running server) or "container" (file swapped, container restarted).</summary>
+    public string Method { get; }
+
+    public long Restored { get; }
+    public long Skipped { get; }
+    public long Expired { get; }
+    public long Failed { get; }
+
+    /// <summary>Keys in the backup (restored + skipped + expired + failed).</summary>
+    public long Total { get; }
+
+    /// <summary>Up to the first 1,000 failures with their reasons; <see cref="Failed"/> counts all.</summary>
+    public ReadOnlyCollection<KeyFailure> Failures { get; }
+
+    public TimeSpan Duration { get; }
+
+    /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
+    public BackupRecord? SafetySnapshot { get; }
+
+    /// <summary>True when no key failed.</summary>
+    public bool Success { get; }
+
+    public override string ToString()
+        => $"Restored {Restored.ToString(CultureInfo.InvariantCulture)} of {Total.ToString(CultureInfo.InvariantCulture)} keys of {Backup} into {Target}"
+           + (Failed > 0 ? $"; {Failed.ToString(CultureInfo.InvariantCulture)} failed" : "");
+
+    internal static RestoreResult From(EngineOperations.RestoreResult source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+}
