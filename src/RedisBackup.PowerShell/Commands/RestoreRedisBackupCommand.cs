@@ -240,7 +240,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     {
         var first = result.Failures.FirstOrDefault();
         var message = $"{result.Failed:N0} of {result.Total:N0} keys of {result.Backup} could not be restored into {result.Target}"
-                      + (first is null ? "." : $"; the first: key '{first.Key}' (db {first.Database}): {first.Reason}.")
+                      + (first is null ? "." : $"; the first: key '{first.Key}' (db {first.Database}): {first.Reason.TrimEnd('.')}.")
                       + $" {result.Restored:N0} keys were restored; the result's Failures property lists the failed keys.";
         return ErrorMapping.ForItem(new RedisBackupException(ErrorKind.WriteFailed, "RestoreIncomplete", message, path), path);
     }

@@ -29,6 +29,17 @@ public sealed class TestHost : PSHost
 
     public IReadOnlyList<Prompt> Prompts => _ui.Prompts;
 
+    /// <summary>Everything written to the host (-WhatIf's "What if:" lines go here), since the last <see cref="TakeText"/>.</summary>
+    public string TakeText()
+    {
+        lock (_ui.Text)
+        {
+            var text = _ui.Text.ToString();
+            _ui.Text.Clear();
+            return text;
+        }
+    }
+
     public override void EnterNestedPrompt() => throw new NotSupportedException();
     public override void ExitNestedPrompt() => throw new NotSupportedException();
     public override void NotifyBeginApplication() { }
@@ -39,6 +50,7 @@ public sealed class TestHost : PSHost
     {
         public Queue<string> Answers { get; } = new();
         public List<Prompt> Prompts { get; } = [];
+        public System.Text.StringBuilder Text { get; } = new();
         public override PSHostRawUserInterface? RawUI => null;
 
         public override int PromptForChoice(string caption, string message, Collection<ChoiceDescription> choices, int defaultChoice)
@@ -67,9 +79,9 @@ public sealed class TestHost : PSHost
             => throw new InvalidOperationException("Unexpected credential prompt.");
         public override string ReadLine() => throw new InvalidOperationException("Unexpected ReadLine.");
         public override SecureString ReadLineAsSecureString() => throw new InvalidOperationException("Unexpected ReadLineAsSecureString.");
-        public override void Write(string value) { }
-        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) { }
-        public override void WriteLine(string value) { }
+        public override void Write(string value) { lock (Text) Text.Append(value); }
+        public override void Write(ConsoleColor foregroundColor, ConsoleColor backgroundColor, string value) { lock (Text) Text.Append(value); }
+        public override void WriteLine(string value) { lock (Text) Text.AppendLine(value); }
         public override void WriteErrorLine(string value) { }
         public override void WriteDebugLine(string message) { }
         public override void WriteProgress(long sourceId, ProgressRecord record) { }
