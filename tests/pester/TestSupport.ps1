@@ -156,7 +156,7 @@ function Test-DockerAvailable {
 function New-SeedServiceBackup {
     # A backup in the format of the older Python service (redis_backup_YYYYMMDD_HHMMSS.json.gz).
     param([string] $Path)
-    $json = @{
+    $json = [ordered]@{
         timestamp  = '20250101_120000'
         created_at = '2025-01-01T12:00:00'
         data       = [ordered]@{
