@@ -89,7 +89,8 @@ public sealed class ContainerRestoreTests : IDisposable
         Assert.Equal(ErrorKind.NotSupported, ex.Kind);
         Assert.Equal("AppendOnlyTarget", ex.ErrorId);
         Assert.Contains("appendonly yes", ex.Message);
-        Assert.Contains("--host", ex.Message);
+        Assert.Contains("live restore", ex.Message); // the way out, named without either front's flags
+        Assert.DoesNotContain("--", ex.Message, StringComparison.Ordinal);
         var after = await _docker.InspectContainerAsync(target.Name);
         Assert.True(after.Running);
         Assert.Equal(before.Id, after.Id);
