@@ -26,7 +26,8 @@ function Start-TestRedis {
     $dir = Join-Path ([System.IO.Path]::GetTempPath()) "redisbackup-pester-redis-$port-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
     New-Item -ItemType Directory -Path $dir | Out-Null
     $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Command redis-server -CommandType Application | Select-Object -First 1).Source)
-    foreach ($a in @('--port', "$port", '--bind', '127.0.0.1', '--dir', $dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes',
+    # No diskless-sync delay: a replication snapshot starts at once instead of after 5 s.
+    foreach ($a in @('--port', "$port", '--bind', '127.0.0.1', '--dir', $dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0',
             '--logfile', (Join-Path $dir 'redis.log')) + $Arguments) { $info.ArgumentList.Add($a) }
     $info.UseShellExecute = $false
     $process = [System.Diagnostics.Process]::Start($info)
