@@ -41,7 +41,7 @@ internal static class CommandRunner
     public static void ReportError(CommandOutput output, string id, string kind, string message)
     {
         ArgumentNullException.ThrowIfNull(output);
-        output.Host.Error.WriteLine("redis-backup: error: " + message);
+        output.Host.Error.WriteLine("redis-backup: error: " + HumanFormat.Line(message));
         output.Host.Error.Flush();
         if (output.IsJson)
         {

@@ -271,8 +271,12 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     {
         foreach (var cmdlet in new[] { fixture.Cmdlet("New-RedisBackup"), fixture.Cmdlet("Restore-RedisBackup") })
             foreach (var set in cmdlet.ParameterSets.Where(s => cmdlet.Parameter("Container")!.InSet(s)))
-                foreach (var endpoint in new[] { "HostName", "Port", "Uri", "Credential", "UseTls", "TlsCaFile", "SkipCertificateCheck" })
+            {
+                foreach (var endpoint in new[] { "HostName", "Port", "Uri", "UseTls", "TlsCaFile", "SkipCertificateCheck" })
                     Assert.False(cmdlet.Parameter(endpoint)!.InSet(set), $"{cmdlet.Name}: -{endpoint} is in container set {set}.");
+                // The container's Redis password (and ACL user) is given as for a server.
+                Assert.True(cmdlet.Parameter("Credential")!.InSet(set), $"{cmdlet.Name}: -Credential is missing from container set {set}.");
+            }
     }
 
     [Theory]

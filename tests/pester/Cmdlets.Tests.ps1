@@ -6,6 +6,7 @@ BeforeDiscovery {
     . (Join-Path $PSScriptRoot 'TestSupport.ps1')
     $script:HasDocker = Test-DockerAvailable
     if (-not $HasDocker -and $env:REDISBACKUP_REQUIRE_DOCKER -eq '1') { throw 'REDISBACKUP_REQUIRE_DOCKER=1 but no Docker engine answers.' }
+    $script:Redis74 = Get-TestServerBuild 'redis-7.4.1'
     $script:Cmdlets = @('Copy-RedisBackup', 'Get-RedisBackup', 'Get-RedisBackupStats', 'New-RedisBackup', 'Remove-RedisBackup', 'Restore-RedisBackup', 'Test-RedisBackup')
 }
 
@@ -187,6 +188,105 @@ Describe 'RedisBackup, as a PowerShell user runs it' {
         It 'a restore result says which backup it restored' {
             $text = Get-RedisBackup -CatalogPath $Catalog -Kind Snapshot | Restore-RedisBackup -HostName 127.0.0.1 -Port $Target.Port -Confirm:$false | Out-String -Width 80
             $text | Should -Match 'Backup\s+: redis-backup-\d{8}-\d{6}\.rdb'
+        }
+    }
+
+    Describe 'The catalog keeps its promises' {
+        It 'an unknown -Type is refused while binding, and the known types complete' {
+            { New-RedisBackup -HostName 127.0.0.1 -Port $Source.Port -CatalogPath $Catalog -Type strng } |
+                Should -Throw -ErrorId 'ParameterArgumentValidationError,RedisBackup.PowerShell.Commands.NewRedisBackupCommand'
+            Test-Path -LiteralPath $Catalog | Should -BeFalse
+            (TabExpansion2 -inputScript 'New-RedisBackup -Type s' -cursorColumn 23).CompletionMatches.CompletionText | Should -Be @('string', 'set', 'stream')
+            (New-RedisBackup -HostName 127.0.0.1 -Port $Source.Port -CatalogPath $Catalog -Type String).KeyCount | Should -Be 4
+        }
+
+        It 'a catalog path that does not exist is a CatalogNotFound error in Get-RedisBackup and Get-RedisBackupStats' {
+            $typo = Join-Path $Work 'typo'
+            $listed = Get-RedisBackup -CatalogPath $typo -ErrorVariable listErrors -ErrorAction SilentlyContinue
+            $listed | Should -BeNullOrEmpty
+            $listErrors[0].FullyQualifiedErrorId | Should -BeLike 'CatalogNotFound,*'
+            $listErrors[0].TargetObject | Should -Be $typo
+            $stats = Get-RedisBackupStats -CatalogPath $typo -ErrorVariable statsErrors -ErrorAction SilentlyContinue
+            $stats | Should -BeNullOrEmpty
+            $statsErrors[0].FullyQualifiedErrorId | Should -BeLike 'CatalogNotFound,*'
+            { Get-RedisBackupStats -CatalogPath $typo -ErrorAction Stop } | Should -Throw -ErrorId 'CatalogNotFound*'
+            Test-Path -LiteralPath $typo | Should -BeFalse
+        }
+
+        It 'Get-RedisBackupStats reports a .partial file left by a killed run, with a warning, and shows it' {
+            New-RedisBackup -HostName 127.0.0.1 -Port $Source.Port -CatalogPath $Catalog | Out-Null
+            $stale = Join-Path $Catalog '.redis-keys-20260101-000000.jsonl.gz.0123456789ab.partial'
+            Set-Content -LiteralPath $stale -Value 'left by a killed run'
+            (Get-Item -LiteralPath $stale -Force).LastWriteTimeUtc = [datetime]::UtcNow.AddMinutes(-10)
+            $stats = Get-RedisBackupStats -CatalogPath $Catalog -WarningVariable warned -WarningAction SilentlyContinue
+            @($stats.PartialFiles | Where-Object Stale).Name | Should -Be (Split-Path $stale -Leaf)
+            ($warned -join ' ') | Should -BeLike '1 partial file(s) left by interrupted runs*'
+            ($stats | Out-String -Width 200) | Should -Match 'PartialFiles\s+: \.redis-keys-20260101-000000\.jsonl\.gz\.0123456789ab\.partial \(\d+ B, left by an interrupted run\)'
+            New-RedisBackup -HostName 127.0.0.1 -Port $Source.Port -CatalogPath $Catalog | Out-Null
+            Test-Path -LiteralPath $stale | Should -BeFalse
+            (Get-RedisBackupStats -CatalogPath $Catalog).PartialFiles | Should -BeNullOrEmpty
+        }
+
+        It 'retention is held back with a warning when the new backup shrank, unless -AllowShrink' {
+            $shrinking = Start-TestRedis
+            try {
+                Add-SampleData $shrinking.Port
+                New-RedisBackup -HostName 127.0.0.1 -Port $shrinking.Port -CatalogPath $Catalog -Keep 1 | Out-Null
+                Invoke-Redis $shrinking.Port flushall | Out-Null
+                New-RedisBackup -HostName 127.0.0.1 -Port $shrinking.Port -CatalogPath $Catalog -Keep 1 -WarningVariable held -WarningAction SilentlyContinue | Out-Null
+                ($held -join ' ') | Should -BeLike 'Retention was held back: the new backup*'
+                @(Get-RedisBackup -CatalogPath $Catalog).Count | Should -Be 2
+                New-RedisBackup -HostName 127.0.0.1 -Port $shrinking.Port -CatalogPath $Catalog -Keep 1 -AllowShrink -WarningVariable none | Out-Null
+                $none | Should -BeNullOrEmpty
+                @(Get-RedisBackup -CatalogPath $Catalog).Count | Should -Be 1
+            } finally {
+                Stop-TestRedis $shrinking
+            }
+        }
+    }
+
+    Describe 'Hash field TTLs into a server without hash field expiration' -Skip:(-not $Redis74) {
+        BeforeAll {
+            $script:TtlWork = Join-Path ([System.IO.Path]::GetTempPath()) ("redisbackup-pester-ttl-" + [guid]::NewGuid().ToString('N'))
+            $script:Source74 = Start-TestRedis -Server (Get-TestServerBuild 'redis-7.4.1')
+            Invoke-Redis $Source74.Port hset session:1 token t user ada | Out-Null
+            Invoke-Redis $Source74.Port hpexpire session:1 600000 FIELDS 1 token | Out-Null
+            $script:TtlBackup = New-RedisBackup -HostName 127.0.0.1 -Port $Source74.Port -CatalogPath (Join-Path $TtlWork 'catalog')
+        }
+
+        AfterAll {
+            Stop-TestRedis $Source74
+            Remove-Item -LiteralPath $TtlWork -Recurse -Force -ErrorAction SilentlyContinue
+        }
+
+        It '-RequireFieldTtl refuses before anything is written' {
+            $TtlBackup | Restore-RedisBackup -HostName 127.0.0.1 -Port $Target.Port -RequireFieldTtl -Confirm:$false -ErrorVariable refused -ErrorAction SilentlyContinue
+            $refused[0].FullyQualifiedErrorId | Should -BeLike 'FieldTtlNotSupported,*'
+            Invoke-Redis $Target.Port dbsize | Should -Be '0'
+        }
+
+        It 'otherwise restores the fields and warns, naming the key, and the result view says so' {
+            $result = $TtlBackup | Restore-RedisBackup -HostName 127.0.0.1 -Port $Target.Port -Confirm:$false -WarningVariable warned -WarningAction SilentlyContinue
+            $result.FieldTtlsLost | Should -Be 1
+            $result.KeysWithWarnings | Should -Be 1
+            $result.Warnings[0].Key | Should -Be 'session:1'
+            ($warned -join "`n") | Should -BeLike '*1 hash field TTLs were not kept*'
+            Invoke-Redis $Target.Port hget session:1 token | Should -Be 't'
+            $text = $result | Out-String -Width 80
+            $text | Should -Match 'FieldTtls\s+: 0 kept, 1 lost, 0 fields expired'
+            $text | Should -Match "KeysWithWarnings\s+: 1 \(first: db 0 'session:1': "
+        }
+
+        It 'a Redis 7.4 target keeps them' {
+            $target74 = Start-TestRedis -Server (Get-TestServerBuild 'redis-7.4.1')
+            try {
+                $result = $TtlBackup | Restore-RedisBackup -HostName 127.0.0.1 -Port $target74.Port -RequireFieldTtl -Confirm:$false
+                $result.FieldTtlsKept | Should -Be 1
+                $result.FieldTtlsLost | Should -Be 0
+                [long](Invoke-Redis $target74.Port hpttl session:1 FIELDS 1 token | Select-Object -Last 1) | Should -BeGreaterThan 0
+            } finally {
+                Stop-TestRedis $target74
+            }
         }
     }
 

@@ -20,12 +20,12 @@ function Invoke-Redis {
 
 function Start-TestRedis {
     # A redis-server on a free loopback port with its own directory, no persistence, DEBUG enabled. Returns an object
-    # with Port, Directory and Process; Stop-TestRedis ends it.
-    param([string[]] $Arguments = @())
+    # with Port, Directory and Process; Stop-TestRedis ends it. -Server runs another build (a redis-server path).
+    param([string[]] $Arguments = @(), [string] $Server = (Get-Command redis-server -CommandType Application | Select-Object -First 1).Source)
     $port = Get-FreePort
     $dir = Join-Path ([System.IO.Path]::GetTempPath()) "redisbackup-pester-redis-$port-$([guid]::NewGuid().ToString('N').Substring(0, 8))"
     New-Item -ItemType Directory -Path $dir | Out-Null
-    $info = [System.Diagnostics.ProcessStartInfo]::new((Get-Command redis-server -CommandType Application | Select-Object -First 1).Source)
+    $info = [System.Diagnostics.ProcessStartInfo]::new($Server)
     # No diskless-sync delay: a replication snapshot starts at once instead of after 5 s.
     foreach ($a in @('--port', "$port", '--bind', '127.0.0.1', '--dir', $dir, '--save', '', '--appendonly', 'no', '--enable-debug-command', 'yes', '--repl-diskless-sync-delay', '0',
             '--logfile', (Join-Path $dir 'redis.log')) + $Arguments) { $info.ArgumentList.Add($a) }
@@ -37,6 +37,16 @@ function Start-TestRedis {
         Start-Sleep -Milliseconds 50
     }
     [pscustomobject]@{ Port = $port; Directory = $dir; Process = $process }
+}
+
+function Get-TestServerBuild {
+    # The redis-server of a build in REDISBACKUP_SERVERS (e.g. 'redis-7.4.1'), or $null when that is not set.
+    # A build that REDISBACKUP_SERVERS should hold but does not is an error, never a skipped test.
+    param([Parameter(Mandatory)] [string] $Name)
+    if (-not $env:REDISBACKUP_SERVERS) { return $null }
+    $server = Join-Path $env:REDISBACKUP_SERVERS $Name 'redis-server'
+    if (-not (Test-Path -LiteralPath $server)) { throw "REDISBACKUP_SERVERS is set but has no $Name ($server)." }
+    $server
 }
 
 function Stop-TestRedis {

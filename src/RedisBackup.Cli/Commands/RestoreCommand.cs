@@ -25,6 +25,10 @@ internal sealed class RestoreCommand
     }.AcceptOnlyFromAmong("absolute", "relative");
     private readonly Option<int?> _toDb = new("--to-db") { Description = "Put every key into this database instead of the one it came from.", HelpName = "N" };
     private readonly Option<bool> _failFast = new("--fail-fast") { Description = "Stop at the first key that fails (default: report it and go on)." };
+    private readonly Option<bool> _requireFieldTtl = new("--require-field-ttl")
+    {
+        Description = "Refuse, before writing anything, to restore a backup holding hash field TTLs into a server without hash field expiration (older than Redis 7.4 / Valkey 9). Default: restore the fields without them, counted and named.",
+    };
     private readonly Option<bool> _skipVerify = new("--skip-verify") { Description = "Skip the integrity check that otherwise runs before the restore." };
     private readonly Option<bool> _noSafetySnapshot = new("--no-safety-snapshot") { Description = "Container restore: do not snapshot the current data first." };
     private readonly Option<bool> _json = CommonOptions.Json();
@@ -38,7 +42,7 @@ internal sealed class RestoreCommand
         Command.Arguments.Add(_backup);
         Command.Options.Add(_dir);
         _connection.AddTo(Command);
-        foreach (var option in new Option[] { _container, _replace, _flush, _yes, _ttl, _toDb, _failFast, _skipVerify, _noSafetySnapshot, _json, _quiet, _dryRun })
+        foreach (var option in new Option[] { _container, _replace, _flush, _yes, _ttl, _toDb, _failFast, _requireFieldTtl, _skipVerify, _noSafetySnapshot, _json, _quiet, _dryRun })
             Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
@@ -56,14 +60,17 @@ internal sealed class RestoreCommand
         return new RestoreRequest
         {
             Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
-            Endpoint = container is null || _connection.AnyGiven(result) ? _connection.Build(result, _host, warnings) : null,
+            // With --container only the credentials for its redis-cli apply; a host, port, URI or TLS option reaches the engine, which refuses two targets.
+            Endpoint = container is null || _connection.AnyEndpointGiven(result) ? _connection.Build(result, _host, warnings) : null,
             Container = container,
+            ContainerCredentials = container is not null && !_connection.AnyEndpointGiven(result) ? _connection.BuildContainerCredentials(result, _host, warnings) : null,
             Options = new RestoreOptions
             {
                 ExistingKeys = result.GetValue(_flush) ? ExistingKeyPolicy.Flush : result.GetValue(_replace) ? ExistingKeyPolicy.Replace : ExistingKeyPolicy.Skip,
                 Ttl = result.GetValue(_ttl) == "relative" ? TtlMode.Relative : TtlMode.Absolute,
                 TargetDatabase = result.GetValue(_toDb),
                 FailFast = result.GetValue(_failFast),
+                RequireFieldTtl = result.GetValue(_requireFieldTtl),
             },
             SkipVerify = result.GetValue(_skipVerify),
             SkipSafetySnapshot = result.GetValue(_noSafetySnapshot),
@@ -101,11 +108,26 @@ internal sealed class RestoreCommand
         output.Json(result);
         output.Result($"Restored {HumanFormat.Count(result.Restored)} of {HumanFormat.Count(result.Total)} keys into {result.Target} in {HumanFormat.Duration(result.Duration)}: " +
                       $"{HumanFormat.Count(result.Skipped)} skipped (already there), {HumanFormat.Count(result.Expired)} expired, {HumanFormat.Count(result.Failed)} failed.");
+        if (result.Checked is { } proof)
+            output.Result($"Checked after the restart: {proof}.");
         if (result.SafetySnapshot is { } safety)
             output.Result($"Safety snapshot of the previous data: {safety.Path}");
+        if (result.InterruptedRestoreCopy is { } kept)
+            output.Result($"Data file kept by an earlier, interrupted restore, copied into the catalog: {kept.Path}");
+        const int shown = 10;
+        if (result.FieldTtlsKept > 0 || result.FieldTtlsLost > 0 || result.FieldsExpired > 0)
+            output.Result($"Hash field TTLs: {HumanFormat.Count(result.FieldTtlsKept)} kept, {HumanFormat.Count(result.FieldTtlsLost)} lost (fields restored without them), " +
+                          $"{HumanFormat.Count(result.FieldsExpired)} fields not restored because they had expired.");
+        if (result.FieldTtlsLost > 0)
+        {
+            output.Warn($"{HumanFormat.Count(result.FieldTtlsLost)} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
+                        $"so {HumanFormat.Count(result.KeysWithWarnings)} hashes were restored without them (--require-field-ttl refuses such a restore instead):");
+            foreach (var warning in result.Warnings.Take(shown))
+                output.Warn($"key '{warning.Key}' (db {warning.Database}): {warning.Reason}");
+            if (result.KeysWithWarnings > shown) output.Warn($"… and {HumanFormat.Count(result.KeysWithWarnings - shown)} more keys.");
+        }
         if (result.Failed == 0) return ExitCodes.Success;
 
-        const int shown = 10;
         foreach (var failure in result.Failures.Take(shown))
             output.Problem($"key '{failure.Key}' (db {failure.Database}) failed: {failure.Reason}");
         if (result.Failed > shown) output.Problem($"… and {HumanFormat.Count(result.Failed - shown)} more failed keys.");

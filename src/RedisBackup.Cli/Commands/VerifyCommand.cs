@@ -1,6 +1,7 @@
 using System.CommandLine;
 using RedisBackup.Cli.Options;
 using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli.Commands;
@@ -12,6 +13,7 @@ internal sealed class VerifyCommand
     private readonly Argument<string> _backup = new("FILE|NAME") { Description = "A backup file, or the name of a backup in the catalog (see --dir)." };
     private readonly Option<string> _dir = CommonOptions.Directory();
     private readonly Option<bool> _deep = new("--deep") { Description = "Also decode every value, not only walk the structure." };
+    private readonly Option<bool> _strict = new("--strict") { Description = "Fail when part of the file could not be checked (an RDB of a server newer than this version)." };
     private readonly Option<bool> _json = CommonOptions.Json();
 
     public VerifyCommand(CliHost host)
@@ -19,7 +21,7 @@ internal sealed class VerifyCommand
         _host = host;
         Command = new Command("verify", "Verify a backup: its SHA-256 against the recorded one, and its structure.");
         Command.Arguments.Add(_backup);
-        foreach (var option in new Option[] { _dir, _deep, _json }) Command.Options.Add(option);
+        foreach (var option in new Option[] { _dir, _deep, _strict, _json }) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -32,8 +34,9 @@ internal sealed class VerifyCommand
         {
             var path = BackupLocator.Resolve(result.GetRequiredValue(_backup), result.GetValue(_dir), _host.Environment);
             VerifyResult verified;
+            var strict = result.GetValue(_strict);
             using (var progress = output.CreateProgress())
-                verified = await VerifyOperation.RunAsync(path, result.GetValue(_deep), progress, cancellationToken).ConfigureAwait(false);
+                verified = await VerifyOperation.RunAsync(path, result.GetValue(_deep), strict, progress, cancellationToken).ConfigureAwait(false);
             output.Json(verified);
             var checksum = verified.ChecksumMatches switch
             {
@@ -41,6 +44,13 @@ internal sealed class VerifyCommand
                 false => "CHECKSUM MISMATCH",
                 null => "no checksum recorded",
             };
+            if (verified.IsValid && verified.Level == VerificationLevel.Partial)
+            {
+                output.Result($"OK: {verified.Name}: every check that could run passed ({checksum}, {HumanFormat.Count(verified.KeyCount)} keys before the unchecked part).");
+                output.Result($"Partially verified: {verified.Note}.");
+                output.Result("Not checked: the structure after that point (the CRC64 over the whole file covered it). --strict makes this a failure.");
+                return ExitCodes.Success;
+            }
             if (verified.IsValid)
             {
                 output.Result($"OK: {verified.Name} is valid ({checksum}, {HumanFormat.Count(verified.KeyCount)} keys).");

@@ -18,6 +18,20 @@ public enum VerificationState
     Failed,
 }
 
+/// <summary>How much of a backup a successful verification could check.</summary>
+public enum VerificationLevel
+{
+    /// <summary>Every check ran: the checksum and the whole structure.</summary>
+    Full,
+
+    /// <summary>
+    /// Every check that could run passed, but part of the structure could not be walked: an RDB file of a server newer
+    /// than this version of RedisBackup (an unknown type or opcode), whose CRC64 over the whole file matches. The part
+    /// after the first unknown byte was covered by the checksum only.
+    /// </summary>
+    Partial,
+}
+
 /// <summary>
 /// One backup in a catalog directory. Returned by a backup run, by listing and by lookup, and accepted by restore,
 /// verify, copy and remove: the one record type the fronts pipe between each other.
@@ -54,11 +68,24 @@ public sealed record BackupRecord
 
     public VerificationState Verification { get; init; }
 
+    /// <summary>For a verified backup: whether every check ran (Full) or part of the structure was not checked (Partial).</summary>
+    public VerificationLevel? VerificationLevel { get; init; }
+
+    /// <summary>What the last verification checked, when not everything: "checksum OK; structure checked to byte 1234; type 40 at byte 1234 is newer than this version of RedisBackup knows".</summary>
+    public string? VerificationNote { get; init; }
+
     /// <summary>The on-disk format: "rdb", "keys-jsonl" (ours) or "seed-json" (the seed service's), see <see cref="BackupFormat"/>.</summary>
     public BackupFormat Format { get; init; }
 
     /// <summary>True when a metadata sidecar written by this tool describes the file; false for foreign files.</summary>
     public bool HasMetadata { get; init; }
+
+    /// <summary>
+    /// The series the backup belongs to for retention: its kind, its source and, for key-level backups, what it selected
+    /// (databases, match pattern, types). Null when the source is not known (a file without this tool's metadata):
+    /// retention never removes those.
+    /// </summary>
+    internal string? Series { get; init; }
 }
 
 public enum BackupFormat

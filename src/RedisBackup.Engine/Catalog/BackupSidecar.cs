@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Catalog;
 
@@ -19,6 +20,12 @@ internal sealed record SidecarDocument
     public string? ServerVersion { get; init; }
     public string Verification { get; init; } = "notVerified";
     public DateTimeOffset? VerifiedAt { get; init; }
+
+    /// <summary>"full" or "partial" (absent in sidecars older than this field: a verified file was then checked fully).</summary>
+    public string? VerificationLevel { get; init; }
+
+    /// <summary>What a partial verification could not check.</summary>
+    public string? VerificationNote { get; init; }
     public IReadOnlyDictionary<string, string>? Options { get; init; }
     public string? Tool { get; init; }
 }
@@ -52,6 +59,8 @@ internal static class BackupSidecar
         ServerVersion = metadata.ServerVersion,
         Verification = metadata.Verified ? "verified" : "notVerified",
         VerifiedAt = metadata.Verified ? now : null,
+        VerificationLevel = metadata.Verified ? LevelText(metadata.VerificationLevel) : null,
+        VerificationNote = metadata.Verified ? metadata.VerificationNote : null,
         Options = metadata.Options,
         Tool = "RedisBackup " + typeof(BackupSidecar).Assembly.GetName().Version?.ToString(3),
     };
@@ -64,7 +73,7 @@ internal static class BackupSidecar
         {
             var info = new FileInfo(path);
             if (!info.Exists || info.Length > MaxSidecarBytes) return null;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var stream = RegularFile.OpenRead(path);
             var doc = JsonSerializer.Deserialize(stream, SidecarJsonContext.Default.SidecarDocument);
             return doc is not null && string.Equals(doc.Name, Path.GetFileName(backupPath), StringComparison.Ordinal) ? doc : null;
         }
@@ -81,7 +90,9 @@ internal static class BackupSidecar
         {
             var info = new FileInfo(backupPath + BackupNaming.ChecksumSuffix);
             if (!info.Exists || info.Length > 4096) return null;
-            var text = File.ReadAllText(info.FullName).Trim();
+            using var stream = RegularFile.OpenRead(info.FullName);
+            using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd().Trim();
             var hex = text.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
             return hex is { Length: 64 } && hex.All(Uri.IsHexDigit) ? hex.ToLowerInvariant() : null;
         }
@@ -104,9 +115,25 @@ internal static class BackupSidecar
         ServerVersion = doc.ServerVersion,
         Sha256 = doc.Sha256,
         Verification = ParseVerification(doc.Verification),
+        VerificationLevel = ParseVerification(doc.Verification) == VerificationState.Verified ? ParseLevel(doc.VerificationLevel) : null,
+        VerificationNote = doc.VerificationNote,
         Format = ParseFormat(doc.Format),
         HasMetadata = true,
+        Series = SeriesOf(doc),
     };
+
+    /// <summary>"kind|source|selection": backups of one series rotate each other away; see <see cref="BackupRecord.Series"/>.</summary>
+    private static string? SeriesOf(SidecarDocument doc)
+    {
+        if (string.IsNullOrEmpty(doc.Source)) return null;
+        var selection = "";
+        if (doc.Kind == "keyLevel" && doc.Options is { } o)
+        {
+            string Get(string key) => o.TryGetValue(key, out var v) ? v : "";
+            selection = $"db={Get("databases")};match={Get("match")};types={Get("types")}";
+        }
+        return doc.Kind + "|" + doc.Source + "|" + selection;
+    }
 
     public static string KindText(BackupKind kind) => kind == BackupKind.Snapshot ? "snapshot" : "keyLevel";
 
@@ -124,6 +151,10 @@ internal static class BackupSidecar
         VerificationState.Failed => "failed",
         _ => "notVerified",
     };
+
+    public static string LevelText(VerificationLevel level) => level == Catalog.VerificationLevel.Partial ? "partial" : "full";
+
+    private static VerificationLevel ParseLevel(string? text) => text == "partial" ? Catalog.VerificationLevel.Partial : Catalog.VerificationLevel.Full;
 
     private static BackupKind? ParseKind(string text) => text switch
     {
@@ -148,14 +179,23 @@ internal static class BackupSidecar
     };
 
     /// <summary>Records a verification outcome in an existing sidecar (best effort; returns false when it could not).</summary>
-    public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount)
+    public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount,
+        VerificationLevel level = Catalog.VerificationLevel.Full, string? note = null)
     {
         var doc = TryRead(backupPath);
         if (doc is null) return false;
+        var verified = state == VerificationState.Verified;
         try
         {
             AtomicFile.WriteAllText(backupPath + BackupNaming.MetadataSuffix,
-                ToText(doc with { Verification = VerificationText(state), VerifiedAt = at, KeyCount = keyCount ?? doc.KeyCount }));
+                ToText(doc with
+                {
+                    Verification = VerificationText(state),
+                    VerifiedAt = at,
+                    KeyCount = keyCount ?? doc.KeyCount,
+                    VerificationLevel = verified ? LevelText(level) : null,
+                    VerificationNote = verified ? note : null,
+                }));
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

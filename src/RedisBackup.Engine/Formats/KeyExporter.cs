@@ -37,6 +37,9 @@ public sealed record KeyExportSummary
 
     /// <summary>Key and chunk records in the file (a big key takes several).</summary>
     public long Records { get; init; }
+
+    /// <summary>Hash field expiries recorded (Redis 7.4+ / Valkey 9 sources).</summary>
+    public long FieldTtls { get; init; }
 }
 
 /// <summary>Reads every selected key of a live server and writes our gzip JSON Lines format to a stream.</summary>
@@ -59,9 +62,13 @@ public static class KeyExporter
             var server = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
             var replication = await conn.InfoAsync("replication", cancellationToken).ConfigureAwait(false);
             var keyspace = ParseKeyspace(await conn.InfoAsync("keyspace", cancellationToken).ConfigureAwait(false));
-            var version = server.GetValueOrDefault("redis_version");
+            var version = RedisConnection.ServerVersionOf(server);
             var role = replication.GetValueOrDefault("role");
             var databases = options.Databases?.Distinct().Order().ToList() ?? keyspace.Keys.Order().ToList();
+            // Hash field expiries are read only from a server that has them, only in logical mode (a DUMP payload
+            // holds them already) and only when hashes are exported.
+            var fieldTtls = !options.Exact && (options.Types is not { Count: > 0 } || options.Types.Any(t => string.Equals(t, "hash", StringComparison.OrdinalIgnoreCase)))
+                && await HashFieldExpiration.IsSupportedAsync(conn, server, cancellationToken).ConfigureAwait(false);
             long total = databases.Sum(db => keyspace.GetValueOrDefault(db));
 
             var counting = new CountingStream(destination);
@@ -79,11 +86,14 @@ public static class KeyExporter
                     Match = options.Match,
                     Types = options.Types,
                     Exact = options.Exact,
+                    // The header goes out before any key is read: a file that may hold field expiries says so, and
+                    // a reader that does not know them refuses it rather than silently restoring fields that never expire.
+                    Requires = fieldTtls ? [KeyFileFormat.FieldTtlRequirement] : [],
                 });
 
                 // Redis reads run in this task; JSON + gzip run in the consumer, so the two overlap.
                 var channel = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-                var scanner = new KeyScanner(conn, options, channel.Writer, clock);
+                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
                 try
@@ -119,6 +129,7 @@ public static class KeyExporter
                     KeysPerDatabase = scanner.KeysPerDatabase,
                     Vanished = scanner.Vanished,
                     Duplicates = scanner.Duplicates,
+                    FieldTtls = writer.FieldTtls,
                     CompletedAt = clock.GetUtcNow(),
                 });
                 await writer.FlushAsync(cancellationToken).ConfigureAwait(false);
@@ -136,6 +147,7 @@ public static class KeyExporter
                     Vanished = scanner.Vanished,
                     Duplicates = scanner.Duplicates,
                     Records = records,
+                    FieldTtls = writer.FieldTtls,
                 };
             }
         }

@@ -4,7 +4,28 @@ namespace RedisBackup.Engine.Formats;
 internal static class KeyFileFormat
 {
     public const string FormatName = "redisbackup-keys";
-    public const int Version = 1;
+
+    /// <summary>The newest format version this reader reads.</summary>
+    public const int Version = 2;
+
+    /// <summary>
+    /// The version written when the header's <c>requires</c> list is empty: every reader since the first reads it.
+    /// A file whose <c>requires</c> list is not empty is written as <see cref="Version"/> 2, so that readers from before
+    /// the list existed (which read only version 1) refuse it instead of skipping what they do not know.
+    /// </summary>
+    public const int VersionWithoutRequirements = 1;
+
+    /// <summary>
+    /// The minor version this writer writes: additions a reader may ignore without losing anything (1: the header's
+    /// <c>minor</c> and <c>requires</c>, the records' <c>fieldExpireAt</c>/<c>fieldsReadAt</c>, the trailer's <c>fieldTtls</c>).
+    /// </summary>
+    public const int Minor = 1;
+
+    /// <summary>The requirement of a file that may hold hash field TTLs (<c>fieldExpireAt</c> on hash records).</summary>
+    public const string FieldTtlRequirement = "fieldTtl";
+
+    /// <summary>Every entry of a header's <c>requires</c> list this reader understands; any other one makes it refuse the file.</summary>
+    public static readonly IReadOnlySet<string> KnownRequirements = new HashSet<string>(StringComparer.Ordinal) { FieldTtlRequirement };
 
     /// <summary>Every record starts with this property: "header", "key" or "trailer".</summary>
     public const string RecordProperty = "rec";

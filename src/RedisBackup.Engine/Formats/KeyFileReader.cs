@@ -43,6 +43,9 @@ internal sealed class KeyFileReader : IAsyncDisposable
     /// <summary>Whole keys read (a chunked key counts once).</summary>
     public long Keys { get; private set; }
 
+    /// <summary>Hash field expiries read (fieldExpireAt entries other than 0).</summary>
+    public long FieldTtls { get; private set; }
+
     public IReadOnlyDictionary<int, long> KeysPerDatabase => _perDb;
 
     /// <param name="checkOnly">
@@ -156,6 +159,9 @@ internal sealed class KeyFileReader : IAsyncDisposable
     private void Track(KeyRecord record)
     {
         Records++;
+        if (record.FieldExpireAt is { } fieldExpiry)
+            foreach (var at in fieldExpiry)
+                if (at != 0) FieldTtls++;
         if (record.Chunk == 0)
         {
             if (_chunkKey is not null && _lines is not null) throw Corrupt($"key record {Records} starts a new key before the last chunk of the previous big key");
@@ -185,6 +191,8 @@ internal sealed class KeyFileReader : IAsyncDisposable
             throw Corrupt($"the trailer counts {trailer.Records} records but the file holds {Records}");
         if (trailer.Keys != Keys)
             throw Corrupt($"the trailer counts {trailer.Keys} keys but the file holds {Keys}");
+        if (trailer.FieldTtls >= 0 && trailer.FieldTtls != FieldTtls)
+            throw Corrupt($"the trailer counts {trailer.FieldTtls} hash field expiries but the file holds {FieldTtls}");
         foreach (var (db, n) in trailer.KeysPerDatabase)
         {
             if (_perDb.GetValueOrDefault(db) != n)
@@ -215,10 +223,10 @@ internal sealed class KeyFileReader : IAsyncDisposable
     }
 
     private static RedisBackupException Corrupt(string what, Exception? inner = null)
-        => new(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: the key-level backup is damaged: " + what + ".", null, inner);
+        => new(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: the key-level backup is damaged: " + what.TrimEnd('.') + ".", null, inner);
 
     private static RedisBackupException Truncated(string what, Exception? inner = null)
-        => new(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: " + what + ". The file is incomplete; it was cut off while being written or copied.", null, inner);
+        => new(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: " + what.TrimEnd('.') + ". The file is incomplete; it was cut off while being written or copied.", null, inner);
 
     public async ValueTask DisposeAsync()
     {

@@ -19,6 +19,12 @@ public sealed record KeyFileSummary
 
     /// <summary>True when the file stores values as DUMP payloads (exact mode).</summary>
     public bool Exact { get; init; }
+
+    /// <summary>Hash field expiries the file holds (logical backups of Redis 7.4+ / Valkey 9).</summary>
+    public long FieldTtls { get; init; }
+
+    /// <summary>The header's requires list: what a reader must understand to restore the file faithfully.</summary>
+    public IReadOnlyList<string> Requires { get; init; } = [];
 }
 
 /// <summary>Checks a key-level file end to end: gzip integrity, every record parses, the trailer's counts match.</summary>
@@ -43,6 +49,8 @@ public static class KeyFileVerifier
                 IsSeedFormat = reader.IsSeedFormat,
                 KeysPerDatabase = new Dictionary<int, long>(reader.KeysPerDatabase),
                 Exact = reader.Header?.Exact ?? false,
+                FieldTtls = reader.FieldTtls,
+                Requires = reader.Header?.Requires ?? [],
             };
         }
     }

@@ -22,6 +22,22 @@ internal sealed class KeyRecord
     /// </summary>
     public List<byte[]> Items { get; } = [];
 
+    /// <summary>
+    /// Hash records only: each field's absolute expiry in Unix milliseconds (the source server's clock, from
+    /// HPEXPIRETIME), parallel to the fields of <see cref="Items"/> (entry i belongs to Items[2i]); 0 for a field
+    /// without one. Null when no field of this record has an expiry.
+    /// </summary>
+    public List<long>? FieldExpireAt { get; set; }
+
+    /// <summary>
+    /// With <see cref="FieldExpireAt"/>: the source server's clock (Unix ms, TIME) when the field expiries were read,
+    /// so FieldExpireAt[i] - FieldsReadAtMs is the time a field had left then (the relative TTL mode).
+    /// </summary>
+    public long? FieldsReadAtMs { get; set; }
+
+    /// <summary>Restore only: fields taken out of this record because their own expiry had passed.</summary>
+    public int ExpiredFields { get; set; }
+
     /// <summary>Absolute expiry in Unix milliseconds.</summary>
     public long? ExpireAtMs { get; set; }
 

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
+using RedisBackup.Engine.Errors;
 
 namespace RedisBackup.Engine.Formats;
 
@@ -56,6 +57,19 @@ internal static class KeyRecordParser
             else if (r.ValueTextEquals("ttl")) { Read(ref r); record.TtlMs = r.GetInt64(); }
             else if (r.ValueTextEquals("chunk")) { Read(ref r); record.Chunk = r.GetInt32(); }
             else if (r.ValueTextEquals("more")) { Read(ref r); record.More = r.GetBoolean(); }
+            else if (r.ValueTextEquals("fieldExpireAt"))
+            {
+                Next(ref r, JsonTokenType.StartArray, "an array of field expiry times");
+                var expiry = new List<long>();
+                while (Read(ref r) != JsonTokenType.EndArray)
+                {
+                    var at = r.GetInt64();
+                    if (at < 0) throw new FormatException("A field expiry time is negative.");
+                    expiry.Add(at);
+                }
+                record.FieldExpireAt = expiry;
+            }
+            else if (r.ValueTextEquals("fieldsReadAt")) { Read(ref r); record.FieldsReadAtMs = r.GetInt64(); }
             else if (r.ValueTextEquals("dump"))
             {
                 Next(ref r, JsonTokenType.String, "a base64 DUMP payload");
@@ -96,6 +110,8 @@ internal static class KeyRecordParser
             };
             if (!valid) throw new FormatException($"A key record of type '{record.Type}' has a value of the wrong shape ({items} items).");
         }
+        if (record.FieldExpireAt is { } fieldExpiry && (record.Type != "hash" || hasDump || fieldExpiry.Count * 2 != items))
+            throw new FormatException($"A key record's fieldExpireAt ({fieldExpiry.Count} entries) does not match the fields of its value ({record.Type}, {items / 2} fields).");
         return record;
     }
 
@@ -148,10 +164,12 @@ internal static class KeyRecordParser
         }
     }
 
+    /// <summary>A file of ours that a newer redis-backup wrote: not damaged, only newer than this tool.</summary>
     private static KeyFileHeader ParseHeader(ref Utf8JsonReader r)
     {
         string? format = null;
-        int version = 0;
+        int version = 0, minor = 0;
+        List<string>? requires = null;
         DateTimeOffset created = default;
         string address = "";
         string? serverVersion = null, role = null, match = null;
@@ -163,6 +181,17 @@ internal static class KeyRecordParser
             Expect(ref r, JsonTokenType.PropertyName);
             if (r.ValueTextEquals("format")) { Read(ref r); format = r.GetString(); }
             else if (r.ValueTextEquals("version")) { Read(ref r); version = r.GetInt32(); }
+            else if (r.ValueTextEquals("minor")) { Read(ref r); minor = r.GetInt32(); }
+            else if (r.ValueTextEquals("requires"))
+            {
+                Next(ref r, JsonTokenType.StartArray, "the requires list");
+                requires = [];
+                while (Read(ref r) != JsonTokenType.EndArray)
+                {
+                    Expect(ref r, JsonTokenType.String);
+                    requires.Add(r.GetString()!);
+                }
+            }
             else if (r.ValueTextEquals("createdAt")) { Read(ref r); created = r.GetDateTimeOffset(); }
             else if (r.ValueTextEquals("source"))
             {
@@ -209,19 +238,34 @@ internal static class KeyRecordParser
                 r.Skip();
             }
         }
+        if (format is not null && format != KeyFileFormat.FormatName && format.StartsWith(KeyFileFormat.FormatName, StringComparison.Ordinal))
+            throw TooNew($"names format '{format}', a later variant of '{KeyFileFormat.FormatName}'");
         if (format != KeyFileFormat.FormatName) throw new FormatException($"The header names format '{format}', not '{KeyFileFormat.FormatName}'.");
-        if (version < 1 || version > KeyFileFormat.Version)
-            throw new FormatException($"The file is format version {version}; this tool reads versions 1 to {KeyFileFormat.Version}. Use a newer redis-backup.");
+        if (version < 1) throw new FormatException($"The header names format version {version}.");
+        if (version > KeyFileFormat.Version)
+            throw TooNew($"is key-level format version {version}; this version of redis-backup reads versions 1 to {KeyFileFormat.Version}");
+        var unknown = requires?.Where(f => !KeyFileFormat.KnownRequirements.Contains(f)).ToList();
+        if (unknown is { Count: > 0 })
+            throw TooNew($"requires {string.Join(", ", unknown.Select(f => $"'{f}'"))}, which this version of redis-backup does not know (it knows: {string.Join(", ", KeyFileFormat.KnownRequirements)})");
         return new KeyFileHeader
         {
             CreatedAt = created, SourceAddress = address, ServerVersion = serverVersion, Role = role,
-            Databases = dbs, Match = match, Types = types, Exact = exact, FormatVersion = version,
+            Databases = dbs, Match = match, Types = types, Exact = exact, FormatVersion = version, Minor = minor,
+            Requires = requires ?? [],
         };
     }
 
+    /// <summary>
+    /// A file this reader cannot restore faithfully because a newer redis-backup wrote it: refused as a whole, before
+    /// any key is read, so nothing is written and nothing is silently dropped.
+    /// </summary>
+    private static RedisBackupException TooNew(string what)
+        => new(ErrorKind.NotSupported, "BackupFormatTooNew",
+            $"BackupFormatTooNew: the backup {what}. It was written by a newer redis-backup than this one; read, verify or restore it with that version or a later one. Nothing was read from it.");
+
     private static KeyFileTrailer ParseTrailer(ref Utf8JsonReader r)
     {
-        long keys = -1, records = -1, vanished = 0, duplicates = 0;
+        long keys = -1, records = -1, vanished = 0, duplicates = 0, fieldTtls = -1;
         var perDb = new Dictionary<int, long>();
         DateTimeOffset completed = default;
         while (Read(ref r) != JsonTokenType.EndObject)
@@ -231,6 +275,12 @@ internal static class KeyRecordParser
             else if (r.ValueTextEquals("records")) { Read(ref r); records = r.GetInt64(); }
             else if (r.ValueTextEquals("vanished")) { Read(ref r); vanished = r.GetInt64(); }
             else if (r.ValueTextEquals("duplicates")) { Read(ref r); duplicates = r.GetInt64(); }
+            else if (r.ValueTextEquals("fieldTtls"))
+            {
+                Read(ref r);
+                fieldTtls = r.GetInt64();
+                if (fieldTtls < 0) throw new FormatException("The trailer's fieldTtls count is negative.");
+            }
             else if (r.ValueTextEquals("completedAt")) { Read(ref r); completed = r.GetDateTimeOffset(); }
             else if (r.ValueTextEquals("databases"))
             {
@@ -250,7 +300,7 @@ internal static class KeyRecordParser
             }
         }
         if (keys < 0 || records < 0) throw new FormatException("The trailer lacks its keys or records count.");
-        return new KeyFileTrailer { Keys = keys, Records = records, KeysPerDatabase = perDb, Vanished = vanished, Duplicates = duplicates, CompletedAt = completed };
+        return new KeyFileTrailer { Keys = keys, Records = records, KeysPerDatabase = perDb, Vanished = vanished, Duplicates = duplicates, FieldTtls = fieldTtls, CompletedAt = completed };
     }
 
     /// <summary>A JSON string (its UTF-8 bytes) or {"b64":"…"}.</summary>

@@ -26,11 +26,19 @@ internal sealed class KeyRecordWriter : IDisposable
 
     public long Records { get; private set; }
 
+    /// <summary>Hash field expiries written (fields with a <c>fieldExpireAt</c> entry other than 0).</summary>
+    public long FieldTtls { get; private set; }
+
     public void WriteHeader(KeyFileHeader header)
     {
         Begin("header");
         _json.WriteString("format", KeyFileFormat.FormatName);
-        _json.WriteNumber("version", KeyFileFormat.Version);
+        var requires = header.Requires;
+        _json.WriteNumber("version", requires.Count > 0 ? KeyFileFormat.Version : KeyFileFormat.VersionWithoutRequirements);
+        _json.WriteNumber("minor", KeyFileFormat.Minor);
+        _json.WriteStartArray("requires");
+        foreach (var feature in requires) _json.WriteStringValue(feature);
+        _json.WriteEndArray();
         _json.WriteString("createdAt", header.CreatedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         _json.WriteNumber("createdAtMs", header.CreatedAt.ToUnixTimeMilliseconds());
         _json.WriteStartObject("source");
@@ -88,6 +96,17 @@ internal sealed class KeyRecordWriter : IDisposable
             foreach (var item in record.Items) WriteBlob(item);
             _json.WriteEndArray();
         }
+        if (record.FieldExpireAt is { } fieldExpiry)
+        {
+            _json.WriteStartArray("fieldExpireAt");
+            foreach (var fieldAt in fieldExpiry)
+            {
+                _json.WriteNumberValue(fieldAt);
+                if (fieldAt != 0) FieldTtls++;
+            }
+            _json.WriteEndArray();
+            if (record.FieldsReadAtMs is { } readAt) _json.WriteNumber("fieldsReadAt", readAt);
+        }
         End();
         Records++;
     }
@@ -103,6 +122,7 @@ internal sealed class KeyRecordWriter : IDisposable
         _json.WriteEndObject();
         _json.WriteNumber("vanished", trailer.Vanished);
         _json.WriteNumber("duplicates", trailer.Duplicates);
+        _json.WriteNumber("fieldTtls", trailer.FieldTtls);
         _json.WriteString("completedAt", trailer.CompletedAt.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", CultureInfo.InvariantCulture));
         End();
     }
@@ -168,7 +188,11 @@ internal sealed record KeyFileHeader
     public string? Match { get; init; }
     public IReadOnlyList<string>? Types { get; init; }
     public bool Exact { get; init; }
-    public int FormatVersion { get; init; } = KeyFileFormat.Version;
+    public int FormatVersion { get; init; } = KeyFileFormat.VersionWithoutRequirements;
+    public int Minor { get; init; }
+
+    /// <summary>What a reader must understand to restore the file faithfully (e.g. "fieldTtl"); empty for none.</summary>
+    public IReadOnlyList<string> Requires { get; init; } = [];
 }
 
 /// <summary>What the trailer record says.</summary>
@@ -179,5 +203,8 @@ internal sealed record KeyFileTrailer
     public IReadOnlyDictionary<int, long> KeysPerDatabase { get; init; } = new Dictionary<int, long>();
     public long Vanished { get; init; }
     public long Duplicates { get; init; }
+
+    /// <summary>Hash field expiries in the file; -1 when the trailer does not say (files written before minor 1).</summary>
+    public long FieldTtls { get; init; } = -1;
     public DateTimeOffset CompletedAt { get; init; }
 }

@@ -11,8 +11,14 @@ public sealed record BackupRequest
     /// <summary>The server to read (key-level, or a snapshot over replication).</summary>
     public RedisEndpoint? Endpoint { get; init; }
 
-    /// <summary>A Docker container to snapshot with BGSAVE (snapshot kind only).</summary>
+    /// <summary>A Docker container to snapshot with BGSAVE (snapshot kind only); a stopped one gives its data file as it is.</summary>
     public string? Container { get; init; }
+
+    /// <summary>Container snapshot: the Redis user and password for the redis-cli run inside the container (never on its command line).</summary>
+    public Docker.ContainerCredentials? ContainerCredentials { get; init; }
+
+    /// <summary>Container snapshot: copy this file of the container as it is instead of saving (a data file kept by an interrupted restore).</summary>
+    public string? ContainerFile { get; init; }
 
     /// <summary>Catalog directory; null means REDISBACKUP_PATH or ./backups/redis.</summary>
     public string? Directory { get; init; }
@@ -40,13 +46,28 @@ public sealed record BackupRequest
 
     /// <summary>Optional label that becomes part of the file name (e.g. "pre-restore").</summary>
     public string? Label { get; init; }
+
+    /// <summary>
+    /// Apply retention even when the new backup holds no keys, or fewer than half the keys of the newest earlier backup
+    /// of the same source (by default retention is then held back, so an emptied server never rotates good backups away).
+    /// </summary>
+    public bool AllowShrink { get; init; }
 }
 
-/// <summary>The result of a backup run: the new backup and what retention removed.</summary>
+/// <summary>The result of a backup run: the new backup and what retention removed (or why it removed nothing).</summary>
 public sealed record BackupOutcome
 {
     public required BackupRecord Backup { get; init; }
     public IReadOnlyList<BackupRecord> Removed { get; init; } = [];
+
+    /// <summary>
+    /// Why retention was asked for but held back (the new backup holds no keys, or fewer than half of the previous
+    /// one of its source), or null. The backup itself succeeded; fronts show this as a warning.
+    /// </summary>
+    public string? RetentionHeldBack { get; init; }
+
+    /// <summary>Partial files of interrupted earlier runs that this run removed.</summary>
+    public IReadOnlyList<string> StalePartialsRemoved { get; init; } = [];
 }
 
 /// <summary>The result of verifying one backup file.</summary>
@@ -66,8 +87,18 @@ public sealed record VerifyResult
     /// <summary>True/false when a recorded checksum was compared; null when none was recorded.</summary>
     public bool? ChecksumMatches { get; init; }
 
+    /// <summary>Keys in the file; for a <see cref="VerificationLevel.Partial"/> verification, the keys before the unchecked part.</summary>
     public long? KeyCount { get; init; }
 
     /// <summary>What is wrong, each with the byte offset where known. Empty when valid.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
+
+    /// <summary>When the checks passed: whether all of them ran (Full) or part of the structure could not be checked (Partial).</summary>
+    public VerificationLevel? Level { get; init; }
+
+    /// <summary>What was checked, for an RDB file: "checksum OK; structure checked to the end", or where and why it stopped.</summary>
+    public string? Note { get; init; }
+
+    /// <summary>The parts of the file no check could cover (empty after a full verification). With strict verification each is also a problem.</summary>
+    public IReadOnlyList<string> NotChecked { get; init; } = [];
 }

@@ -38,7 +38,8 @@ public static class BackupOperation
         }
         steps.Add($"Verify the new file as it is written (a second reader checks and hashes the same bytes), then save it in {dir}");
         if (request.Keep is not null || request.MaxAge is not null)
-            steps.Add("Apply retention: " + DescribeRetention(request));
+            steps.Add("Apply retention to the backups of the same source and kind: " + DescribeRetention(request)
+                      + (request.AllowShrink ? "" : " (held back if the new backup holds no keys, or fewer than half of the previous one)"));
         return steps;
     }
 
@@ -46,18 +47,25 @@ public static class BackupOperation
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
+        request = request with { Types = KeyTypeNames.Validate(request.Types) };
         var catalog = new BackupCatalog(request.Directory);
         var activity = request.Kind == BackupKind.KeyLevel ? $"Backing up keys from {request.Endpoint}"
             : request.Container is not null ? $"Snapshot of container '{request.Container}'" : $"Snapshot of {request.Endpoint} over replication";
         var source = request.Container is not null ? "container:" + request.Container
             : request.Kind == BackupKind.Snapshot ? "replication:" + request.Endpoint : request.Endpoint!.ToString();
+        var startedAt = DateTimeOffset.UtcNow;
+        string? partialPath = null;
         try
         {
             using var _ = catalog.AcquireLock();
+            catalog.PrepareJournal();
+            var stale = catalog.RemoveStalePartials(startedAt);
+            foreach (var name in stale) progress?.Report(OperationProgress.Step(activity, $"Removed {name}, a partial file left by an interrupted run"));
             var total = (request.Keep is not null || request.MaxAge is not null) ? 3 : 2;
             var compressed = request.Kind == BackupKind.KeyLevel || request.Compress;
             var format = request.Kind == BackupKind.KeyLevel ? BackupFormat.KeysJsonl : BackupFormat.Rdb;
             using var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
+            partialPath = pending.TempPath;
 
             progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
             BackupMetadata metadata;
@@ -92,29 +100,59 @@ public static class BackupOperation
                     Source = source,
                     ServerVersion = serverVersion ?? check.Result.RedisVersion,
                     Verified = true,
+                    VerificationLevel = check.Result.IsComplete ? VerificationLevel.Full : VerificationLevel.Partial,
+                    VerificationNote = check.Result.IsComplete ? null : check.Result.CheckDescription,
                     Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
                 };
+                if (!check.Result.IsComplete)
+                    progress?.Report(OperationProgress.Step(activity, $"{pending.FinalName} is kept with a partial verification: {check.Result.CheckDescription}"));
             }
 
             var record = catalog.Commit(pending, metadata, sha256, bytes);
             IReadOnlyList<BackupRecord> removed = [];
+            string? heldBack = null;
             if (request.Keep is not null || request.MaxAge is not null)
             {
                 progress?.Report(OperationProgress.Step(activity, $"Step 3/{total}: applying retention ({DescribeRetention(request)})"));
-                removed = catalog.ApplyRetention(new RetentionPolicy(request.Keep, request.MaxAge), record);
-                foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
+                var policy = new RetentionPolicy(request.Keep, request.MaxAge);
+                heldBack = request.AllowShrink ? null : catalog.RetentionHoldBack(policy, record);
+                if (heldBack is not null)
+                {
+                    heldBack = $"Retention was held back: {heldBack}. Nothing was removed; allow shrinking (--allow-shrink, -AllowShrink) to apply retention anyway.";
+                    progress?.Report(OperationProgress.Step(activity, heldBack));
+                }
+                else
+                {
+                    removed = catalog.ApplyRetention(policy, record);
+                    foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
+                }
             }
-            return new BackupOutcome { Backup = record, Removed = removed };
+            return new BackupOutcome { Backup = record, Removed = removed, RetentionHeldBack = heldBack, StalePartialsRemoved = stale };
         }
-        catch (Exception ex) when (ex is not RedisBackupException { ErrorId: "CatalogLocked" })
+        catch (Exception ex)
         {
-            catalog.RecordFailure("backup", source, ex);
-            if (ex is IOException io && IsDiskFull(io))
-                throw new RedisBackupException(ErrorKind.WriteFailed, "BackupDiskFull", $"The backup volume of {catalog.Directory} is full; the partial file was removed and earlier backups are untouched.", catalog.Directory, ex);
-            if (ex is IOException or UnauthorizedAccessException)
-                throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {catalog.Directory} failed: {ex.Message.TrimEnd('.')}. The partial file was removed.", catalog.Directory, ex);
-            throw;
+            var error = Translate(ex, catalog.Directory, partialPath);
+            if (error is not RedisBackupException { ErrorId: "CatalogNotADirectory" or "UnsafeCatalogPath" or "CatalogNotWritable" })
+            {
+                var problem = catalog.RecordFailure("backup", source, error);
+                if (problem is not null && error is RedisBackupException rbe)
+                    error = new RedisBackupException(rbe.Kind, rbe.ErrorId, $"{rbe.Message.TrimEnd().TrimEnd('.')}. This failure could not be recorded in the catalog's journal: {problem}.", rbe.Target, rbe.InnerException ?? rbe);
+            }
+            if (ReferenceEquals(error, ex)) throw;
+            throw error;
         }
+    }
+
+    /// <summary>Turns a file-system failure into the engine's error, saying truthfully what became of the partial file.</summary>
+    private static Exception Translate(Exception ex, string directory, string? partialPath)
+    {
+        if (ex is not (IOException or UnauthorizedAccessException)) return ex;
+        var partial = partialPath is null ? ""
+            : File.Exists(partialPath) ? $" The partial file {Path.GetFileName(partialPath)} could not be removed; the next backup run removes it."
+            : " The partial file was removed and earlier backups are untouched.";
+        if (ex is IOException io && IsDiskFull(io))
+            return new RedisBackupException(ErrorKind.WriteFailed, "BackupDiskFull", $"The backup volume of {directory} is full.{partial}", directory, ex);
+        return new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {directory} failed: {ex.Message.TrimEnd('.')}.{partial}", directory, ex);
     }
 
     /// <summary>The RDB check of a snapshot being written: decompressed first when it is stored gzip-compressed.</summary>
@@ -163,7 +201,8 @@ public static class BackupOperation
             if (request.Container is not null)
             {
                 using var docker = DockerClient.FromEnvironment();
-                return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, target, progress, ct).ConfigureAwait(false)).ServerVersion;
+                var options = new ContainerSnapshotOptions { Credentials = request.ContainerCredentials, File = request.ContainerFile };
+                return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, target, options, progress, ct).ConfigureAwait(false)).ServerVersion;
             }
             return (await ReplicationSnapshot.DownloadAsync(request.Endpoint!, target, progress, ct).ConfigureAwait(false)).ServerVersion;
         }
@@ -201,5 +240,6 @@ public static class BackupOperation
         }
         if (request.Keep is < 1) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeep", "Keep must be at least 1: the backup just made is always kept.", request.Keep);
         if (request.MaxAge is { } age && age <= TimeSpan.Zero) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidMaxAge", "MaxAge must be positive.", age);
+        KeyTypeNames.Validate(request.Types);
     }
 }

@@ -35,12 +35,22 @@ public sealed record RestoreOptions
     /// <summary>Stop at the first key that fails instead of reporting it and going on.</summary>
     public bool FailFast { get; init; }
 
+    /// <summary>
+    /// Refuse, before anything is written, to restore a backup holding hash field TTLs into a server without hash
+    /// field expiration (older than Redis 7.4 / Valkey 9). Without it the fields are restored without their TTLs,
+    /// which are counted in <see cref="RestoreResult.FieldTtlsLost"/> and named in <see cref="RestoreResult.Warnings"/>.
+    /// </summary>
+    public bool RequireFieldTtl { get; init; }
+
     /// <summary>Clock used for TTL decisions (tests may pin it). Null means the system clock.</summary>
     public TimeProvider? Clock { get; init; }
 }
 
 /// <summary>One key that could not be restored.</summary>
 public sealed record KeyFailure(int Database, string Key, string Reason);
+
+/// <summary>One key that was restored with something left out (e.g. hash field TTLs the target cannot keep).</summary>
+public sealed record KeyWarning(int Database, string Key, string Reason);
 
 /// <summary>The result of a restore, shared by both fronts.</summary>
 public sealed record RestoreResult
@@ -65,10 +75,37 @@ public sealed record RestoreResult
     /// <summary>Up to the first 1,000 failures with their reasons; <see cref="Failed"/> counts all.</summary>
     public IReadOnlyList<KeyFailure> Failures { get; init; } = [];
 
+    /// <summary>Hash field TTLs set on the restored keys.</summary>
+    public long FieldTtlsKept { get; init; }
+
+    /// <summary>
+    /// Hash field TTLs of restored keys that the target could not keep (it has no hash field expiration): the fields
+    /// were written without them. The keys are named in <see cref="Warnings"/>.
+    /// </summary>
+    public long FieldTtlsLost { get; init; }
+
+    /// <summary>Hash fields not written because their own expiry had passed (in keys restored or counted as expired).</summary>
+    public long FieldsExpired { get; init; }
+
+    /// <summary>Keys restored with something left out (e.g. their hash field TTLs); <see cref="Warnings"/> names the first 1,000.</summary>
+    public long KeysWithWarnings { get; init; }
+
+    /// <summary>Up to the first 1,000 keys restored with something left out, with what; <see cref="KeysWithWarnings"/> counts all.</summary>
+    public IReadOnlyList<KeyWarning> Warnings { get; init; } = [];
+
     public TimeSpan Duration { get; init; }
 
     /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
     public BackupRecord? SafetySnapshot { get; init; }
+
+    /// <summary>For a container restore: what was checked after the restart to prove the server holds the backup's data.</summary>
+    public string? Checked { get; init; }
+
+    /// <summary>
+    /// For a container restore: a data file an earlier, interrupted restore had kept in the container, copied into the
+    /// catalog before this restore replaced it (null when there was none).
+    /// </summary>
+    public BackupRecord? InterruptedRestoreCopy { get; init; }
 
     public bool Success => Failed == 0;
 }
@@ -84,6 +121,9 @@ public sealed record RestoreRequest
 
     /// <summary>A Docker container whose data file is replaced (RDB snapshots only).</summary>
     public string? Container { get; init; }
+
+    /// <summary>Container restore: the Redis user and password for the redis-cli run inside the container (never on its command line).</summary>
+    public Docker.ContainerCredentials? ContainerCredentials { get; init; }
 
     public RestoreOptions Options { get; init; } = new();
 

@@ -35,11 +35,14 @@ public static class RestoreOperation
         var db = opts.TargetDatabase is null ? "their original databases" : $"database {opts.TargetDatabase}";
         if (request.Container is not null)
         {
+            steps.Add($"Read the settings container '{request.Container}' starts Redis with (command line, config file) and refuse a target that would load an AOF on restart");
+            steps.Add($"Read {backup.Name} once: check it, compare its RDB version with the container's server, and sample keys to check after the restart");
             if (!request.SkipSafetySnapshot) steps.Add($"Take a safety snapshot of container '{request.Container}' into {BackupCatalog.ResolveDirectory(request.SafetySnapshotDirectory)}");
             steps.Add($"Stop container '{request.Container}'");
-            steps.Add($"Copy {backup.Name} into the container's data directory under its configured dbfilename");
+            steps.Add($"Copy {backup.Name}{(backup.Compressed ? " (decompressed as it streams)" : "")} into the container's data directory under a temporary name, complete");
+            steps.Add("Switch the data file to the new data; the previous file keeps a second name until the new data is proven");
             steps.Add($"Start container '{request.Container}' and wait until Redis has loaded the data");
-            steps.Add($"Check that the key count matches the backup ({backup.KeyCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "from verification"})");
+            steps.Add($"Check that the keys per database ({backup.KeyCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "from the file"} in all) and sampled keys match the backup; on any failure, put the previous file back and start the container again");
         }
         else
         {
@@ -49,10 +52,30 @@ public static class RestoreOperation
         return steps;
     }
 
+    /// <summary>
+    /// Runs the restore. A failure, a cancellation or keys that failed are recorded in the journal of the catalog that
+    /// holds the backup (<see cref="RestoreJournal"/>), with the message that says how far the restore got.
+    /// </summary>
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         Validate(request);
+        RestoreResult result;
+        try
+        {
+            result = await RunCoreAsync(request, progress, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex)
+        {
+            RestoreJournal.RecordFailure(request, ex);
+            throw;
+        }
+        RestoreJournal.RecordIncomplete(request, result);
+        return result;
+    }
+
+    private static async Task<RestoreResult> RunCoreAsync(RestoreRequest request, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
         var started = Stopwatch.StartNew();
         var backup = BackupCatalog.Describe(request.Path);
         var target = request.Container is not null ? "container:" + request.Container : request.Endpoint!.ToString();
@@ -66,7 +89,8 @@ public static class RestoreOperation
             if (!check.IsValid)
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
                     $"{backup.Name} failed verification, so nothing was restored: {string.Join("; ", check.Problems)}", backup.Path);
-            verifiedKeys = check.KeyCount ?? verifiedKeys;
+            if (check.Level == VerificationLevel.Partial) progress?.Report(OperationProgress.Step(activity, $"{backup.Name} was verified in part: {check.Note}"));
+            else verifiedKeys = check.KeyCount ?? verifiedKeys; // a partial check counts only the keys before the unchecked part
         }
 
         RestoreResult result;
@@ -75,7 +99,7 @@ public static class RestoreOperation
             if (backup.Format != BackupFormat.Rdb)
                 throw new RedisBackupException(ErrorKind.NotSupported, "ContainerRestoreNeedsSnapshot",
                     $"{backup.Name} is a key-level backup; only RDB snapshots are swapped into a container. Restore it into the live server instead (its host and port).", backup.Path);
-            result = await RestoreIntoContainerAsync(request, backup, verifiedKeys, activity, progress, cancellationToken).ConfigureAwait(false);
+            result = await RestoreIntoContainerAsync(request, backup, activity, progress, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -104,55 +128,72 @@ public static class RestoreOperation
         return result with { BackupPath = backup.Path, Target = target, Duration = started.Elapsed };
     }
 
-    private static async Task<RestoreResult> RestoreIntoContainerAsync(RestoreRequest request, BackupRecord backup, long? expectedKeys, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <summary>
+    /// The container restore: prepare (settings it starts with, AOF refusal), read the backup once (what to prove
+    /// afterwards, the version check), keep what must be kept (a data file an interrupted restore left, the safety
+    /// snapshot), then the swap. A compressed backup is decompressed as it streams into the container; no plain copy
+    /// of it is written anywhere.
+    /// </summary>
+    private static async Task<RestoreResult> RestoreIntoContainerAsync(RestoreRequest request, BackupRecord backup, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         using var docker = DockerClient.FromEnvironment();
-        var target = await ContainerRestorer.PrepareAsync(docker, request.Container!, ct).ConfigureAwait(false);
+        var container = request.Container!;
+        var target = await ContainerRestorer.PrepareAsync(docker, container, request.ContainerCredentials, ct).ConfigureAwait(false);
+        var source = new RdbSource(backup.Path, backup.Compressed);
+        var evidence = await ContainerRestorer.ReadBackupAsync(target, source, progress, ct).ConfigureAwait(false);
+        ContainerRestorer.CheckVersion(target, evidence, backup.Name);
+
+        BackupRecord? interrupted = null;
+        if (target.InterruptedRestoreFile is { } leftover)
+        {
+            progress?.Report(OperationProgress.Step(activity, $"{leftover} in container '{container}' holds the data file an earlier, interrupted restore kept: copying it into the catalog first"));
+            interrupted = (await BackupOperation.RunAsync(new BackupRequest
+            {
+                Kind = BackupKind.Snapshot,
+                Container = container,
+                ContainerFile = leftover,
+                ContainerCredentials = request.ContainerCredentials,
+                Directory = request.SafetySnapshotDirectory,
+                Compress = true,
+                Label = "interrupted-restore",
+            }, progress, ct).ConfigureAwait(false)).Backup;
+        }
 
         BackupRecord? safety = null;
         if (!request.SkipSafetySnapshot)
         {
-            progress?.Report(OperationProgress.Step(activity, $"Taking a safety snapshot of container '{request.Container}' before anything changes"));
-            var outcome = await BackupOperation.RunAsync(new BackupRequest
+            if (!target.Running && await docker.StatPathAsync(container, target.RdbPath, ct).ConfigureAwait(false) is null)
             {
-                Kind = BackupKind.Snapshot,
-                Container = request.Container,
-                Directory = request.SafetySnapshotDirectory,
-                Compress = true,
-                Label = "pre-restore",
-            }, progress, ct).ConfigureAwait(false);
-            safety = outcome.Backup;
-        }
-
-        var plainPath = backup.Path;
-        string? tempPlain = null;
-        try
-        {
-            if (backup.Compressed)
-            {
-                tempPlain = System.IO.Path.Combine(System.IO.Path.GetTempPath(), $"redisbackup-{Guid.NewGuid():N}.rdb");
-                var input = OpenRead(backup.Path);
-                await using (input.ConfigureAwait(false))
-                {
-                    var gz = new GZipStream(input, CompressionMode.Decompress);
-                    await using (gz.ConfigureAwait(false))
-                    {
-                        var output = new FileStream(tempPlain, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 20, FileOptions.Asynchronous);
-                        await using (output.ConfigureAwait(false))
-                            await gz.CopyToAsync(output, ct).ConfigureAwait(false);
-                    }
-                }
-                plainPath = tempPlain;
+                progress?.Report(OperationProgress.Step(activity, $"Container '{container}' is stopped and has no data file {target.RdbPath}: there is no data to keep in a safety snapshot"));
             }
+            else
+            {
+                progress?.Report(OperationProgress.Step(activity, target.Running
+                    ? $"Taking a safety snapshot of container '{container}' before anything changes"
+                    : $"Taking a safety snapshot of stopped container '{container}' (a copy of its data file {target.RdbPath}) before anything changes"));
+                try
+                {
+                    safety = (await BackupOperation.RunAsync(new BackupRequest
+                    {
+                        Kind = BackupKind.Snapshot,
+                        Container = container,
+                        ContainerCredentials = request.ContainerCredentials,
+                        Directory = request.SafetySnapshotDirectory,
+                        Compress = true,
+                        Label = "pre-restore",
+                    }, progress, ct).ConfigureAwait(false)).Backup;
+                }
+                catch (RedisBackupException ex) when (!target.Running)
+                {
+                    throw new RedisBackupException(ex.Kind, ex.ErrorId,
+                        $"The safety snapshot of stopped container '{container}' (a copy of its data file {target.RdbPath}) failed: {ex.Message.TrimEnd('.')}. Nothing was changed. " +
+                        "If that file is damaged and you mean to replace it, run the restore again with --no-safety-snapshot (PowerShell: -SkipSafetySnapshot).", container, ex);
+                }
+            }
+        }
 
-            var keys = expectedKeys ?? (await Rdb.RdbVerifier.VerifyAsync(OpenRead(plainPath), cancellationToken: ct).ConfigureAwait(false)).Keys;
-            var result = await ContainerRestorer.RestoreAsync(docker, target, plainPath, keys, progress, ct).ConfigureAwait(false);
-            return result with { SafetySnapshot = safety, Method = "container" };
-        }
-        finally
-        {
-            if (tempPlain is not null) File.Delete(tempPlain);
-        }
+        var result = await ContainerRestorer.RestoreAsync(docker, target, source, evidence, safety?.Path, progress, ct).ConfigureAwait(false);
+        return result with { SafetySnapshot = safety, InterruptedRestoreCopy = interrupted, Method = "container" };
     }
 
     private static FileStream OpenRead(string path)

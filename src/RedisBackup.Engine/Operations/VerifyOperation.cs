@@ -12,11 +12,35 @@ namespace RedisBackup.Engine.Operations;
 /// <summary>Verifies one backup file: SHA-256 against its sidecar (when recorded) and the structure (RDB walk or key-file trailer).</summary>
 public static class VerifyOperation
 {
-    /// <summary>Never throws for a bad file: problems are reported in the result. Throws NotFound when the file is missing.</summary>
-    public static async Task<VerifyResult> RunAsync(string path, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>
+    /// Never throws for a bad file: problems are reported in the result. Throws NotFound when the file is missing.
+    /// A file whose structure could be checked only in part (an RDB of a server newer than this reader, with a matching
+    /// CRC64) is valid at <see cref="VerificationLevel.Partial"/>, and <see cref="VerifyResult.NotChecked"/> says what was not checked.
+    /// </summary>
+    public static Task<VerifyResult> RunAsync(string path, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+        => RunAsync(path, deep, strict: false, progress, cancellationToken);
+
+    /// <summary>
+    /// As <see cref="RunAsync(string, bool, IProgress{OperationProgress}?, CancellationToken)"/>; with <paramref name="strict"/>
+    /// a part that could not be checked is a problem and the result is not valid (the metadata still records what the checks found).
+    /// </summary>
+    public static async Task<VerifyResult> RunAsync(string path, bool deep, bool strict, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        return await VerifyFullyAsync(BackupCatalog.Describe(path), deep, progress, cancellationToken).ConfigureAwait(false);
+        var result = await VerifyFullyAsync(BackupCatalog.Describe(path), deep, progress, cancellationToken).ConfigureAwait(false);
+        return strict ? Strictly(result) : result;
+    }
+
+    /// <summary>The result under strict verification: every part that could not be checked is a failure.</summary>
+    public static VerifyResult Strictly(VerifyResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        if (result.NotChecked.Count == 0) return result;
+        return result with
+        {
+            IsValid = false,
+            Problems = [.. result.Problems, .. result.NotChecked.Select(part => "Strict verification: part of the file was not checked (" + part + ")")],
+        };
     }
 
     /// <summary>
@@ -30,7 +54,7 @@ public static class VerifyOperation
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var backup = BackupCatalog.Describe(path);
         if (!backup.HasMetadata || backup.Verification != VerificationState.Verified || backup.Sha256 is null || backup.KeyCount is null)
-            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken).ConfigureAwait(false);
+            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken, throwIfTooNew: true).ConfigureAwait(false);
 
         var activity = $"Checking {backup.Name}";
         string sha256;
@@ -54,6 +78,9 @@ public static class VerifyOperation
             ChecksumMatches = matches,
             KeyCount = backup.KeyCount,
             Problems = matches ? [] : [$"SHA-256 mismatch: the sidecar records {backup.Sha256}, the file has {sha256}; the file changed after it was written"],
+            Level = matches ? backup.VerificationLevel ?? VerificationLevel.Full : null,
+            Note = backup.VerificationNote,
+            NotChecked = matches && backup.VerificationLevel == VerificationLevel.Partial ? [NotCheckedPart(backup.VerificationNote)] : [],
         };
     }
 
@@ -69,14 +96,15 @@ public static class VerifyOperation
         }
     }
 
-    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken, bool throwIfTooNew = false)
     {
         var path = backup.Path;
         var expected = backup.HasMetadata ? backup.Sha256 : null;
         expected ??= BackupSidecar.TryReadChecksumFile(backup.Path);
         var activity = $"Verifying {backup.Name}";
         var problems = new List<string>();
-        long? keys = null;
+        Checked? structure = null;
+        var tooNew = false;
         string sha256;
 
         var file = OpenRead(path);
@@ -88,11 +116,16 @@ public static class VerifyOperation
             {
                 try
                 {
-                    keys = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
+                    structure = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
+                }
+                catch (RedisBackupException ex) when (ex.ErrorId == "BackupFormatTooNew" && throwIfTooNew)
+                {
+                    throw;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     problems.Add(Describe(ex));
+                    tooNew |= ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
                 }
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -103,8 +136,12 @@ public static class VerifyOperation
             problems.Insert(0, $"SHA-256 mismatch: the sidecar records {expected}, the file has {sha256}; the file changed after it was written");
 
         var valid = problems.Count == 0;
-        if (backup.HasMetadata)
-            BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? keys : null);
+        var level = structure?.Unchecked is null ? VerificationLevel.Full : VerificationLevel.Partial;
+        var note = structure?.Note;
+        // A file written by a newer redis-backup is not damaged: its recorded verification stays as it was.
+        if (backup.HasMetadata && !(tooNew && matches != false))
+            BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? structure?.Keys : null,
+                level, level == VerificationLevel.Partial ? note : null);
 
         return new VerifyResult
         {
@@ -115,16 +152,25 @@ public static class VerifyOperation
             IsValid = valid,
             Sha256 = sha256,
             ChecksumMatches = matches,
-            KeyCount = keys ?? backup.KeyCount,
+            KeyCount = structure?.Keys ?? backup.KeyCount,
             Problems = problems,
+            Level = valid ? level : null,
+            Note = note,
+            NotChecked = valid && structure?.Unchecked is { } part ? [NotCheckedPart(note)] : [],
         };
     }
+
+    /// <summary>What a structure check found: the key count, and for an RDB what it covered.</summary>
+    private sealed record Checked(long Keys, string? Note, RdbUncheckedPart? Unchecked);
+
+    /// <summary>The one part a partial verification leaves unchecked, as the note that describes it.</summary>
+    private static string NotCheckedPart(string? note) => note ?? "part of the structure (no description was recorded)";
 
     public static Task<VerifyResult> RunAsync(BackupRecord backup, bool deep = false, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
         => RunAsync((backup ?? throw new ArgumentNullException(nameof(backup))).Path, deep, progress, cancellationToken);
 
-    /// <summary>Walks the structure; returns the key count. Throws on the first problem.</summary>
-    private static async Task<long?> CheckStructureAsync(BackupRecord backup, HashingReadStream file, bool deep, CancellationToken ct)
+    /// <summary>Walks the structure; returns what it found. Throws on the first problem.</summary>
+    private static async Task<Checked> CheckStructureAsync(BackupRecord backup, HashingReadStream file, bool deep, CancellationToken ct)
     {
         switch (backup.Format)
         {
@@ -134,14 +180,14 @@ public static class VerifyOperation
                 await using (content.ConfigureAwait(false))
                 {
                     var summary = await RdbVerifier.VerifyAsync(new BufferedStream(content, 1 << 20), deep, null, ct).ConfigureAwait(false);
-                    return summary.Keys;
+                    return new Checked(summary.Keys, summary.CheckDescription, summary.Unchecked);
                 }
             }
             case BackupFormat.KeysJsonl:
             case BackupFormat.SeedJson:
             {
                 var summary = await KeyFileVerifier.VerifyAsync(new NonClosingStream(file), ct).ConfigureAwait(false);
-                return summary.Keys;
+                return new Checked(summary.Keys, null, null);
             }
             default:
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown",

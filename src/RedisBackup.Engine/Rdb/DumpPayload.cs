@@ -9,6 +9,18 @@ public static class DumpPayload
     /// <summary>Bytes after the value: the 2-byte version and the 8-byte CRC64.</summary>
     public const int FooterLength = 10;
 
+    /// <summary>A payload whose value is preceded by a key's metadata record (Redis 8.6+ KEY_META, as stored in the file).</summary>
+    public static byte[] Create(ReadOnlySpan<byte> keyMetadata, byte type, ReadOnlySpan<byte> value, ushort rdbVersion)
+    {
+        if (keyMetadata.IsEmpty) return Create(type, value, rdbVersion);
+        var payload = new byte[keyMetadata.Length + 1 + value.Length + FooterLength];
+        keyMetadata.CopyTo(payload);
+        payload[keyMetadata.Length] = type;
+        value.CopyTo(payload.AsSpan(keyMetadata.Length + 1));
+        Seal(payload, rdbVersion);
+        return payload;
+    }
+
     public static byte[] Create(byte type, ReadOnlySpan<byte> value, ushort rdbVersion)
     {
         var payload = new byte[1 + value.Length + FooterLength];

@@ -171,6 +171,27 @@ internal static class RdbEncodingValidator
         return count;
     }
 
+    /// <summary>The first entry of a listpack as an integer (an integer encoding, or a string of decimal digits); null otherwise.</summary>
+    public static long? ListpackFirstInteger(ReadOnlySpan<byte> lp)
+    {
+        if (lp.Length < ListpackHeader + 2 || lp[ListpackHeader] == End) return null;
+        var entry = lp[ListpackHeader..^1];
+        var enc = entry[0];
+        int need = enc switch
+        {
+            < 0x80 => 1,
+            _ when (enc & 0xE0) == 0xC0 => 2,
+            0xF1 => 3,
+            0xF2 => 4,
+            0xF3 => 5,
+            0xF4 => 9,
+            _ => 0,
+        };
+        if (need > 0) return entry.Length >= need ? ListpackInteger(entry[..need]) : null;
+        if ((enc & 0xC0) != 0x80 || entry.Length < 1 + (enc & 0x3F)) return null;
+        return long.TryParse(entry.Slice(1, enc & 0x3F), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var value) ? value : null;
+    }
+
     public static int Intset(ReadOnlySpan<byte> set, long offset, string what)
     {
         if (set.Length < 8) throw Bad(what, offset, $"it is {set.Length} bytes, shorter than its 8-byte header");

@@ -250,6 +250,42 @@ internal sealed class RdbInput
         return _crc;
     }
 
+    /// <summary>What the end of a file holds, read past a part the walk could not follow.</summary>
+    /// <param name="Length">Total bytes of the stream.</param>
+    /// <param name="LastByte">The byte before the 8-byte trailer (the EOF opcode in a whole file), or -1 when there is none.</param>
+    /// <param name="Stored">The 8-byte trailer as a little-endian CRC64.</param>
+    /// <param name="Computed">The CRC64 of every byte before the trailer.</param>
+    public readonly record struct Tail(long Length, int LastByte, ulong Stored, ulong Computed);
+
+    /// <summary>
+    /// Reads the rest of the stream in bounded memory, adding every byte but the last 8 to the running CRC64, and returns
+    /// the last 8 bytes as the stored checksum. Null when fewer than 8 bytes follow the current position.
+    /// </summary>
+    public async ValueTask<Tail?> ReadTailAsync(IProgress<long>? progress, CancellationToken cancellationToken)
+    {
+        const int Trailer = 8;
+        _mark = -1;
+        var lastByte = _pos > 0 ? _buf[_pos - 1] : -1;
+        while (true)
+        {
+            if (_end - _pos > Trailer)
+            {
+                lastByte = _buf[_end - Trailer - 1];
+                _pos = _end - Trailer;
+            }
+            if (_streamEnded) break;
+            MakeRoom(64 * 1024);
+            var read = await _stream.ReadAsync(_buf.AsMemory(_end), cancellationToken).ConfigureAwait(false);
+            if (read <= 0) _streamEnded = true;
+            else _end += read;
+            progress?.Report(Position);
+        }
+        if (_end - _pos < Trailer) return null;
+        var computed = ChecksumSoFar();
+        var stored = ReadUInt64LE("the 8-byte CRC64 checksum");
+        return new Tail(Position, lastByte, stored, computed);
+    }
+
     public RdbFormatException Truncated(string what, long itemStart)
         => new($"Expected {what}, but the file ended at byte {_base + _end}", itemStart);
 

@@ -5,13 +5,6 @@ internal static class RdbMagic
 {
     public const int Length = 9;
 
-    /// <summary>Highest Redis format version understood (Redis 7.4 – 8.x).</summary>
-    public const int MaxRedisVersion = 12;
-
-    /// <summary>Valkey 9.0 writes 80, the unstable line 81.</summary>
-    public const int MinValkeyVersion = 80;
-    public const int MaxValkeyVersion = 81;
-
     /// <summary>Parses the header; false when it is not an RDB magic at all.</summary>
     public static bool TryParse(ReadOnlySpan<byte> header, out string magic, out int version)
     {
@@ -31,9 +24,13 @@ internal static class RdbMagic
         return false;
     }
 
-    /// <summary>True when this reader knows the layout of <paramref name="version"/> under <paramref name="magic"/>.</summary>
-    public static bool IsSupported(string magic, int version)
-        => magic == "VALKEY" ? version is >= MinValkeyVersion and <= MaxValkeyVersion : version is >= 1 and <= MaxRedisVersion;
+    /// <summary>
+    /// Null when <paramref name="version"/> is a valid version for <paramref name="magic"/>, whether or not this reader knows
+    /// it; otherwise why it is not (Valkey writes the VALKEY magic only for versions 80 and above; version 0 does not exist).
+    /// </summary>
+    public static string? Invalid(string magic, int version) => magic == "VALKEY"
+        ? version < RdbFormatCatalog.MinValkeyVersion ? $"Valkey writes the VALKEY magic only for format versions {RdbFormatCatalog.MinValkeyVersion} and above, not {version}" : null
+        : version < 1 ? "there is no RDB format version 0" : null;
 
     /// <summary>Printable form of a header for error messages.</summary>
     public static string Describe(ReadOnlySpan<byte> header)

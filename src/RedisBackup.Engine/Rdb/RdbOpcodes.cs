@@ -1,9 +1,14 @@
 namespace RedisBackup.Engine.Rdb;
 
-/// <summary>RDB opcode bytes (Redis rdb.h).</summary>
+/// <summary>RDB opcode bytes (Redis and Valkey rdb.h). Two bytes mean different things per family: see <see cref="RdbFormatCatalog"/>.</summary>
 internal static class RdbOpcodes
 {
-    public const byte SlotImport = 0xF3;
+    /// <summary>Redis 8.10 (RDB 15): HASH_TEMPLATE, one hash template. Valkey 9.2 (RDB 81): UPDATE, an inline replication command.</summary>
+    public const byte HashTemplateOrUpdate = 0xF2;
+
+    /// <summary>Redis 8.6 (RDB 13): KEY_META, a key's metadata before its type byte. Valkey 9.0 (RDB 80): SLOT_IMPORT.</summary>
+    public const byte KeyMetaOrSlotImport = 0xF3;
+
     public const byte SlotInfo = 0xF4;
     public const byte Function2 = 0xF5;
     public const byte FunctionPreGa = 0xF6;

@@ -1,19 +1,30 @@
+using System.Globalization;
 using System.Text;
 
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>
-/// Streaming RDB reader: header, AUX, SELECTDB, RESIZEDB, expiry/idle/freq prefixes, every value type by its layout,
-/// and the trailing CRC64. Yields one <see cref="RdbEntry"/> per key; memory stays bounded by the largest single value.
+/// Streaming RDB reader: header, AUX, SELECTDB, RESIZEDB, expiry/idle/freq prefixes, every value type and opcode of
+/// Redis up to RDB 15 and Valkey up to VALKEY081 by its layout (<see cref="RdbFormatCatalog"/>), and the trailing CRC64.
+/// Yields one <see cref="RdbEntry"/> per key; memory stays bounded by the largest single value.
 /// </summary>
 /// <remarks>
-/// Records are parsed synchronously out of a large buffer that is refilled asynchronously between records; a record
-/// larger than the prefetched bytes is completed with synchronous reads of the stream.
+/// <para>Records are parsed synchronously out of a large buffer that is refilled asynchronously between records; a record
+/// larger than the prefetched bytes is completed with synchronous reads of the stream.</para>
+/// <para>Forward tolerance: a type or opcode this reader does not know (a server newer than the reader wrote it), or a
+/// type whose layout it does not know, ends the walk there. The rest of the file is read to check the CRC64 over the
+/// whole file: when it matches, the file is what a server wrote, the reading ends normally and
+/// <see cref="RdbSummary.Unchecked"/> says where and why the structure check stopped. When there is no checksum to tell
+/// a newer format from damage, or it does not match, the file is refused as corrupt. A structure error inside a type this
+/// reader knows is always corruption.</para>
 /// </remarks>
 public sealed class RdbReader
 {
     /// <summary>Bytes kept buffered ahead of each record.</summary>
     private const int PrefetchBytes = 64 * 1024;
+
+    /// <summary>Longest decimal number in an inline command's RESP framing.</summary>
+    private const int MaxRespDigits = 20;
 
     private readonly RdbInput _in;
     private readonly bool _readValues;
@@ -21,17 +32,28 @@ public sealed class RdbReader
     private readonly IProgress<long>? _progress;
     private readonly Dictionary<string, string> _aux = new(StringComparer.Ordinal);
     private readonly Dictionary<int, long> _keysPerDatabase = [];
+    private readonly Dictionary<ulong, byte[][]> _templates = [];
+    private readonly List<byte[]> _functions = [];
     private RdbValueWalker? _walker;
+    private RdbFormatItem?[] _known = [];
     private bool _headerRead;
     private bool _finished;
     private string _magic = "REDIS";
+    private RdbFamily _family;
     private int _version;
+    private bool _newer;
     private int _database;
     private long _databaseKeys;
     private long _keys;
     private long _keysWithExpiry;
+    private long _keysWithMetadata;
+    private long _functionCount;
+    private long _moduleAux;
+    private long _inlineCommands;
     private bool _checksumPresent;
     private long _bytes;
+    private (long Offset, byte Code, string Reason)? _stop;
+    private RdbUncheckedPart? _unchecked;
 
     /// <param name="rdb">A plain RDB stream (callers unwrap gzip); not disposed by the reader.</param>
     /// <param name="readValues">False skips value bytes (verification walk); entries then carry Value = null.</param>
@@ -57,14 +79,36 @@ public sealed class RdbReader
     /// <summary>"REDIS" or "VALKEY", after the first read.</summary>
     public string Magic => _magic;
 
-    /// <summary>The next key, or null at the end of the file (after the EOF opcode and the checksum were checked).</summary>
+    /// <summary>Which family wrote the file, after the first read.</summary>
+    public RdbFamily Family => _family;
+
+    /// <summary>The hash templates defined so far (Redis 8.10+): field names by template id.</summary>
+    public IReadOnlyDictionary<ulong, byte[][]> HashTemplates => _templates;
+
+    /// <summary>
+    /// The function libraries read so far (FUNCTION2 records: each the library's source code, as FUNCTION LOAD takes it).
+    /// Kept only when reading entries; they come before the first key, so they are complete once the first entry is read.
+    /// </summary>
+    public IReadOnlyList<byte[]> FunctionLibraries => _functions;
+
+    /// <summary>The next record (a key, or an inline command), or null at the end of the file: after the EOF opcode and the
+    /// checksum were checked, or at a part this reader cannot follow (see <see cref="RdbSummary.Unchecked"/>).</summary>
     public async ValueTask<RdbEntry?> ReadNextAsync(CancellationToken cancellationToken = default)
     {
         if (_finished) return null;
         if (_in.Available < PrefetchBytes && !_in.StreamEnded) await PrefetchAsync(cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
-        if (!_headerRead) ReadHeader();
-        return ReadRecord(materialize: true);
+        try
+        {
+            if (!_headerRead) ReadHeader();
+            var entry = ReadRecord(materialize: true);
+            if (_stop is not null) await StopAsync(cancellationToken).ConfigureAwait(false);
+            return entry;
+        }
+        catch (RdbFormatException ex) when (_newer)
+        {
+            throw NewerAndCorrupt(ex);
+        }
     }
 
     /// <summary>The summary of everything read; complete once <see cref="ReadNextAsync"/> has returned null.</summary>
@@ -81,20 +125,35 @@ public sealed class RdbReader
         Aux = new Dictionary<string, string>(_aux, StringComparer.Ordinal),
         ChecksumPresent = _checksumPresent,
         Bytes = _finished ? _bytes : _in.Position,
+        FunctionLibraries = _functionCount,
+        ModuleAuxRecords = _moduleAux,
+        HashTemplates = _templates.Count,
+        KeysWithMetadata = _keysWithMetadata,
+        InlineCommands = _inlineCommands,
+        NewerThanReader = _newer,
+        Unchecked = _unchecked,
     };
 
     /// <summary>Walks the whole file without materializing keys or values (the verification path).</summary>
     internal async Task WalkAsync(CancellationToken cancellationToken)
     {
-        while (!_finished)
+        try
         {
-            if (_in.Available < PrefetchBytes && !_in.StreamEnded)
+            while (!_finished)
             {
-                await PrefetchAsync(cancellationToken).ConfigureAwait(false);
-                cancellationToken.ThrowIfCancellationRequested();
+                if (_in.Available < PrefetchBytes && !_in.StreamEnded)
+                {
+                    await PrefetchAsync(cancellationToken).ConfigureAwait(false);
+                    cancellationToken.ThrowIfCancellationRequested();
+                }
+                if (!_headerRead) ReadHeader();
+                ReadRecord(materialize: false);
+                if (_stop is not null) await StopAsync(cancellationToken).ConfigureAwait(false);
             }
-            if (!_headerRead) ReadHeader();
-            ReadRecord(materialize: false);
+        }
+        catch (RdbFormatException ex) when (_newer)
+        {
+            throw NewerAndCorrupt(ex);
         }
         _progress?.Report(_bytes);
     }
@@ -116,95 +175,120 @@ public sealed class RdbReader
             throw _in.Truncated("the 9-byte RDB header ('REDIS0011', 'VALKEY080', …)", 0);
         }
         if (!RdbMagic.TryParse(header, out var magic, out var version)) throw WrongMagic(header);
-        if (!RdbMagic.IsSupported(magic, version))
-            throw new RdbFormatException(
-                $"Unsupported RDB format version {version} ('{RdbMagic.Describe(header)}'); this reader knows REDIS versions 1 to {RdbMagic.MaxRedisVersion} and VALKEY {RdbMagic.MinValkeyVersion} to {RdbMagic.MaxValkeyVersion}",
-                magic.Length);
+        if (RdbMagic.Invalid(magic, version) is { } invalid)
+            throw new RdbFormatException($"Invalid RDB header '{RdbMagic.Describe(header)}': {invalid}", magic.Length);
         _magic = magic;
+        _family = RdbFormatCatalog.FamilyOf(magic);
         _version = version;
-        _walker = new RdbValueWalker(_in, _deep, valkey: magic == "VALKEY");
+        _newer = version > RdbFormatCatalog.MaxKnownVersion(_family);
+        _known = RdbFormatCatalog.Table(_family);
+        _walker = new RdbValueWalker(_in, _deep, _family, _templates);
         _headerRead = true;
     }
 
     private static RdbFormatException WrongMagic(ReadOnlySpan<byte> header)
         => new($"Wrong magic: the file starts with '{RdbMagic.Describe(header)}', not 'REDIS' or 'VALKEY' followed by a format version; it is not an RDB file", 0);
 
-    /// <summary>Reads opcodes up to and including the next key; null at the end of the file, and always null when not materializing.</summary>
+    /// <summary>
+    /// Reads opcodes up to and including the next key or inline command. Returns null at the end of the file, at a part
+    /// this reader cannot follow (with <see cref="_stop"/> set), and always when not materializing.
+    /// </summary>
     private RdbEntry? ReadRecord(bool materialize)
     {
         long? expireAtMs = null;
         long? idleSeconds = null;
         byte? frequency = null;
+        byte[]? keyMetadata = null;
+        var hasMetadata = false;
         long recordStart = -1;
         var walker = _walker!;
         while (true)
         {
             var at = _in.Position;
             var op = _in.ReadByte("an opcode or a value type");
-            switch (op)
+            if (op >= 0x80)
             {
-                case RdbOpcodes.Eof:
-                    Finish();
-                    return null;
-                case RdbOpcodes.SelectDb:
-                    var db = _in.ReadLength("a database number after SELECTDB");
-                    if (db > int.MaxValue) throw new RdbFormatException($"SELECTDB names database {db}, which is out of range", at);
-                    SwitchDatabase((int)db);
-                    continue;
-                case RdbOpcodes.ResizeDb:
-                    _in.ReadLength("the hash table size after RESIZEDB");
-                    _in.ReadLength("the expires table size after RESIZEDB");
-                    continue;
-                case RdbOpcodes.Aux:
-                    ReadAux();
-                    continue;
-                case RdbOpcodes.ExpireTimeMs:
-                    expireAtMs = _in.ReadInt64LE("an 8-byte expiry time in milliseconds");
-                    if (recordStart < 0) recordStart = at;
-                    continue;
-                case RdbOpcodes.ExpireTime:
-                    expireAtMs = (long)unchecked((int)_in.ReadUInt32LE("a 4-byte expiry time in seconds")) * 1000;
-                    if (recordStart < 0) recordStart = at;
-                    continue;
-                case RdbOpcodes.Idle:
-                    var idle = _in.ReadLength("an idle time in seconds");
-                    idleSeconds = idle > long.MaxValue ? long.MaxValue : (long)idle;
-                    if (recordStart < 0) recordStart = at;
-                    continue;
-                case RdbOpcodes.Freq:
-                    frequency = _in.ReadByte("an LFU frequency byte");
-                    if (recordStart < 0) recordStart = at;
-                    continue;
-                case RdbOpcodes.ModuleAux:
-                    _in.ReadLength("the module id of a MODULE_AUX record");
-                    var whenOpcode = _in.ReadLength("the 'when' opcode of a MODULE_AUX record");
-                    if (whenOpcode != 2) throw new RdbFormatException($"A MODULE_AUX record has 'when' opcode {whenOpcode}; it must be 2 (unsigned integer)", at);
-                    _in.ReadLength("the 'when' value of a MODULE_AUX record");
-                    walker.WalkModuleData(at);
-                    continue;
-                case RdbOpcodes.Function2:
-                    _in.SkipString("a function library (FUNCTION2)");
-                    continue;
-                case RdbOpcodes.FunctionPreGa:
-                    throw new RdbFormatException("Opcode 0xF6 (a pre-GA function library) is not supported; Redis 7.0 and later refuse it too", at);
-                case RdbOpcodes.SlotImport when _magic == "VALKEY":
-                    _in.SkipString("the job name of a SLOT_IMPORT record");
-                    var ranges = _in.ReadLength("the number of slot ranges in a SLOT_IMPORT record");
-                    for (ulong r = 0; r < ranges; r++)
-                    {
-                        _in.ReadLength("the first slot of a SLOT_IMPORT range");
-                        _in.ReadLength("the last slot of a SLOT_IMPORT range");
-                    }
-                    continue;
-                case RdbOpcodes.SlotInfo:
-                    _in.ReadLength("the slot id of SLOT_INFO");
-                    _in.ReadLength("the slot size of SLOT_INFO");
-                    _in.ReadLength("the expires slot size of SLOT_INFO");
-                    continue;
+                if (_known[op] is null)
+                    return Stop(at, op, $"{RdbFormatCatalog.DescribeByte(op)} at byte {at} is newer than this version of RedisBackup knows");
+                switch (op)
+                {
+                    case RdbOpcodes.Eof:
+                        Finish();
+                        return null;
+                    case RdbOpcodes.SelectDb:
+                        var db = _in.ReadLength("a database number after SELECTDB");
+                        if (db > int.MaxValue) throw new RdbFormatException($"SELECTDB names database {db}, which is out of range", at);
+                        SwitchDatabase((int)db);
+                        continue;
+                    case RdbOpcodes.ResizeDb:
+                        _in.ReadLength("the hash table size after RESIZEDB");
+                        _in.ReadLength("the expires table size after RESIZEDB");
+                        continue;
+                    case RdbOpcodes.Aux:
+                        ReadAux();
+                        continue;
+                    case RdbOpcodes.ExpireTimeMs:
+                        expireAtMs = _in.ReadInt64LE("an 8-byte expiry time in milliseconds");
+                        if (recordStart < 0) recordStart = at;
+                        continue;
+                    case RdbOpcodes.ExpireTime:
+                        expireAtMs = (long)unchecked((int)_in.ReadUInt32LE("a 4-byte expiry time in seconds")) * 1000;
+                        if (recordStart < 0) recordStart = at;
+                        continue;
+                    case RdbOpcodes.Idle:
+                        var idle = _in.ReadLength("an idle time in seconds");
+                        idleSeconds = idle > long.MaxValue ? long.MaxValue : (long)idle;
+                        if (recordStart < 0) recordStart = at;
+                        continue;
+                    case RdbOpcodes.Freq:
+                        frequency = _in.ReadByte("an LFU frequency byte");
+                        if (recordStart < 0) recordStart = at;
+                        continue;
+                    case RdbOpcodes.ModuleAux:
+                        _in.ReadLength("the module id of a MODULE_AUX record");
+                        var whenOpcode = _in.ReadLength("the 'when' opcode of a MODULE_AUX record");
+                        if (whenOpcode != 2) throw new RdbFormatException($"A MODULE_AUX record has 'when' opcode {whenOpcode}; it must be 2 (unsigned integer)", at);
+                        _in.ReadLength("the 'when' value of a MODULE_AUX record");
+                        walker.WalkModuleData(at);
+                        _moduleAux++;
+                        continue;
+                    case RdbOpcodes.Function2:
+                        if (materialize) _functions.Add(_in.ReadStringBytes("a function library (FUNCTION2)"));
+                        else _in.SkipString("a function library (FUNCTION2)");
+                        _functionCount++;
+                        continue;
+                    case RdbOpcodes.FunctionPreGa:
+                        throw new RdbFormatException("Opcode 0xF6 (a pre-GA function library) is not supported; Redis 7.0 and later refuse it too", at);
+                    case RdbOpcodes.SlotInfo:
+                        _in.ReadLength("the slot id of SLOT_INFO");
+                        _in.ReadLength("the slot size of SLOT_INFO");
+                        _in.ReadLength("the expires slot size of SLOT_INFO");
+                        continue;
+                    case RdbOpcodes.KeyMetaOrSlotImport when _family == RdbFamily.Valkey:
+                        SlotImport();
+                        continue;
+                    case RdbOpcodes.KeyMetaOrSlotImport:
+                        keyMetadata = KeyMetadata(materialize);
+                        hasMetadata = true;
+                        if (recordStart < 0) recordStart = at;
+                        continue;
+                    case RdbOpcodes.HashTemplateOrUpdate when _family == RdbFamily.Valkey:
+                        var command = InlineCommand(at, materialize);
+                        _inlineCommands++;
+                        if (!materialize) continue;
+                        return new RdbEntry { Kind = RdbEntryKind.Command, Database = _database, Key = [], Family = _family, Command = command, Offset = at };
+                    case RdbOpcodes.HashTemplateOrUpdate:
+                        HashTemplate(at);
+                        continue;
+                }
+                throw new InvalidOperationException($"Opcode 0x{op:X2} is in the catalog but has no reader.");
             }
 
-            if (!walker.IsValueType(op))
-                throw new RdbFormatException($"Unknown value type or opcode byte {op} (0x{op:X2}) where a key record or opcode was expected", at);
+            var type = _known[op];
+            if (type is null)
+                return Stop(at, op, $"{RdbFormatCatalog.DescribeByte(op)} at byte {at} is newer than this version of RedisBackup knows");
+            if (!type.Walkable)
+                return Stop(at, op, $"type {op} ({(_family == RdbFamily.Valkey ? "Valkey" : "Redis")} {type.Name}) at byte {at} has a layout this version of RedisBackup does not know");
 
             byte[]? key = null;
             if (materialize) key = _in.ReadStringBytes("a key");
@@ -225,6 +309,7 @@ public sealed class RdbReader
             _keys++;
             _databaseKeys++;
             if (expireAtMs.HasValue) _keysWithExpiry++;
+            if (hasMetadata) _keysWithMetadata++;
             if (!materialize) return null;
             return new RdbEntry
             {
@@ -232,12 +317,137 @@ public sealed class RdbReader
                 Key = key!,
                 ExpireAtMs = expireAtMs,
                 Type = op,
+                Family = _family,
                 Value = value,
                 IdleSeconds = idleSeconds,
                 Frequency = frequency,
+                KeyMetadata = keyMetadata,
+                HashTemplate = walker.TemplateId is { } id ? _templates[id] : null,
                 Offset = recordStart >= 0 ? recordStart : at,
             };
         }
+    }
+
+    private RdbEntry? Stop(long at, byte code, string reason)
+    {
+        _stop = (at, code, reason);
+        return null;
+    }
+
+    /// <summary>
+    /// At a part this reader cannot follow: reads the rest of the file and checks the CRC64 over all of it. A match ends the
+    /// reading with the part recorded as unchecked; anything else is corruption.
+    /// </summary>
+    private async ValueTask StopAsync(CancellationToken cancellationToken)
+    {
+        var (at, code, reason) = _stop!.Value;
+        var unknown = $"{(code >= 0x80 ? "Unknown opcode" : "Unknown value type")} byte {code} (0x{code:X2}) where a key record or opcode was expected ({reason})";
+        if (_version < RdbOpcodes.FirstVersionWithChecksum)
+            throw new RdbFormatException($"{unknown}; the file has no checksum (format version {_version}), so a newer format cannot be told from damage", at);
+        var tail = await _in.ReadTailAsync(_progress, cancellationToken).ConfigureAwait(false);
+        if (tail is not { } t || t.LastByte != RdbOpcodes.Eof)
+            throw new RdbFormatException($"{unknown}; the file does not end with the end-of-file opcode and an 8-byte checksum, so it is truncated or corrupt", at);
+        if (t.Stored == 0)
+            throw new RdbFormatException($"{unknown}; the file was written without a checksum (rdbchecksum no), so a newer format cannot be told from damage", at);
+        if (t.Stored != t.Computed)
+            throw new RdbFormatException($"{unknown}, and the CRC64 over the whole file does not match (stored 0x{t.Stored:X16}, computed 0x{t.Computed:X16}): the file is corrupt", at);
+        FlushDatabaseCount();
+        _checksumPresent = true;
+        _bytes = t.Length;
+        _unchecked = new RdbUncheckedPart(at, code, reason);
+        _finished = true;
+        _stop = null;
+    }
+
+    /// <summary>A structure error in a file whose header names a newer format: say so, it may be why.</summary>
+    private RdbFormatException NewerAndCorrupt(RdbFormatException ex)
+        => new($"{ex.Detail}. Unsupported RDB format version {_version} ('{_magic}'): this reader knows REDIS versions 1 to {RdbFormatCatalog.MaxKnownVersion(RdbFamily.Redis)} " +
+               $"and VALKEY {RdbFormatCatalog.MinValkeyVersion} to {RdbFormatCatalog.MaxKnownVersion(RdbFamily.Valkey)}; a newer server may have written the file, but it does not check out", ex.Offset);
+
+    /// <summary>Valkey 9.0 SLOT_IMPORT: a job name and slot ranges being imported.</summary>
+    private void SlotImport()
+    {
+        _in.SkipString("the job name of a SLOT_IMPORT record");
+        var ranges = _in.ReadLength("the number of slot ranges in a SLOT_IMPORT record");
+        for (ulong r = 0; r < ranges; r++)
+        {
+            _in.ReadLength("the first slot of a SLOT_IMPORT range");
+            _in.ReadLength("the last slot of a SLOT_IMPORT range");
+        }
+    }
+
+    /// <summary>
+    /// Redis 8.6 KEY_META (before a key's type byte): a class count, then per class a 4-byte class spec and a module-encoded
+    /// value ending with the module EOF opcode. Returns the whole record (opcode included) when materializing.
+    /// </summary>
+    private byte[]? KeyMetadata(bool materialize)
+    {
+        if (materialize) _in.BeginCapture();
+        var classes = _in.ReadLength("the number of metadata classes of a KEY_META record");
+        for (ulong i = 0; i < classes; i++)
+        {
+            var at = _in.Position;
+            _in.Skip(4, "the 4-byte class spec of a key metadata class", at);
+            _walker!.WalkModuleData(at);
+        }
+        if (!materialize) return null;
+        var body = _in.EndCapture();
+        var record = new byte[body.Length + 1];
+        record[0] = RdbOpcodes.KeyMetaOrSlotImport;
+        body.CopyTo(record, 1);
+        return record;
+    }
+
+    /// <summary>Redis 8.10 HASH_TEMPLATE: a template id, a field count and the field names, referred to by types 30 and 32.</summary>
+    private void HashTemplate(long at)
+    {
+        var id = _in.ReadLength("the id of a hash template");
+        var count = _in.ReadLength("the number of fields of a hash template");
+        if (count == 0 || count > int.MaxValue / 2) throw new RdbFormatException($"Hash template {id} has {count} fields", at);
+        var fields = new byte[(int)count][];
+        for (var i = 0; i < fields.Length; i++) fields[i] = _in.ReadStringBytes("a field name of a hash template");
+        if (!_templates.TryAdd(id, fields)) throw new RdbFormatException($"Hash template {id} is defined twice", at);
+    }
+
+    /// <summary>Valkey 9.2 UPDATE: one command as a RESP array of bulk strings.</summary>
+    private byte[][]? InlineCommand(long at, bool materialize)
+    {
+        if (_in.ReadByte("the '*' of an inline command") != (byte)'*') throw new RdbFormatException("An inline command (UPDATE) does not start with a RESP array ('*')", at);
+        var argc = RespNumber(at);
+        if (argc < 1) throw new RdbFormatException($"An inline command (UPDATE) has {argc} arguments", at);
+        var args = materialize ? new byte[(int)Math.Min(argc, 1 << 20)][] : null;
+        for (long i = 0; i < argc; i++)
+        {
+            var argAt = _in.Position;
+            if (_in.ReadByte("the '$' of an inline command argument") != (byte)'$') throw new RdbFormatException("An inline command argument is not a RESP bulk string ('$')", argAt);
+            var len = RespNumber(argAt);
+            if (len < 0 || len > int.MaxValue - 64) throw new RdbFormatException($"An inline command argument has length {len}", argAt);
+            if (args is not null) args[i] = _in.Take((int)len, "an inline command argument").ToArray();
+            else _in.Skip(len, "an inline command argument", argAt);
+            if (_in.ReadByte("the CR after an inline command argument") != (byte)'\r' || _in.ReadByte("the LF after an inline command argument") != (byte)'\n')
+                throw new RdbFormatException("An inline command argument is not followed by CRLF", argAt);
+        }
+        return args;
+    }
+
+    /// <summary>A RESP number up to CRLF.</summary>
+    private long RespNumber(long at)
+    {
+        var text = new StringBuilder();
+        while (true)
+        {
+            var b = _in.ReadByte("a RESP number");
+            if (b == '\r')
+            {
+                if (_in.ReadByte("the LF of a RESP line") != '\n') break;
+                return long.TryParse(text.ToString(), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var n) ? n : throw BadNumber();
+            }
+            if (text.Length >= MaxRespDigits) break;
+            text.Append((char)b);
+        }
+        throw BadNumber();
+
+        RdbFormatException BadNumber() => new($"An inline command (UPDATE) has a malformed RESP length '{text}'", at);
     }
 
     private void ReadAux()

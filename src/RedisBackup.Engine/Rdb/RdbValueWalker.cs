@@ -5,33 +5,32 @@ namespace RedisBackup.Engine.Rdb;
 /// <summary>
 /// Walks past one value (the bytes rdbSaveObject wrote) by the layout of its type, so the caller can capture or skip it.
 /// With <c>deep</c>, it also checks the encodings inside (ziplist, listpack, intset, zipmap), empty collections and
-/// duplicate members, as redis-check-rdb does.
+/// duplicate members, as redis-check-rdb does. The caller decides first, with <see cref="RdbFormatCatalog"/>, that the
+/// type is one this reader knows for the file's family.
 /// </summary>
 internal sealed class RdbValueWalker
 {
     private readonly RdbInput _in;
     private readonly bool _deep;
     private readonly bool _valkey;
+    private readonly IReadOnlyDictionary<ulong, byte[][]> _templates;
 
-    public RdbValueWalker(RdbInput input, bool deep, bool valkey)
+    /// <param name="templates">The hash templates the file defined so far (Redis 8.10+), by id.</param>
+    public RdbValueWalker(RdbInput input, bool deep, RdbFamily family, IReadOnlyDictionary<ulong, byte[][]> templates)
     {
         _in = input;
         _deep = deep;
-        _valkey = valkey;
+        _valkey = family == RdbFamily.Valkey;
+        _templates = templates;
     }
 
-    /// <summary>True when <paramref name="type"/> is a value type this walker knows for the file's family.</summary>
-    public bool IsValueType(byte type) => type switch
-    {
-        <= 7 or (>= 9 and <= 21) or 24 or 25 => true,
-        22 => true,
-        23 => !_valkey,
-        _ => false,
-    };
+    /// <summary>After a type 30 or 32 value: the id of the hash template it refers to.</summary>
+    public ulong? TemplateId { get; private set; }
 
     /// <param name="typeOffset">Offset of the type byte, for errors.</param>
     public void Walk(byte type, long typeOffset)
     {
+        TemplateId = null;
         switch (type)
         {
             case 0: _in.SkipString("a string value"); break;
@@ -63,6 +62,13 @@ internal sealed class RdbValueWalker
                 _in.Skip(8, "the 8-byte minimum expiry of a listpack hash with field TTLs", _in.Position);
                 Blob(typeOffset, "a listpack hash with field TTLs", Encoded.Listpack, UniqueEntries.None, multiple: 3);
                 break;
+            case 26: Stream(typeOffset, 4); break;
+            case 27: Stream(typeOffset, 5); break;
+            case 28: Array(typeOffset); break;
+            case 29: TemplateListpack(typeOffset); break;
+            case 30: TemplateListpackReference(typeOffset); break;
+            case 31: Hash(typeOffset, "a field of a template hash"); break;
+            case 32: TemplateArrayReference(typeOffset); break;
             default:
                 throw new RdbFormatException($"Unknown value type {type} (0x{type:X2}){(_valkey ? " in a Valkey file" : "")}", typeOffset);
         }
@@ -86,13 +92,13 @@ internal sealed class RdbValueWalker
         for (ulong i = 0; i < count; i++) _in.SkipString(what);
     }
 
-    private void Hash(long typeOffset)
+    private void Hash(long typeOffset, string what = "a hash field")
     {
-        var count = Count(typeOffset, "a hash field");
+        var count = Count(typeOffset, what);
         var seen = _deep ? new HashSet<string>(StringComparer.Ordinal) : null;
         for (ulong i = 0; i < count; i++)
         {
-            Member(seen, "a hash field");
+            Member(seen, what);
             _in.SkipString("a hash value");
         }
     }
@@ -248,10 +254,108 @@ internal sealed class RdbValueWalker
                 _in.SkipString("the name of a consumer");
                 _in.Skip(version >= 3 ? 16 : 8, version >= 3 ? "a consumer's seen and active times" : "a consumer's seen time", _in.Position);
                 var owned = _in.ReadLength("the size of a consumer's pending list");
-                if (owned > 0) _in.Skip((long)Math.Min(owned, long.MaxValue / 32) * 16, "the 16-byte IDs of a consumer's pending entries", _in.Position);
+                SkipIds(owned, "the 16-byte IDs of a consumer's pending entries");
+            }
+            if (version >= 5)
+            {
+                // Redis 8.8: pending entries no consumer owns (NACKed), as raw 16-byte IDs.
+                var nacked = _in.ReadLength("the size of a consumer group's NACK zone");
+                SkipIds(nacked, "the 16-byte IDs of a consumer group's NACKed entries");
+            }
+        }
+        if (version >= 4) IdempotentProducers();
+    }
+
+    /// <summary>Redis 8.6 (stream v4 and later): the IDMP block, idempotent producers and the IDs they recorded.</summary>
+    private void IdempotentProducers()
+    {
+        _in.ReadLength("the IDMP duration of a stream");
+        _in.ReadLength("the IDMP maximum entries of a stream");
+        var producers = _in.ReadLength("the number of IDMP producers of a stream");
+        for (ulong p = 0; p < producers; p++)
+        {
+            _in.SkipString("the id of an IDMP producer");
+            var entries = _in.ReadLength("the number of IDs an IDMP producer recorded");
+            for (ulong e = 0; e < entries; e++)
+            {
+                _in.SkipString("an idempotent ID (IID)");
+                _in.ReadLength("the stream ID of an IID (milliseconds)");
+                _in.ReadLength("the stream ID of an IID (sequence)");
+            }
+        }
+        _in.ReadLength("the IIDs-added counter of a stream");
+        _in.ReadLength("the IIDs-duplicates counter of a stream");
+    }
+
+    private void SkipIds(ulong count, string what)
+    {
+        if (count > 0) _in.Skip((long)Math.Min(count, long.MaxValue / 32) * 16, what, _in.Position);
+    }
+
+    /// <summary>
+    /// Redis 8.8 sparse array: count, an insert-index flag (0, or 1 followed by the index), then per element its index
+    /// (ascending), a tag (0 string, 1 int64, 2 double, 3 short string) and the value.
+    /// </summary>
+    private void Array(long typeOffset)
+    {
+        var count = Count(typeOffset, "an array element");
+        var flagAt = _in.Position;
+        var hasInsertIndex = _in.ReadLength("the insert-index flag of an array");
+        if (hasInsertIndex > 1) throw new RdbFormatException($"An array's insert-index flag is {hasInsertIndex}; it must be 0 or 1", flagAt);
+        if (hasInsertIndex == 1) _in.ReadLength("the insert index of an array");
+        ulong previous = 0;
+        for (ulong i = 0; i < count; i++)
+        {
+            var at = _in.Position;
+            var index = _in.ReadLength("the index of an array element");
+            if (_deep && i > 0 && index <= previous) throw new RdbFormatException($"Array element index {index} does not follow index {previous} in ascending order", at);
+            previous = index;
+            var tagAt = _in.Position;
+            switch (_in.ReadLength("the tag of an array element"))
+            {
+                case 0 or 3: _in.SkipString("an array element"); break;
+                case 1 or 2: _in.Skip(8, "an 8-byte array element", tagAt); break;
+                case var tag: throw new RdbFormatException($"An array element has tag {tag}; only 0 (string), 1 (integer), 2 (double) and 3 (short string) exist", tagAt);
             }
         }
     }
+
+    /// <summary>Redis 8.10 self-contained template hash (DUMP form): the field count and names, then a listpack of the values.</summary>
+    private void TemplateListpack(long typeOffset)
+    {
+        var count = Count(typeOffset, "a field name of a template hash");
+        var seen = _deep ? new HashSet<string>(StringComparer.Ordinal) : null;
+        for (ulong i = 0; i < count; i++) Member(seen, "a field name of a template hash");
+        Blob(typeOffset, "the value listpack of a template hash", Encoded.Listpack);
+    }
+
+    /// <summary>Redis 8.10 template hash in a file: one listpack whose first entry is the template id, then the values.</summary>
+    private void TemplateListpackReference(long typeOffset)
+    {
+        var at = _in.Position;
+        var blob = _in.ReadBlob("the listpack of a template hash");
+        var entries = _deep ? RdbEncodingValidator.Listpack(blob, at, "the listpack of a template hash", UniqueEntries.None) : -1;
+        if (RdbEncodingValidator.ListpackFirstInteger(blob) is not { } id || id < 0)
+            throw new RdbFormatException("A template hash's listpack does not start with an integer template id", at);
+        var fields = Template((ulong)id, typeOffset);
+        if (entries >= 0 && entries != fields.Length + 1)
+            throw new RdbFormatException($"A template hash holds {entries - 1} values, but its template {id} has {fields.Length} fields", at);
+        TemplateId = (ulong)id;
+    }
+
+    /// <summary>Redis 8.10 template hash in a file: the template id, then one value per template field.</summary>
+    private void TemplateArrayReference(long typeOffset)
+    {
+        var id = _in.ReadLength("the template id of a template hash");
+        var fields = Template(id, typeOffset);
+        for (var i = 0; i < fields.Length; i++) _in.SkipString("a value of a template hash");
+        TemplateId = id;
+    }
+
+    private byte[][] Template(ulong id, long typeOffset)
+        => _templates.TryGetValue(id, out var fields)
+            ? fields
+            : throw new RdbFormatException($"A template hash refers to hash template {id}, which the file has not defined before it", typeOffset);
 
     private void Module(long typeOffset)
     {

@@ -48,7 +48,7 @@ public static class ReplicationSnapshot
         {
             string? version = null;
             var info = Execute(connection, ["INFO", "server"]);
-            if (!info.IsError) RedisConnection.ParseInfo(info.AsString() ?? "").TryGetValue("redis_version", out version);
+            if (!info.IsError) version = RedisConnection.ServerVersionOf(RedisConnection.ParseInfo(info.AsString() ?? ""));
 
             var capa = Execute(connection, ["REPLCONF", "capa", "eof"]);
             if (capa.IsError) throw Refused(source, capa.AsString()!);

@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
@@ -17,17 +18,55 @@ public static class KeyRestorer
         ArgumentNullException.ThrowIfNull(options);
         RestoreGuards.CheckOptions(options);
         var started = System.Diagnostics.Stopwatch.StartNew();
+        var start = source.CanSeek ? source.Position : 0;
         var reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
-        await using (reader.ConfigureAwait(false))
+        try
         {
             var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
             await using (conn.ConfigureAwait(false))
             {
+                var info = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
+                var fieldTtls = await HashFieldExpiration.IsSupportedAsync(conn, info, cancellationToken).ConfigureAwait(false);
+                if (options.RequireFieldTtl && !fieldTtls && reader.Header?.Requires.Contains(KeyFileFormat.FieldTtlRequirement) == true)
+                {
+                    // Refused before anything is written when the file holds field TTLs (known from its trailer).
+                    var held = await CountFieldTtlsAsync(source, start, cancellationToken).ConfigureAwait(false);
+                    if (held != 0) throw FieldTtlsNotSupported(held, info, target);
+                    await reader.DisposeAsync().ConfigureAwait(false);
+                    source.Position = start;
+                    reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
+                }
                 var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
-                var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken, compact);
+                var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken, compact, fieldTtls);
                 var result = await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false);
                 return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
             }
         }
+        finally
+        {
+            await reader.DisposeAsync().ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>
+    /// The field TTLs a file holds, read through once (a file that cannot be read again from its start: -1, "may hold
+    /// some"). Leaves the stream at an unspecified position.
+    /// </summary>
+    private static async Task<long> CountFieldTtlsAsync(Stream source, long start, CancellationToken ct)
+    {
+        if (!source.CanSeek) return -1;
+        source.Position = start;
+        var summary = await KeyFileVerifier.VerifyAsync(source, ct).ConfigureAwait(false);
+        return summary.FieldTtls;
+    }
+
+    private static RedisBackupException FieldTtlsNotSupported(long held, IReadOnlyDictionary<string, string> info, RedisEndpoint target)
+    {
+        var release = info.TryGetValue("valkey_version", out var valkey) ? "Valkey " + valkey : "Redis " + info.GetValueOrDefault("redis_version", "(unknown version)");
+        var what = held > 0 ? $"holds {held} hash field TTLs" : "may hold hash field TTLs";
+        return new RedisBackupException(ErrorKind.NotSupported, "FieldTtlNotSupported",
+            $"The backup {what}, but the target {target} runs {release}, which has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
+            "and keeping them was required (--require-field-ttl / -RequireFieldTtl). Nothing was restored. Restore into a server with hash field expiration, " +
+            "or without that option to restore the fields without their TTLs (counted and named in the result).", target.ToString());
     }
 }

@@ -18,6 +18,10 @@ namespace RedisBackup.Engine.Restore;
 /// A logical value goes as typed writes (SET/APPEND, HSET, RPUSH, SADD, ZADD; one command per record or chunk), after
 /// a DEL when replacing, and its expiry is set after the last chunk. In skip mode the existence of logical keys is
 /// checked with one pipelined EXISTS per key for a whole batch before the batch is written.
+/// Hash field TTLs (<see cref="KeyRecord.FieldExpireAt"/>): fields whose expiry has passed are not written (counted);
+/// the others get HPEXPIREAT / HPEXPIRE after their window's HSET, or travel inside a HASH_LISTPACK_EX payload
+/// (<see cref="LogicalPayload"/>); a target without hash field expiration gets the fields without them, counted and
+/// named as warnings (see <see cref="FieldExpiry"/>).
 /// </summary>
 internal sealed class KeyWritePipeline
 {
@@ -38,6 +42,8 @@ internal sealed class KeyWritePipeline
     private readonly List<KeyRecord> _batch = new(BatchSize);
     private readonly HashSet<int> _flushed = [];
     private readonly List<KeyFailure> _failures = [];
+    private readonly List<KeyWarning> _warnings = [];
+    private readonly bool _fieldTtls;
     private readonly CancellationTokenSource _cts;
     private readonly Task _readerTask;
     private int _writeDb = -1;
@@ -47,11 +53,14 @@ internal sealed class KeyWritePipeline
     // Counted by the writer (never written) and by the reader (written), then summed.
     private long _skipped, _expired, _failedEarly;
     private long _restored, _skippedBusy, _failed;
+    private long _fieldTtlsKept, _fieldTtlsLost, _fieldsExpired, _expiredLate, _fieldsExpiredEarly, _warned;
     private long _lastReport;
 
     /// <param name="compact">The target's compact-encoding limits, for RESTORE payloads it loads as they are; null for plain types only.</param>
-    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, string activity, IProgress<OperationProgress>? progress, CancellationToken ct, CompactLimits? compact = null)
+    /// <param name="fieldTtls">The target has hash field expiration (Redis 7.4+, Valkey 9): field TTLs are set, not counted as lost.</param>
+    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, string activity, IProgress<OperationProgress>? progress, CancellationToken ct, CompactLimits? compact = null, bool fieldTtls = false)
     {
+        _fieldTtls = fieldTtls;
         _compact = compact;
         _conn = connection;
         _options = options;
@@ -76,7 +85,12 @@ internal sealed class KeyWritePipeline
     /// </summary>
     private void Prepare(KeyRecord record)
     {
-        if (record.Dump is null && record.IsFirst && record.IsLast) record.Dump = LogicalPayload.TryCreate(record, _compact);
+        if (record.FieldExpireAt is not null) FieldExpiry.DropExpired(record, _options.Ttl, _clock.GetUtcNow().ToUnixTimeMilliseconds());
+        if (record.Dump is not null || !record.IsFirst || !record.IsLast) return;
+        if (record.FieldExpireAt is null || !_fieldTtls)
+            record.Dump = LogicalPayload.TryCreate(record, _compact); // without hash field expiration the fields go without their TTLs (counted)
+        else if (_options.Ttl == TtlMode.Absolute)
+            record.Dump = LogicalPayload.TryCreateWithFieldExpiry(record, _compact); // null: HSET + HPEXPIREAT
     }
 
     /// <summary>
@@ -140,10 +154,15 @@ internal sealed class KeyWritePipeline
         {
             Restored = _restored,
             Skipped = _skipped + _skippedBusy,
-            Expired = _expired,
+            Expired = _expired + _expiredLate,
             Failed = _failed + _failedEarly,
             Total = Total,
             Failures = _failures.ToArray(),
+            FieldTtlsKept = _fieldTtlsKept,
+            FieldTtlsLost = _fieldTtlsLost,
+            FieldsExpired = _fieldsExpired + _fieldsExpiredEarly,
+            KeysWithWarnings = _warned,
+            Warnings = _warnings.ToArray(),
         };
     }
 
@@ -176,7 +195,8 @@ internal sealed class KeyWritePipeline
             {
                 if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
-                if (ExpiredAtRestore(r, now)) state.Dropped = Outcome.Expired;
+                state.ExpiredFields = r.ExpiredFields;
+                if (ExpiredAtRestore(r, now) || AllFieldsExpired(r)) state.Dropped = Outcome.Expired;
                 else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
                 {
                     await EnsureDbAsync(state.Db, ct).ConfigureAwait(false);
@@ -191,6 +211,7 @@ internal sealed class KeyWritePipeline
             {
                 if (_current is null || !_current.Key.AsSpan().SequenceEqual(r.Key))
                     throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a chunk record does not follow the first record of its key.");
+                _current.ExpiredFields += r.ExpiredFields;
                 states[i] = _current;
                 if (!r.More) _current = null;
             }
@@ -222,6 +243,11 @@ internal sealed class KeyWritePipeline
                 {
                     Finish(state);
                 }
+                else if (state.Ops == 0 && state.ExpiredFields > 0)
+                {
+                    state.Dropped = Outcome.Expired; // a big hash all of whose fields have expired
+                    Finish(state);
+                }
                 else if (state.Ops == 0)
                 {
                     state.Failure ??= "the backup holds an empty " + r.Type + ", which Redis cannot store";
@@ -232,6 +258,7 @@ internal sealed class KeyWritePipeline
                 {
                     // The key is accounted for when the reply of its last command is read: make sure this record has one.
                     if (_pendingOps.Count == 0) Stage(["EXISTS", r.Key], state);
+                    if (r.Type == "hash" && !state.IsRestore && state.FieldsWritten == 0 && state.ExpiredFields > 0) state.AllFieldsExpired = true;
                     state.LastOp!.Final = true;
                     Total++;
                 }
@@ -280,6 +307,11 @@ internal sealed class KeyWritePipeline
         else if (r.Frequency is { } freq) { args[at++] = "FREQ"; args[at] = (int)freq; }
         Stage(args, state);
         state.IsRestore = true;
+        if (r.FieldExpireAt is not null)
+        {
+            if (LogicalPayload.HoldsFieldExpiry(r.Dump!)) state.KeptFieldTtls += FieldExpiry.Count(r);
+            else state.LostFieldTtls += FieldExpiry.Count(r);
+        }
     }
 
     private void WriteTyped(KeyRecord r, KeyState state)
@@ -302,6 +334,7 @@ internal sealed class KeyWritePipeline
                 case "hash":
                     args[0] = "HSET";
                     for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
+                    state.FieldsWritten += items.Count / 2;
                     break;
                 case "list":
                     args[0] = "RPUSH";
@@ -324,6 +357,7 @@ internal sealed class KeyWritePipeline
                     return;
             }
             Stage(args, state);
+            if (r.FieldExpireAt is not null) WriteFieldExpiries(r, state);
         }
         if (r.IsLast)
         {
@@ -331,6 +365,25 @@ internal sealed class KeyWritePipeline
             if (ttl is { } t) Stage([absolute ? "PEXPIREAT" : "PEXPIRE", r.Key, t], state);
         }
     }
+
+    /// <summary>After a hash window's HSET: its fields' expiries, or, on a target without them, the count of those lost.</summary>
+    private void WriteFieldExpiries(KeyRecord r, KeyState state)
+    {
+        if (!_fieldTtls)
+        {
+            state.LostFieldTtls += FieldExpiry.Count(r);
+            return;
+        }
+        foreach (var command in FieldExpiry.Commands(r, _options.Ttl))
+        {
+            Stage(command, state);
+            state.LastOp!.SetsFieldTtls = true;
+        }
+    }
+
+    /// <summary>A whole hash every field of which had expired (and was taken out by <see cref="Prepare"/>).</summary>
+    private static bool AllFieldsExpired(KeyRecord r)
+        => r.IsFirst && r.IsLast && r.Type == "hash" && r.Dump is null && r.Items.Count == 0 && r.ExpiredFields > 0;
 
     /// <summary>The expiry to set: (null, _) for none; absolute Unix ms or relative ms.</summary>
     private (long? Ttl, bool Absolute) ExpiryFor(long? expireAtMs, long? ttlMs)
@@ -360,7 +413,10 @@ internal sealed class KeyWritePipeline
         Total++;
         switch (state.Dropped)
         {
-            case Outcome.Expired: _expired++; break;
+            case Outcome.Expired:
+                _expired++;
+                _fieldsExpiredEarly += state.ExpiredFields;
+                break;
             case Outcome.Skipped: _skipped++; break;
             case Outcome.Failed:
                 _failedEarly++;
@@ -433,6 +489,7 @@ internal sealed class KeyWritePipeline
                                 state.Failure ??= text;
                             }
                         }
+                        else if (op.SetsFieldTtls) CountFieldTtlReply(state, reply);
                         if (op.Final) Account(state);
                         break;
                     }
@@ -449,8 +506,40 @@ internal sealed class KeyWritePipeline
 
     private volatile Exception? _readerError;
 
+    /// <summary>HPEXPIREAT / HPEXPIRE answer per field: 1 set, 2 deleted (its time had passed), anything else not set.</summary>
+    private static void CountFieldTtlReply(KeyState state, RespValue reply)
+    {
+        foreach (var code in reply.AsArray())
+        {
+            switch (code.Integer)
+            {
+                case 1: state.KeptByServer++; break;
+                case 2: state.ExpiredByServer++; break;
+                default: state.NotSetByServer++; break;
+            }
+        }
+    }
+
     private void Account(KeyState state)
     {
+        if (state.Failure is null && !state.Busy)
+        {
+            Interlocked.Add(ref _fieldTtlsKept, state.KeptFieldTtls + state.KeptByServer);
+            Interlocked.Add(ref _fieldsExpired, state.ExpiredFields + state.ExpiredByServer);
+            var lost = state.LostFieldTtls + state.NotSetByServer;
+            if (lost > 0)
+            {
+                Interlocked.Add(ref _fieldTtlsLost, lost);
+                RecordWarning(state, state.NotSetByServer == 0
+                    ? $"{Format(lost)} hash field TTLs not kept: the target has no hash field expiration (Redis 7.4+ or Valkey 9 needed); the fields were restored without them"
+                    : $"{Format(lost)} hash field TTLs not kept: the target did not set them (its field was missing)");
+            }
+            if (state.AllFieldsExpired)
+            {
+                Interlocked.Increment(ref _expiredLate); // every field had expired: nothing of the key was written
+                return;
+            }
+        }
         if (state.Failure is not null)
         {
             Interlocked.Increment(ref _failed);
@@ -469,6 +558,15 @@ internal sealed class KeyWritePipeline
         lock (_failures)
         {
             if (_failures.Count < MaxFailuresKept) _failures.Add(new KeyFailure(state.Db, Describe(state.Key), state.Failure ?? "unknown"));
+        }
+    }
+
+    private void RecordWarning(KeyState state, string reason)
+    {
+        Interlocked.Increment(ref _warned);
+        lock (_warnings)
+        {
+            if (_warnings.Count < MaxFailuresKept) _warnings.Add(new KeyWarning(state.Db, Describe(state.Key), reason));
         }
     }
 
@@ -500,6 +598,7 @@ internal sealed class KeyWritePipeline
         public OpKind Kind { get; } = kind;
         public KeyState? State { get; } = state;
         public bool Final { get; set; }
+        public bool SetsFieldTtls { get; set; }
         public string? What { get; init; }
         public TaskCompletionSource? Signal { get; set; }
     }
@@ -517,6 +616,16 @@ internal sealed class KeyWritePipeline
         public string? Failure { get; set; }
         public long? ExpireAtMs { get; set; }
         public long? TtlMs { get; set; }
+
+        // Hash field TTLs: counted by the writer (the first three) and by the reply reader (the "ByServer" ones).
+        public int ExpiredFields { get; set; }
+        public long FieldsWritten { get; set; }
+        public long KeptFieldTtls { get; set; }
+        public long LostFieldTtls { get; set; }
+        public bool AllFieldsExpired { get; set; }
+        public long KeptByServer { get; set; }
+        public long ExpiredByServer { get; set; }
+        public long NotSetByServer { get; set; }
     }
 
     internal static string Format(long v) => v.ToString(CultureInfo.InvariantCulture);

@@ -15,10 +15,59 @@ namespace RedisBackup.Engine.Restore;
 /// 1 list, 2 set, 3 zset (scores as text, parsed by the server itself), 4 hash; the server converts them on load.
 /// Plain payloads are stamped RDB version 9 (Redis 5.0+, every Valkey), listpack ones 10 or 11 (Redis 7.0 / 7.2+).
 /// One RESTORE per key lets "skip existing" ride on BUSYKEY with no extra round trip.
+/// A hash with field TTLs goes, within the target's listpack limits, as Redis 7.4's HASH_LISTPACK_EX (type 25, see
+/// <see cref="TryCreateWithFieldExpiry"/>); plain types cannot hold field TTLs.
 /// </summary>
 internal static class LogicalPayload
 {
     public const ushort StampedVersion = 9;
+
+    /// <summary>RDB_TYPE_HASH_LISTPACK_EX (Redis 7.4+, RDB 12): a hash listpack of field, value, expiry triplets.</summary>
+    public const byte HashListpackEx = 25;
+
+    /// <summary>True for a payload that carries hash field expiries (one built by <see cref="TryCreateWithFieldExpiry"/>).</summary>
+    public static bool HoldsFieldExpiry(ReadOnlySpan<byte> payload) => !payload.IsEmpty && payload[0] == HashListpackEx;
+
+    /// <summary>
+    /// A whole hash with field TTLs as the HASH_LISTPACK_EX payload Redis 7.4+ itself DUMPs for it: the smallest field
+    /// expiry (8 bytes, little-endian), then one listpack of field, value, expiry triplets, the fields with an expiry
+    /// first in ascending order of it (ties keep the record's order, which is the source's), then the others with
+    /// expiry 0, in the record's order; stamped RDB 12. Redis loads it without checking that order and relies on it
+    /// afterwards, so nothing else is ever built. Null when the target is not Redis 7.4+ (Valkey 9 numbers its types
+    /// differently), its limits are unknown, or the hash is beyond them: then HSET + HPEXPIREAT.
+    /// Expired fields must already be taken out (<see cref="FieldExpiry.DropExpired"/>).
+    /// </summary>
+    public static byte[]? TryCreateWithFieldExpiry(KeyRecord record, CompactLimits? limits)
+    {
+        ArgumentNullException.ThrowIfNull(record);
+        var items = record.Items;
+        if (record.Type != "hash" || record.FieldExpireAt is not { } expiry || expiry.Count * 2 != items.Count || items.Count == 0) return null;
+        if (limits is not { Listpacks: true, ReadableVersion: >= 12 and < 80 }) return null;
+        if (items.Count / 2 > limits.HashEntries || !AllAtMost(items, limits.HashValue) || !Distinct(items, start: 0, step: 2)) return null;
+
+        var fields = expiry.Count;
+        var order = new int[fields];
+        for (var i = 0; i < fields; i++) order[i] = i;
+        // A stable sort: fields with an expiry by time, then those without (0) in their order.
+        Array.Sort(order, (a, b) =>
+        {
+            long ka = expiry[a] == 0 ? long.MaxValue : expiry[a], kb = expiry[b] == 0 ? long.MaxValue : expiry[b];
+            var byTime = ka.CompareTo(kb);
+            return byTime != 0 ? byTime : a.CompareTo(b);
+        });
+        var minExpire = long.MaxValue;
+        var elements = new List<byte[]>(fields * 3);
+        foreach (var i in order)
+        {
+            elements.Add(items[2 * i]);
+            elements.Add(items[2 * i + 1]);
+            var at = expiry[i];
+            if (at != 0) minExpire = Math.Min(minExpire, at);
+            elements.Add(System.Text.Encoding.ASCII.GetBytes(at.ToString(CultureInfo.InvariantCulture)));
+        }
+        if (minExpire == long.MaxValue) return null; // no field expires: the plain listpack is the right form
+        return ListpackPayload(HashListpackEx, elements, 12, minExpire);
+    }
 
     /// <summary>The payload, or null when the value cannot be expressed this way (then typed writes are used).</summary>
     public static byte[]? TryCreate(KeyRecord record, CompactLimits? compact = null)
@@ -190,14 +239,19 @@ internal static class LogicalPayload
     /// A payload whose value is one listpack string (types 16, 17, 20), or for type 18 a quicklist2 of one packed node,
     /// written in place into a single array.
     /// </summary>
-    private static byte[] ListpackPayload(byte type, IReadOnlyList<byte[]> elements, ushort version)
+    private static byte[] ListpackPayload(byte type, IReadOnlyList<byte[]> elements, ushort version, long? minExpire = null)
     {
         var size = (int)ListpackEncoding.ListpackSize(elements);
-        Span<byte> prefix = stackalloc byte[16];
+        Span<byte> prefix = stackalloc byte[24];
         var prefixLength = 0;
+        if (minExpire is { } min)
+        {
+            BinaryPrimitives.WriteInt64LittleEndian(prefix, min); // type 25: the smallest field expiry first
+            prefixLength = 8;
+        }
         if (type == 18)
         {
-            prefixLength += LengthBytes(prefix, 1); // one node
+            prefixLength += LengthBytes(prefix[prefixLength..], 1); // one node
             prefixLength += LengthBytes(prefix[prefixLength..], 2); // container: packed (listpack)
         }
         prefixLength += LengthBytes(prefix[prefixLength..], (ulong)size);

@@ -30,7 +30,7 @@ public static class RdbLiveRestorer
         await using (conn.ConfigureAwait(false))
         {
             var info = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
-            var serverVersion = info.GetValueOrDefault("valkey_version") ?? info.GetValueOrDefault("redis_version") ?? "unknown";
+            var serverVersion = RedisConnection.ServerVersionOf(info) ?? "unknown";
             var readable = RdbVersions.MaxReadableBy(info);
             if (readable is { } max && fileVersion > max)
                 throw TooNew(fileVersion, serverVersion, max, target);
@@ -38,33 +38,53 @@ public static class RdbLiveRestorer
             var pipeline = new KeyWritePipeline(conn, options, $"Replaying RDB keys into {target}", progress, cancellationToken);
             var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
             var pendingFirst = first;
+            RdbEntry? inlineCommand = null;
             // Reading the RDB and building each payload (a CRC64 over it) run ahead of the writer.
             async ValueTask<KeyRecord?> NextRecord(CancellationToken ct)
             {
                 var entry = pendingFirst ?? await reader.ReadNextAsync(ct).ConfigureAwait(false);
                 pendingFirst = null;
                 if (entry is null) return null;
-                var record = new KeyRecord
+                if (entry.Kind == RdbEntryKind.Command)
+                {
+                    inlineCommand = entry;
+                    return null;
+                }
+                var (type, value) = entry.HashTemplate is null ? (entry.Type, entry.Value!) : (TemplateHashPayload.SelfContainedArray, TemplateHashPayload.Inline(entry));
+                return new KeyRecord
                 {
                     Database = entry.Database,
                     Key = entry.Key,
-                    Dump = DumpPayload.Create(entry.Type, entry.Value, checked((ushort)fileVersion)),
+                    Dump = DumpPayload.Create(entry.KeyMetadata, type, value, checked((ushort)fileVersion)),
                     ExpireAtMs = entry.ExpireAtMs,
                     TtlMs = entry.ExpireAtMs is { } at && createdMs is { } c ? at - c : null,
                     IdleSeconds = entry.IdleSeconds,
                     Frequency = entry.Frequency,
+                    Type = RdbFormatCatalog.LogicalType(entry.Family, entry.Type),
                 };
-                record.Type = KeyFileFormat.TypeOfPayload(record.Dump);
-                return record;
             }
 
             var result = await pipeline.WriteAllAsync(NextRecord, cancellationToken).ConfigureAwait(false);
             // A server we could not place refuses every payload of a newer version: say so plainly.
             if (result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
                 throw TooNew(fileVersion, serverVersion, readable, target);
-            return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
+            result = result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed };
+            var summary = reader.Summary;
+            if (summary.Unchecked is { } part)
+                throw Stopped(result, summary, part.Offset, $"{part.Reason}. The file's CRC64 over the whole file is correct: it is intact, written by a server newer than this " +
+                    "version of RedisBackup. Restore it into a container of that server's version (the server loads its own file), or use a newer RedisBackup", target);
+            if (inlineCommand is not null)
+                throw Stopped(result, summary, inlineCommand.Offset, $"byte {inlineCommand.Offset} holds a replication command that Valkey wrote inline during a forkless save " +
+                    "(an UPDATE record); this version of RedisBackup does not replay such commands, and the keys after it may depend on it", target);
+            return result;
         }
     }
+
+    /// <summary>The error that ends a live restore at a part of the file it cannot restore, after everything before it was written.</summary>
+    private static RdbRestoreStoppedException Stopped(RestoreResult result, RdbSummary summary, long offset, string reason, RedisEndpoint target)
+        => new($"Restored {result.Restored} of the {result.Total} keys read from the snapshot up to byte {offset} (skipped {result.Skipped}, expired {result.Expired}, " +
+               $"failed {result.Failed}), then stopped: {reason}. Nothing after byte {offset} was restored ({summary.Bytes - offset} bytes of the {summary.Bytes}).",
+               result, offset, target.ToString());
 
     private static RedisBackupException TooNew(int fileVersion, string serverVersion, int? readable, RedisEndpoint target)
         => new(ErrorKind.NotSupported, "RdbVersionTooNew",

@@ -2,7 +2,7 @@ using System.Globalization;
 
 namespace RedisBackup.Engine.Restore;
 
-/// <summary>Which RDB (and so DUMP payload) version each server release writes and reads (fact sheet §1.1).</summary>
+/// <summary>Which RDB (and so DUMP payload) version each server release writes and reads (docs/rdb-format.md).</summary>
 internal static class RdbVersions
 {
     /// <summary>The newest RDB version a server reads, from INFO server; null when the release is not known.</summary>
@@ -18,7 +18,11 @@ internal static class RdbVersions
         }
         return (v.Major, v.Minor) switch
         {
-            ( >= 8, _) => 12,
+            ( > 8, _) => null,
+            (8, >= 10) => 15,
+            (8, >= 8) => 14,
+            (8, >= 6) => 13,
+            (8, _) => 12,
             (7, >= 4) => 12,
             (7, >= 2) => 11,
             (7, _) => 10,
@@ -38,7 +42,10 @@ internal static class RdbVersions
         9 => "Redis 5.0–6.2",
         10 => "Redis 7.0",
         11 => "Redis 7.2 or Valkey 7.2–8.1",
-        12 => "Redis 7.4 or later",
+        12 => "Redis 7.4–8.4",
+        13 => "Redis 8.6",
+        14 => "Redis 8.8",
+        15 => "Redis 8.10",
         80 => "Valkey 9.0",
         81 => "Valkey 9.2",
         _ => "an unknown release (RDB version " + rdbVersion.ToString(CultureInfo.InvariantCulture) + ")",

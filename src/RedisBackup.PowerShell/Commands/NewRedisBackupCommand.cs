@@ -36,7 +36,9 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? Uri { get; set; }
 
+    /// <summary>The Redis user and password; with -Container they reach the redis-cli inside it through its environment.</summary>
     [Parameter(ParameterSetName = EndpointSet)]
+    [Parameter(ParameterSetName = ContainerSet)]
     [Credential]
     public PSCredential Credential { get; set; } = PSCredential.Empty;
 
@@ -65,9 +67,11 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? Match { get; set; }
 
+    /// <summary>Key-level: only keys of these types (string, hash, list, set, zset, stream, or a module's 9-character type name).</summary>
     [Parameter(ParameterSetName = EndpointSet)]
     [ValidateNotNullOrEmpty]
-    [ArgumentCompletions("string", "hash", "list", "set", "zset", "stream")]
+    [ValidateKeyType]
+    [ArgumentCompleter(typeof(KeyTypeCompleter))]
     public string[]? Type { get; set; }
 
     [Parameter]
@@ -87,6 +91,10 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [Parameter]
     [DaysTransformation]
     public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>Apply -Keep/-MaxAge even when the new backup holds no keys, or fewer than half of the previous backup of its source.</summary>
+    [Parameter]
+    public SwitchParameter AllowShrink { get; set; }
 
     [Parameter]
     [ValidatePattern("^[A-Za-z0-9_-]+$")]
@@ -111,6 +119,7 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
                 Keep = Keep,
                 MaxAge = MaxAge,
                 Label = Label,
+                AllowShrink = AllowShrink.IsPresent,
             });
             steps = BackupOperation.Plan(request);
         }
@@ -128,6 +137,7 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
         try
         {
             var outcome = RunEngine((progress, ct) => BackupOperation.RunAsync(request, progress, ct));
+            if (outcome.RetentionHeldBack is { } held) WriteWarning(held);
             WriteObject(BackupRecord.From(outcome.Backup));
         }
         catch (RedisBackupException ex)

@@ -90,10 +90,15 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? Uri { get; set; }
 
+    /// <summary>The Redis user and password; with -Container they reach the redis-cli inside it through its environment.</summary>
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
     [Parameter(ParameterSetName = NameToEndpoint)]
+    [Parameter(ParameterSetName = ObjectToContainer)]
+    [Parameter(ParameterSetName = PathToContainer)]
+    [Parameter(ParameterSetName = LiteralToContainer)]
+    [Parameter(ParameterSetName = NameToContainer)]
     [Credential]
     public PSCredential Credential { get; set; } = PSCredential.Empty;
 
@@ -156,6 +161,13 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter FailFast { get; set; }
 
+    /// <summary>Refuses to restore hash field TTLs into a server that cannot keep them, instead of dropping them with a warning.</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    public SwitchParameter RequireFieldTtl { get; set; }
+
     [Parameter(ParameterSetName = ObjectToContainer)]
     [Parameter(ParameterSetName = PathToContainer)]
     [Parameter(ParameterSetName = LiteralToContainer)]
@@ -196,6 +208,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
                 TtlMode = TtlMode,
                 ToDatabase = ToDatabase,
                 FailFast = FailFast.IsPresent,
+                RequireFieldTtl = RequireFieldTtl.IsPresent,
                 SkipVerify = SkipVerify.IsPresent,
                 SkipSafetySnapshot = SkipSafetySnapshot.IsPresent,
                 SafetySnapshotDirectory = ToContainer ? ResolveCatalogDirectory(CatalogPath) : null,
@@ -231,6 +244,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
         {
             return;
         }
+        WriteRestoreWarnings(result);
         WriteObject(result);
         if (result.Failed > 0) WriteError(Incomplete(result, path));
     }
@@ -243,5 +257,17 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
                       + (first is null ? "." : $"; the first: key '{first.Key}' (db {first.Database}): {first.Reason.TrimEnd('.')}.")
                       + $" {result.Restored:N0} keys were restored; the result's Failures property lists the failed keys.";
         return ErrorMapping.ForItem(new RedisBackupException(ErrorKind.WriteFailed, "RestoreIncomplete", message, path), path);
+    }
+
+    /// <summary>What the restore left out of the keys it wrote (hash field TTLs the target cannot keep), as warnings.</summary>
+    private void WriteRestoreWarnings(RestoreResult result)
+    {
+        if (result.FieldTtlsLost == 0) return;
+        WriteWarning($"{result.FieldTtlsLost} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
+                     $"so {result.KeysWithWarnings} hashes were restored without them. The Warnings property names them (the first 1,000); -RequireFieldTtl refuses such a restore instead.");
+        const int shown = 10;
+        foreach (var warning in result.Warnings.Take(shown))
+            WriteWarning($"Key '{warning.Key}' (database {warning.Database}): {warning.Reason}");
+        if (result.KeysWithWarnings > shown) WriteWarning($"... and {result.KeysWithWarnings - shown} more keys (see the Warnings property).");
     }
 }

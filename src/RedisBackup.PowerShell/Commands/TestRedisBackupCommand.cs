@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Operations;
 using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;
@@ -46,6 +47,13 @@ public sealed class TestRedisBackupCommand : RedisBackupCmdlet
     [Parameter]
     public SwitchParameter Deep { get; set; }
 
+    /// <summary>
+    /// Makes a part of the file that could not be checked a failure (IsValid false): an RDB written by a server newer than
+    /// this version of RedisBackup, which is otherwise valid at Level Partial when its checksum matches.
+    /// </summary>
+    [Parameter]
+    public SwitchParameter Strict { get; set; }
+
     protected override void ProcessRecord()
     {
         IEnumerable<string> paths = ParameterSetName switch
@@ -59,8 +67,10 @@ public sealed class TestRedisBackupCommand : RedisBackupCmdlet
         {
             try
             {
-                var result = RunEngine((progress, ct) => VerifyOperation.RunAsync(path, Deep.IsPresent, progress, ct));
+                var result = RunEngine((progress, ct) => VerifyOperation.RunAsync(path, Deep.IsPresent, Strict.IsPresent, progress, ct));
                 if (!result.IsValid) WriteVerbose($"{result.Name} failed verification: {string.Join("; ", result.Problems)}");
+                else if (result.Level == VerificationLevel.Partial)
+                    WriteWarning($"{result.Name} is verified in part: {result.Note}. -Strict makes this a failure.");
                 WriteObject(VerifyResult.From(result));
             }
             catch (Exception ex) when (TryWriteError(ex, path))

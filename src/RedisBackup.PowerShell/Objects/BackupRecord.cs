@@ -23,6 +23,8 @@ public sealed class BackupRecord
         ServerVersion = source.ServerVersion;
         Sha256 = source.Sha256;
         Verification = source.Verification;
+        VerificationLevel = source.VerificationLevel;
+        VerificationNote = source.VerificationNote;
         Format = source.Format;
         HasMetadata = source.HasMetadata;
     }
@@ -56,6 +58,12 @@ public sealed class BackupRecord
     public string? Sha256 { get; }
 
     public EngineCatalog.VerificationState Verification { get; }
+
+    /// <summary>For a verified backup: whether every check ran (Full) or part of the structure was not checked (Partial).</summary>
+    public EngineCatalog.VerificationLevel? VerificationLevel { get; }
+
+    /// <summary>What the last verification checked, when not everything (for a Partial verification).</summary>
+    public string? VerificationNote { get; }
 
     public EngineCatalog.BackupFormat Format { get; }
 

@@ -23,6 +23,25 @@ public sealed class KeyFailure
     internal static KeyFailure From(EngineOperations.KeyFailure source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
+/// <summary>One key that was restored with something left out, such as hash field TTLs the target cannot keep (read-only).</summary>
+public sealed class KeyWarning
+{
+    private KeyWarning(EngineOperations.KeyWarning source)
+    {
+        Database = source.Database;
+        Key = source.Key;
+        Reason = source.Reason;
+    }
+
+    public int Database { get; }
+    public string Key { get; }
+    public string Reason { get; }
+
+    public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}': {Reason}";
+
+    internal static KeyWarning From(EngineOperations.KeyWarning source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+}
+
 /// <summary>The result of restoring one backup (read-only): which backup, where to, and what happened to its keys.</summary>
 public sealed class RestoreResult
 {
@@ -38,8 +57,15 @@ public sealed class RestoreResult
         Failed = source.Failed;
         Total = source.Total;
         Failures = new ReadOnlyCollection<KeyFailure>(source.Failures.Select(KeyFailure.From).ToList());
+        FieldTtlsKept = source.FieldTtlsKept;
+        FieldTtlsLost = source.FieldTtlsLost;
+        FieldsExpired = source.FieldsExpired;
+        KeysWithWarnings = source.KeysWithWarnings;
+        Warnings = new ReadOnlyCollection<KeyWarning>(source.Warnings.Select(KeyWarning.From).ToList());
         Duration = source.Duration;
         SafetySnapshot = BackupRecord.FromOrNull(source.SafetySnapshot);
+        Checked = source.Checked;
+        InterruptedRestoreCopy = BackupRecord.FromOrNull(source.InterruptedRestoreCopy);
         Success = source.Success;
     }
 
@@ -66,10 +92,31 @@ public sealed class RestoreResult
     /// <summary>Up to the first 1,000 failures with their reasons; <see cref="Failed"/> counts all.</summary>
     public ReadOnlyCollection<KeyFailure> Failures { get; }
 
+    /// <summary>Hash field TTLs set on the restored keys.</summary>
+    public long FieldTtlsKept { get; }
+
+    /// <summary>Hash field TTLs the target could not keep (no hash field expiration): the fields were written without them.</summary>
+    public long FieldTtlsLost { get; }
+
+    /// <summary>Hash fields not written because their own expiry had passed.</summary>
+    public long FieldsExpired { get; }
+
+    /// <summary>Keys restored with something left out (e.g. their hash field TTLs); <see cref="Warnings"/> names the first 1,000.</summary>
+    public long KeysWithWarnings { get; }
+
+    /// <summary>Up to the first 1,000 keys restored with something left out, with what; <see cref="KeysWithWarnings"/> counts all.</summary>
+    public ReadOnlyCollection<KeyWarning> Warnings { get; }
+
     public TimeSpan Duration { get; }
 
     /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
     public BackupRecord? SafetySnapshot { get; }
+
+    /// <summary>For a container restore: what was checked after the restart to prove the server holds the backup's data.</summary>
+    public string? Checked { get; }
+
+    /// <summary>For a container restore: the data file an earlier, interrupted restore had kept in the container, copied into the catalog first.</summary>
+    public BackupRecord? InterruptedRestoreCopy { get; }
 
     /// <summary>True when no key failed.</summary>
     public bool Success { get; }

@@ -18,6 +18,9 @@ public sealed class VerifyResult
         ChecksumMatches = source.ChecksumMatches;
         KeyCount = source.KeyCount;
         Problems = new ReadOnlyCollection<string>(source.Problems.ToList());
+        Level = source.Level;
+        Note = source.Note;
+        NotChecked = new ReadOnlyCollection<string>(source.NotChecked.ToList());
     }
 
     public string Name { get; }
@@ -39,7 +42,19 @@ public sealed class VerifyResult
     /// <summary>What is wrong, each with the byte offset where known. Empty when valid.</summary>
     public ReadOnlyCollection<string> Problems { get; }
 
-    public override string ToString() => IsValid ? $"{Name}: valid" : $"{Name}: INVALID ({string.Join("; ", Problems)})";
+    /// <summary>When the checks passed: whether all of them ran (Full) or part of the structure could not be checked (Partial).</summary>
+    public EngineCatalog.VerificationLevel? Level { get; }
+
+    /// <summary>What was checked, for an RDB file: "checksum OK; structure checked to the end", or where and why it stopped.</summary>
+    public string? Note { get; }
+
+    /// <summary>The parts of the file no check could cover (empty after a full verification); with -Strict each is also a problem.</summary>
+    public ReadOnlyCollection<string> NotChecked { get; }
+
+    public override string ToString()
+        => !IsValid ? $"{Name}: INVALID ({string.Join("; ", Problems)})"
+           : Level == EngineCatalog.VerificationLevel.Partial ? $"{Name}: valid in part ({Note})"
+           : $"{Name}: valid";
 
     internal static VerifyResult From(EngineOperations.VerifyResult source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }

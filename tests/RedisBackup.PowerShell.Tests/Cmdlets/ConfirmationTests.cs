@@ -21,7 +21,13 @@ public sealed class ConfirmationTests(LiveServers servers) : IClassFixture<LiveS
         var text = ps.Host.TakeText();
         Assert.False(Directory.Exists(Catalog));
         Assert.Contains("What if: Back up redis://127.0.0.1:", text, StringComparison.Ordinal);
-        Assert.Contains("Apply retention: keep the newest 3", text, StringComparison.Ordinal);
+        Assert.Contains("Apply retention to the backups of the same source and kind: keep the newest 3 (held back if the new backup holds no keys", text, StringComparison.Ordinal);
+
+        ps.Run("New-RedisBackup -HostName 127.0.0.1 -Port $src -CatalogPath $cat -Keep 3 -AllowShrink -WhatIf", variables: Vars).AssertClean();
+        var allowed = ps.Host.TakeText();
+        Assert.Contains("Apply retention to the backups of the same source and kind: keep the newest 3", allowed, StringComparison.Ordinal);
+        Assert.DoesNotContain("held back", allowed, StringComparison.Ordinal);
+        Assert.False(Directory.Exists(Catalog));
     }
 
     [Theory]

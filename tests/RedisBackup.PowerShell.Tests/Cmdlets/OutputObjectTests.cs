@@ -33,6 +33,9 @@ public sealed class OutputObjectTests(LiveServers servers) : IClassFixture<LiveS
     [InlineData("RedisBackup.PowerShell.CatalogStats", "RedisBackup.Engine.Catalog.CatalogStats")]
     [InlineData("RedisBackup.PowerShell.KeyFailure", "RedisBackup.Engine.Operations.KeyFailure")]
     [InlineData("RedisBackup.PowerShell.FailedAttempt", "RedisBackup.Engine.Catalog.FailedAttempt")]
+    [InlineData("RedisBackup.PowerShell.KeyWarning", "RedisBackup.Engine.Operations.KeyWarning")]
+    [InlineData("RedisBackup.PowerShell.PartialFile", "RedisBackup.Engine.Catalog.PartialFile")]
+    [InlineData("RedisBackup.PowerShell.IgnoredEntry", "RedisBackup.Engine.Catalog.IgnoredEntry")]
     // Types by name: discovery reads InlineData before the module folder is resolvable.
     public void Every_property_of_the_engine_result_reaches_PowerShell_read_only(string outputType, string engineType)
     {

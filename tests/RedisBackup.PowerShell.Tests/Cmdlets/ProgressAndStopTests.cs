@@ -69,6 +69,13 @@ public sealed class ProgressAndStopTests(BigServer server) : IClassFixture<BigSe
         StopAtFirstProgress(run);
         Assert.Equal(PSInvocationState.Stopped, run.InvocationStateInfo.State);
         Assert.Equal(before, AllFiles()); // no .partial file, no new backup, the earlier backup untouched
+
+        // The journal records the stop as a cancellation, not as an OperationCanceledException.
+        var stats = Assert.Single(ps.Run("Get-RedisBackupStats -CatalogPath $cat", variables: Vars).AssertClean().Objects<CatalogStats>());
+        Assert.Equal(("backup", "Cancelled"), (stats.LastFailure?.Operation, stats.LastFailure?.ErrorId));
+        Assert.Equal(server.Source.Endpoint.ToString(), stats.LastFailure!.Source);
+        Assert.DoesNotContain("OperationCanceledException", stats.LastFailure.Message, StringComparison.Ordinal);
+        Assert.Contains(" backup cancelled: ", stats.LastFailure.ToString(), StringComparison.Ordinal);
     }
 
     [Fact]
@@ -90,6 +97,14 @@ public sealed class ProgressAndStopTests(BigServer server) : IClassFixture<BigSe
             Assert.True(written < BigServer.Keys, $"the restore finished ({written} keys) before it could be stopped");
         }
         Assert.Equal(before, AllFiles());
+
+        // The catalog's journal records the stopped restore as cancelled, with its target, and the stats view shows it.
+        var run2 = ps.Run("Get-RedisBackupStats -CatalogPath $cat", variables: Vars).AssertClean();
+        var restore = Assert.Single(run2.Objects<CatalogStats>()).LastRestoreFailure;
+        Assert.NotNull(restore);
+        Assert.Equal(("restore", "Cancelled", $"redis://127.0.0.1:{server.Target.Port}"), (restore.Operation, restore.ErrorId, restore.Target));
+        var view = ps.Run("Get-RedisBackupStats -CatalogPath $cat | Out-String -Width 200", variables: Vars).AssertClean().Text;
+        Assert.Matches(@"LastRestoreFailure\s+: \S+ \S+ restore cancelled: ", view);
     }
 
     /// <summary>Starts the run, calls Stop() when the first progress record (of the activity) arrives, and waits for the end.</summary>

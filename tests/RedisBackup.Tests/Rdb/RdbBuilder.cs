@@ -78,6 +78,9 @@ internal sealed class RdbBuilder
         return _out.ToArray();
     }
 
+    /// <summary>The bytes written so far (for building a value alone, with an empty magic).</summary>
+    public byte[] Bytes() => _out.ToArray();
+
     /// <summary>FF with no checksum (format versions below 5).</summary>
     public byte[] EndWithoutChecksum()
     {
@@ -113,6 +116,64 @@ internal sealed class RdbBuilder
         for (var i = 0; i < values.Length; i++) BinaryPrimitives.WriteInt16LittleEndian(set.AsSpan(8 + (i * 2)), values[i]);
         return set;
     }
+
+    /// <summary>A listpack whose entries are small non-negative integers (7-bit encoding) or short strings.</summary>
+    public static byte[] ListpackOf(params object[] entries)
+    {
+        var body = new MemoryStream();
+        foreach (var e in entries)
+        {
+            if (e is int n and >= 0 and < 128)
+            {
+                body.WriteByte((byte)n);
+                body.WriteByte(1);
+                continue;
+            }
+            var data = Encoding.ASCII.GetBytes((string)e);
+            if (data.Length >= 64) throw new ArgumentException("short strings only", nameof(entries));
+            body.WriteByte((byte)(0x80 | data.Length));
+            body.Write(data);
+            body.WriteByte((byte)(1 + data.Length));
+        }
+        body.WriteByte(0xFF);
+        var lp = new byte[6 + body.Length];
+        BinaryPrimitives.WriteUInt32LittleEndian(lp, (uint)lp.Length);
+        BinaryPrimitives.WriteUInt16LittleEndian(lp.AsSpan(4), (ushort)entries.Length);
+        body.ToArray().CopyTo(lp, 6);
+        return lp;
+    }
+
+    /// <summary>
+    /// A stream value of layout <paramref name="version"/> (1: type 15, 2: 19, 3: 21, 4: 26, 5: 27) as rdbSaveObject writes
+    /// it: one node with entries 1000-0 and 1000-1, one group whose pending list holds both, a consumer owning the first;
+    /// from version 5 the second is in the group's NACK zone (owned by no consumer); from version 4 the IDMP block records
+    /// one producer with one idempotent ID.
+    /// </summary>
+    public RdbBuilder StreamValue(int version)
+    {
+        Len(1).Str(StreamId(1000, 0)).Str(Listpack("2", "0", "1", "f", "0", "0", "0", "0", "v1", "2", "0", "1", "0", "v2", "2"));
+        Len(2).Len(1000).Len(1);
+        if (version >= 2) Len(1000).Len(0).Len(0).Len(0).Len(2);
+        Len(1).Str("group").Len(1000).Len(1);
+        if (version >= 2) Len(2);
+        Len(2);
+        Raw(StreamId(1000, 0)).U64(1_700_000_000_000).Len(1);
+        Raw(StreamId(1000, 1)).U64(1_700_000_000_500).Len(3);
+        Len(1).Str("consumer").U64(1_700_000_000_000);
+        if (version >= 3) U64(1_700_000_000_001);
+        if (version >= 5) Len(1).Raw(StreamId(1000, 0)).Len(1).Raw(StreamId(1000, 1));
+        else Len(2).Raw(StreamId(1000, 0)).Raw(StreamId(1000, 1));
+        if (version >= 4)
+        {
+            Len(100).Len(1000); // IDMP duration (s) and maximum entries
+            Len(1).Str("producer-1").Len(1).Str("iid-1").Len(1000).Len(0);
+            Len(1).Len(0); // IIDs added, duplicates
+        }
+        return this;
+    }
+
+    /// <summary>Module-encoded data (as module values, MODULE_AUX and key metadata store it): one unsigned, one string, EOF.</summary>
+    public RdbBuilder ModuleData(ulong number, string text) => Len(2).Len(number).Len(5).Str(text).Len(0);
 
     /// <summary>A 16-byte big-endian stream ID, as stream node keys and PEL entries store it.</summary>
     public static byte[] StreamId(ulong ms, ulong seq)

@@ -100,6 +100,33 @@ internal static class RdbTestSupport
         await c.SelectAsync(0);
     }
 
+    /// <summary>True for a server with hash field expiration (Redis 7.4+): HPEXPIRE and friends.</summary>
+    public static async Task<bool> HasFieldTtlsAsync(RedisConnection c)
+        => (await c.Run("COMMAND", "INFO", "HPEXPIRE")).AsArray() is [{ IsNull: false }];
+
+    /// <summary>
+    /// On a server with hash field expiration, adds hashes whose fields have TTLs in database <paramref name="db"/>: a small
+    /// one (listpack with TTLs, type 25), a big one (hashtable with TTLs, type 24) and one with a key TTL as well.
+    /// Returns false, adding nothing, on other servers.
+    /// </summary>
+    public static async Task<bool> PopulateFieldTtlsAsync(RedisConnection c, int db = 0)
+    {
+        if (!await HasFieldTtlsAsync(c)) return false;
+        await c.SelectAsync(db);
+        var at = DateTimeOffset.UtcNow.AddHours(2).ToUnixTimeMilliseconds();
+        await c.Run("HSET", "hfe:small", "f1", "v1", "f2", "v2", "f3", "v3");
+        await c.Run("HPEXPIREAT", "hfe:small", at, "FIELDS", "2", "f1", "f3");
+        var big = new List<RedisArg> { "HSET", "hfe:big" };
+        for (var i = 0; i < 600; i++) { big.Add("field-" + i); big.Add("value-" + i); }
+        await c.Run([.. big]);
+        for (var i = 0; i < 600; i += 6) await c.Run("HPEXPIREAT", "hfe:big", at + i, "FIELDS", "1", "field-" + i);
+        await c.Run("HSET", "hfe:keyttl", "a", "1", "b", "2");
+        await c.Run("HPEXPIRE", "hfe:keyttl", "3600000", "FIELDS", "2", "a", "b");
+        await c.Run("PEXPIRE", "hfe:keyttl", "7200000");
+        await c.SelectAsync(0);
+        return true;
+    }
+
     /// <summary>DEBUG POPULATE-style filler for throughput checks.</summary>
     public static async Task<Dictionary<int, (long Keys, long Expires)>> KeyspaceAsync(RedisConnection c)
     {

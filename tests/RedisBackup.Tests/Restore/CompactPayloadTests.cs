@@ -90,6 +90,58 @@ public class CompactPayloadTests
         }
     }
 
+    [ServerFact("redis-7.4")]
+    public async Task HashListpackExPayloadsEqualTheServersOwnDumps()
+    {
+        // Redis 7.4 keeps a small hash with field TTLs as a listpack of field, value, expiry triplets, sorted by expiry
+        // (ties newest first, as HPEXPIREAT inserts them), fields without one last; DUMP writes it as type 25.
+        await using var server = await RedisServer.StartVersionAsync("redis-7.4", "--rdbcompression", "no");
+        await using var c = await server.ConnectAsync();
+        var limits = await CompactLimits.ReadAsync(c, None);
+        Assert.NotNull(limits);
+        Assert.Equal(12, limits.ReadableVersion);
+        var t = (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 + 86_400) * 1000;
+
+        var hashArgs = new List<RedisArg> { "HSET", "h" };
+        for (var i = 0; i < Edgy.Length; i++) { hashArgs.Add("f" + i); hashArgs.Add(Edgy[i]); }
+        hashArgs.Add("-7"); hashArgs.Add("integer field");
+        await c.ExecuteAsync(None, [.. hashArgs]);
+        await c.ExecuteAsync(None, "HPEXPIREAT", "h", t + 5000, "FIELDS", 3, "f3", "f1", "f20");
+        await c.ExecuteAsync(None, "HPEXPIREAT", "h", t + 1, "FIELDS", 1, "-7");
+        await c.ExecuteAsync(None, "HPEXPIREAT", "h", t + 9_000_000_000, "FIELDS", 1, "f0");
+        await c.ExecuteAsync(None, "HPEXPIREAT", "h", t + 5000, "FIELDS", 1, "f30");
+        await c.ExecuteAsync(None, "HSET", "h", "late", "added after the expiries");
+        Assert.Equal("listpackex", (await c.ExecuteAsync(None, "OBJECT", "ENCODING", "h")).AsString());
+
+        // The record as the export reads it: HSCAN order, HPEXPIRETIME (-1 becomes 0).
+        var pairs = (await c.ExecuteAsync(None, "HSCAN", "h", "0", "COUNT", 1000)).AsArray()[1].AsArray().Select(v => v.Bytes!).ToList();
+        var fields = Enumerable.Range(0, pairs.Count / 2).Select(i => pairs[2 * i]).ToList();
+        RedisArg[] ExpireTimes(IEnumerable<byte[]> names) => ["HPEXPIRETIME", "h", "FIELDS", fields.Count, .. names.Select(f => (RedisArg)f)];
+        var times = (await c.ExecuteAsync(None, ExpireTimes(fields))).AsArray().Select(v => Math.Max(v.AsInt64(), 0)).ToList();
+        var record = Record("hash", pairs);
+        record.FieldExpireAt = times;
+        Assert.Equal(await Dump(c, "h"), LogicalPayload.TryCreateWithFieldExpiry(record, limits));
+
+        // Handed over in reverse (as from a hashtable source), it is still sorted by expiry, and loads with every expiry.
+        var reversed = Record("hash", Enumerable.Range(0, fields.Count).Reverse().SelectMany(i => new[] { pairs[2 * i], pairs[2 * i + 1] }));
+        reversed.FieldExpireAt = Enumerable.Reverse(times).ToList();
+        await using var other = await RedisServer.StartVersionAsync("redis-7.4");
+        await using var o = await other.ConnectAsync();
+        await o.ExecuteAsync(None, "RESTORE", "h", 0, LogicalPayload.TryCreateWithFieldExpiry(reversed, limits)!);
+        Assert.Equal(times.Select(x => x == 0 ? -1 : x), (await o.ExecuteAsync(None, ExpireTimes(fields))).AsArray().Select(v => v.AsInt64()));
+        Assert.Equal((await c.ExecuteAsync(None, "DEBUG", "DIGEST-VALUE", "h")).AsArray()[0].AsString(), (await o.ExecuteAsync(None, "DEBUG", "DIGEST-VALUE", "h")).AsArray()[0].AsString());
+        var stored = (await o.ExecuteAsync(None, "HGETALL", "h")).AsArray().Where((_, i) => i % 2 == 0).Select(v => v.Bytes!).ToList();
+        var storedTimes = (await o.ExecuteAsync(None, ["HPEXPIRETIME", "h", "FIELDS", stored.Count, .. stored.Select(f => (RedisArg)f)])).AsArray()
+            .Select(v => v.AsInt64() < 0 ? long.MaxValue : v.AsInt64()).ToList();
+        Assert.Equal(storedTimes.Order(), storedTimes); // the listpack order: by expiry, those without one last
+
+        // Beyond the limits, without known limits, or for a target that is not Redis 7.4+: no payload (typed writes instead).
+        Assert.Null(LogicalPayload.TryCreateWithFieldExpiry(record, limits with { HashEntries = 3 }));
+        Assert.Null(LogicalPayload.TryCreateWithFieldExpiry(record, null));
+        Assert.Null(LogicalPayload.TryCreateWithFieldExpiry(record, limits with { ReadableVersion = 11 }));
+        Assert.Null(LogicalPayload.TryCreateWithFieldExpiry(record, limits with { ReadableVersion = 80 }));
+    }
+
     [Fact]
     public async Task KeysBeyondTheTargetsLimitsUsePlainTypesAndEverythingRestoresIdentically()
     {
