@@ -261,7 +261,7 @@ public static class ContainerRestorer
                 Method = "container",
                 Restored = loaded.Keys,
                 Expired = loaded.Expired,
-                Total = evidence.Keys,
+                Total = evidence.Complete ? evidence.Keys : loaded.Keys + loaded.Expired, // a file checked in part: the server counted what the rest held
                 Duration = started.Elapsed,
                 Checked = loaded.Description,
             };
