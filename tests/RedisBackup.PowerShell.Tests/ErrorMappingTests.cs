@@ -31,6 +31,7 @@ public sealed class ErrorMappingTests
     [InlineData("Timeout", ErrorCategory.OperationTimeout)]
     [InlineData("WriteFailed", ErrorCategory.WriteError)]
     [InlineData("NotSupported", ErrorCategory.InvalidOperation)]
+    [InlineData("Cancelled", ErrorCategory.OperationStopped)]
     public void Categories_read_as_the_error_reads(string kind, ErrorCategory category)
         => Assert.Equal(category, ErrorMapping.ToCategory(Enum.Parse<ErrorKind>(kind)));
 

@@ -10,12 +10,20 @@ param(
     [Parameter(Mandatory)] [string] $ResultFile
 )
 $ErrorActionPreference = 'Stop'
+# The seal key of sidecars ($XDG_CONFIG_HOME/redisbackup) goes into a directory of the suite's own, never the user's.
+$config = Join-Path ([System.IO.Path]::GetTempPath()) "redisbackup-pester-config-$([guid]::NewGuid().ToString('N'))"
+[void][System.IO.Directory]::CreateDirectory($config, [System.IO.UnixFileMode]448)
+$env:XDG_CONFIG_HOME = $config
 Import-Module -Name $PesterManifest -Force
 $configuration = New-PesterConfiguration
 $configuration.Run.Path = $PSScriptRoot
 $configuration.Run.PassThru = $true
 $configuration.Output.Verbosity = 'Detailed'
-$result = Invoke-Pester -Configuration $configuration
+try {
+    $result = Invoke-Pester -Configuration $configuration
+} finally {
+    Remove-Item -LiteralPath $config -Recurse -Force -ErrorAction SilentlyContinue
+}
 $counts = [ordered]@{
     Passed  = $result.PassedCount
     Failed  = $result.FailedCount + $result.FailedBlocksCount + $result.FailedContainersCount

@@ -88,7 +88,7 @@ internal sealed class BackupCommand
         return CommandRunner.RunAsync(output, async () =>
         {
             var warnings = new List<string>();
-            var request = ToRequest(result, warnings);
+            var request = BackupOperation.Resolve(ToRequest(result, warnings));
             foreach (var warning in warnings) output.Warn(warning);
 
             if (result.GetValue(_dryRun))

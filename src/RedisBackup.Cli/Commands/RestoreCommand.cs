@@ -84,7 +84,8 @@ internal sealed class RestoreCommand
         return CommandRunner.RunAsync(output, async () =>
         {
             var warnings = new List<string>();
-            var request = ToRequest(result, warnings);
+            // Resolved first: conflicting options (a URI database and a different --to-db) fail before any question is asked.
+            var request = RestoreOperation.Resolve(ToRequest(result, warnings));
             foreach (var warning in warnings) output.Warn(warning);
 
             if (result.GetValue(_dryRun))
@@ -95,7 +96,7 @@ internal sealed class RestoreCommand
             if (request.Options.ExistingKeys == ExistingKeyPolicy.Flush && !result.GetValue(_yes))
                 await Confirmation.RequireFlushAsync(output, request, cancellationToken).ConfigureAwait(false);
 
-            output.Log($"Redis restore of {Path.GetFileName(request.Path)} into {(request.Container is null ? request.Endpoint!.ToString() : $"container '{request.Container}'")}");
+            output.Log($"Redis restore of {Path.GetFileName(request.Path)} into {(request.Container is null ? RestoreOperation.TargetText(request) : $"container '{request.Container}'")}");
             RestoreResult restored;
             using (var progress = output.CreateProgress())
                 restored = await RestoreOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);

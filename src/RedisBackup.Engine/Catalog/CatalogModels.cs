@@ -18,6 +18,9 @@ public sealed record BackupMetadata
 
     /// <summary>Free-form options recorded for information (match pattern, exact mode, databases, …).</summary>
     public IReadOnlyDictionary<string, string>? Options { get; init; }
+
+    /// <summary>The databases that hold keys in the file, as its verification found them (a restore checks them against the target first).</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
 }
 
 public sealed record RetentionPolicy(int? Keep, TimeSpan? MaxAge);

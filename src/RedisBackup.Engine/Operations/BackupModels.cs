@@ -90,6 +90,9 @@ public sealed record VerifyResult
     /// <summary>Keys in the file; for a <see cref="VerificationLevel.Partial"/> verification, the keys before the unchecked part.</summary>
     public long? KeyCount { get; init; }
 
+    /// <summary>The databases that hold keys (in order), when the check established them; null otherwise.</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
+
     /// <summary>What is wrong, each with the byte offset where known. Empty when valid.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];
 

@@ -20,12 +20,14 @@ public static class BackupOperation
     public static IReadOnlyList<string> Plan(BackupRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        request = Resolve(request);
         var dir = BackupCatalog.ResolveDirectory(request.Directory);
         var steps = new List<string>();
         if (request.Kind == BackupKind.KeyLevel)
         {
-            steps.Add($"Export keys from {request.Endpoint}" + (request.Match is null ? "" : $" matching '{request.Match}'") + (request.Exact ? " as DUMP payloads" : ""));
+            steps.Add($"Export keys from {request.Endpoint}"
+                      + (request.Databases is { Count: > 0 } dbs ? $" ({(dbs.Count == 1 ? "database" : "databases")} {string.Join(", ", dbs)} only)" : "")
+                      + (request.Match is null ? "" : $" matching '{request.Match}'") + (request.Exact ? " as DUMP payloads" : ""));
         }
         else if (request.Container is not null)
         {
@@ -46,7 +48,7 @@ public static class BackupOperation
     public static async Task<BackupOutcome> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        request = Resolve(request);
         request = request with { Types = KeyTypeNames.Validate(request.Types) };
         var catalog = new BackupCatalog(request.Directory);
         var activity = request.Kind == BackupKind.KeyLevel ? $"Backing up keys from {request.Endpoint}"
@@ -87,6 +89,7 @@ public static class BackupOperation
                     ServerVersion = summary.ServerVersion,
                     Verified = true,
                     Options = KeyOptions(request, summary),
+                    Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
                 };
             }
             else
@@ -103,6 +106,7 @@ public static class BackupOperation
                     VerificationLevel = check.Result.IsComplete ? VerificationLevel.Full : VerificationLevel.Partial,
                     VerificationNote = check.Result.IsComplete ? null : check.Result.CheckDescription,
                     Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                    Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
                 };
                 if (!check.Result.IsComplete)
                     progress?.Report(OperationProgress.Step(activity, $"{pending.FinalName} is kept with a partial verification: {check.Result.CheckDescription}"));
@@ -226,6 +230,25 @@ public static class BackupOperation
             request.Keep is null ? null : $"keep the newest {request.Keep}",
             request.MaxAge is null ? null : $"remove backups older than {AgeText.Describe(request.MaxAge.Value)}",
         }.Where(s => s is not null));
+
+    /// <summary>
+    /// The request as it will run: validated, and a database named by the endpoint's URI (redis://h/5) made the only
+    /// database exported. A URI database that contradicts an explicit database list, or a URI database for a snapshot
+    /// (which always holds every database), is a usage error: the URI's database is never shown and then ignored.
+    /// </summary>
+    public static BackupRequest Resolve(BackupRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        if (request.Endpoint?.Database is not { } uriDb) return request;
+        if (request.Kind == BackupKind.Snapshot)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "DatabaseNeedsKeyLevel",
+                $"The URI names database {uriDb}, but a snapshot always holds every database. Remove '/{uriDb}' from the URI, or take a key-level backup of database {uriDb}.", uriDb);
+        if (request.Databases is { Count: > 0 } dbs && dbs.Distinct().Any(d => d != uriDb))
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingDatabases",
+                $"The URI names database {uriDb} but the database list asks for {string.Join(", ", dbs.Distinct().Order())}. Give the database in one place.", uriDb);
+        return request with { Databases = [uriDb] };
+    }
 
     private static void Validate(BackupRequest request)
     {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Restore;
 
 namespace RedisBackup.Engine.Operations;
 
@@ -27,7 +28,10 @@ internal static class RestoreJournal
             string.Create(CultureInfo.InvariantCulture, $"{result.Failed:N0} of {result.Total:N0} keys failed ({result.Restored:N0} restored).{first}")));
     }
 
-    private static string TargetOf(RestoreRequest request) => request.Container is not null ? "container:" + request.Container : request.Endpoint?.ToString() ?? "";
+    /// <summary>The target as the restore named it: the container, or the endpoint with the database every key went into (redis://h:p/5).</summary>
+    private static string TargetOf(RestoreRequest request)
+        => request.Container is not null ? "container:" + request.Container
+            : request.Endpoint is { } endpoint ? RestoreGuards.Describe(endpoint, request.Options) : "";
 
     private static string? CatalogOf(string path)
     {

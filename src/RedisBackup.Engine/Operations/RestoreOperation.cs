@@ -17,12 +17,12 @@ public static class RestoreOperation
     public static IReadOnlyList<string> Plan(RestoreRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        request = Resolve(request);
         var backup = BackupCatalog.Describe(request.Path);
         var steps = new List<string>();
         if (!request.SkipVerify)
-            steps.Add(backup.HasMetadata && backup.Verification == VerificationState.Verified
-                ? $"Check {backup.Name} against its recorded SHA-256 (its structure was verified when it was written)"
+            steps.Add(VerifyOperation.HasTrustedSidecar(backup.Path)
+                ? $"Check {backup.Name} against its sealed SHA-256 (its structure was verified when it was written)"
                 : $"Verify {backup.Name} (checksum and structure)");
         var opts = request.Options;
         var existing = opts.ExistingKeys switch
@@ -47,7 +47,7 @@ public static class RestoreOperation
         else
         {
             var how = backup.Format == BackupFormat.Rdb ? "replay its keys as RESTORE commands" : "write its keys";
-            steps.Add($"Restore {backup.Name} into {request.Endpoint}: {how} into {db}, {existing}, with {ttl}");
+            steps.Add($"Restore {backup.Name} into {RestoreGuards.Describe(request.Endpoint!, opts)}: {how} into {db}, {existing}, with {ttl}");
         }
         return steps;
     }
@@ -59,7 +59,7 @@ public static class RestoreOperation
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        request = Resolve(request);
         RestoreResult result;
         try
         {
@@ -78,10 +78,11 @@ public static class RestoreOperation
     {
         var started = Stopwatch.StartNew();
         var backup = BackupCatalog.Describe(request.Path);
-        var target = request.Container is not null ? "container:" + request.Container : request.Endpoint!.ToString();
+        var target = TargetText(request);
         var activity = $"Restoring {backup.Name} into {target}";
 
         long? verifiedKeys = backup.KeyCount;
+        IReadOnlyList<int>? databases = null;
         if (!request.SkipVerify)
         {
             progress?.Report(OperationProgress.Step(activity, $"Verifying {backup.Name}"));
@@ -89,6 +90,7 @@ public static class RestoreOperation
             if (!check.IsValid)
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
                     $"{backup.Name} failed verification, so nothing was restored: {string.Join("; ", check.Problems)}", backup.Path);
+            databases = check.Databases;
             if (check.Level == VerificationLevel.Partial) progress?.Report(OperationProgress.Step(activity, $"{backup.Name} was verified in part: {check.Note}"));
             else verifiedKeys = check.KeyCount ?? verifiedKeys; // a partial check counts only the keys before the unchecked part
         }
@@ -104,28 +106,36 @@ public static class RestoreOperation
         else
         {
             progress?.Report(OperationProgress.Step(activity, $"Writing keys into {target}"));
-            var counting = KeyCountProgress.Wrap(progress, verifiedKeys);
-            var file = OpenRead(backup.Path);
-            await using (file.ConfigureAwait(false))
+            try
             {
-                if (backup.Format == BackupFormat.Rdb)
-                {
-                    Stream rdb = backup.Compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
-                    await using (rdb.ConfigureAwait(false))
-                        result = await RdbLiveRestorer.RestoreAsync(new BufferedStream(rdb, 1 << 20), request.Endpoint!, request.Options, counting, cancellationToken).ConfigureAwait(false);
-                }
-                else if (backup.Format is BackupFormat.KeysJsonl or BackupFormat.SeedJson)
-                {
-                    result = await KeyRestorer.RestoreAsync(file, request.Endpoint!, request.Options, counting, cancellationToken).ConfigureAwait(false);
-                }
-                else
-                {
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
-                }
+                result = await RestoreLiveAsync(request, backup, databases, KeyCountProgress.Wrap(progress, verifiedKeys), cancellationToken).ConfigureAwait(false);
+            }
+            catch (RestoreInterruptedException stopped)
+            {
+                throw stopped.WithResult(r => r with { BackupPath = backup.Path, Target = target, Duration = started.Elapsed });
             }
         }
 
         return result with { BackupPath = backup.Path, Target = target, Duration = started.Elapsed };
+    }
+
+    /// <summary>Writes the backup's keys into the live server; the databases the verification found are checked against the target before anything is written.</summary>
+    private static async Task<RestoreResult> RestoreLiveAsync(RestoreRequest request, BackupRecord backup, IReadOnlyList<int>? databases, IProgress<OperationProgress>? progress, CancellationToken ct)
+    {
+        var options = request.Options with { KnownSourceDatabases = databases };
+        var file = OpenRead(backup.Path);
+        await using (file.ConfigureAwait(false))
+        {
+            if (backup.Format == BackupFormat.Rdb)
+            {
+                Stream rdb = backup.Compressed ? new GZipStream(file, CompressionMode.Decompress) : file;
+                await using (rdb.ConfigureAwait(false))
+                    return await RdbLiveRestorer.RestoreAsync(new BufferedStream(rdb, 1 << 20), request.Endpoint!, options, progress, ct).ConfigureAwait(false);
+            }
+            if (backup.Format is BackupFormat.KeysJsonl or BackupFormat.SeedJson)
+                return await KeyRestorer.RestoreAsync(file, request.Endpoint!, options, progress, ct).ConfigureAwait(false);
+            throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
+        }
     }
 
     /// <summary>
@@ -210,6 +220,27 @@ public static class RestoreOperation
         {
             throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
         }
+    }
+
+    /// <summary>
+    /// The request as it will run: validated, and a database named by the endpoint's URI (redis://h/5) made the target
+    /// database, where every key goes (as with <see cref="RestoreOptions.TargetDatabase"/>; the two given with different
+    /// databases are a usage error).
+    /// </summary>
+    public static RestoreRequest Resolve(RestoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        Validate(request);
+        return request.Endpoint is null ? request : request with { Options = RestoreGuards.Resolve(request.Options, request.Endpoint) };
+    }
+
+    /// <summary>The target as results and messages name it: "container:NAME", or the endpoint with the database every key goes into (redis://h:6379/5).</summary>
+    public static string TargetText(RestoreRequest request)
+    {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Container is not null) return "container:" + request.Container;
+        var resolved = Resolve(request);
+        return RestoreGuards.Describe(resolved.Endpoint!, resolved.Options);
     }
 
     private static void Validate(RestoreRequest request)

@@ -229,7 +229,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
                 : await ExecuteRawAsync(["AUTH", Endpoint.User, Endpoint.Password], ct).ConfigureAwait(false);
             if (reply.IsError) throw RedisServerException.FromReply(reply.AsString()!, "AUTH");
         }
-        if (Endpoint.Database != 0) await SelectAsync(Endpoint.Database, ct).ConfigureAwait(false);
+        if (Endpoint.Database is { } db and not 0) await SelectAsync(db, ct).ConfigureAwait(false);
     }
 
     /// <summary>SELECT a database (no round trip when already selected).</summary>
@@ -426,6 +426,17 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     {
         var reply = section is null ? await ExecuteAsync(ct, "INFO").ConfigureAwait(false) : await ExecuteAsync(ct, "INFO", section).ConfigureAwait(false);
         return ParseInfo(reply.AsString() ?? "");
+    }
+
+    /// <summary>INFO [section] parsed, or an empty dictionary when the server refuses INFO (an ACL without it, a renamed command).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> TryInfoAsync(string section, CancellationToken ct = default)
+    {
+        var reply = await ExecuteRawAsync(["INFO", section], ct).ConfigureAwait(false);
+        if (!reply.IsError) return ParseInfo(reply.AsString() ?? "");
+        var text = reply.AsString() ?? "";
+        if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("WRONGPASS", StringComparison.Ordinal))
+            throw RedisServerException.FromReply(text, "INFO");
+        return new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
     /// <summary>

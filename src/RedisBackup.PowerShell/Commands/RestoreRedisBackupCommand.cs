@@ -225,7 +225,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
             return;
         }
 
-        var target = request.Container is not null ? $"container '{request.Container}'" : request.Endpoint!.ToString();
+        var target = request.Container is not null ? $"container '{request.Container}'" : RestoreOperation.TargetText(request);
         var name = System.IO.Path.GetFileName(path);
         if (!ShouldProcess(DescribeSteps($"Restore {name} into {target}", steps),
                 DescribeSteps($"Restore {name} into {target}? This changes the data in {target}.", steps), "Restore a Redis backup"))

@@ -1,12 +1,15 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.PowerShell.Infrastructure;
 
 /// <summary>
 /// The one place where engine errors become PowerShell error records. The FullyQualifiedErrorId starts with the
-/// engine's stable ErrorId; the TargetObject is always what the cmdlet was working on (the backup's full path, the
-/// source of a backup, the catalog), whatever the engine attached (that stays in the exception's Target).
+/// engine's stable ErrorId; the TargetObject is what the cmdlet was working on (the backup's full path, the source of a
+/// backup, the catalog), whatever the engine attached (that stays in the exception's Target). A live restore that
+/// stopped part-way is the one exception: its TargetObject is the partial RestoreResult, which names the backup and
+/// says how far the restore got (keys written, skipped, failed, unconfirmed, the last key written).
 /// </summary>
 internal static class ErrorMapping
 {
@@ -26,6 +29,7 @@ internal static class ErrorMapping
         ErrorKind.Timeout => ErrorCategory.OperationTimeout,
         ErrorKind.WriteFailed => ErrorCategory.WriteError,
         ErrorKind.ServerError => ErrorCategory.InvalidResult,
+        ErrorKind.Cancelled => ErrorCategory.OperationStopped,
         _ => throw new ArgumentOutOfRangeException(nameof(kind), kind, "An engine error kind without a PowerShell category."),
     };
 
@@ -38,11 +42,15 @@ internal static class ErrorMapping
     public static ErrorCategory ToCategory(RedisBackupException exception)
         => CategoryById.TryGetValue(exception.ErrorId, out var category) ? category : ToCategory(exception.Kind);
 
-    /// <summary>An error record about <paramref name="item"/>, the thing the cmdlet was working on.</summary>
+    /// <summary>
+    /// An error record about <paramref name="item"/>, the thing the cmdlet was working on; for a restore that stopped
+    /// part-way, the partial result (read-only, as the cmdlet would have emitted it).
+    /// </summary>
     public static ErrorRecord ForItem(RedisBackupException exception, object? item)
     {
         ArgumentNullException.ThrowIfNull(exception);
-        return new ErrorRecord(exception, exception.ErrorId, ToCategory(exception), item);
+        var target = exception is RestoreInterruptedException stopped ? RestoreResult.From(stopped.Partial) : item;
+        return new ErrorRecord(exception, exception.ErrorId, ToCategory(exception), target);
     }
 
     /// <summary>An error record about the cmdlet's arguments: the target is the value the engine named as wrong.</summary>

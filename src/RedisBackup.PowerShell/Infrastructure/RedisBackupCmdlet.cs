@@ -69,6 +69,11 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
         {
             throw new PipelineStoppedException();
         }
+        catch (RedisBackupException ex) when (ex.Kind == ErrorKind.Cancelled && token.IsCancellationRequested)
+        {
+            // Stopped part-way (a live restore): the pipeline is stopping, so nothing more can be written to it.
+            throw new PipelineStoppedException(ex.Message, ex);
+        }
         finally
         {
             if (lastActivity is not null) WriteProgressCompleted(lastActivity);

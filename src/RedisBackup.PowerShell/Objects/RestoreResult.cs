@@ -42,6 +42,45 @@ public sealed class KeyWarning
     internal static KeyWarning From(EngineOperations.KeyWarning source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
+/// <summary>A key in a database (the key as text, or "base64:..." when it is not valid UTF-8; read-only).</summary>
+public sealed class KeyPosition
+{
+    private KeyPosition(EngineOperations.KeyPosition source)
+    {
+        Database = source.Database;
+        Key = source.Key;
+    }
+
+    public int Database { get; }
+    public string Key { get; }
+
+    public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}'";
+
+    internal static KeyPosition? FromOrNull(EngineOperations.KeyPosition? source) => source is null ? null : new(source);
+}
+
+/// <summary>A big key that a stopped restore cut off part-way (read-only).</summary>
+public sealed class IncompleteKey
+{
+    private IncompleteKey(EngineOperations.IncompleteKey source)
+    {
+        Database = source.Database;
+        Key = source.Key;
+        Removed = source.Removed;
+    }
+
+    public int Database { get; }
+    public string Key { get; }
+
+    /// <summary>True when its partial value was deleted again; false when an incomplete value may be on the target.</summary>
+    public bool Removed { get; }
+
+    public override string ToString()
+        => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}' ({(Removed ? "its partial value was removed" : "an incomplete value may be on the target")})";
+
+    internal static IncompleteKey? FromOrNull(EngineOperations.IncompleteKey? source) => source is null ? null : new(source);
+}
+
 /// <summary>The result of restoring one backup (read-only): which backup, where to, and what happened to its keys.</summary>
 public sealed class RestoreResult
 {
@@ -51,6 +90,7 @@ public sealed class RestoreResult
         Backup = source.BackupPath is null ? null : System.IO.Path.GetFileName(source.BackupPath);
         Target = source.Target;
         Method = source.Method;
+        Database = source.Database;
         Restored = source.Restored;
         Skipped = source.Skipped;
         Expired = source.Expired;
@@ -62,6 +102,10 @@ public sealed class RestoreResult
         FieldsExpired = source.FieldsExpired;
         KeysWithWarnings = source.KeysWithWarnings;
         Warnings = new ReadOnlyCollection<KeyWarning>(source.Warnings.Select(KeyWarning.From).ToList());
+        Complete = source.Complete;
+        Unconfirmed = source.Unconfirmed;
+        LastWritten = KeyPosition.FromOrNull(source.LastWritten);
+        IncompleteKey = IncompleteKey.FromOrNull(source.IncompleteKey);
         Duration = source.Duration;
         SafetySnapshot = BackupRecord.FromOrNull(source.SafetySnapshot);
         Checked = source.Checked;
@@ -80,6 +124,9 @@ public sealed class RestoreResult
 
     /// <summary>"live" (keys written into a running server) or "container" (file swapped, container restarted).</summary>
     public string Method { get; }
+
+    /// <summary>The database every key was written into (-ToDatabase, or the database of -Uri); null when each key went back to its own.</summary>
+    public int? Database { get; }
 
     public long Restored { get; }
     public long Skipped { get; }
@@ -107,6 +154,18 @@ public sealed class RestoreResult
     /// <summary>Up to the first 1,000 keys restored with something left out, with what; <see cref="KeysWithWarnings"/> counts all.</summary>
     public ReadOnlyCollection<KeyWarning> Warnings { get; }
 
+    /// <summary>False when the restore stopped part-way; such a result is the TargetObject of the error, and its counts say how far it got.</summary>
+    public bool Complete { get; }
+
+    /// <summary>Keys sent whose replies never came: they may or may not be on the target.</summary>
+    public long Unconfirmed { get; }
+
+    /// <summary>The last key the target confirmed as written, if any.</summary>
+    public KeyPosition? LastWritten { get; }
+
+    /// <summary>A big key that a stop cut off part-way, if any.</summary>
+    public IncompleteKey? IncompleteKey { get; }
+
     public TimeSpan Duration { get; }
 
     /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
@@ -118,11 +177,11 @@ public sealed class RestoreResult
     /// <summary>For a container restore: the data file an earlier, interrupted restore had kept in the container, copied into the catalog first.</summary>
     public BackupRecord? InterruptedRestoreCopy { get; }
 
-    /// <summary>True when no key failed.</summary>
+    /// <summary>True when no key failed and the restore ran to the end.</summary>
     public bool Success { get; }
 
     public override string ToString()
-        => $"Restored {Restored.ToString(CultureInfo.InvariantCulture)} of {Total.ToString(CultureInfo.InvariantCulture)} keys of {Backup} into {Target}"
+        => (Complete ? "" : "Stopped part-way: ") + $"Restored {Restored.ToString(CultureInfo.InvariantCulture)} of {Total.ToString(CultureInfo.InvariantCulture)} keys of {Backup} into {Target}"
            + (Failed > 0 ? $"; {Failed.ToString(CultureInfo.InvariantCulture)} failed" : "");
 
     internal static RestoreResult From(EngineOperations.RestoreResult source) => new(source ?? throw new ArgumentNullException(nameof(source)));

@@ -17,6 +17,7 @@ public sealed class VerifyResult
         Sha256 = source.Sha256;
         ChecksumMatches = source.ChecksumMatches;
         KeyCount = source.KeyCount;
+        Databases = source.Databases is null ? null : new ReadOnlyCollection<int>(source.Databases.ToList());
         Problems = new ReadOnlyCollection<string>(source.Problems.ToList());
         Level = source.Level;
         Note = source.Note;
@@ -38,6 +39,9 @@ public sealed class VerifyResult
     public bool? ChecksumMatches { get; }
 
     public long? KeyCount { get; }
+
+    /// <summary>The databases that hold keys (in order), when the check established them; null otherwise.</summary>
+    public ReadOnlyCollection<int>? Databases { get; }
 
     /// <summary>What is wrong, each with the byte offset where known. Empty when valid.</summary>
     public ReadOnlyCollection<string> Problems { get; }

@@ -36,6 +36,8 @@ public sealed class OutputObjectTests(LiveServers servers) : IClassFixture<LiveS
     [InlineData("RedisBackup.PowerShell.KeyWarning", "RedisBackup.Engine.Operations.KeyWarning")]
     [InlineData("RedisBackup.PowerShell.PartialFile", "RedisBackup.Engine.Catalog.PartialFile")]
     [InlineData("RedisBackup.PowerShell.IgnoredEntry", "RedisBackup.Engine.Catalog.IgnoredEntry")]
+    [InlineData("RedisBackup.PowerShell.KeyPosition", "RedisBackup.Engine.Operations.KeyPosition")]
+    [InlineData("RedisBackup.PowerShell.IncompleteKey", "RedisBackup.Engine.Operations.IncompleteKey")]
     // Types by name: discovery reads InlineData before the module folder is resolvable.
     public void Every_property_of_the_engine_result_reaches_PowerShell_read_only(string outputType, string engineType)
     {
