@@ -52,6 +52,12 @@ public sealed record BackupRequest
     /// of the same source (by default retention is then held back, so an emptied server never rotates good backups away).
     /// </summary>
     public bool AllowShrink { get; init; }
+
+    /// <summary>Key-level: the export's clock (tests use it to act between SCAN batches). Null means the system clock.</summary>
+    internal TimeProvider? Clock { get; init; }
+
+    /// <summary>Key-level: keys the export's key index holds in memory before it spills a sorted run (tests make it small).</summary>
+    internal int IndexRunCapacity { get; init; } = IO.SpillSorter.DefaultRunCapacity;
 }
 
 /// <summary>The result of a backup run: the new backup and what retention removed (or why it removed nothing).</summary>

@@ -66,72 +66,109 @@ public static class BackupOperation
             var total = (request.Keep is not null || request.MaxAge is not null) ? 3 : 2;
             var compressed = request.Kind == BackupKind.KeyLevel || request.Compress;
             var format = request.Kind == BackupKind.KeyLevel ? BackupFormat.KeysJsonl : BackupFormat.Rdb;
-            using var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
+            var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
             partialPath = pending.TempPath;
-
-            progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
-            BackupMetadata metadata;
-            string sha256;
-            long bytes;
-            void Finishing() => progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
-            if (request.Kind == BackupKind.KeyLevel)
+            try
             {
-                var options = new KeyExportOptions { Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact };
-                var (summary, check) = await WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
-                    sink => KeyExporter.ExportAsync(request.Endpoint!, options, sink, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
-                if (check.Result.Keys != summary.Keys)
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {check.Result.Keys} keys but {summary.Keys} were written.", pending.TempPath);
-                (sha256, bytes) = (check.Sha256, check.Bytes);
-                metadata = new BackupMetadata
+                progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
+                BackupMetadata metadata;
+                string sha256;
+                long bytes;
+                void Finishing() => progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
+                if (request.Kind == BackupKind.KeyLevel)
                 {
-                    KeyCount = summary.Keys,
-                    Source = source,
-                    ServerVersion = summary.ServerVersion,
-                    Verified = true,
-                    Options = KeyOptions(request, summary),
-                    Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
-                };
-            }
-            else
-            {
-                var (serverVersion, check) = await WriteCheckedAsync(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct),
-                    sink => DownloadSnapshotAsync(request, sink, compressed, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
-                (sha256, bytes) = (check.Sha256, check.Bytes);
-                metadata = new BackupMetadata
-                {
-                    KeyCount = check.Result.Keys,
-                    Source = source,
-                    ServerVersion = serverVersion ?? check.Result.RedisVersion,
-                    Verified = true,
-                    VerificationLevel = check.Result.IsComplete ? VerificationLevel.Full : VerificationLevel.Partial,
-                    VerificationNote = check.Result.IsComplete ? null : check.Result.CheckDescription,
-                    Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
-                    Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
-                };
-                if (!check.Result.IsComplete)
-                    progress?.Report(OperationProgress.Step(activity, $"{pending.FinalName} is kept with a partial verification: {check.Result.CheckDescription}"));
-            }
-
-            var record = catalog.Commit(pending, metadata, sha256, bytes);
-            IReadOnlyList<BackupRecord> removed = [];
-            string? heldBack = null;
-            if (request.Keep is not null || request.MaxAge is not null)
-            {
-                progress?.Report(OperationProgress.Step(activity, $"Step 3/{total}: applying retention ({DescribeRetention(request)})"));
-                var policy = new RetentionPolicy(request.Keep, request.MaxAge);
-                heldBack = request.AllowShrink ? null : catalog.RetentionHoldBack(policy, record);
-                if (heldBack is not null)
-                {
-                    heldBack = $"Retention was held back: {heldBack}. Nothing was removed; allow shrinking (--allow-shrink, -AllowShrink) to apply retention anyway.";
-                    progress?.Report(OperationProgress.Step(activity, heldBack));
+                    var options = new KeyExportOptions
+                    {
+                        Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact, Clock = request.Clock,
+                        SpillPath = BackupNaming.SpillName(pending.TempPath, KeyExporter.SpillSuffix), IndexRunCapacity = request.IndexRunCapacity,
+                    };
+                    // The pass owns the key index's spill file: it lives until the file is final, and goes on every path.
+                    KeyExportPass? pass = null;
+                    using var index = new DisposeLater(() => pass?.Dispose());
+                    var (_, check) = await WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
+                        async sink => pass = await KeyExporter.ExportPassAsync(request.Endpoint!, options, sink, progress, cancellationToken).ConfigureAwait(false),
+                        Finishing, cancellationToken).ConfigureAwait(false);
+                    var summary = pass!.Summary;
+                    CheckKeyCount(check.Result.Keys, summary.Keys, pending);
+                    if (pass.Repeats is { } repeats)
+                    {
+                        // SCAN returned keys twice (the keyspace shrank while it ran): write the file once more without
+                        // the later occurrences, into a second partial file checked as it is written, and keep that one.
+                        progress?.Report(OperationProgress.Step(activity, $"SCAN returned {repeats.Count} keys more than once (the keyspace was resized during the scan): writing the backup again without the repeats"));
+                        var rewritten = catalog.CreatePending(request.Kind, format, compressed, pending.CreatedAt, request.Label);
+                        try
+                        {
+                            pending.Stream.Position = 0;
+                            var first = summary;
+                            (summary, check) = await WriteCheckedAsync(rewritten.Stream, KeyFileVerifier.VerifyAsync,
+                                sink => KeyFileRewriter.WithoutRepeatsAsync(pending.Stream, repeats, first, sink, cancellationToken), static () => { }, cancellationToken).ConfigureAwait(false);
+                            CheckKeyCount(check.Result.Keys, summary.Keys, rewritten);
+                        }
+                        catch
+                        {
+                            rewritten.Dispose();
+                            throw;
+                        }
+                        pending.Dispose();
+                        pending = rewritten;
+                        partialPath = pending.TempPath;
+                    }
+                    (sha256, bytes) = (check.Sha256, check.Bytes);
+                    metadata = new BackupMetadata
+                    {
+                        KeyCount = summary.Keys,
+                        Source = source,
+                        ServerVersion = summary.ServerVersion,
+                        Verified = true,
+                        Options = KeyOptions(request, summary),
+                        Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
+                    };
                 }
                 else
                 {
-                    removed = catalog.ApplyRetention(policy, record);
-                    foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
+                    var (serverVersion, check) = await WriteCheckedAsync(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct),
+                        sink => DownloadSnapshotAsync(request, sink, compressed, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
+                    (sha256, bytes) = (check.Sha256, check.Bytes);
+                    metadata = new BackupMetadata
+                    {
+                        KeyCount = check.Result.Keys,
+                        Source = source,
+                        ServerVersion = serverVersion ?? check.Result.RedisVersion,
+                        Verified = true,
+                        VerificationLevel = check.Result.IsComplete ? VerificationLevel.Full : VerificationLevel.Partial,
+                        VerificationNote = check.Result.IsComplete ? null : check.Result.CheckDescription,
+                        Options = new Dictionary<string, string> { ["rdbVersion"] = check.Result.Version.ToString(System.Globalization.CultureInfo.InvariantCulture) },
+                        Databases = VerifyOperation.DatabasesOf(check.Result.KeysPerDatabase),
+                    };
+                    if (!check.Result.IsComplete)
+                        progress?.Report(OperationProgress.Step(activity, $"{pending.FinalName} is kept with a partial verification: {check.Result.CheckDescription}"));
                 }
+
+                var record = catalog.Commit(pending, metadata, sha256, bytes);
+                IReadOnlyList<BackupRecord> removed = [];
+                string? heldBack = null;
+                if (request.Keep is not null || request.MaxAge is not null)
+                {
+                    progress?.Report(OperationProgress.Step(activity, $"Step 3/{total}: applying retention ({DescribeRetention(request)})"));
+                    var policy = new RetentionPolicy(request.Keep, request.MaxAge);
+                    heldBack = request.AllowShrink ? null : catalog.RetentionHoldBack(policy, record);
+                    if (heldBack is not null)
+                    {
+                        heldBack = $"Retention was held back: {heldBack}. Nothing was removed; allow shrinking (--allow-shrink, -AllowShrink) to apply retention anyway.";
+                        progress?.Report(OperationProgress.Step(activity, heldBack));
+                    }
+                    else
+                    {
+                        removed = catalog.ApplyRetention(policy, record);
+                        foreach (var r in removed) progress?.Report(OperationProgress.Step(activity, $"Removed old backup {r.Name}"));
+                    }
+                }
+                return new BackupOutcome { Backup = record, Removed = removed, RetentionHeldBack = heldBack, StalePartialsRemoved = stale };
             }
-            return new BackupOutcome { Backup = record, Removed = removed, RetentionHeldBack = heldBack, StalePartialsRemoved = stale };
+            finally
+            {
+                pending.Dispose();
+            }
         }
         catch (Exception ex)
         {
@@ -157,6 +194,17 @@ public static class BackupOperation
         if (ex is IOException io && IsDiskFull(io))
             return new RedisBackupException(ErrorKind.WriteFailed, "BackupDiskFull", $"The backup volume of {directory} is full.{partial}", directory, ex);
         return new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {directory} failed: {ex.Message.TrimEnd('.')}.{partial}", directory, ex);
+    }
+
+    private sealed class DisposeLater(Action dispose) : IDisposable
+    {
+        public void Dispose() => dispose();
+    }
+
+    private static void CheckKeyCount(long checkedKeys, long writtenKeys, PendingBackup pending)
+    {
+        if (checkedKeys != writtenKeys)
+            throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {checkedKeys} keys but {writtenKeys} were written.", pending.TempPath);
     }
 
     /// <summary>The RDB check of a snapshot being written: decompressed first when it is stored gzip-compressed.</summary>
