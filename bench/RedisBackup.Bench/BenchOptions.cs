@@ -16,6 +16,9 @@ internal sealed record BenchOptions
     public bool KeepFiles { get; init; }
     public string? Output { get; init; }
 
+    /// <summary>Sizes of the scale series (small string keys); empty: no series.</summary>
+    public IReadOnlyList<long> Scale { get; init; } = [];
+
     public const string Usage = """
         RedisBackup benchmark: our key-level backup/restore and replication snapshot against redis-cli, same run.
 
@@ -29,6 +32,9 @@ internal sealed record BenchOptions
           --seed N          dataset seed (default 20240611)
           --skip-keys       only the snapshot part
           --skip-snapshot   only the key-level part
+          --scale SIZES     also run the scale series: for each size (e.g. 1m,4m,10m) a server of that many
+                            small string keys and every path (backups, snapshot, verify, restores) with wall
+                            time, keys/s, peak RSS, the redis-cli ratio and the server's CPU floor
           --out FILE        JSON results (default bench/results/latest.json, or latest-quick.json with --quick)
           --keep-files      keep the temporary directory (backups, RDB files) for inspection
         """;
@@ -52,6 +58,7 @@ internal sealed record BenchOptions
                 "--skip-snapshot" => o with { SkipSnapshot = true },
                 "--keep-files" => o with { KeepFiles = true },
                 "--out" => o with { Output = Next() },
+                "--scale" => o with { Scale = ScaleSuite.ParseSizes(Next()) },
                 _ => throw new ArgumentException($"Unknown option '{args[i]}'."),
             };
         }

@@ -59,7 +59,7 @@ internal sealed class StepClock(Stopwatch clock) : IProgress<OperationProgress>
 /// <summary>
 /// The measured side runs in a child process (this program re-invoked with --child), so its peak RSS is the tool's own:
 /// `backup` (key-level, optionally --exact) and `restore` through the engine operations, `snapshot` through
-/// ReplicationSnapshot.DownloadAsync, `verify` through RdbVerifier. The child times only the engine call and reports
+/// ReplicationSnapshot.DownloadAsync, `verify` through RdbVerifier, `verify-backup` through VerifyOperation. The child times only the engine call and reports
 /// that, its VmHWM and what it produced.
 /// </summary>
 internal static class ChildMode
@@ -126,6 +126,20 @@ internal static class ChildMode
                     var summary = await RdbVerifier.VerifyAsync(file).ConfigureAwait(false);
                     clock.Stop();
                     result = new ChildResult { Path = path, Keys = summary.Keys, Bytes = new FileInfo(path).Length, Detail = $"RDB v{summary.Version}, {summary.Keys} keys" };
+                    break;
+                }
+                case "verify-backup":
+                {
+                    // What `redis-backup verify FILE` does: the checksum (when recorded) and a full structural walk.
+                    var path = Value("--file");
+                    clock.Start();
+                    var verify = await VerifyOperation.RunAsync(path).ConfigureAwait(false);
+                    clock.Stop();
+                    result = new ChildResult
+                    {
+                        Path = path, Keys = verify.KeyCount, Bytes = new FileInfo(path).Length,
+                        Error = verify.IsValid ? null : "verification failed: " + string.Join("; ", verify.Problems),
+                    };
                     break;
                 }
                 default:

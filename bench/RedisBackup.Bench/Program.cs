@@ -48,6 +48,7 @@ try
 {
     if (!options.SkipKeys) await new KeyLevelSuite(options, report, workDir).RunAsync(cts.Token);
     if (!options.SkipSnapshot) await new SnapshotSuite(options, report, workDir).RunAsync(cts.Token);
+    if (options.Scale.Count > 0) await new ScaleSuite(options, report, workDir).RunAsync(cts.Token);
 }
 catch (OperationCanceledException) when (cts.IsCancellationRequested)
 {
@@ -77,6 +78,12 @@ Console.WriteLine();
 Console.WriteLine($"Results (redis {report.RedisVersion}, {report.Cores} cores, load average {report.LoadAverageAtStart} at start, {report.LoadAverageAtEnd} at end; ratios are ours / baseline, medians of {options.Runs} run(s)):");
 Console.WriteLine();
 Console.WriteLine(report.Table());
+if (report.Scale.Count > 0)
+{
+    Console.WriteLine($"Scale series (small string keys; load average {report.LoadAverageAtStart} at start, {report.LoadAverageAtEnd} at end; medians of {options.Runs} run(s)):");
+    Console.WriteLine();
+    Console.WriteLine(report.ScaleTable());
+}
 var output = options.Output ?? Path.Combine(RepositoryRoot(), "bench", "results", options.Quick ? "latest-quick.json" : "latest.json");
 report.Save(output);
 Console.WriteLine($"JSON written to {output}");

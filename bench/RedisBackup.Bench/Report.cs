@@ -40,6 +40,7 @@ internal sealed class Report
     public string LoadAverageAtEnd { get; set; } = "";
     public Dictionary<string, string> Dataset { get; } = [];
     public List<Measurement> Measurements { get; } = [];
+    public List<ScaleRow> Scale { get; } = [];
 
     public void Add(Measurement m)
     {
@@ -75,6 +76,52 @@ internal sealed class Report
         return sb.ToString();
     }
 
+    /// <summary>
+    /// The scale series as a table: per size and path the median wall time, keys/s, peak RSS, the same-run baseline and
+    /// ratio, our process's CPU time (user + system, start-up included; redis-cli's for the baselines), the server's CPU
+    /// during the step and, for the exports, their time as a multiple of it (the floor of the key-level method). Then, per path, keys/s at the largest size against the smallest (1.00 = time linear in keys).
+    /// </summary>
+    public string ScaleTable()
+    {
+        var header = new[] { "Keys", "Path", "Time", "Keys/s", "Peak RSS", "Baseline (same run)", "Ratio", "CPU (ours)", "Server CPU", "x floor", "Round trip" };
+        var rows = Scale.Select(r => new[]
+        {
+            ScaleSuite.Label(r.Keys),
+            r.Path,
+            r.Error is not null ? "ERROR" : Format(r.Seconds, "s"),
+            r.KeysPerSecond is { } kps ? kps.ToString("N0", CultureInfo.InvariantCulture) : "-",
+            Format(r.PeakRssMb, "MB"),
+            r.Baseline is null ? "-" : $"{Format(r.BaselineSeconds, "s")} {r.Baseline}",
+            r.Ratio is { } ratio ? ratio.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-",
+            Format(r.ProcessCpuSeconds, "s"),
+            Format(r.ServerCpuSeconds, "s"),
+            r.FloorMultiple is { } f ? f.ToString("0.00", CultureInfo.InvariantCulture) + "x" : "-",
+            r.RoundTrip ?? "-",
+        }).ToList();
+        var widths = Enumerable.Range(0, header.Length).Select(c => rows.Select(r => r[c].Length).Append(header[c].Length).Max()).ToArray();
+        var sb = new StringBuilder();
+        void Line(string[] cells) => sb.AppendLine("| " + string.Join(" | ", cells.Select((c, i) => c.PadRight(widths[i]))) + " |");
+        Line(header);
+        sb.AppendLine("|" + string.Join("|", widths.Select(w => new string('-', w + 2))) + "|");
+        foreach (var r in rows) Line(r);
+        sb.AppendLine();
+        foreach (var r in Scale.Where(r => r.Error is not null)) sb.AppendLine($"- {ScaleSuite.Label(r.Keys)} {r.Path}: {r.Error}");
+        foreach (var r in Scale.Where(r => r.Phases is not null && r.Path.StartsWith("backup", StringComparison.Ordinal)))
+            sb.AppendLine($"- {ScaleSuite.Label(r.Keys)} {r.Path}, steps: {r.Phases}");
+        var sizes = Scale.Select(r => r.Keys).Distinct().Order().ToList();
+        if (sizes.Count >= 2)
+        {
+            foreach (var path in Scale.Select(r => r.Path).Distinct())
+            {
+                var small = Scale.FirstOrDefault(r => r.Path == path && r.Keys == sizes[0])?.KeysPerSecond;
+                var large = Scale.FirstOrDefault(r => r.Path == path && r.Keys == sizes[^1])?.KeysPerSecond;
+                if (small is > 0 && large is not null)
+                    sb.AppendLine($"- {path}: keys/s at {ScaleSuite.Label(sizes[^1])} is {large / small:0.00}x that at {ScaleSuite.Label(sizes[0])} (1.00: time linear in keys)");
+            }
+        }
+        return sb.ToString();
+    }
+
     public void Save(string path)
     {
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
@@ -89,6 +136,8 @@ internal sealed class Report
             loadAverageAtEnd = LoadAverageAtEnd,
             dataset = Dataset,
             measurements = Measurements,
+            scale = Scale,
+            scaleTable = Scale.Count > 0 ? ScaleTable() : null,
             passed = Measurements.Count(m => m.Pass == true),
             failed = Measurements.Count(m => m.Pass == false),
             table = Table(),

@@ -16,6 +16,9 @@ internal static class RoundTripCheck
     private const int TtlSamples = 500;
     private const int PersistentSamples = 100;
 
+    /// <summary>Keys looked at per database for the sample: a dataset without TTLs (the scale series) is not walked whole.</summary>
+    private const int MaxScanned = 20_000;
+
     /// <summary>Picks the sample once from the source: keys with a TTL and keys without, from every database.</summary>
     public static async Task<IReadOnlyList<(int Db, byte[] Key)>> SampleAsync(RedisInstance source, CancellationToken ct)
     {
@@ -24,7 +27,7 @@ internal static class RoundTripCheck
         foreach (var db in new[] { 0, 1 })
         {
             await c.SelectAsync(db, ct).ConfigureAwait(false);
-            int withTtl = 0, persistent = 0;
+            int withTtl = 0, persistent = 0, scanned = 0;
             var cursor = "0";
             do
             {
@@ -32,12 +35,13 @@ internal static class RoundTripCheck
                 cursor = page[0].AsString()!;
                 foreach (var key in page[1].AsArray())
                 {
+                    scanned++;
                     var ttl = (await c.ExecuteAsync(ct, "PTTL", key.Bytes!).ConfigureAwait(false)).AsInt64();
                     if (ttl > 0 && withTtl < TtlSamples) { withTtl++; sample.Add((db, key.Bytes!)); }
                     else if (ttl == -1 && persistent < PersistentSamples) { persistent++; sample.Add((db, key.Bytes!)); }
                 }
             }
-            while (cursor != "0" && (withTtl < TtlSamples || persistent < PersistentSamples));
+            while (cursor != "0" && (withTtl < TtlSamples || persistent < PersistentSamples) && scanned < MaxScanned);
         }
         return sample;
     }

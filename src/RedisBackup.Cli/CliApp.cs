@@ -24,12 +24,13 @@ internal sealed class CliApp
         Copy = new CopyCommand(host);
         Convert = new ConvertCommand(host);
         Inspect = new InspectCommand(host);
+        Demo = new DemoCommand(host);
         Root = new RootCommand(
             "redis-backup: back up and restore Redis. Key-level exports and RDB snapshots (from a Docker container or over " +
             "replication) go into a catalog directory (--dir, else $REDISBACKUP_PATH, else ./backups/redis). The password comes " +
             "from REDISCLI_AUTH, --password-stdin, or --password (visible to other users).")
         {
-            Backup.Command, Restore.Command, List.Command, Stats.Command, Remove.Command, Verify.Command, Copy.Command, Convert.Command, Inspect.Command,
+            Backup.Command, Restore.Command, List.Command, Stats.Command, Remove.Command, Verify.Command, Copy.Command, Convert.Command, Inspect.Command, Demo.Command,
         };
         foreach (var help in Root.Options.OfType<HelpOption>())
         {
@@ -48,6 +49,7 @@ internal sealed class CliApp
     public CopyCommand Copy { get; }
     public ConvertCommand Convert { get; }
     public InspectCommand Inspect { get; }
+    public DemoCommand Demo { get; }
 
     /// <summary>Response files are off: a value such as a password or key pattern starting with '@' stays literal.</summary>
     private static readonly ParserConfiguration ParserConfiguration = new() { ResponseFileTokenReplacer = null };

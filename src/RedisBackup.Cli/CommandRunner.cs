@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using RedisBackup.Cli.Output;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli;
 
@@ -23,6 +24,14 @@ internal static class CommandRunner
             ReportError(output, "Cancelled", "cancelled", "Cancelled. Nothing partial was kept.");
             return ExitCodes.Cancelled;
         }
+        catch (RestoreInterruptedException ex)
+        {
+            // A restore that stopped part-way: the message says how far it got, and --json carries the counts as "result".
+            foreach (var failure in ex.Partial.Failures.Take(10))
+                output.Problem($"key '{failure.Key}' (db {failure.Database}) failed: {failure.Reason}");
+            ReportError(output, ex.ErrorId, JsonOutput.EnumName(ex.Kind), ex.Message, JsonOutput.ToNode(ex.Partial));
+            return ExitCodes.For(ex.Kind);
+        }
         catch (RedisBackupException ex)
         {
             ReportError(output, ex.ErrorId, JsonOutput.EnumName(ex.Kind), ex.Message);
@@ -37,18 +46,23 @@ internal static class CommandRunner
         }
     }
 
-    /// <summary>Reports a failure in the form the output mode asks for. Errors reach stderr even with --quiet.</summary>
-    public static void ReportError(CommandOutput output, string id, string kind, string message)
+    /// <summary>
+    /// Reports a failure in the form the output mode asks for. Errors reach stderr even with --quiet. With --json,
+    /// <paramref name="result"/> (what was done before the failure, e.g. a restore's counts) goes beside the error.
+    /// </summary>
+    public static void ReportError(CommandOutput output, string id, string kind, string message, JsonNode? result = null)
     {
         ArgumentNullException.ThrowIfNull(output);
-        output.Host.Error.WriteLine("redis-backup: error: " + message);
+        output.Host.Error.WriteLine("redis-backup: error: " + HumanFormat.Line(message));
         output.Host.Error.Flush();
         if (output.IsJson)
         {
-            output.Json(new JsonObject
+            var document = new JsonObject
             {
                 ["error"] = new JsonObject { ["id"] = id, ["kind"] = kind, ["message"] = message },
-            });
+            };
+            if (result is not null) document["result"] = result;
+            output.Json(document);
         }
     }
 }

@@ -14,7 +14,7 @@ internal static class Confirmation
     {
         ArgumentNullException.ThrowIfNull(output);
         ArgumentNullException.ThrowIfNull(request);
-        var target = request.Container is null ? request.Endpoint?.ToString() : $"container '{request.Container}'";
+        var target = request.Container is null ? RestoreOperation.TargetText(request) : $"container '{request.Container}'";
         var what = $"--flush empties each target database on {target} (FLUSHDB) before restoring {Path.GetFileName(request.Path)}";
         var host = output.Host;
         if (output.IsJson || !host.InputIsTerminal || !host.ErrorIsTerminal)

@@ -13,10 +13,15 @@ internal static class ExitCodes
     /// <summary>The command line is wrong: unknown option, bad value, conflicting options, an invalid backup name, a destructive option without --yes.</summary>
     public const int Usage = 2;
 
-    /// <summary>Interrupted by Ctrl+C (SIGINT) or SIGTERM; nothing partial was kept.</summary>
+    /// <summary>Interrupted by Ctrl+C (SIGINT) or SIGTERM. A backup keeps nothing partial; a live restore says how far it got.</summary>
     public const int Cancelled = 130;
 
-    public static int For(ErrorKind kind) => kind == ErrorKind.InvalidArgument ? Usage : Failed;
+    public static int For(ErrorKind kind) => kind switch
+    {
+        ErrorKind.InvalidArgument => Usage,
+        ErrorKind.Cancelled => Cancelled,
+        _ => Failed,
+    };
 
     /// <summary>The lines appended to every --help, mirrored in docs/cli.md.</summary>
     public static readonly IReadOnlyList<string> HelpLines =
@@ -26,6 +31,7 @@ internal static class ExitCodes
         "     a verification that fails, a refused removal)",
         "2    usage error or invalid argument (unknown option, bad value, invalid backup name, --flush without --yes",
         "     when not interactive)",
-        "130  interrupted by Ctrl+C or SIGTERM (nothing partial is kept)",
+        "130  interrupted by Ctrl+C or SIGTERM (a backup keeps nothing partial; a live restore reports the keys",
+        "     written so far)",
     ];
 }

@@ -133,7 +133,7 @@ public sealed partial class HelpTests(SurfaceFixture fixture) : IClassFixture<Su
             Assert.Equal(cmdlet.OutputTypes.Select(t => t.FullName!), returns);
         }
         var restoreInputs = CommandHelp("Restore-RedisBackup").Element(Command + "inputTypes")!.Descendants(Maml + "name").Select(n => n.Value);
-        Assert.Contains("RedisBackup.Engine.Catalog.BackupRecord", restoreInputs);
+        Assert.Contains("RedisBackup.PowerShell.BackupRecord", restoreInputs);
     }
 
     [GeneratedRegex(@"(?<![\w-])-([A-Za-z]\w*)")]

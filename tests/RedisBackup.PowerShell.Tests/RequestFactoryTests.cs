@@ -54,6 +54,21 @@ public sealed class RequestFactoryTests
     }
 
     [Fact]
+    public void A_credential_with_a_container_goes_to_the_redis_cli_inside_it()
+    {
+        var backup = RequestFactory.Backup(new ConnectionValues { Container = "cache", UserName = "admin", Password = "pw" }, new BackupValues(), NoEnvironment);
+        Assert.Null(backup.Endpoint);
+        Assert.Equal(("admin", "pw"), (backup.ContainerCredentials!.User, backup.ContainerCredentials.Password));
+        var restore = RequestFactory.Restore("/b/x.rdb", new ConnectionValues { Container = "cache", UserName = "default", Password = "pw" }, new RestoreValues(), NoEnvironment);
+        Assert.Null(restore.Endpoint);
+        Assert.Equal((null, "pw"), (restore.ContainerCredentials!.User, restore.ContainerCredentials.Password));
+        var fromEnv = RequestFactory.Restore("/b/x.rdb", new ConnectionValues { Container = "cache" }, new RestoreValues(), k => Env("REDISCLI_AUTH", "envpw", k));
+        Assert.Equal("envpw", fromEnv.ContainerCredentials!.Password);
+        Assert.Null(RequestFactory.Backup(new ConnectionValues { Container = "cache" }, new BackupValues(), NoEnvironment).ContainerCredentials);
+        Assert.DoesNotContain("pw", backup.ContainerCredentials.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
     public void Explicit_parameters_override_the_uri()
     {
         var ep = RequestFactory.Endpoint(new ConnectionValues { Uri = "rediss://u:p@old:7000/2", HostName = "new", Port = 7001 }, environment: NoEnvironment);

@@ -4,6 +4,7 @@ using RedisBackup.Cli.Options;
 using RedisBackup.Cli.Output;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli.Commands;
@@ -15,13 +16,17 @@ internal sealed class BackupCommand
     private readonly ConnectionOptions _connection = new();
     private readonly Option<int[]> _db = new("--db", "-n") { Description = "Back up only this database; repeat for more (default: every database that holds keys).", HelpName = "N" };
     private readonly Option<string> _match = new("--match") { Description = "Only keys matching this SCAN MATCH pattern.", HelpName = "PATTERN" };
-    private readonly Option<string[]> _type = new("--type") { Description = "Only keys of this type (string, hash, list, set, zset, stream, or a module type); repeat for more.", HelpName = "TYPE" };
+    private readonly Option<string[]> _type = KeyTypeOption();
     private readonly Option<string> _kind = CommonOptions.Kind("keys: a key-level export (default); rdb: an RDB snapshot (from --container, else over replication from the host).");
     private readonly Option<string> _container = new("--container") { Description = "Snapshot this Docker container (BGSAVE, then copy the RDB file out). Implies --kind rdb.", HelpName = "NAME" };
     private readonly Option<bool> _exact = new("--exact") { Description = "Key-level: store every key as its DUMP payload (exact and fast, but bound to the server's RDB version)." };
     private readonly Option<bool> _compress = new("--compress") { Description = "RDB snapshot: gzip the stored file (key-level files are always gzip)." };
     private readonly Option<string> _dir = CommonOptions.Directory();
-    private readonly Option<int?> _keep = new("--keep") { Description = "After a successful backup keep only the newest N backups (N ≥ 1).", HelpName = "N" };
+    private readonly Option<int?> _keep = new("--keep") { Description = "After a successful backup keep only the newest N backups of the same source and kind (N ≥ 1).", HelpName = "N" };
+    private readonly Option<bool> _allowShrink = new("--allow-shrink")
+    {
+        Description = "Apply --keep/--max-age even when the new backup holds no keys, or fewer than half of the previous backup of its source (by default retention is then held back, with a warning).",
+    };
     private readonly Option<TimeSpan?> _maxAge = new("--max-age")
     {
         Description = "After a successful backup remove backups older than this: 90s, 30m (minutes), 12h, 7d, 2w.",
@@ -37,7 +42,7 @@ internal sealed class BackupCommand
         _host = host;
         Command = new Command("backup", "Take a backup into the catalog: a key-level export (default) or an RDB snapshot.");
         _connection.AddTo(Command);
-        foreach (var option in new Option[] { _db, _match, _type, _kind, _container, _exact, _compress, _dir, _keep, _maxAge, _json, _quiet, _dryRun })
+        foreach (var option in new Option[] { _db, _match, _type, _kind, _container, _exact, _compress, _dir, _keep, _maxAge, _allowShrink, _json, _quiet, _dryRun })
             Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
@@ -56,13 +61,15 @@ internal sealed class BackupCommand
         if (kind == BackupKind.Snapshot && (databases is { Length: > 0 } || types is { Length: > 0 } || match is not null || result.GetValue(_exact)))
             throw new RedisBackupException(ErrorKind.InvalidArgument, "KeyOptionsNeedKeyLevel", "--db, --type, --match and --exact select keys, so they apply to key-level backups only (--kind keys); an RDB snapshot always holds every key.");
 
-        // A container snapshot needs no endpoint; connection options given anyway reach the engine, which refuses two sources.
-        var needsEndpoint = container is null || _connection.AnyGiven(result);
+        // A container snapshot needs no endpoint, only the credentials for its redis-cli; a host, port, URI or TLS
+        // option given anyway reaches the engine, which refuses two sources.
+        var needsEndpoint = container is null || _connection.AnyEndpointGiven(result);
         return new BackupRequest
         {
             Kind = kind,
             Endpoint = needsEndpoint ? _connection.Build(result, _host, warnings) : null,
             Container = container,
+            ContainerCredentials = container is not null && !needsEndpoint ? _connection.BuildContainerCredentials(result, _host, warnings) : null,
             Directory = BackupCatalog.ResolveDirectory(result.GetValue(_dir), _host.Environment),
             Databases = databases is { Length: > 0 } ? databases : null,
             Match = match,
@@ -71,6 +78,7 @@ internal sealed class BackupCommand
             Compress = result.GetValue(_compress),
             Keep = result.GetValue(_keep),
             MaxAge = result.GetValue(_maxAge),
+            AllowShrink = result.GetValue(_allowShrink),
         };
     }
 
@@ -80,7 +88,7 @@ internal sealed class BackupCommand
         return CommandRunner.RunAsync(output, async () =>
         {
             var warnings = new List<string>();
-            var request = ToRequest(result, warnings);
+            var request = BackupOperation.Resolve(ToRequest(result, warnings));
             foreach (var warning in warnings) output.Warn(warning);
 
             if (result.GetValue(_dryRun))
@@ -94,6 +102,8 @@ internal sealed class BackupCommand
             using (var progress = output.CreateProgress())
                 outcome = await BackupOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
             WriteOutcome(output, outcome);
+            // Shown even with --quiet: a cron job must hear that its retention stopped (the backup itself succeeded).
+            if (outcome.RetentionHeldBack is { } held) output.Host.Error.WriteLine("redis-backup: warning: " + held);
             return ExitCodes.Success;
         }, cancellationToken);
     }
@@ -117,6 +127,8 @@ internal sealed class BackupCommand
         {
             var node = JsonOutput.ToNode(backup).AsObject();
             node["removed"] = new JsonArray(outcome.Removed.Select(r => (JsonNode?)JsonValue.Create(r.Name)).ToArray());
+            node["retentionHeldBack"] = outcome.RetentionHeldBack;
+            node["stalePartialsRemoved"] = new JsonArray(outcome.StalePartialsRemoved.Select(n => (JsonNode?)JsonValue.Create(n)).ToArray());
             output.Json(node);
             return;
         }
@@ -124,7 +136,19 @@ internal sealed class BackupCommand
         if (backup.VerificationLevel == VerificationLevel.Partial)
             output.Warn($"the snapshot is kept, verified in part: {backup.VerificationNote}. The server is newer than this version of RedisBackup.");
         foreach (var removed in outcome.Removed)
-            output.Result($"Removed old backup: {removed.Name}");
+            output.Result($"Removed old backup: {HumanFormat.Name(removed.Name)}");
+    }
+
+    /// <summary>--type: the engine refuses unknown names (exit 2); completion offers the built-in types.</summary>
+    private static Option<string[]> KeyTypeOption()
+    {
+        var option = new Option<string[]>("--type")
+        {
+            Description = "Only keys of this type: string, hash, list, set, zset, stream, or a module's 9-character type name (such as ReJSON-RL); repeat for more. Anything else is refused.",
+            HelpName = "TYPE",
+        };
+        option.CompletionSources.Add(KeyTypeNames.BuiltIn.ToArray());
+        return option;
     }
 
     private static TimeSpan? ParseAge(System.CommandLine.Parsing.ArgumentResult result)

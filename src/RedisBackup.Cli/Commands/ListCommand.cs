@@ -5,7 +5,10 @@ using RedisBackup.Engine.Catalog;
 
 namespace RedisBackup.Cli.Commands;
 
-/// <summary>redis-backup list: the catalog's backups, oldest first, as a table or a JSON array of records.</summary>
+/// <summary>
+/// redis-backup list: the catalog's backups, oldest first, as a table or a JSON array of records. A catalog directory that
+/// does not exist is an error (exit 1, CatalogNotFound), never "No backups". Names are escaped in the table (control characters).
+/// </summary>
 internal sealed class ListCommand
 {
     private readonly CliHost _host;
@@ -59,8 +62,8 @@ internal sealed class ListCommand
         var table = new TextTable(("NAME", false), ("KIND", false), ("CREATED (UTC)", false), ("SIZE", true), ("KEYS", true), ("VERIFIED", false), ("SOURCE", false));
         foreach (var b in backups)
         {
-            table.Add(b.Name, HumanFormat.Kind(b.Kind), HumanFormat.Time(b.CreatedAt), HumanFormat.Size(b.SizeBytes),
-                HumanFormat.Count(b.KeyCount), HumanFormat.Verification(b.Verification, b.VerificationLevel), b.Source ?? "");
+            table.Add(HumanFormat.Name(b.Name), HumanFormat.Kind(b.Kind), HumanFormat.Time(b.CreatedAt), HumanFormat.Size(b.SizeBytes),
+                HumanFormat.Count(b.KeyCount), HumanFormat.Verification(b.Verification, b.VerificationLevel), HumanFormat.Name(b.Source));
         }
         table.WriteTo(output.Host.Out);
         output.Result($"{HumanFormat.Count(backups.Count)} backup(s), {HumanFormat.Size(backups.Sum(b => b.SizeBytes))} in {directory}");

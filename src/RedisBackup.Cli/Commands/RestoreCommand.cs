@@ -63,8 +63,10 @@ internal sealed class RestoreCommand
         return new RestoreRequest
         {
             Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
-            Endpoint = container is null || _connection.AnyGiven(result) ? _connection.Build(result, _host, warnings) : null,
+            // With --container only the credentials for its redis-cli apply; a host, port, URI or TLS option reaches the engine, which refuses two targets.
+            Endpoint = container is null || _connection.AnyEndpointGiven(result) ? _connection.Build(result, _host, warnings) : null,
             Container = container,
+            ContainerCredentials = container is not null && !_connection.AnyEndpointGiven(result) ? _connection.BuildContainerCredentials(result, _host, warnings) : null,
             Options = new RestoreOptions
             {
                 ExistingKeys = result.GetValue(_flush) ? ExistingKeyPolicy.Flush : result.GetValue(_replace) ? ExistingKeyPolicy.Replace : ExistingKeyPolicy.Skip,
@@ -88,7 +90,8 @@ internal sealed class RestoreCommand
         return CommandRunner.RunAsync(output, async () =>
         {
             var warnings = new List<string>();
-            var request = ToRequest(result, warnings);
+            // Resolved first: conflicting options (a URI database and a different --to-db) fail before any question is asked.
+            var request = RestoreOperation.Resolve(ToRequest(result, warnings));
             foreach (var warning in warnings) output.Warn(warning);
 
             if (result.GetValue(_dryRun))
@@ -99,7 +102,7 @@ internal sealed class RestoreCommand
             if (request.Options.ExistingKeys == ExistingKeyPolicy.Flush && !result.GetValue(_yes))
                 await Confirmation.RequireFlushAsync(output, request, cancellationToken).ConfigureAwait(false);
 
-            output.Log($"Redis restore of {Path.GetFileName(request.Path)} into {(request.Container is null ? request.Endpoint!.ToString() : $"container '{request.Container}'")}");
+            output.Log($"Redis restore of {Path.GetFileName(request.Path)} into {(request.Container is null ? RestoreOperation.TargetText(request) : $"container '{request.Container}'")}");
             RestoreResult restored;
             using (var progress = output.CreateProgress())
                 restored = await RestoreOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
@@ -112,8 +115,12 @@ internal sealed class RestoreCommand
         output.Json(result);
         output.Result($"Restored {HumanFormat.Count(result.Restored)} of {HumanFormat.Count(result.Total)} keys into {result.Target} in {HumanFormat.Duration(result.Duration)}: " +
                       $"{HumanFormat.Count(result.Skipped)} skipped (already there), {HumanFormat.Count(result.Expired)} expired, {HumanFormat.Count(result.Failed)} failed.");
+        if (result.Checked is { } proof)
+            output.Result($"Checked after the restart: {proof}.");
         if (result.SafetySnapshot is { } safety)
             output.Result($"Safety snapshot of the previous data: {safety.Path}");
+        if (result.InterruptedRestoreCopy is { } kept)
+            output.Result($"Data file kept by an earlier, interrupted restore, copied into the catalog: {kept.Path}");
         if (result.NotSelected > 0)
             output.Result($"{HumanFormat.Count(result.NotSelected)} keys of the backup were left out by --db, --match or --type.");
         if (result.Replayed > 0)

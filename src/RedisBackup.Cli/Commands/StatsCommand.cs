@@ -15,7 +15,7 @@ internal sealed class StatsCommand
     public StatsCommand(CliHost host)
     {
         _host = host;
-        Command = new Command("stats", "Show catalog statistics: count, total size, newest and oldest, verification age, free space, last failure.");
+        Command = new Command("stats", "Show catalog statistics: count, total size, newest and oldest, verification age, free space, the last failure and failed restore, partial files left by interrupted runs.");
         Command.Options.Add(_dir);
         Command.Options.Add(_json);
         Command.SetAction(RunAsync);
@@ -37,6 +37,7 @@ internal sealed class StatsCommand
 
     private static void WriteFields(CommandOutput output, CatalogStats s)
     {
+        var stale = s.PartialFiles.Where(p => p.Stale).ToList();
         var fields = new List<(string, string)>
         {
             ("Directory", s.Directory),
@@ -44,15 +45,29 @@ internal sealed class StatsCommand
             ("Total size", HumanFormat.Size(s.TotalSizeBytes)),
             ("Newest", Describe(s.Latest)),
             ("Oldest", Describe(s.Oldest)),
-            ("Latest verified", s.LatestVerified is null ? "none" : $"{s.LatestVerified.Name} ({(s.LatestVerifiedAge is { } age ? HumanFormat.Age(age) + " old" : "age unknown")})"),
+            ("Latest verified", s.LatestVerified is null ? "none" : $"{HumanFormat.Name(s.LatestVerified.Name)} ({(s.LatestVerifiedAge is { } age ? HumanFormat.Age(age) + " old" : "age unknown")})"),
             ("Free space", s.FreeSpaceBytes is { } free ? HumanFormat.Size(free) : "unknown"),
-            ("Last failure", s.LastFailure is { } f ? $"{HumanFormat.Time(f.At)} UTC {f.Operation}{(f.Source is null ? "" : " of " + f.Source)}: {f.ErrorId}: {f.Message}" : "none"),
+            ("Last failure", Describe(s.LastFailure)),
         };
+        if (s.LastRestoreFailure is { } restore && restore != s.LastFailure)
+            fields.Add(("Last failed restore", Describe(restore)));
+        if (s.PartialFiles.Count > 0)
+        {
+            fields.Add(("Partial files", $"{HumanFormat.Count(s.PartialFiles.Count)} ({HumanFormat.Size(s.PartialFiles.Sum(p => p.SizeBytes))}), "
+                + (stale.Count == 0 ? "all being written" : $"{HumanFormat.Count(stale.Count)} left by interrupted runs (the next backup removes them): "
+                    + string.Join(", ", stale.Select(p => HumanFormat.Name(p.Name))))));
+        }
+        foreach (var ignored in s.Ignored)
+            fields.Add(("Not a backup", $"{HumanFormat.Name(ignored.Name)}: {HumanFormat.Name(ignored.Reason)}"));
         var width = fields.Max(f => f.Item1.Length) + 1;
         foreach (var (label, value) in fields)
             output.Result((label + ":").PadRight(width + 1) + value);
     }
 
+    private static string Describe(FailedAttempt? f)
+        => f is null ? "none"
+            : $"{HumanFormat.Time(f.At)} UTC {f.Operation}{(f.Source is null ? "" : " of " + HumanFormat.Name(f.Source))}{(f.Target is null ? "" : " into " + HumanFormat.Name(f.Target))}: {f.ErrorId}: {HumanFormat.Name(f.Message)}";
+
     private static string Describe(BackupRecord? b)
-        => b is null ? "none" : $"{b.Name} ({HumanFormat.Time(b.CreatedAt)} UTC, {HumanFormat.Size(b.SizeBytes)})";
+        => b is null ? "none" : $"{HumanFormat.Name(b.Name)} ({HumanFormat.Time(b.CreatedAt)} UTC, {HumanFormat.Size(b.SizeBytes)})";
 }

@@ -1,4 +1,5 @@
 using System.CommandLine;
+using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Redis;
 
@@ -31,11 +32,26 @@ internal sealed class ConnectionOptions
         foreach (var option in All) command.Options.Add(option);
     }
 
-    /// <summary>True when any connection option was given on the command line.</summary>
-    public bool AnyGiven(ParseResult result)
+    /// <summary>The options that choose a server (as opposed to the credentials, which a container needs too).</summary>
+    private Option[] EndpointOnly => [_host, _port, _uri, _tls, _tlsCa, _tlsCert, _tlsKey, _tlsServerName, _tlsSkipVerify];
+
+    /// <summary>True when an option that chooses a server (host, port, URI, TLS) was given.</summary>
+    public bool AnyEndpointGiven(ParseResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        return All.Any(o => result.GetResult(o) is { Implicit: false });
+        return EndpointOnly.Any(o => result.GetResult(o) is { Implicit: false });
+    }
+
+    /// <summary>
+    /// The user and password for a container's redis-cli: --user, and the password from --password-stdin, --password or
+    /// REDISCLI_AUTH, with the same precedence and warnings as for a server.
+    /// </summary>
+    public ContainerCredentials? BuildContainerCredentials(ParseResult result, CliHost host, ICollection<string> warnings)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        ArgumentNullException.ThrowIfNull(host);
+        ArgumentNullException.ThrowIfNull(warnings);
+        return ContainerCredentials.Create(result.GetValue(_user), Password(result, host, warnings), host.Environment);
     }
 
     /// <summary>
@@ -48,17 +64,7 @@ internal sealed class ConnectionOptions
         ArgumentNullException.ThrowIfNull(host);
         ArgumentNullException.ThrowIfNull(warnings);
         var uri = result.GetValue(_uri);
-        var password = result.GetValue(_password);
-        if (result.GetValue(_passwordStdin))
-        {
-            if (password is not null)
-                throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingPasswordOptions", "Give the password either with --password-stdin or with --password, not both.");
-            password = ReadPassword(host.In);
-        }
-        else if (password is not null)
-        {
-            warnings.Add("a password given with --password is visible to other users of this machine (process list, shell history); prefer REDISCLI_AUTH or --password-stdin.");
-        }
+        var password = Password(result, host, warnings);
 
         var endpoint = RedisEndpoint.Create(
             uri: uri,
@@ -77,6 +83,21 @@ internal sealed class ConnectionOptions
         if (uri is not null && password is null && RedisEndpoint.Parse(uri).Password is not null)
             warnings.Add("a password inside --uri is visible to other users of this machine (process list, shell history); prefer REDISCLI_AUTH or --password-stdin.");
         return endpoint;
+    }
+
+    /// <summary>The password from --password-stdin or --password (with its warning); null when neither was given.</summary>
+    private string? Password(ParseResult result, CliHost host, ICollection<string> warnings)
+    {
+        var password = result.GetValue(_password);
+        if (result.GetValue(_passwordStdin))
+        {
+            if (password is not null)
+                throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingPasswordOptions", "Give the password either with --password-stdin or with --password, not both.");
+            return ReadPassword(host.In);
+        }
+        if (password is not null)
+            warnings.Add("a password given with --password is visible to other users of this machine (process list, shell history); prefer REDISCLI_AUTH or --password-stdin.");
+        return password;
     }
 
     private static string ReadPassword(TextReader input)

@@ -42,6 +42,35 @@ internal static class HumanFormat
         ? d.TotalSeconds.ToString("0.0", CultureInfo.InvariantCulture) + " s"
         : Age(d);
 
+    /// <summary>
+    /// A file name (or any text from outside) for a terminal: control characters escaped as \n, \r, \t or \xHH and a
+    /// backslash doubled, so a name with a newline cannot print a fake extra row and every name reads back unambiguously.
+    /// </summary>
+    public static string Name(string? text) => Escape(text, backslashes: true);
+
+    /// <summary>A message line for stderr: control characters escaped as in <see cref="Name"/>, backslashes (Windows paths) kept.</summary>
+    public static string Line(string? text) => Escape(text, backslashes: false);
+
+    private static string Escape(string? text, bool backslashes)
+    {
+        if (string.IsNullOrEmpty(text)) return text ?? "";
+        if (!text.Any(c => char.IsControl(c) || (backslashes && c == '\\'))) return text;
+        var sb = new System.Text.StringBuilder(text.Length + 8);
+        foreach (var c in text)
+        {
+            sb.Append(c switch
+            {
+                '\\' when backslashes => "\\\\",
+                '\n' => "\\n",
+                '\r' => "\\r",
+                '\t' => "\\t",
+                _ when char.IsControl(c) => c < 0x100 ? "\\x" + ((int)c).ToString("X2", CultureInfo.InvariantCulture) : "\\u" + ((int)c).ToString("X4", CultureInfo.InvariantCulture),
+                _ => c.ToString(),
+            });
+        }
+        return sb.ToString();
+    }
+
     /// <summary>The --kind vocabulary: "keys" or "rdb".</summary>
     public static string Kind(BackupKind kind) => kind == BackupKind.Snapshot ? "rdb" : "keys";
 

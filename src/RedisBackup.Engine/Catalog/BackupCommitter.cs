@@ -17,7 +17,7 @@ internal static class BackupCommitter
             throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidBackupFormat", "A new backup needs a known format (rdb or keys-jsonl).", format);
         var baseName = BackupNaming.BaseName(kind, createdAt, label);
         var extension = BackupNaming.Extension(format, compressed);
-        OwnerOnlyFiles.EnsureDirectory(directory);
+        CatalogDirectory.Prepare(directory);
         var finalName = FreeName(directory, baseName, extension);
         var tempPath = Path.Combine(directory, BackupNaming.TemporaryName(finalName));
         var stream = OwnerOnlyFiles.CreateNew(tempPath, FileAccess.ReadWrite, 1 << 16, FileOptions.Asynchronous);
@@ -77,11 +77,7 @@ internal static class BackupCommitter
         catch
         {
             foreach (var t in sidecarTemps) AtomicFile.TryDelete(t);
-            if (!pending.Committed)
-            {
-                pending.Stream.Dispose();
-                AtomicFile.TryDelete(pending.TempPath);
-            }
+            if (!pending.Committed) pending.Dispose(); // deletes the partial file even when closing it throws (a full disk)
             throw;
         }
     }

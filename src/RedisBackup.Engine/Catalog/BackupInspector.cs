@@ -2,6 +2,7 @@ using System.IO.Compression;
 using System.Text;
 using System.Text.Json;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.IO;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Catalog;
@@ -65,7 +66,8 @@ internal static class BackupInspector
                 source = json.Source;
             }
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or InvalidDataException
+                                       && ex is not RegularFile.NotRegularException and not FileNotFoundException)
         {
             // Unreadable or a damaged gzip stream: list it by name, as Unknown; verification reports the details.
         }
@@ -95,7 +97,7 @@ internal static class BackupInspector
 
     private static (byte[] Prefix, bool Compressed) ReadPrefix(string path)
     {
-        using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+        using var file = RegularFile.OpenRead(path);
         Span<byte> magic = stackalloc byte[2];
         var n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
@@ -110,7 +112,7 @@ internal static class BackupInspector
     {
         try
         {
-            using var file = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var file = RegularFile.OpenRead(path);
             Stream raw = compressed ? new GZipStream(new LimitedReadStream(file, 4 * RdbHeaderBytes), CompressionMode.Decompress) : file;
             using var limited = new BufferedStream(new LimitedReadStream(raw, RdbHeaderBytes), 4096);
             return RdbHeader.TryRead(limited);
@@ -141,20 +143,32 @@ internal static class BackupInspector
             return TrySeed(span, out var seed) ? seed : default;
         }
 
-        /// <summary>Our key-level header record: <c>{"rec":"header","format":"redisbackup-keys",…,"source":{"address","version"}}</c>.</summary>
+        /// <summary>
+        /// Our key-level header record: <c>{"rec":"header","format":"redisbackup-keys",…,"source":{"address","version"}}</c>.
+        /// A first line that is a header record with a format name of ours in any property order counts too, so a file of a
+        /// newer format version is recognized as ours (and then refused as too new) rather than as an unknown file.
+        /// </summary>
         private static bool TryOurHeader(ReadOnlySpan<byte> text, out Result result)
         {
             result = default;
-            if (!text.StartsWith(KeyFileFormat.HeaderPrefix)) return false;
-            result = new Result(BackupFormat.KeysJsonl, null, null, null);
+            var prefixed = text.StartsWith(KeyFileFormat.HeaderPrefix);
             var newline = text.IndexOf((byte)'\n');
-            if (newline < 0) return true; // a header longer than the prefix: the format is still certain
+            if (newline < 0)
+            {
+                if (!prefixed) return false;
+                result = new Result(BackupFormat.KeysJsonl, null, null, null);
+                return true; // a header longer than the prefix: the format is still certain
+            }
             try
             {
                 var reader = new Utf8JsonReader(text[..newline]);
                 using var doc = JsonDocument.ParseValue(ref reader);
                 var root = doc.RootElement;
-                if (root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String && f.GetString() != KeyFileFormat.FormatName) return false;
+                if (root.ValueKind != JsonValueKind.Object) return false;
+                var isHeader = root.TryGetProperty("rec", out var rec) && rec.ValueKind == JsonValueKind.String && rec.ValueEquals("header"u8);
+                var format = root.TryGetProperty("format", out var f) && f.ValueKind == JsonValueKind.String ? f.GetString() : null;
+                if (format is not null && !format.StartsWith(KeyFileFormat.FormatName, StringComparison.Ordinal)) return false;
+                if (!prefixed && !(isHeader && format is not null)) return false;
                 DateTimeOffset? created = root.TryGetProperty("createdAt", out var c) && c.ValueKind == JsonValueKind.String && c.TryGetDateTimeOffset(out var t) ? t.ToUniversalTime() : null;
                 string? address = null, version = null;
                 if (root.TryGetProperty("source", out var source) && source.ValueKind == JsonValueKind.Object)
@@ -164,9 +178,11 @@ internal static class BackupInspector
                 }
                 result = new Result(BackupFormat.KeysJsonl, created, version, address);
             }
-            catch (JsonException)
+            catch (Exception ex) when (ex is JsonException or InvalidOperationException)
             {
-                // A damaged header line: still our format by its first bytes; verification reports the damage.
+                // A damaged header line (or text that is not UTF-8): still our format by its first bytes; verification reports the damage.
+                if (!prefixed) return false;
+                result = new Result(BackupFormat.KeysJsonl, null, null, null);
             }
             return true;
         }
@@ -197,6 +213,12 @@ internal static class BackupInspector
             catch (JsonException)
             {
                 return false;
+            }
+            catch (InvalidOperationException)
+            {
+                // "created_at" is not valid UTF-8: still the seed's format; its time comes from the name.
+                result = new Result(BackupFormat.SeedJson, null, null, null);
+                return true;
             }
         }
     }

@@ -39,9 +39,13 @@ internal static class BackupNameValidator
             throw Outside(path, info.LinkTarget, ex);
         }
         var targetPath = target?.FullName ?? Path.GetFullPath(info.LinkTarget, catalogDirectory);
-        if (!IsInside(targetPath, catalogDirectory) && !IsInside(targetPath, RealDirectory(catalogDirectory)))
+        if (!IsInsideCatalog(targetPath, catalogDirectory))
             throw Outside(path, targetPath, null);
     }
+
+    /// <summary>True when <paramref name="path"/> (a link's final target) lies inside the catalog, named directly or through a link to it.</summary>
+    public static bool IsInsideCatalog(string path, string catalogDirectory)
+        => IsInside(path, catalogDirectory) || IsInside(path, RealDirectory(catalogDirectory));
 
     private static RedisBackupException Outside(string path, string target, Exception? inner)
         => new(ErrorKind.PermissionDenied, "BackupOutsideCatalog",

@@ -59,6 +59,13 @@ internal static partial class BackupNaming
     public static string TemporaryName(string finalName)
         => "." + finalName + "." + Guid.NewGuid().ToString("N")[..12] + PartialSuffix;
 
+    /// <summary>
+    /// The name of a scratch file that belongs to the partial file <paramref name="partialPath"/> (e.g. the export's key
+    /// index): the partial name with <paramref name="suffix"/> (which ends in ".partial") in place of ".partial".
+    /// </summary>
+    public static string SpillName(string partialPath, string suffix)
+        => (partialPath.EndsWith(PartialSuffix, StringComparison.Ordinal) ? partialPath[..^PartialSuffix.Length] : partialPath) + suffix;
+
     public static string MetadataName(string backupName) => backupName + MetadataSuffix;
 
     public static string ChecksumName(string backupName) => backupName + ChecksumSuffix;

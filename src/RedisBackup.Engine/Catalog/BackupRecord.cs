@@ -79,6 +79,13 @@ public sealed record BackupRecord
 
     /// <summary>True when a metadata sidecar written by this tool describes the file; false for foreign files.</summary>
     public bool HasMetadata { get; init; }
+
+    /// <summary>
+    /// The series the backup belongs to for retention: its kind, its source and, for key-level backups, what it selected
+    /// (databases, match pattern, types). Null when the source is not known (a file without this tool's metadata):
+    /// retention never removes those.
+    /// </summary>
+    internal string? Series { get; init; }
 }
 
 public enum BackupFormat

@@ -19,7 +19,11 @@ internal static class BackupRemover
         if (!BackupNaming.HasBackupExtension(name) || (!record.HasMetadata && record.Format == BackupFormat.Unknown))
             throw new RedisBackupException(ErrorKind.InvalidArgument, "NotABackup",
                 $"'{name}' in {directory} is not a backup this tool recognizes (neither RDB nor a key-level export); it was left alone.", name);
-        if (!dryRun) Delete(path);
+        if (!dryRun)
+        {
+            CatalogDirectory.CheckExisting(directory);
+            Delete(path);
+        }
         return record;
     }
 

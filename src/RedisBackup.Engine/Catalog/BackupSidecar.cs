@@ -1,5 +1,6 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Catalog;
 
@@ -27,6 +28,12 @@ internal sealed record SidecarDocument
     public string? VerificationNote { get; init; }
     public IReadOnlyDictionary<string, string>? Options { get; init; }
     public string? Tool { get; init; }
+
+    /// <summary>The databases that hold keys, as the verification found them.</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
+
+    /// <summary>"hmac-sha256:…" over the fields a restore's fast check trusts, with this user's key (see <see cref="SidecarSeal"/>).</summary>
+    public string? Seal { get; init; }
 }
 
 [JsonSourceGenerationOptions(PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase, WriteIndented = true,
@@ -44,7 +51,14 @@ internal static class BackupSidecar
     /// <summary>"&lt;hex&gt;  &lt;name&gt;\n", the form sha256sum writes and "sha256sum -c" checks.</summary>
     public static string ChecksumLine(string sha256, string name) => sha256 + "  " + name + "\n";
 
-    public static SidecarDocument Create(string name, PendingBackup pending, BackupMetadata metadata, long size, string sha256, DateTimeOffset now) => new()
+    /// <summary>The sidecar of a new backup; sealed when it was verified and the user's key can be used.</summary>
+    public static SidecarDocument Create(string name, PendingBackup pending, BackupMetadata metadata, long size, string sha256, DateTimeOffset now)
+    {
+        var doc = Unsealed(name, pending, metadata, size, sha256, now);
+        return doc with { Seal = SidecarSeal.TrySeal(doc) };
+    }
+
+    private static SidecarDocument Unsealed(string name, PendingBackup pending, BackupMetadata metadata, long size, string sha256, DateTimeOffset now) => new()
     {
         Name = name,
         Kind = KindText(pending.Kind),
@@ -62,6 +76,7 @@ internal static class BackupSidecar
         VerificationNote = metadata.Verified ? metadata.VerificationNote : null,
         Options = metadata.Options,
         Tool = "RedisBackup " + typeof(BackupSidecar).Assembly.GetName().Version?.ToString(3),
+        Databases = metadata.Databases,
     };
 
     /// <summary>The sidecar of the backup at <paramref name="backupPath"/>, or null when absent, unreadable or describing another file.</summary>
@@ -72,7 +87,7 @@ internal static class BackupSidecar
         {
             var info = new FileInfo(path);
             if (!info.Exists || info.Length > MaxSidecarBytes) return null;
-            using var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 4096);
+            using var stream = RegularFile.OpenRead(path);
             var doc = JsonSerializer.Deserialize(stream, SidecarJsonContext.Default.SidecarDocument);
             return doc is not null && string.Equals(doc.Name, Path.GetFileName(backupPath), StringComparison.Ordinal) ? doc : null;
         }
@@ -89,7 +104,9 @@ internal static class BackupSidecar
         {
             var info = new FileInfo(backupPath + BackupNaming.ChecksumSuffix);
             if (!info.Exists || info.Length > 4096) return null;
-            var text = File.ReadAllText(info.FullName).Trim();
+            using var stream = RegularFile.OpenRead(info.FullName);
+            using var reader = new StreamReader(stream);
+            var text = reader.ReadToEnd().Trim();
             var hex = text.Split((char[]?)null, 2, StringSplitOptions.RemoveEmptyEntries).FirstOrDefault();
             return hex is { Length: 64 } && hex.All(Uri.IsHexDigit) ? hex.ToLowerInvariant() : null;
         }
@@ -116,7 +133,21 @@ internal static class BackupSidecar
         VerificationNote = doc.VerificationNote,
         Format = ParseFormat(doc.Format),
         HasMetadata = true,
+        Series = SeriesOf(doc),
     };
+
+    /// <summary>"kind|source|selection": backups of one series rotate each other away; see <see cref="BackupRecord.Series"/>.</summary>
+    private static string? SeriesOf(SidecarDocument doc)
+    {
+        if (string.IsNullOrEmpty(doc.Source)) return null;
+        var selection = "";
+        if (doc.Kind == "keyLevel" && doc.Options is { } o)
+        {
+            string Get(string key) => o.TryGetValue(key, out var v) ? v : "";
+            selection = $"db={Get("databases")};match={Get("match")};types={Get("types")}";
+        }
+        return doc.Kind + "|" + doc.Source + "|" + selection;
+    }
 
     public static string KindText(BackupKind kind) => kind == BackupKind.Snapshot ? "snapshot" : "keyLevel";
 
@@ -137,7 +168,7 @@ internal static class BackupSidecar
 
     public static string LevelText(VerificationLevel level) => level == Catalog.VerificationLevel.Partial ? "partial" : "full";
 
-    private static VerificationLevel ParseLevel(string? text) => text == "partial" ? Catalog.VerificationLevel.Partial : Catalog.VerificationLevel.Full;
+    public static VerificationLevel ParseLevel(string? text) => text == "partial" ? Catalog.VerificationLevel.Partial : Catalog.VerificationLevel.Full;
 
     private static BackupKind? ParseKind(string text) => text switch
     {
@@ -161,24 +192,34 @@ internal static class BackupSidecar
         _ => VerificationState.NotVerified,
     };
 
-    /// <summary>Records a verification outcome in an existing sidecar (best effort; returns false when it could not).</summary>
+    /// <summary>
+    /// Records a verification outcome in an existing sidecar (best effort; returns false when it could not), with its
+    /// level and, for a partial one, what could not be checked. A full walk that passed records what it found (the
+    /// SHA-256 it computed, the key count, the databases) and seals them with the level; a failed one removes the seal.
+    /// </summary>
     public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount,
-        VerificationLevel level = Catalog.VerificationLevel.Full, string? note = null)
+        VerificationLevel level = Catalog.VerificationLevel.Full, string? note = null, string? sha256 = null, IReadOnlyList<int>? databases = null)
     {
         var doc = TryRead(backupPath);
         if (doc is null) return false;
         var verified = state == VerificationState.Verified;
         try
         {
-            AtomicFile.WriteAllText(backupPath + BackupNaming.MetadataSuffix,
-                ToText(doc with
-                {
-                    Verification = VerificationText(state),
-                    VerifiedAt = at,
-                    KeyCount = keyCount ?? doc.KeyCount,
-                    VerificationLevel = verified ? LevelText(level) : null,
-                    VerificationNote = verified ? note : null,
-                }));
+            var updated = doc with
+            {
+                Verification = VerificationText(state),
+                VerifiedAt = at,
+                KeyCount = keyCount ?? doc.KeyCount,
+                VerificationLevel = verified ? LevelText(level) : null,
+                VerificationNote = verified ? note : null,
+                Seal = null,
+            };
+            if (verified && sha256 is not null && databases is not null)
+            {
+                updated = updated with { Sha256 = sha256, Databases = databases };
+                updated = updated with { Seal = SidecarSeal.TrySeal(updated) };
+            }
+            AtomicFile.WriteAllText(backupPath + BackupNaming.MetadataSuffix, ToText(updated));
             return true;
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)

@@ -18,12 +18,36 @@ public sealed record BackupMetadata
 
     /// <summary>Free-form options recorded for information (match pattern, exact mode, databases, …).</summary>
     public IReadOnlyDictionary<string, string>? Options { get; init; }
+
+    /// <summary>The databases that hold keys in the file, as its verification found them (a restore checks them against the target first).</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
 }
 
 public sealed record RetentionPolicy(int? Keep, TimeSpan? MaxAge);
 
-/// <summary>The last failed attempt, as recorded in the catalog journal.</summary>
-public sealed record FailedAttempt(DateTimeOffset At, string Operation, string? Source, string ErrorId, string Message);
+/// <summary>
+/// A failed attempt, as recorded in the catalog journal: a backup or restore that failed or was cancelled ("Cancelled"),
+/// or a run skipped because another held the catalog ("CatalogLocked").
+/// </summary>
+public sealed record FailedAttempt(DateTimeOffset At, string Operation, string? Source, string ErrorId, string Message)
+{
+    /// <summary>What the operation acted on besides its source: a restore's target server or container.</summary>
+    public string? Target { get; init; }
+}
+
+/// <summary>A hidden ".partial" file: a backup (or copy, or sidecar) being written, or left behind by a run that died.</summary>
+public sealed record PartialFile
+{
+    public required string Name { get; init; }
+    public long SizeBytes { get; init; }
+    public DateTimeOffset ModifiedAt { get; init; }
+
+    /// <summary>True when no process writes it any more (nobody holds its lock): the next backup run removes it.</summary>
+    public bool Stale { get; init; }
+}
+
+/// <summary>A directory entry named like a backup that is not listed as one, and why (a FIFO, a link out of the catalog, …).</summary>
+public sealed record IgnoredEntry(string Name, string Reason);
 
 /// <summary>Catalog statistics (the seed service's stats endpoint, and more).</summary>
 public sealed record CatalogStats
@@ -44,6 +68,15 @@ public sealed record CatalogStats
     public long? FreeSpaceBytes { get; init; }
 
     public FailedAttempt? LastFailure { get; init; }
+
+    /// <summary>The newest failed or cancelled restore recorded in the journal (it may be older than <see cref="LastFailure"/>).</summary>
+    public FailedAttempt? LastRestoreFailure { get; init; }
+
+    /// <summary>Hidden ".partial" files in the catalog: in use, or left by a run that died (Stale; the next backup removes them).</summary>
+    public IReadOnlyList<PartialFile> PartialFiles { get; init; } = [];
+
+    /// <summary>Entries named like backups that are not listed: FIFOs, sockets, directories, links that leave the catalog.</summary>
+    public IReadOnlyList<IgnoredEntry> Ignored { get; init; } = [];
 }
 
 /// <summary>
@@ -52,6 +85,8 @@ public sealed record CatalogStats
 /// </summary>
 public sealed class PendingBackup : IDisposable
 {
+    private bool _disposed;
+
     internal PendingBackup(string tempPath, string finalName, BackupKind kind, BackupFormat format, bool compressed, DateTimeOffset createdAt, FileStream stream)
     {
         TempPath = tempPath;
@@ -82,12 +117,25 @@ public sealed class PendingBackup : IDisposable
     /// <summary>The extension of the final name, e.g. ".rdb.gz".</summary>
     internal string Extension { get; init; } = "";
 
+    /// <summary>
+    /// Closes the file and, unless it was committed, deletes it, whatever closing throws: the buffered tail of an
+    /// abandoned file may not fit on a full disk, and that must not keep the partial file.
+    /// </summary>
     public void Dispose()
     {
-        Stream.Dispose();
-        if (!Committed)
+        if (_disposed) return;
+        _disposed = true;
+        try
         {
-            try { File.Delete(TempPath); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+            Stream.Dispose();
+        }
+        catch (IOException) when (!Committed)
+        {
+            // The unwritten tail of a file that is deleted anyway.
+        }
+        finally
+        {
+            if (!Committed) AtomicFile.TryDelete(TempPath);
         }
     }
 }

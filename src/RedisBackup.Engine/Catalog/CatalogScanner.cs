@@ -1,16 +1,25 @@
 using System.Text.RegularExpressions;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Catalog;
 
 /// <summary>
 /// Lists a catalog directory: one directory enumeration, then per backup either its small metadata sidecar or a
 /// bounded sniff of its first bytes. Hidden files (temporary .partial files, the lock, the journal) and sidecars never list.
+/// Only regular files are backups: a FIFO, socket or device named like one is never opened (it would block) but
+/// reported as ignored; a symbolic link is listed as the file it points to only when that file is a regular file inside
+/// the catalog (the rule removal applies), else it is ignored too.
 /// </summary>
 internal static class CatalogScanner
 {
-    public static List<BackupRecord> Scan(string directory)
+    /// <summary>What one listing found: the backups, and the entries named like backups that are not.</summary>
+    public sealed record Result(List<BackupRecord> Backups, List<IgnoredEntry> Ignored);
+
+    public static List<BackupRecord> Scan(string directory) => ScanAll(directory).Backups;
+
+    public static Result ScanAll(string directory)
     {
-        var result = new List<BackupRecord>();
+        var result = new Result([], []);
         if (!Directory.Exists(directory)) return result;
         var files = new DirectoryInfo(directory).GetFiles("*", new EnumerationOptions { RecurseSubdirectories = false, AttributesToSkip = 0, IgnoreInaccessible = true });
         var names = new HashSet<string>(files.Select(f => f.Name), StringComparer.Ordinal);
@@ -20,18 +29,59 @@ internal static class CatalogScanner
             BackupRecord record;
             try
             {
+                var (content, problem) = Classify(file, directory);
+                if (problem is not null)
+                {
+                    result.Ignored.Add(new IgnoredEntry(file.Name, problem));
+                    continue;
+                }
                 record = BackupInspector.Describe(file, names.Contains(BackupNaming.MetadataName(file.Name)), names.Contains(BackupNaming.ChecksumName(file.Name)));
+                if (content is not null) record = record with { SizeBytes = content.Length };
             }
             catch (FileNotFoundException)
             {
                 continue; // removed while we listed
             }
+            catch (RegularFile.NotRegularException ex)
+            {
+                result.Ignored.Add(new IgnoredEntry(file.Name, $"a {UnixFile.DescribeKind(ex.Kind)}, not a regular file"));
+                continue;
+            }
             // A foreign file that is neither RDB nor a key-level export by content is not a backup (say, a package.json).
             if (!record.HasMetadata && record.Format == BackupFormat.Unknown && !LooksNamedLikeBackup(file.Name)) continue;
-            result.Add(record);
+            result.Backups.Add(record);
         }
-        result.Sort(Compare);
+        result.Backups.Sort(Compare);
         return result;
+    }
+
+    /// <summary>
+    /// Whether an entry may be read as a backup: null problem for a regular file (content null) or a link to a regular
+    /// file inside the catalog (content: the target, whose size the listing shows); else why it is not a backup.
+    /// </summary>
+    public static (FileInfo? Content, string? Problem) Classify(FileInfo file, string directory)
+    {
+        var kind = RegularFile.KindOf(file.FullName, followLinks: false);
+        if (kind is null) throw new FileNotFoundException("Removed while listing.", file.FullName);
+        if (kind == UnixFileKind.Regular) return (null, null);
+        if (kind != UnixFileKind.SymbolicLink) return (null, $"a {UnixFile.DescribeKind(kind.Value)}, not a regular file");
+
+        FileSystemInfo? target;
+        try
+        {
+            target = file.ResolveLinkTarget(returnFinalTarget: true);
+        }
+        catch (IOException)
+        {
+            return (null, $"a symbolic link to {file.LinkTarget} that cannot be resolved");
+        }
+        var targetPath = target?.FullName ?? Path.GetFullPath(file.LinkTarget ?? "", directory);
+        if (!BackupNameValidator.IsInsideCatalog(targetPath, directory))
+            return (null, $"a symbolic link to {targetPath}, outside the catalog");
+        var targetKind = RegularFile.KindOf(targetPath);
+        if (targetKind is null) return (null, $"a dangling symbolic link to {targetPath}");
+        if (targetKind != UnixFileKind.Regular) return (null, $"a symbolic link to a {UnixFile.DescribeKind(targetKind.Value)}");
+        return (new FileInfo(targetPath), null);
     }
 
     /// <summary>Newest last: by creation time, then by name.</summary>

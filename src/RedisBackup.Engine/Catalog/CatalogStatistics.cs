@@ -1,11 +1,16 @@
 namespace RedisBackup.Engine.Catalog;
 
-/// <summary>Computes catalog statistics from a listing: counts, sizes, newest/oldest, the newest verified backup, free space and the last failure.</summary>
+/// <summary>
+/// Computes catalog statistics from a listing: counts, sizes, newest/oldest, the newest verified backup, free space,
+/// the last failure and the last failed restore, partial files (stale ones included) and entries that are not backups.
+/// </summary>
 internal static class CatalogStatistics
 {
-    public static CatalogStats Compute(string directory, IReadOnlyList<BackupRecord> listing, DateTimeOffset now)
+    public static CatalogStats Compute(string directory, CatalogScanner.Result scan, DateTimeOffset now)
     {
+        var listing = scan.Backups;
         var latestVerified = listing.LastOrDefault(b => b.Verification == VerificationState.Verified);
+        var failures = FailureJournal.Recent(directory);
         return new CatalogStats
         {
             Directory = directory,
@@ -18,7 +23,10 @@ internal static class CatalogStatistics
             LatestVerified = latestVerified,
             LatestVerifiedAge = latestVerified is null ? null : now - latestVerified.CreatedAt,
             FreeSpaceBytes = FreeSpace(directory),
-            LastFailure = FailureJournal.Last(directory),
+            LastFailure = failures.Count > 0 ? failures[0] : null,
+            LastRestoreFailure = failures.FirstOrDefault(f => f.Operation == "restore"),
+            PartialFiles = PartialFiles.Scan(directory, now),
+            Ignored = scan.Ignored.OrderBy(i => i.Name, StringComparer.Ordinal).ToList(),
         };
     }
 

@@ -6,16 +6,13 @@ namespace RedisBackup.Engine.Catalog;
 /// </summary>
 internal static class OwnerOnlyFiles
 {
-    private const UnixFileMode DirectoryMode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.UserExecute;
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
-    /// <summary>Creates the directory (and missing parents) owner-only when it does not exist; an existing one is left as it is.</summary>
-    public static void EnsureDirectory(string path)
-    {
-        if (Directory.Exists(path)) return;
-        if (OperatingSystem.IsWindows()) Directory.CreateDirectory(path);
-        else Directory.CreateDirectory(path, DirectoryMode);
-    }
+    /// <summary>
+    /// Creates the directory and its missing parents owner-only, whatever the umask; an existing one keeps its mode.
+    /// Refuses a path through a directory every user may write (see <see cref="CatalogDirectory"/>).
+    /// </summary>
+    public static void EnsureDirectory(string path) => CatalogDirectory.Prepare(path);
 
     /// <summary>Opens a new file that must not exist yet, owner-only on Unix.</summary>
     public static FileStream CreateNew(string path, FileAccess access = FileAccess.Write, int bufferSize = 1 << 16, FileOptions options = FileOptions.None)

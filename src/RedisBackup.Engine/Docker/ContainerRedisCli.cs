@@ -5,8 +5,10 @@ using RedisBackup.Engine.Errors;
 namespace RedisBackup.Engine.Docker;
 
 /// <summary>
-/// Runs <c>redis-cli</c> inside a container through exec, reaching the server on the port and with the password
-/// the container was started with (--port / --requirepass in its command line, REDIS_PASSWORD or REDISCLI_AUTH in its environment).
+/// Runs <c>redis-cli</c> inside a container through exec, reaching the server on the port it starts with and with the
+/// password (and ACL user) given by the user, else the one the container reveals (--requirepass in its command line,
+/// REDIS_PASSWORD or REDISCLI_AUTH in its environment). A password always goes through the exec's environment
+/// (REDISCLI_AUTH), never the command line.
 /// </summary>
 internal sealed partial class ContainerRedisCli
 {
@@ -14,32 +16,62 @@ internal sealed partial class ContainerRedisCli
     private readonly string[] _prefix;
     private readonly string[] _env;
 
-    private ContainerRedisCli(DockerClient docker, string container, int? port, string? password)
+    private ContainerRedisCli(DockerClient docker, string container, int? port, string? user, string? password)
     {
         _docker = docker;
         Container = container;
-        _prefix = port is null ? ["redis-cli", "--no-auth-warning"] : ["redis-cli", "--no-auth-warning", "-p", port.Value.ToString(CultureInfo.InvariantCulture)];
+        var prefix = new List<string> { "redis-cli", "--no-auth-warning" };
+        if (port is not null) prefix.AddRange(["-p", port.Value.ToString(CultureInfo.InvariantCulture)]);
+        if (user is not null) prefix.AddRange(["--user", user]);
+        _prefix = [.. prefix];
         _env = password is null ? [] : ["REDISCLI_AUTH=" + password];
     }
 
     public string Container { get; }
 
-    /// <summary>Builds the invocation for a running container; <paramref name="password"/> overrides what the container reveals.</summary>
-    public static ContainerRedisCli For(DockerClient docker, ContainerInfo info, string? password = null)
+    /// <summary>
+    /// Builds the invocation for a running container. <paramref name="credentials"/> (given by the user) win over what
+    /// the container reveals; <paramref name="port"/> (from its start-up configuration) over a --port on its command line.
+    /// </summary>
+    public static ContainerRedisCli For(DockerClient docker, ContainerInfo info, ContainerCredentials? credentials = null, int? port = null)
     {
         var args = new List<string> { info.Path };
         args.AddRange(info.Args);
-        int? port = null;
+        int? cmdPort = null;
         string? found = null;
         for (var i = 0; i < args.Count - 1; i++)
         {
-            if (args[i] == "--port" && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0) port = p;
+            if (args[i] == "--port" && int.TryParse(args[i + 1], NumberStyles.None, CultureInfo.InvariantCulture, out var p) && p > 0) cmdPort = p;
             if (args[i] == "--requirepass") found = args[i + 1];
         }
         // REDISCLI_AUTH in the container's environment reaches redis-cli by itself; REDIS_PASSWORD is the common image convention.
         if (found is null && info.Env.FirstOrDefault(e => e.StartsWith("REDISCLI_AUTH=", StringComparison.Ordinal)) is null)
             found = info.Env.FirstOrDefault(e => e.StartsWith("REDIS_PASSWORD=", StringComparison.Ordinal))?["REDIS_PASSWORD=".Length..];
-        return new ContainerRedisCli(docker, info.Name, port, password ?? (string.IsNullOrEmpty(found) ? null : found));
+        var password = credentials?.Password ?? (string.IsNullOrEmpty(found) ? null : found);
+        return new ContainerRedisCli(docker, info.Name, port ?? cmdPort, credentials?.User, password);
+    }
+
+    /// <summary>The same invocation against database <paramref name="database"/> (redis-cli -n).</summary>
+    public ContainerRedisCli InDatabase(int database) => database == 0 ? this : new ContainerRedisCli(this, database);
+
+    private ContainerRedisCli(ContainerRedisCli other, int database)
+    {
+        _docker = other._docker;
+        Container = other.Container;
+        _prefix = [.. other._prefix, "-n", database.ToString(CultureInfo.InvariantCulture)];
+        _env = other._env;
+    }
+
+    /// <summary>Runs one command and returns redis-cli's raw standard output (a bulk reply's exact bytes plus one newline).</summary>
+    public async Task<byte[]> RunRawAsync(CancellationToken ct, params string[] command)
+    {
+        var exec = await _docker.ExecAsync(Container, [.. _prefix, .. command], _env, ct).ConfigureAwait(false);
+        if (exec.ExitCode != 0 || exec.StderrText.Trim().Length > 0)
+        {
+            var (_, error) = await TryRunAsync(ct, command).ConfigureAwait(false); // maps transport and auth failures
+            if (error is not null) throw ErrorReply(command, error);
+        }
+        return exec.Stdout;
     }
 
     /// <summary>Runs one command; returns its raw output (trailing newline removed) or throws on an error reply.</summary>
@@ -67,7 +99,8 @@ internal sealed partial class ContainerRedisCli
         }
         if (stderr.StartsWith("AUTH failed", StringComparison.Ordinal) || stdout.StartsWith("NOAUTH", StringComparison.Ordinal) || stdout.StartsWith("WRONGPASS", StringComparison.Ordinal))
             throw new RedisBackupException(ErrorKind.AuthenticationFailed, "RedisAuthenticationFailed",
-                $"Redis in container '{Container}' needs a password that was not found or is wrong ({FirstLine(stderr.Length > 0 ? stderr : stdout)}). Set REDISCLI_AUTH in the container's environment or pass the password.", Container);
+                $"Redis in container '{Container}' needs a password that was not found or is wrong ({FirstLine(stderr.Length > 0 ? stderr : stdout)}). " +
+                "Give it as for a server: REDISCLI_AUTH, --password-stdin or --password (with --user for an ACL user) on the command line, -Credential in PowerShell; it reaches redis-cli inside the container through its environment.", Container);
         if (stdout.Length == 0 && exec.ExitCode != 0)
             throw new RedisBackupException(ErrorKind.ConnectionFailed, "ContainerRedisUnreachable",
                 $"redis-cli in container '{Container}' could not talk to Redis: {FirstLine(stderr)} (exit code {exec.ExitCode}).", Container);
@@ -101,18 +134,21 @@ internal sealed partial class ContainerRedisCli
     }
 
     /// <summary>Keys in all databases, from INFO keyspace (dbN:keys=..,expires=..).</summary>
-    public async Task<long> TotalKeysAsync(CancellationToken ct)
+    public async Task<long> TotalKeysAsync(CancellationToken ct) => (await KeysPerDatabaseAsync(ct).ConfigureAwait(false)).Values.Sum();
+
+    /// <summary>Keys per database that holds any, from INFO keyspace.</summary>
+    public async Task<Dictionary<int, long>> KeysPerDatabaseAsync(CancellationToken ct)
     {
-        long total = 0;
+        var result = new Dictionary<int, long>();
         foreach (var (name, value) in await InfoAsync("keyspace", ct).ConfigureAwait(false))
         {
-            if (!name.StartsWith("db", StringComparison.Ordinal)) continue;
+            if (!name.StartsWith("db", StringComparison.Ordinal) || !int.TryParse(name.AsSpan(2), NumberStyles.None, CultureInfo.InvariantCulture, out var db)) continue;
             foreach (var part in value.Split(','))
             {
-                if (part.StartsWith("keys=", StringComparison.Ordinal)) total += long.Parse(part.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture);
+                if (part.StartsWith("keys=", StringComparison.Ordinal)) result[db] = long.Parse(part.AsSpan(5), NumberStyles.None, CultureInfo.InvariantCulture);
             }
         }
-        return total;
+        return result;
     }
 
     public RedisBackupException ErrorReply(string[] command, string error)

@@ -14,6 +14,9 @@ public sealed record ContainerSnapshotInfo
     /// <summary>Path of the RDB file inside the container (CONFIG GET dir + dbfilename).</summary>
     public string? RdbPath { get; init; }
     public long Bytes { get; init; }
+
+    /// <summary>True when the container was stopped and its data file was copied as it is (no BGSAVE).</summary>
+    public bool FromStoppedContainer { get; init; }
 }
 
 /// <summary>Knobs for a container snapshot.</summary>
@@ -25,11 +28,17 @@ public sealed record ContainerSnapshotOptions
     /// <summary>How often INFO persistence is polled while a save runs.</summary>
     public TimeSpan PollInterval { get; init; } = TimeSpan.FromMilliseconds(250);
 
-    /// <summary>The Redis password, when the container's command line and environment do not reveal it.</summary>
-    public string? Password { get; init; }
+    /// <summary>The Redis user and password, when the container's command line and environment do not reveal them.</summary>
+    public ContainerCredentials? Credentials { get; init; }
+
+    /// <summary>Copy this file of the container as it is (no BGSAVE): a data file kept by an interrupted restore.</summary>
+    public string? File { get; init; }
 }
 
-/// <summary>BGSAVE inside a container, wait for it, then stream the RDB out of the container's archive.</summary>
+/// <summary>
+/// BGSAVE inside a container, wait for it, then stream the RDB out of the container's archive. A stopped container's
+/// snapshot is its data file as it is (where its start-up configuration puts it): what the server would load on start.
+/// </summary>
 public static class ContainerSnapshotSource
 {
     /// <param name="destination">Receives the plain RDB bytes; left open.</param>
@@ -45,10 +54,27 @@ public static class ContainerSnapshotSource
         var activity = $"Snapshot of container '{container}'";
 
         var info = await docker.InspectContainerAsync(container, cancellationToken).ConfigureAwait(false);
+        if (options.File is not null)
+        {
+            progress?.Report(OperationProgress.Step(activity, $"Copying {options.File} out of container '{container}' as it is"));
+            var copied = await CopyFileOutAsync(docker, container, options.File, destination, activity, progress, cancellationToken).ConfigureAwait(false);
+            return new ContainerSnapshotInfo { Container = container, RdbPath = options.File, Bytes = copied, FromStoppedContainer = !info.Running };
+        }
         if (!info.Running)
-            throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
-                $"Container '{container}' is not running (it is {info.Status}); start it to take a snapshot.", container);
-        var cli = ContainerRedisCli.For(docker, info, options.Password);
+        {
+            var startup = await ContainerStartupConfig.ReadAsync(docker, info, cancellationToken).ConfigureAwait(false);
+            if (!startup.Known)
+                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
+                    $"Container '{container}' is not running (it is {info.Status}) and does not start redis-server directly ({startup.Command}), so where its data file lies cannot be read. Start it to take a snapshot.", container);
+            var path = JoinPath(startup.DataDirectory, startup.DbFileName);
+            if (await docker.StatPathAsync(container, path, cancellationToken).ConfigureAwait(false) is null)
+                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
+                    $"Container '{container}' is not running (it is {info.Status}) and has no data file {path}: there is nothing to copy. Start it to take a snapshot.", container);
+            progress?.Report(OperationProgress.Step(activity, $"Container '{container}' is stopped ({info.Status}): copying its data file {path} as it is"));
+            var copied = await CopyFileOutAsync(docker, container, path, destination, activity, progress, cancellationToken).ConfigureAwait(false);
+            return new ContainerSnapshotInfo { Container = container, RdbPath = path, Bytes = copied, FromStoppedContainer = true };
+        }
+        var cli = ContainerRedisCli.For(docker, info, options.Credentials, await StartupPortAsync(docker, info, cancellationToken).ConfigureAwait(false));
 
         var version = RedisConnection.ServerVersionOf(await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false));
         var rdbPath = await RdbPathAsync(cli, cancellationToken).ConfigureAwait(false);
@@ -59,6 +85,20 @@ public static class ContainerSnapshotSource
         progress?.Report(OperationProgress.Step(activity, $"Step 2/2: copying {rdbPath} out of container '{container}'"));
         var bytes = await CopyFileOutAsync(docker, container, rdbPath, destination, activity, progress, cancellationToken).ConfigureAwait(false);
         return new ContainerSnapshotInfo { Container = container, ServerVersion = version, RdbPath = rdbPath, Bytes = bytes };
+    }
+
+    /// <summary>The port a config file sets (redis-cli inside the container needs it); null when none or unreadable (the default then applies).</summary>
+    private static async Task<int?> StartupPortAsync(DockerClient docker, ContainerInfo info, CancellationToken ct)
+    {
+        try
+        {
+            var startup = await ContainerStartupConfig.ReadAsync(docker, info, ct).ConfigureAwait(false);
+            return startup.Known ? startup.Port : null;
+        }
+        catch (RedisBackupException)
+        {
+            return null;
+        }
     }
 
     /// <summary>The RDB file's path inside the container: CONFIG GET dir + dbfilename.</summary>
@@ -73,7 +113,7 @@ public static class ContainerSnapshotSource
         => file.StartsWith('/') ? file : dir.TrimEnd('/') + "/" + file;
 
     /// <summary>Streams one regular file out of the container's archive into <paramref name="destination"/>, following a symbolic link.</summary>
-    private static async Task<long> CopyFileOutAsync(DockerClient docker, string container, string path, Stream destination, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    internal static async Task<long> CopyFileOutAsync(DockerClient docker, string container, string path, Stream destination, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         for (var hops = 0; hops < 8; hops++)
         {

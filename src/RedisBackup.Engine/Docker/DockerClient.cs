@@ -1,4 +1,3 @@
-using System.Formats.Tar;
 using System.Globalization;
 using System.Net;
 using System.Net.Http.Headers;
@@ -101,6 +100,7 @@ public sealed class DockerClient : IDisposable
             Args = Strings(json["Args"]),
             Env = Strings(config?["Env"]),
             User = config is null ? "" : Str(config, "User"),
+            WorkingDir = config is null ? "" : Str(config, "WorkingDir"),
             Tty = config?["Tty"]?.GetValue<bool>() ?? false,
             Ports = ports,
         };
@@ -192,15 +192,35 @@ public sealed class DockerClient : IDisposable
 
     /// <summary>
     /// Writes one regular file into <paramref name="directory"/> of a container (running or stopped) as a streamed tar
-    /// with a single entry, replacing a file of that name.
+    /// with a single entry, replacing a file of that name. <paramref name="content"/> must be seekable (its length is announced).
     /// </summary>
-    public async Task PutFileAsync(string container, string directory, string fileName, Stream content, UnixFileMode mode, int uid, int gid, CancellationToken cancellationToken = default)
+    public Task PutFileAsync(string container, string directory, string fileName, Stream content, UnixFileMode mode, int uid, int gid, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(content);
-        if (fileName.Length == 0 || fileName.Contains('/', StringComparison.Ordinal) || fileName is "." or "..")
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerFileNameInvalid", $"'{fileName}' is not a plain file name.", fileName);
-        using var body = new SingleFileTarContent(fileName, content, mode, uid, gid);
-        using var response = await SendAsync(HttpMethod.Put, $"/containers/{Escape(container)}/archive?path={Uri.EscapeDataString(directory)}&noOverwriteDirNonDir=1", body, container, cancellationToken, pathForNotFound: directory).ConfigureAwait(false);
+        return PutArchiveAsync(container, directory, [ArchiveEntry.File(fileName, content, content.Length - content.Position, mode, uid, gid)], null, cancellationToken);
+    }
+
+    /// <summary>
+    /// Sends <paramref name="entries"/> as one tar to <c>PUT /containers/{id}/archive?path=DIR</c> (running or stopped
+    /// container). Each entry replaces an existing one of its name. Returns the SHA-256 of the last file entry's data.
+    /// </summary>
+    /// <param name="progress">Bytes of file data sent so far.</param>
+    public async Task<string?> PutArchiveAsync(string container, string directory, IReadOnlyList<ArchiveEntry> entries, IProgress<long>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArchiveContent.Validate(entries);
+        using var body = new ArchiveContent(entries, progress);
+        try
+        {
+            using var response = await SendAsync(HttpMethod.Put, $"/containers/{Escape(container)}/archive?path={Uri.EscapeDataString(directory)}&noOverwriteDirNonDir=1", body, container, cancellationToken, pathForNotFound: directory).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (body.Failure is { } failure && !ReferenceEquals(ex, failure) && failure is not OperationCanceledException)
+        {
+            // The HTTP layer wraps what went wrong while the body was written (a source that changed size): report that.
+            if (failure is RedisBackupException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            throw new RedisBackupException(ErrorKind.WriteFailed, "ContainerUploadFailed",
+                $"Sending the archive to container '{container}' failed: {failure.Message}", container, failure);
+        }
+        return body.Sha256;
     }
 
     /// <summary>The last <paramref name="tail"/> lines of a container's stdout and stderr (non-TTY containers).</summary>
@@ -454,34 +474,4 @@ public sealed class DockerClient : IDisposable
 
     private static List<string> Strings(JsonNode? node)
         => node is JsonArray array ? array.Select(n => n is JsonValue v && v.TryGetValue<string>(out var s) ? s : "").ToList() : [];
-
-    /// <summary>The request body of <see cref="PutFileAsync"/>: a tar with one entry, written straight into the request stream.</summary>
-    private sealed class SingleFileTarContent(string name, Stream content, UnixFileMode mode, int uid, int gid) : HttpContent
-    {
-        protected override async Task SerializeToStreamAsync(Stream stream, TransportContext? context, CancellationToken cancellationToken)
-        {
-            var writer = new TarWriter(stream, TarEntryFormat.Pax, leaveOpen: true);
-            await using (writer.ConfigureAwait(false))
-            {
-                var entry = new PaxTarEntry(TarEntryType.RegularFile, name)
-                {
-                    Mode = mode,
-                    Uid = uid,
-                    Gid = gid,
-                    ModificationTime = DateTimeOffset.UtcNow,
-                    DataStream = content,
-                };
-                await writer.WriteEntryAsync(entry, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        protected override Task SerializeToStreamAsync(Stream stream, TransportContext? context)
-            => SerializeToStreamAsync(stream, context, CancellationToken.None);
-
-        protected override bool TryComputeLength(out long length)
-        {
-            length = 0;
-            return false;
-        }
-    }
 }

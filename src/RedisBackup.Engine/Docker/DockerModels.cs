@@ -20,8 +20,38 @@ public sealed record ContainerInfo
     public IReadOnlyList<string> Args { get; init; } = [];
     public IReadOnlyList<string> Env { get; init; } = [];
     public string User { get; init; } = "";
+    /// <summary>The working directory the container's process starts in (Config.WorkingDir; empty means "/").</summary>
+    public string WorkingDir { get; init; } = "";
     public bool Tty { get; init; }
     public IReadOnlyList<PublishedPort> Ports { get; init; } = [];
+}
+
+/// <summary>
+/// The Redis user and password for the <c>redis-cli</c> run inside a container. The password reaches redis-cli through
+/// the exec's environment (<c>REDISCLI_AUTH</c>), never its command line; the user goes as <c>--user</c>.
+/// </summary>
+public sealed record ContainerCredentials
+{
+    /// <summary>ACL user; null (or "default") means the default user, authenticated with the password only.</summary>
+    public string? User { get; init; }
+
+    public string? Password { get; init; }
+
+    /// <summary>
+    /// The credentials the fronts pass: explicit values win; with no password given, <c>REDISCLI_AUTH</c> from
+    /// <paramref name="environment"/> supplies one (as for an endpoint). Null when there is neither a user nor a password.
+    /// </summary>
+    public static ContainerCredentials? Create(string? user, string? password, Func<string, string?>? environment = null)
+    {
+        environment ??= Environment.GetEnvironmentVariable;
+        if (string.IsNullOrEmpty(password)) password = environment("REDISCLI_AUTH");
+        if (string.IsNullOrEmpty(password)) password = null;
+        if (string.IsNullOrEmpty(user) || user == "default") user = null;
+        return user is null && password is null ? null : new ContainerCredentials { User = user, Password = password };
+    }
+
+    /// <summary>Never shows the password.</summary>
+    public override string ToString() => $"ContainerCredentials {{ User = {User ?? "default"}, Password = {(Password is null ? "none" : "***")} }}";
 }
 
 /// <summary>The result of a command run inside a container.</summary>

@@ -30,4 +30,6 @@ public enum ErrorKind
     WriteFailed,
     /// <summary>A Redis command failed for a reason specific to the data (e.g. RESTORE rejected one key).</summary>
     ServerError,
+    /// <summary>The user stopped the operation (Ctrl+C, SIGTERM, a stopped pipeline) after it had changed something, which the error reports.</summary>
+    Cancelled,
 }

@@ -18,6 +18,16 @@ public sealed record KeyExportOptions
 
     /// <summary>Clock for the header time and the absolute expiry times (tests may pin it). Null means the system clock.</summary>
     public TimeProvider? Clock { get; init; }
+
+    /// <summary>
+    /// The file the key index spills to when it outgrows memory (created only then, owner-only, and removed at once;
+    /// see <see cref="RepeatedKeyDetector"/>). A backup puts it beside its partial file; null means the system's
+    /// temporary directory.
+    /// </summary>
+    internal string? SpillPath { get; init; }
+
+    /// <summary>Keys the key index holds in memory before it writes a sorted run to the spill file (tests make it small).</summary>
+    internal int IndexRunCapacity { get; init; } = SpillSorter.DefaultRunCapacity;
 }
 
 /// <summary>What an export wrote.</summary>
@@ -32,7 +42,7 @@ public sealed record KeyExportSummary
     /// <summary>Keys that disappeared (or changed type twice) between SCAN and the value read, and were left out.</summary>
     public long Vanished { get; init; }
 
-    /// <summary>Keys that SCAN returned more than once (written once).</summary>
+    /// <summary>Keys that SCAN returned more than once: written once, the later occurrences left out.</summary>
     public long Duplicates { get; init; }
 
     /// <summary>Key and chunk records in the file (a big key takes several).</summary>
@@ -42,11 +52,68 @@ public sealed record KeyExportSummary
     public long FieldTtls { get; init; }
 }
 
-/// <summary>Reads every selected key of a live server and writes our gzip JSON Lines format to a stream.</summary>
+/// <summary>One pass of an export: what it wrote, and the keys it wrote more than once. Disposing it deletes the spill file.</summary>
+internal sealed class KeyExportPass(KeyExportSummary summary, RepeatedKeys? repeats, RepeatedKeyDetector detector) : IDisposable
+{
+    /// <summary>What the file holds as written (repeats included, in <see cref="KeyExportSummary.Keys"/> and the trailer).</summary>
+    public KeyExportSummary Summary { get; } = summary;
+
+    /// <summary>The later occurrences of keys written twice; null when there are none, so the file is final as it is.</summary>
+    public RepeatedKeys? Repeats { get; } = repeats;
+
+    /// <summary>The spill file of the pass (the key index's), for a copy of the file the rewrite reads from.</summary>
+    public LazySpillFile Spill => detector.Spill;
+
+    public void Dispose() => detector.Dispose();
+}
+
+/// <summary>
+/// Reads every selected key of a live server and writes our gzip JSON Lines format to a stream. A key that SCAN
+/// returned more than once is written once: the export notes every key it writes in a <see cref="RepeatedKeyDetector"/>
+/// (bounded memory) and, in the rare export where the keyspace shrank during the scan and a key came twice, writes the
+/// file a second time without the later occurrences (<see cref="KeyFileRewriter"/>).
+/// </summary>
 public static class KeyExporter
 {
-    /// <param name="destination">Receives the gzip-compressed file; left open.</param>
+    /// <param name="destination">
+    /// Receives the gzip-compressed file; left open. It must be readable and seekable (a file or memory): in the rare
+    /// export that finds a key written twice, the file is rewritten from what was written.
+    /// </param>
     public static async Task<KeyExportSummary> ExportAsync(RedisEndpoint source, KeyExportOptions options, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(destination);
+        if (!destination.CanRead || !destination.CanWrite || !destination.CanSeek)
+            throw new ArgumentException("The export's destination must be readable, writable and seekable: an export that finds a key written twice rewrites it.", nameof(destination));
+        var start = destination.Position;
+        using var pass = await ExportPassAsync(source, options, destination, progress, cancellationToken).ConfigureAwait(false);
+        if (pass.Repeats is not { } repeats) return pass.Summary;
+
+        // Copy what was written aside (to the spill file) and write the destination again from it, without the repeats.
+        var spill = pass.Spill.File;
+        var length = destination.Position - start;
+        var copyAt = spill.Length;
+        destination.Position = start;
+        var chunk = new byte[1 << 16];
+        for (var left = length; left > 0;)
+        {
+            var n = await destination.ReadAsync(chunk.AsMemory(0, (int)Math.Min(chunk.Length, left)), cancellationToken).ConfigureAwait(false);
+            if (n == 0) throw new IOException("The export's destination is shorter than what was written to it.");
+            spill.Append(chunk.AsSpan(0, n));
+            left -= n;
+        }
+        destination.SetLength(start);
+        destination.Position = start;
+        var copy = spill.OpenRead(copyAt, length);
+        await using (copy.ConfigureAwait(false))
+            return await KeyFileRewriter.WithoutRepeatsAsync(copy, repeats, pass.Summary, destination, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Writes the export into <paramref name="destination"/> (any writable stream; left open) and finds the keys it wrote
+    /// more than once. The caller writes the file again without them when <see cref="KeyExportPass.Repeats"/> is not null
+    /// (the backup operation does so into a second partial file, checked as it is written) and disposes the pass.
+    /// </summary>
+    internal static async Task<KeyExportPass> ExportPassAsync(RedisEndpoint source, KeyExportOptions options, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
@@ -56,6 +123,26 @@ public static class KeyExporter
         var clock = options.Clock ?? TimeProvider.System;
         var activity = $"Backing up keys from {source}";
 
+        var detector = new RepeatedKeyDetector(
+            options.SpillPath ?? Path.Combine(Path.GetTempPath(), $".redis-backup-{Guid.NewGuid().ToString("N")[..12]}{SpillSuffix}"), options.IndexRunCapacity);
+        try
+        {
+            var (summary, repeats) = await WriteAsync(source, options, destination, detector, clock, activity, progress, cancellationToken).ConfigureAwait(false);
+            return new KeyExportPass(summary, repeats, detector);
+        }
+        catch
+        {
+            detector.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The end of a spill file's name: hidden and partial, like every temporary file of a catalog.</summary>
+    internal const string SpillSuffix = ".keyindex.partial";
+
+    private static async Task<(KeyExportSummary Summary, RepeatedKeys? Repeats)> WriteAsync(RedisEndpoint source, KeyExportOptions options, Stream destination,
+        RepeatedKeyDetector detector, TimeProvider clock, string activity, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    {
         var conn = await RedisConnection.ConnectBlockingAsync(source, cancellationToken).ConfigureAwait(false);
         await using (conn.ConfigureAwait(false))
         {
@@ -93,7 +180,7 @@ public static class KeyExporter
 
                 // Redis reads run in this task; JSON + gzip run in the consumer, so the two overlap.
                 var channel = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls);
+                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
                 try
@@ -122,13 +209,19 @@ public static class KeyExporter
                 }
                 await consumer.ConfigureAwait(false);
 
+                if (detector.Keys != scanner.Keys)
+                    throw new InvalidOperationException($"The key index noted {detector.Keys} keys where {scanner.Keys} were written.");
+                if (detector.Spilled)
+                    progress?.Report(OperationProgress.Step(activity, $"Checking for repeated keys among the {scanner.Keys.ToString("N0", System.Globalization.CultureInfo.InvariantCulture)} written (SCAN returns a key twice when the keyspace shrinks during the scan)"));
+                var repeats = detector.Find(cancellationToken);
+
                 writer.WriteTrailer(new KeyFileTrailer
                 {
                     Keys = scanner.Keys,
                     Records = writer.Records,
                     KeysPerDatabase = scanner.KeysPerDatabase,
                     Vanished = scanner.Vanished,
-                    Duplicates = scanner.Duplicates,
+                    Duplicates = 0, // the repeats are still in this file; a rewrite leaves them out and counts them
                     FieldTtls = writer.FieldTtls,
                     CompletedAt = clock.GetUtcNow(),
                 });
@@ -137,7 +230,7 @@ public static class KeyExporter
                 await gzip.FlushAsync(cancellationToken).ConfigureAwait(false);
                 await gzip.DisposeAsync().ConfigureAwait(false);
                 progress?.Report(new OperationProgress { Activity = activity, Status = $"{scanner.Keys} keys written", Done = scanner.Keys, Total = total, Bytes = counting.Written });
-                return new KeyExportSummary
+                return (new KeyExportSummary
                 {
                     Keys = scanner.Keys,
                     KeysPerDatabase = new Dictionary<int, long>(scanner.KeysPerDatabase),
@@ -145,10 +238,9 @@ public static class KeyExporter
                     Role = role,
                     BytesWritten = counting.Written,
                     Vanished = scanner.Vanished,
-                    Duplicates = scanner.Duplicates,
                     Records = records,
                     FieldTtls = writer.FieldTtls,
-                };
+                }, repeats.Count > 0 ? repeats : null);
             }
         }
     }

@@ -223,10 +223,10 @@ internal sealed class KeyFileReader : IAsyncDisposable
     }
 
     private static RedisBackupException Corrupt(string what, Exception? inner = null)
-        => new(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: the key-level backup is damaged: " + what + ".", null, inner);
+        => new(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: the key-level backup is damaged: " + what.TrimEnd('.') + ".", null, inner);
 
     private static RedisBackupException Truncated(string what, Exception? inner = null)
-        => new(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: " + what + ". The file is incomplete; it was cut off while being written or copied.", null, inner);
+        => new(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: " + what.TrimEnd('.') + ". The file is incomplete; it was cut off while being written or copied.", null, inner);
 
     public async ValueTask DisposeAsync()
     {

@@ -172,6 +172,7 @@ internal static class KeyRecordParser
         }
     }
 
+    /// <summary>A file of ours that a newer redis-backup wrote: not damaged, only newer than this tool.</summary>
     private static KeyFileHeader ParseHeader(ref Utf8JsonReader r)
     {
         string? format = null;
@@ -245,6 +246,8 @@ internal static class KeyRecordParser
                 r.Skip();
             }
         }
+        if (format is not null && format != KeyFileFormat.FormatName && format.StartsWith(KeyFileFormat.FormatName, StringComparison.Ordinal))
+            throw TooNew($"names format '{format}', a later variant of '{KeyFileFormat.FormatName}'");
         if (format != KeyFileFormat.FormatName) throw new FormatException($"The header names format '{format}', not '{KeyFileFormat.FormatName}'.");
         if (version < 1) throw new FormatException($"The header names format version {version}.");
         if (version > KeyFileFormat.Version)

@@ -14,9 +14,9 @@ namespace RedisBackup.Engine.Formats;
 ///
 /// Keys that change during the scan: a key gone before its type was read, or whose value read finds nothing, is
 /// counted as vanished and left out. A key whose type changed between the two pipelines is read again in the next
-/// batch (once); if it changes again it is counted as vanished. SCAN may return a key twice: every key already
-/// exported from the database is remembered by a 128-bit hash of its name (16 bytes a key), and repeats are
-/// counted as duplicates and left out.
+/// batch (once); if it changes again it is counted as vanished. SCAN may return a key twice (when the keyspace shrinks
+/// during the scan): every record that starts a key is noted, in the order it is handed over, in a
+/// <see cref="RepeatedKeyDetector"/>, which finds the repeats in bounded memory once the scan is over.
 ///
 /// Hash field expiration (Redis 7.4+, Valkey 9): when the server has it, every hash window read is followed by one
 /// pipeline of HPEXPIRETIME (the window's fields) per hash plus one TIME, and each record carries its fields' absolute
@@ -41,25 +41,27 @@ internal sealed class KeyScanner
     private readonly string? _scanType;
     private readonly TimeProvider _clock;
     private readonly bool _fieldTtls;
+    private readonly RepeatedKeyDetector? _written;
 
     /// <param name="fieldTtls">Read hash field expiries (only for a server that has HPEXPIRETIME).</param>
-    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false)
+    /// <param name="written">Notes every key handed over, in file order, for the repeat check.</param>
+    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null)
     {
         _fieldTtls = fieldTtls;
+        _written = written;
         _conn = connection;
         _options = options;
         _output = output;
         _clock = clock;
         if (options.Types is { Count: > 0 } types)
         {
-            _typeFilter = new HashSet<string>(types.Select(t => t.ToLowerInvariant()), StringComparer.Ordinal);
+            _typeFilter = new HashSet<string>(types.Select(t => KeyTypeNames.Normalize(t) ?? t), StringComparer.Ordinal);
             if (_typeFilter.Count == 1) _scanType = _typeFilter.First();
         }
     }
 
     public long Keys { get; private set; }
     public long Vanished { get; private set; }
-    public long Duplicates { get; private set; }
     public Dictionary<int, long> KeysPerDatabase { get; } = [];
 
     /// <summary>
@@ -73,10 +75,9 @@ internal sealed class KeyScanner
             _conn.Execute(ct, "SELECT", db);
             _conn.AssumeDatabase(db);
         }
-        var seen = new HashSet<UInt128>();
         if (_options.Exact)
         {
-            ScanExact(db, seen, ct);
+            ScanExact(db, ct);
             return;
         }
         var retry = new List<byte[]>();
@@ -88,7 +89,7 @@ internal sealed class KeyScanner
             var reply = scanReply.AsArray();
             if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
             var cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
-            var keys = NewKeys(reply[1], seen);
+            var keys = ScannedKeys(reply[1]);
             keys.AddRange(retry);
             retry = [];
             var isLast = cursor is [(byte)'0'];
@@ -118,7 +119,7 @@ internal sealed class KeyScanner
     /// first and then the DUMP commands of the keys the previous SCAN returned. The SCAN reply comes back first, so the
     /// following flush goes out before this side reads the batch's replies, and the server never waits for the client.
     /// </summary>
-    private void ScanExact(int db, HashSet<UInt128> seen, CancellationToken ct)
+    private void ScanExact(int db, CancellationToken ct)
     {
         _conn.WriteCommand(ScanCommand("0"u8.ToArray()));
         _conn.Flush(ct);
@@ -135,7 +136,7 @@ internal sealed class KeyScanner
                 var reply = _conn.ReadReply(ct).ThrowIfError("SCAN").AsArray();
                 if (reply.Length != 2) throw Unexpected("SCAN", reply.Length);
                 var cursor = reply[0].Bytes ?? throw Unexpected("SCAN", 0);
-                next = NewKeys(reply[1], seen);
+                next = ScannedKeys(reply[1]);
                 scanPending = cursor is not [(byte)'0'];
                 if (scanPending) _conn.WriteCommand(ScanCommand(cursor));
                 WriteProbes(next);
@@ -154,16 +155,11 @@ internal sealed class KeyScanner
         }
     }
 
-    private List<byte[]> NewKeys(RespValue scanKeys, HashSet<UInt128> seen)
+    private static List<byte[]> ScannedKeys(RespValue scanKeys)
     {
         var items = scanKeys.AsArray();
         var keys = new List<byte[]>(items.Length);
-        foreach (var item in items)
-        {
-            var key = item.Bytes!;
-            if (seen.Add(KeyHash.Of(key))) keys.Add(key);
-            else Duplicates++;
-        }
+        foreach (var item in items) keys.Add(item.Bytes!);
         return keys;
     }
 
@@ -273,6 +269,9 @@ internal sealed class KeyScanner
     /// <summary>Hands records to the writing side, blocking while its queue is full.</summary>
     private void Hand(List<KeyRecord> records, CancellationToken ct)
     {
+        if (_written is not null)
+            foreach (var r in records)
+                if (r.Chunk == 0) _written.Add(r.Database, r.Key);
         if (!_output.TryWrite(records)) _output.WriteAsync(records, ct).AsTask().GetAwaiter().GetResult();
     }
 
@@ -517,22 +516,5 @@ internal sealed class KeyScanner
         public long StrLen { get; } = strLen;
         public byte[]? Cursor { get; set; }
         public long Offset { get; set; }
-    }
-}
-
-/// <summary>A 128-bit hash of a key name (two independent 64-bit FNV-1a style passes) for duplicate detection.</summary>
-internal static class KeyHash
-{
-    public static UInt128 Of(ReadOnlySpan<byte> key)
-    {
-        ulong a = 0xcbf29ce484222325UL, b = 0x84222325cbf29ce4UL ^ (ulong)key.Length;
-        foreach (var x in key)
-        {
-            a = (a ^ x) * 0x100000001b3UL;
-            b = (b + x + 1) * 0x9E3779B97F4A7C15UL;
-            b ^= b >> 29;
-        }
-        a ^= a >> 33; a *= 0xff51afd7ed558ccdUL; a ^= a >> 33;
-        return new UInt128(a, b);
     }
 }

@@ -11,8 +11,14 @@ public sealed record BackupRequest
     /// <summary>The server to read (key-level, or a snapshot over replication).</summary>
     public RedisEndpoint? Endpoint { get; init; }
 
-    /// <summary>A Docker container to snapshot with BGSAVE (snapshot kind only).</summary>
+    /// <summary>A Docker container to snapshot with BGSAVE (snapshot kind only); a stopped one gives its data file as it is.</summary>
     public string? Container { get; init; }
+
+    /// <summary>Container snapshot: the Redis user and password for the redis-cli run inside the container (never on its command line).</summary>
+    public Docker.ContainerCredentials? ContainerCredentials { get; init; }
+
+    /// <summary>Container snapshot: copy this file of the container as it is instead of saving (a data file kept by an interrupted restore).</summary>
+    public string? ContainerFile { get; init; }
 
     /// <summary>Catalog directory; null means REDISBACKUP_PATH or ./backups/redis.</summary>
     public string? Directory { get; init; }
@@ -40,13 +46,34 @@ public sealed record BackupRequest
 
     /// <summary>Optional label that becomes part of the file name (e.g. "pre-restore").</summary>
     public string? Label { get; init; }
+
+    /// <summary>
+    /// Apply retention even when the new backup holds no keys, or fewer than half the keys of the newest earlier backup
+    /// of the same source (by default retention is then held back, so an emptied server never rotates good backups away).
+    /// </summary>
+    public bool AllowShrink { get; init; }
+
+    /// <summary>Key-level: the export's clock (tests use it to act between SCAN batches). Null means the system clock.</summary>
+    internal TimeProvider? Clock { get; init; }
+
+    /// <summary>Key-level: keys the export's key index holds in memory before it spills a sorted run (tests make it small).</summary>
+    internal int IndexRunCapacity { get; init; } = IO.SpillSorter.DefaultRunCapacity;
 }
 
-/// <summary>The result of a backup run: the new backup and what retention removed.</summary>
+/// <summary>The result of a backup run: the new backup and what retention removed (or why it removed nothing).</summary>
 public sealed record BackupOutcome
 {
     public required BackupRecord Backup { get; init; }
     public IReadOnlyList<BackupRecord> Removed { get; init; } = [];
+
+    /// <summary>
+    /// Why retention was asked for but held back (the new backup holds no keys, or fewer than half of the previous
+    /// one of its source), or null. The backup itself succeeded; fronts show this as a warning.
+    /// </summary>
+    public string? RetentionHeldBack { get; init; }
+
+    /// <summary>Partial files of interrupted earlier runs that this run removed.</summary>
+    public IReadOnlyList<string> StalePartialsRemoved { get; init; } = [];
 }
 
 /// <summary>The result of verifying one backup file.</summary>
@@ -68,6 +95,9 @@ public sealed record VerifyResult
 
     /// <summary>Keys in the file; for a <see cref="VerificationLevel.Partial"/> verification, the keys before the unchecked part.</summary>
     public long? KeyCount { get; init; }
+
+    /// <summary>The databases that hold keys (in order), when the check established them; null otherwise.</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
 
     /// <summary>What is wrong, each with the byte offset where known. Empty when valid.</summary>
     public IReadOnlyList<string> Problems { get; init; } = [];

@@ -71,6 +71,7 @@ public static class ConvertOperation
                 ServerVersion = summary.ServerVersion ?? source.ServerVersion,
                 Verified = true,
                 Options = options,
+                Databases = VerifyOperation.DatabasesOf(check2.Result.KeysPerDatabase),
             };
             return catalog.Commit(pending, metadata, check2.Sha256, check2.Bytes);
         }

@@ -42,6 +42,12 @@ public sealed record RestoreOptions
     /// </summary>
     public bool RequireFieldTtl { get; init; }
 
+    /// <summary>
+    /// The databases the backup holds keys in, when known before it is read (RestoreOperation takes them from the
+    /// verification): each is checked against the target before anything is written. Others are checked when first met.
+    /// </summary>
+    internal IReadOnlyCollection<int>? KnownSourceDatabases { get; init; }
+
     /// <summary>Clock used for TTL decisions (tests may pin it). Null means the system clock.</summary>
     public TimeProvider? Clock { get; init; }
 
@@ -70,6 +76,15 @@ public sealed record KeyFailure(int Database, string Key, string Reason);
 /// <summary>One key that was restored with something left out (e.g. hash field TTLs the target cannot keep).</summary>
 public sealed record KeyWarning(int Database, string Key, string Reason);
 
+/// <summary>A key in a database (the key as text, or "base64:…" when it is not valid UTF-8).</summary>
+public sealed record KeyPosition(int Database, string Key);
+
+/// <summary>
+/// A big key (written in several commands) that a stop cut off part-way. <see cref="Removed"/>: its partial value was
+/// deleted again; false when the connection no longer allowed it, so an incomplete value may be on the target.
+/// </summary>
+public sealed record IncompleteKey(int Database, string Key, bool Removed);
+
 /// <summary>The result of a restore, shared by both fronts.</summary>
 public sealed record RestoreResult
 {
@@ -81,6 +96,12 @@ public sealed record RestoreResult
 
     /// <summary>"live" (keys written into a running server) or "container" (file swapped, container restarted).</summary>
     public string Method { get; init; } = "live";
+
+    /// <summary>
+    /// The database every key was written into, when the restore put them all into one (the target-database option, or
+    /// the database of the target's URI); null when each key went back to the database it came from.
+    /// </summary>
+    public int? Database { get; init; }
 
     public long Restored { get; init; }
     public long Skipped { get; init; }
@@ -126,12 +147,40 @@ public sealed record RestoreResult
     /// <summary>Keys of the backup left out by the database, pattern or type filters (not counted in <see cref="Total"/>).</summary>
     public long NotSelected { get; init; }
 
+    /// <summary>
+    /// False when the restore stopped part-way (Ctrl+C, a lost connection, a server that stopped answering, fail-fast, a
+    /// damaged file): such a result comes with a <see cref="RestoreInterruptedException"/>, and its counts say how far it
+    /// got. <see cref="Total"/> is then the keys read and handled so far, not the backup's key count.
+    /// </summary>
+    public bool Complete { get; init; } = true;
+
+    /// <summary>
+    /// Keys whose commands were sent but whose replies never came (the connection failed or the server stopped
+    /// answering): they may or may not be on the target. Zero for a complete restore and for a clean stop.
+    /// </summary>
+    public long Unconfirmed { get; init; }
+
+    /// <summary>The last key the target confirmed as written, if any.</summary>
+    public KeyPosition? LastWritten { get; init; }
+
+    /// <summary>A big key that a stop cut off part-way, if any.</summary>
+    public IncompleteKey? IncompleteKey { get; init; }
+
     public TimeSpan Duration { get; init; }
 
     /// <summary>For a container restore: the safety snapshot taken before anything changed, if one was taken.</summary>
     public BackupRecord? SafetySnapshot { get; init; }
 
-    public bool Success => Failed == 0;
+    /// <summary>For a container restore: what was checked after the restart to prove the server holds the backup's data.</summary>
+    public string? Checked { get; init; }
+
+    /// <summary>
+    /// For a container restore: a data file an earlier, interrupted restore had kept in the container, copied into the
+    /// catalog before this restore replaced it (null when there was none).
+    /// </summary>
+    public BackupRecord? InterruptedRestoreCopy { get; init; }
+
+    public bool Success => Failed == 0 && Complete;
 }
 
 /// <summary>A request to restore one backup file.</summary>
@@ -145,6 +194,9 @@ public sealed record RestoreRequest
 
     /// <summary>A Docker container whose data file is replaced (RDB snapshots only).</summary>
     public string? Container { get; init; }
+
+    /// <summary>Container restore: the Redis user and password for the redis-cli run inside the container (never on its command line).</summary>
+    public Docker.ContainerCredentials? ContainerCredentials { get; init; }
 
     public RestoreOptions Options { get; init; } = new();
 

@@ -44,17 +44,20 @@ public static class VerifyOperation
     }
 
     /// <summary>
-    /// The check that runs before every restore. When this tool's metadata records that the file's structure was
-    /// verified, together with its SHA-256 and key count, an unchanged SHA-256 proves the structure is unchanged, so only
-    /// the hash is recomputed (a fraction of a full walk). Any other file (foreign, never verified, failed, no checksum)
-    /// gets the full verification of <see cref="RunAsync(string, bool, IProgress{OperationProgress}?, CancellationToken)"/>.
+    /// The check that runs before every restore. When the metadata sidecar carries a valid seal of this user's key
+    /// (<see cref="SidecarSeal"/>: the tool itself verified the file's structure and recorded its SHA-256, key count and
+    /// databases), an unchanged SHA-256 proves the structure is unchanged, so only the hash is recomputed (a fraction of
+    /// a full walk). Any other file (foreign, never verified, failed, no checksum, or a sidecar edited by hand or by
+    /// anyone who can write the catalog) gets the full verification of
+    /// <see cref="RunAsync(string, bool, IProgress{OperationProgress}?, CancellationToken)"/>.
     /// </summary>
     public static async Task<VerifyResult> CheckBeforeRestoreAsync(string path, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
         var backup = BackupCatalog.Describe(path);
-        if (!backup.HasMetadata || backup.Verification != VerificationState.Verified || backup.Sha256 is null || backup.KeyCount is null)
-            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken).ConfigureAwait(false);
+        var sealedDoc = TrustedSidecar(backup);
+        if (sealedDoc is null)
+            return await VerifyFullyAsync(backup, deep: false, progress, cancellationToken, throwIfTooNew: true).ConfigureAwait(false);
 
         var activity = $"Checking {backup.Name}";
         string sha256;
@@ -66,7 +69,8 @@ public static class VerifyOperation
             await using (hashing.ConfigureAwait(false))
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
         }
-        var matches = string.Equals(backup.Sha256, sha256, StringComparison.OrdinalIgnoreCase);
+        var matches = string.Equals(sealedDoc.Sha256, sha256, StringComparison.OrdinalIgnoreCase);
+        var level = BackupSidecar.ParseLevel(sealedDoc.VerificationLevel); // sealed with the rest
         return new VerifyResult
         {
             Name = backup.Name,
@@ -76,12 +80,27 @@ public static class VerifyOperation
             IsValid = matches,
             Sha256 = sha256,
             ChecksumMatches = matches,
-            KeyCount = backup.KeyCount,
-            Problems = matches ? [] : [$"SHA-256 mismatch: the sidecar records {backup.Sha256}, the file has {sha256}; the file changed after it was written"],
-            Level = matches ? backup.VerificationLevel ?? VerificationLevel.Full : null,
-            Note = backup.VerificationNote,
-            NotChecked = matches && backup.VerificationLevel == VerificationLevel.Partial ? [NotCheckedPart(backup.VerificationNote)] : [],
+            KeyCount = sealedDoc.KeyCount,
+            Databases = matches ? sealedDoc.Databases : null,
+            Problems = matches ? [] : [$"SHA-256 mismatch: the sidecar records {sealedDoc.Sha256}, the file has {sha256}; the file changed after it was written"],
+            Level = matches ? level : null,
+            Note = sealedDoc.VerificationNote,
+            NotChecked = matches && level == VerificationLevel.Partial ? [NotCheckedPart(sealedDoc.VerificationNote)] : [],
         };
+    }
+
+    /// <summary>True when a restore may check <paramref name="path"/> by its hash alone: its sidecar is sealed by this user's key.</summary>
+    public static bool HasTrustedSidecar(string path)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(path);
+        return TrustedSidecar(BackupCatalog.Describe(path)) is not null;
+    }
+
+    /// <summary>The sidecar, when its seal is valid and it describes this very file; otherwise null.</summary>
+    private static SidecarDocument? TrustedSidecar(BackupRecord backup)
+    {
+        if (!backup.HasMetadata || BackupSidecar.TryRead(backup.Path) is not { } doc || !SidecarSeal.IsValid(doc)) return null;
+        return doc.SizeBytes == backup.SizeBytes && BackupSidecar.FormatText(backup.Format) == doc.Format && backup.Compressed == doc.Compressed ? doc : null;
     }
 
     private static FileStream OpenRead(string path)
@@ -96,7 +115,7 @@ public static class VerifyOperation
         }
     }
 
-    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<VerifyResult> VerifyFullyAsync(BackupRecord backup, bool deep, IProgress<OperationProgress>? progress, CancellationToken cancellationToken, bool throwIfTooNew = false)
     {
         var path = backup.Path;
         var expected = backup.HasMetadata ? backup.Sha256 : null;
@@ -118,10 +137,14 @@ public static class VerifyOperation
                 {
                     structure = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
                 }
+                catch (RedisBackupException ex) when (ex.ErrorId == "BackupFormatTooNew" && throwIfTooNew)
+                {
+                    throw;
+                }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     problems.Add(Describe(ex));
-                    tooNew = ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
+                    tooNew |= ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
                 }
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -134,10 +157,11 @@ public static class VerifyOperation
         var valid = problems.Count == 0;
         var level = structure?.Unchecked is null ? VerificationLevel.Full : VerificationLevel.Partial;
         var note = structure?.Note;
-        // A file written by a newer redis-backup is not damaged: its recorded verification stays as it was.
+        // A file written by a newer redis-backup is not damaged: its recorded verification stays as it was. A walk that
+        // passed records (and seals) what it found; a failed one removes the seal.
         if (backup.HasMetadata && !(tooNew && matches != false))
             BackupSidecar.TryUpdateVerification(backup.Path, valid ? VerificationState.Verified : VerificationState.Failed, DateTimeOffset.UtcNow, valid ? structure?.Keys : null,
-                level, level == VerificationLevel.Partial ? note : null);
+                level, level == VerificationLevel.Partial ? note : null, valid ? sha256 : null, valid ? structure?.Databases : null);
 
         return new VerifyResult
         {
@@ -149,6 +173,7 @@ public static class VerifyOperation
             Sha256 = sha256,
             ChecksumMatches = matches,
             KeyCount = structure?.Keys ?? backup.KeyCount,
+            Databases = valid ? structure?.Databases : null,
             Problems = problems,
             Level = valid ? level : null,
             Note = note,
@@ -156,8 +181,8 @@ public static class VerifyOperation
         };
     }
 
-    /// <summary>What a structure check found: the key count, and for an RDB what it covered.</summary>
-    private sealed record Checked(long Keys, string? Note, RdbUncheckedPart? Unchecked);
+    /// <summary>What a structure check found: the key count, for an RDB what it covered, and the databases that hold keys.</summary>
+    private sealed record Checked(long Keys, string? Note, RdbUncheckedPart? Unchecked, IReadOnlyList<int> Databases);
 
     /// <summary>The one part a partial verification leaves unchecked, as the note that describes it.</summary>
     private static string NotCheckedPart(string? note) => note ?? "part of the structure (no description was recorded)";
@@ -176,20 +201,24 @@ public static class VerifyOperation
                 await using (content.ConfigureAwait(false))
                 {
                     var summary = await RdbVerifier.VerifyAsync(new BufferedStream(content, 1 << 20), deep, null, ct).ConfigureAwait(false);
-                    return new Checked(summary.Keys, summary.CheckDescription, summary.Unchecked);
+                    return new Checked(summary.Keys, summary.CheckDescription, summary.Unchecked, DatabasesOf(summary.KeysPerDatabase));
                 }
             }
             case BackupFormat.KeysJsonl:
             case BackupFormat.SeedJson:
             {
                 var summary = await KeyFileVerifier.VerifyAsync(new NonClosingStream(file), ct).ConfigureAwait(false);
-                return new Checked(summary.Keys, null, null);
+                return new Checked(summary.Keys, null, null, DatabasesOf(summary.KeysPerDatabase));
             }
             default:
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown",
                     $"{backup.Name} is not a backup this tool can read: it starts neither with an RDB header (REDIS0…/VALKEY…) nor with a key-level export's header, plain or gzip");
         }
     }
+
+    /// <summary>The databases that hold at least one key, in order.</summary>
+    internal static int[] DatabasesOf(IReadOnlyDictionary<int, long> keysPerDatabase)
+        => keysPerDatabase.Where(p => p.Value > 0).Select(p => p.Key).Order().ToArray();
 
     private static string Describe(Exception ex) => ex switch
     {

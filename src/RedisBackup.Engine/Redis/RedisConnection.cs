@@ -25,6 +25,9 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     private readonly RespWriter _writer;
     private bool _broken;
 
+    /// <summary>True once the server sent a reply: a connection closed before that gets a hint about TLS (<see cref="ClosedEarlyHint"/>).</summary>
+    private bool _answered;
+
     private RedisConnection(RedisEndpoint endpoint, Socket socket, Stream stream, bool blocking)
     {
         Endpoint = endpoint;
@@ -154,9 +157,11 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             customRoots.ImportFromPemFile(endpoint.TlsCaFile);
         }
 
+        var rejected = SslPolicyErrors.None;
         var ssl = new SslStream(inner, leaveInnerStreamOpen: false, (_, certificate, chain, errors) =>
         {
             if (endpoint.TlsSkipVerify) return true;
+            rejected = errors;
             if (errors == SslPolicyErrors.None) return true;
             if (customRoots is null || certificate is null) return false;
             if ((errors & SslPolicyErrors.RemoteCertificateNameMismatch) != 0) return false;
@@ -194,10 +199,25 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
             throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisTlsFailed",
-                $"The TLS handshake with {endpoint.Address} failed: {ex.Message}" +
-                (endpoint.TlsCaFile is null && !endpoint.TlsSkipVerify ? " Give the CA certificate that signs the server's certificate, or skip verification explicitly." : ""),
-                endpoint.ToString(), ex);
+                $"The TLS handshake with {endpoint.Address} failed: {ex.Message}" + TlsHint(endpoint, rejected), endpoint.ToString(), ex);
         }
+    }
+
+    /// <summary>What to change after a failed handshake, from why the server's certificate was rejected (if it was).</summary>
+    private static string TlsHint(RedisEndpoint endpoint, SslPolicyErrors rejected)
+    {
+        var name = endpoint.TlsServerName ?? endpoint.Host;
+        if ((rejected & SslPolicyErrors.RemoteCertificateNameMismatch) != 0)
+            return $" The server's certificate is not issued for '{name}': connect with the name it was issued for (--tls-server-name), or skip verification explicitly.";
+        if ((rejected & SslPolicyErrors.RemoteCertificateChainErrors) != 0)
+            return endpoint.TlsCaFile is null
+                ? " The server's certificate is not signed by a CA this machine trusts: give the CA certificate that signs it (--tls-ca), or skip verification explicitly."
+                : $" The server's certificate is not signed by the CA in {endpoint.TlsCaFile}.";
+        if ((rejected & SslPolicyErrors.RemoteCertificateNotAvailable) != 0)
+            return " The server sent no certificate.";
+        return endpoint.TlsClientCertFile is null
+            ? " Check that the port speaks TLS, and whether the server requires a client certificate (--tls-cert and --tls-key)."
+            : " Check that the port speaks TLS and that the server accepts the client certificate given.";
     }
 
     private async Task HandshakeAsync(CancellationToken ct)
@@ -209,7 +229,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
                 : await ExecuteRawAsync(["AUTH", Endpoint.User, Endpoint.Password], ct).ConfigureAwait(false);
             if (reply.IsError) throw RedisServerException.FromReply(reply.AsString()!, "AUTH");
         }
-        if (Endpoint.Database != 0) await SelectAsync(Endpoint.Database, ct).ConfigureAwait(false);
+        if (Endpoint.Database is { } db and not 0) await SelectAsync(db, ct).ConfigureAwait(false);
     }
 
     /// <summary>SELECT a database (no round trip when already selected).</summary>
@@ -250,7 +270,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             _broken = true;
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}", Endpoint.ToString(), ex);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
         }
     }
 
@@ -268,7 +288,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         {
             _broken = true;
             ct.ThrowIfCancellationRequested();
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}", Endpoint.ToString(), ex);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
         }
     }
 
@@ -290,7 +310,11 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         // Fast path: the reply is already buffered, so nothing can time out and no timer is armed.
         try
         {
-            if (_reader.TryReadBuffered(out var buffered)) return ValueTask.FromResult(buffered);
+            if (_reader.TryReadBuffered(out var buffered))
+            {
+                _answered = true;
+                return ValueTask.FromResult(buffered);
+            }
         }
         catch (RedisBackupException)
         {
@@ -311,9 +335,14 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         ct.ThrowIfCancellationRequested();
         try
         {
-            if (_reader.TryReadBuffered(out var buffered)) return buffered;
-            using (ct.CanBeCanceled ? ct.UnsafeRegister(static c => ((RedisConnection)c!)._socket.Dispose(), this) : default)
-                return _reader.Read();
+            RespValue reply;
+            if (!_reader.TryReadBuffered(out reply))
+            {
+                using (ct.CanBeCanceled ? ct.UnsafeRegister(static c => ((RedisConnection)c!)._socket.Dispose(), this) : default)
+                    reply = _reader.Read();
+            }
+            _answered = true;
+            return reply;
         }
         catch (RedisBackupException)
         {
@@ -328,7 +357,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
             if ((ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
                 throw new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
                     $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}", Endpoint.ToString(), ex);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
         }
     }
 
@@ -345,7 +374,9 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         }
         try
         {
-            return await _reader.ReadAsync(token).ConfigureAwait(false);
+            var reply = await _reader.ReadAsync(token).ConfigureAwait(false);
+            _answered = true;
+            return reply;
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
@@ -366,7 +397,7 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             _broken = true;
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}", Endpoint.ToString(), ex);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
         }
         finally
         {
@@ -395,6 +426,17 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
     {
         var reply = section is null ? await ExecuteAsync(ct, "INFO").ConfigureAwait(false) : await ExecuteAsync(ct, "INFO", section).ConfigureAwait(false);
         return ParseInfo(reply.AsString() ?? "");
+    }
+
+    /// <summary>INFO [section] parsed, or an empty dictionary when the server refuses INFO (an ACL without it, a renamed command).</summary>
+    public async Task<IReadOnlyDictionary<string, string>> TryInfoAsync(string section, CancellationToken ct = default)
+    {
+        var reply = await ExecuteRawAsync(["INFO", section], ct).ConfigureAwait(false);
+        if (!reply.IsError) return ParseInfo(reply.AsString() ?? "");
+        var text = reply.AsString() ?? "";
+        if (text.StartsWith("NOAUTH", StringComparison.Ordinal) || text.StartsWith("WRONGPASS", StringComparison.Ordinal))
+            throw RedisServerException.FromReply(text, "INFO");
+        return new Dictionary<string, string>(StringComparer.Ordinal);
     }
 
     /// <summary>
@@ -426,6 +468,21 @@ public sealed class RedisConnection : IAsyncDisposable, IDisposable
         var reply = await ExecuteRawAsync(["CONFIG", "GET", name], ct).ConfigureAwait(false);
         if (reply.IsError || reply.Type != RespType.Array || reply.Items!.Length < 2) return null;
         return reply.Items[1].AsString();
+    }
+
+    /// <summary>
+    /// For a connection the server closed before its first reply: the usual reasons are TLS, which a plain connection to a
+    /// TLS port does not speak, and a server that requires a client certificate (it closes a TLS 1.3 connection after
+    /// the handshake). Empty once the server has answered.
+    /// </summary>
+    private string ClosedEarlyHint()
+    {
+        if (_answered) return "";
+        if (!Endpoint.UseTls)
+            return " The server closed the connection before its first reply: if it expects TLS on this port, connect with TLS (--tls, -UseTls or a rediss:// URI).";
+        return Endpoint.TlsClientCertFile is null
+            ? " The server closed the TLS connection before its first reply: it may require a client certificate (--tls-cert and --tls-key)."
+            : " The server closed the TLS connection before its first reply: it may not accept the client certificate given.";
     }
 
     private static string? CommandName(RedisArg[] args)

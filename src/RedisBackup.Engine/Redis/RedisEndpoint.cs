@@ -20,8 +20,12 @@ public sealed record RedisEndpoint
     /// <summary>Password; null means no AUTH is sent.</summary>
     public string? Password { get; init; }
 
-    /// <summary>Database selected right after connecting (the URI path, e.g. redis://h/3).</summary>
-    public int Database { get; init; }
+    /// <summary>
+    /// The database the URI names (redis://h/3), or given explicitly; null when none was. It is selected right after
+    /// connecting, and it is what the operation works on: a key-level backup exports only this database, a live restore
+    /// writes every key into it.
+    /// </summary>
+    public int? Database { get; init; }
 
     public bool UseTls { get; init; }
 
@@ -49,7 +53,7 @@ public sealed record RedisEndpoint
     /// <summary>A display form without the password, e.g. "rediss://backup@cache:6380/0".</summary>
     public override string ToString()
         => (UseTls ? "rediss://" : "redis://") + (User is null ? "" : Uri.EscapeDataString(User) + "@") + Address
-           + (Database == 0 ? "" : "/" + Database.ToString(CultureInfo.InvariantCulture));
+           + (Database is { } db ? "/" + db.ToString(CultureInfo.InvariantCulture) : "");
 
     /// <summary>
     /// Parses redis://[[user]:password@]host[:port][/db] and rediss://… (TLS).
@@ -81,12 +85,14 @@ public sealed record RedisEndpoint
             }
         }
 
-        var db = 0;
+        int? db = null;
         var path = u.AbsolutePath.Trim('/');
-        if (path.Length > 0 && !int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out db))
+        if (path.Length > 0)
         {
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidRedisUri",
-                $"The database '{path}' in '{Redact(uri)}' is not a number.", Redact(uri));
+            if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
+                throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidRedisUri",
+                    $"The database '{path}' in '{Redact(uri)}' is not a number.", Redact(uri));
+            db = number;
         }
 
         var host = u.Host.Trim('[', ']');

@@ -25,11 +25,11 @@ internal sealed record CompactLimits
 
     public bool Listpacks => ReadableVersion >= 10;
 
-    /// <summary>The limits of the server behind <paramref name="connection"/>, or null when it does not say (no CONFIG, unknown release).</summary>
+    /// <summary>The limits of the server behind <paramref name="connection"/>, or null when it does not say (no INFO or CONFIG, unknown release).</summary>
     public static async Task<CompactLimits?> ReadAsync(RedisConnection connection, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(connection);
-        var info = await connection.InfoAsync("server", ct).ConfigureAwait(false);
+        var info = await connection.TryInfoAsync("server", ct).ConfigureAwait(false);
         if (RdbVersions.MaxReadableBy(info) is not { } readable) return null;
         var reply = await connection.ExecuteRawAsync(["CONFIG", "GET", "*-max-*"], ct).ConfigureAwait(false);
         if (reply.IsError || reply.Type != RespType.Array) return null;

@@ -17,7 +17,7 @@ public static class KeyRestorer
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
-        RestoreGuards.CheckOptions(options);
+        options = RestoreGuards.Resolve(options, target);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var start = source.CanSeek ? source.Position : 0;
         var reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
@@ -26,7 +26,9 @@ public static class KeyRestorer
             var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
             await using (conn.ConfigureAwait(false))
             {
-                var info = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
+                var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
+                var activity = $"Restoring keys into {RestoreGuards.Describe(target, options)}";
+                var info = await conn.TryInfoAsync("server", cancellationToken).ConfigureAwait(false);
                 var fieldTtls = await HashFieldExpiration.IsSupportedAsync(conn, info, cancellationToken).ConfigureAwait(false);
                 if (options.RequireFieldTtl && !fieldTtls && reader.Header?.Requires.Contains(KeyFileFormat.FieldTtlRequirement) == true)
                 {
@@ -37,22 +39,38 @@ public static class KeyRestorer
                     source.Position = start;
                     reader = await KeyFileReader.OpenAsync(new NonClosingStream(source), cancellationToken).ConfigureAwait(false);
                 }
-                var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
-                var pipeline = new KeyWritePipeline(conn, options, $"Restoring keys into {target}", progress, cancellationToken, compact, fieldTtls)
+                // Logical keys go as RESTORE payloads when the user may run RESTORE (faster), else as typed writes.
+                var refusal = await RestorePermission.CheckAsync(conn, cancellationToken).ConfigureAwait(false);
+                if (refusal is not null && reader.Header?.Exact == true)
+                    throw RestorePermission.Refused(target, "An exact key-level backup (DUMP payloads)", refusal);
+                if (refusal is not null)
+                    progress?.Report(OperationProgress.Step(activity, $"RESTORE is not permitted ({refusal}): writing keys with typed commands (SET, HSET, RPUSH, SADD, ZADD, and XADD and XGROUP for streams)"));
+                var compact = refusal is null ? await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false) : null;
+                using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken, compact, logicalPayloads: refusal is null, fieldTtls: fieldTtls)
                 {
                     Streams = StreamReplay.For(info),
                 };
-                // DUMP records the target cannot take (a newer RDB version, the other family) are decoded and replayed.
+                // DUMP records the target cannot take (a newer RDB version, the other family, no RESTORE allowed) are decoded and replayed.
                 var records = new KeyRecordReplay(reader.ReadNextAsync, new KeyRecordReplayOptions
                 {
-                    Accepts = RdbVersions.AcceptanceOf(info),
+                    Accepts = refusal is null ? RdbVersions.AcceptanceOf(info) : static (_, _) => false,
                     Filter = new KeyFilter(options.Databases, options.Match, options.Types),
                     AlwaysReplay = options.AlwaysReplay,
                     CreatedMs = reader.CreatedAt?.ToUnixTimeMilliseconds(),
-                    Target = RdbVersions.Describe(info),
+                    Target = refusal is null ? RdbVersions.Describe(info) : "a target that may not run RESTORE",
                 });
-                var result = await pipeline.WriteAllAsync(records.NextAsync, cancellationToken).ConfigureAwait(false);
-                return result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed, NotSelected = records.NotSelected };
+                RestoreResult Fill(RestoreResult r) => r with
+                {
+                    Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, NotSelected = records.NotSelected,
+                };
+                try
+                {
+                    return Fill(await pipeline.WriteAllAsync(records.NextAsync, cancellationToken).ConfigureAwait(false));
+                }
+                catch (RestoreInterruptedException stopped)
+                {
+                    throw stopped.WithResult(Fill);
+                }
             }
         }
         finally

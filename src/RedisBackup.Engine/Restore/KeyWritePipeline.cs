@@ -22,8 +22,15 @@ namespace RedisBackup.Engine.Restore;
 /// the others get HPEXPIREAT / HPEXPIRE after their window's HSET, or travel inside a HASH_LISTPACK_EX payload
 /// (<see cref="LogicalPayload"/>); a target without hash field expiration gets the fields without them, counted and
 /// named as warnings (see <see cref="FieldExpiry"/>).
+///
+/// Stopping: a stop (the caller's cancellation, fail-fast, the writer's own failure such as a damaged record) ends the
+/// writing at a record boundary; what was already staged is sent and every reply still due is read, so the counts say
+/// exactly what the server holds, and a big key cut off part-way is deleted again. Only when the connection fails, or the
+/// replies do not come within a grace period after a stop, is the connection closed at once: keys whose replies never
+/// came are then counted as unconfirmed. Any stop part-way throws a <see cref="RestoreInterruptedException"/> with the
+/// counts so far.
 /// </summary>
-internal sealed class KeyWritePipeline
+internal sealed class KeyWritePipeline : IDisposable
 {
     private const int BatchSize = 512;
 
@@ -34,6 +41,8 @@ internal sealed class KeyWritePipeline
 
     private readonly RedisConnection _conn;
     private readonly CompactLimits? _compact;
+    private readonly bool _logicalPayloads;
+    private readonly TargetDatabases _databases;
     private readonly RestoreOptions _options;
     private readonly TimeProvider _clock;
     private readonly string _activity;
@@ -44,11 +53,28 @@ internal sealed class KeyWritePipeline
     private readonly List<KeyFailure> _failures = [];
     private readonly List<KeyWarning> _warnings = [];
     private readonly bool _fieldTtls;
-    private readonly CancellationTokenSource _cts;
+
+    /// <summary>Commands written into the connection's buffer whose ops are not queued for the reader yet (FIFO, as sent).</summary>
+    private readonly Queue<Op> _pendingOps = new();
+
+    /// <summary>Stop writing: the caller's cancellation, fail-fast. The connection stays open so replies still due are read.</summary>
+    private readonly CancellationTokenSource _stop = new();
+
+    /// <summary>Close the connection: the reader failed, the grace period after a stop ran out, or the end.</summary>
+    private readonly CancellationTokenSource _abort = new();
+
+    /// <summary>The writer's waits end on either.</summary>
+    private readonly CancellationTokenSource _writing;
+    private CancellationTokenRegistration _callerStop;
+    private readonly TimeSpan _stopGrace;
     private readonly Task _readerTask;
     private int _writeDb = -1;
     private long _batchWeight;
     private KeyState? _current;
+    private volatile KeyState? _lastWritten;
+    private volatile Exception? _readerError;
+    private volatile RedisBackupException? _failFastError;
+    private volatile bool _incompleteRemoved;
 
     // Counted by the writer (never written) and by the reader (written), then summed.
     private long _skipped, _expired, _failedEarly;
@@ -58,9 +84,14 @@ internal sealed class KeyWritePipeline
     private long _lastReport;
 
     /// <param name="compact">The target's compact-encoding limits, for RESTORE payloads it loads as they are; null for plain types only.</param>
+    /// <param name="databases">The target's databases, read before the pipeline starts (see <see cref="TargetDatabases"/>).</param>
+    /// <param name="logicalPayloads">Send whole logical keys as RESTORE payloads (false when the target refuses RESTORE: typed writes).</param>
     /// <param name="fieldTtls">The target has hash field expiration (Redis 7.4+, Valkey 9): field TTLs are set, not counted as lost.</param>
-    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, string activity, IProgress<OperationProgress>? progress, CancellationToken ct, CompactLimits? compact = null, bool fieldTtls = false)
+    public KeyWritePipeline(RedisConnection connection, RestoreOptions options, TargetDatabases databases, string activity, IProgress<OperationProgress>? progress, CancellationToken ct,
+        CompactLimits? compact = null, bool logicalPayloads = true, bool fieldTtls = false)
     {
+        _logicalPayloads = logicalPayloads;
+        _databases = databases;
         _fieldTtls = fieldTtls;
         _compact = compact;
         _conn = connection;
@@ -68,9 +99,29 @@ internal sealed class KeyWritePipeline
         _clock = options.Clock ?? TimeProvider.System;
         _activity = activity;
         _progress = progress;
-        _cts = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        var timeout = connection.Endpoint.CommandTimeout;
+        _stopGrace = timeout > TimeSpan.Zero && timeout < MaxStopGrace ? timeout : MaxStopGrace;
+        _writing = CancellationTokenSource.CreateLinkedTokenSource(_stop.Token, _abort.Token);
         // The replies are read on a thread of their own with blocking socket reads: no thread-pool hop per read.
-        _readerTask = Task.Factory.StartNew(() => ReadReplies(_cts.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _readerTask = Task.Factory.StartNew(() => ReadReplies(_abort.Token), CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        _callerStop = ct.UnsafeRegister(static p => ((KeyWritePipeline)p!).RequestStop(), this);
+    }
+
+    /// <summary>After a stop, how long at most the replies of commands already sent are awaited before the connection is closed.</summary>
+    private static readonly TimeSpan MaxStopGrace = TimeSpan.FromSeconds(10);
+
+    /// <summary>Stops the writer at its next record boundary; the replies already due are read within the grace period.</summary>
+    private void RequestStop()
+    {
+        try
+        {
+            _stop.Cancel();
+            _abort.CancelAfter(_stopGrace);
+        }
+        catch (ObjectDisposedException)
+        {
+            // The pipeline already finished.
+        }
     }
 
     /// <summary>Keys seen so far (each counted once, at its last record).</summary>
@@ -90,7 +141,7 @@ internal sealed class KeyWritePipeline
     private void Prepare(KeyRecord record)
     {
         if (record.FieldExpireAt is not null) FieldExpiry.DropExpired(record, _options.Ttl, _clock.GetUtcNow().ToUnixTimeMilliseconds());
-        if (record.Dump is not null || record.Stream is not null || record.Unwritable is not null || !record.IsFirst || !record.IsLast) return;
+        if (!_logicalPayloads || record.Dump is not null || record.Stream is not null || record.Unwritable is not null || !record.IsFirst || !record.IsLast) return;
         if (record.FieldExpireAt is null || !_fieldTtls)
             record.Dump = LogicalPayload.TryCreate(record, _compact); // without hash field expiration the fields go without their TTLs (counted)
         else if (_options.Ttl == TtlMode.Absolute)
@@ -99,35 +150,88 @@ internal sealed class KeyWritePipeline
 
     /// <summary>
     /// Writes every record of <paramref name="source"/>, read ahead of the writer by a <see cref="RecordPrefetcher"/>
-    /// (which also runs <see cref="Prepare"/>), and returns the counts. On a failure it stops the reading side and the
-    /// reply reader; when the reply reader's own error (fail-fast, a lost connection) caused the writer's cancellation,
-    /// that error is the one thrown.
+    /// (which also runs <see cref="Prepare"/>), and returns the counts. A stop part-way (see the class summary) throws a
+    /// <see cref="RestoreInterruptedException"/> whose cause is, in this order: the connection's failure, the fail-fast
+    /// key, the writer's own failure (a damaged record, a database the target lacks), the caller's cancellation.
     /// </summary>
     public async Task<RestoreResult> WriteAllAsync(Func<CancellationToken, ValueTask<KeyRecord?>> source, CancellationToken ct)
     {
-        var records = new RecordPrefetcher(source, Prepare, ct);
+        Exception? writerError = null;
+        var token = _writing.Token;
+        var records = new RecordPrefetcher(source, Prepare, token);
         try
         {
-            while (await records.ReadNextAsync(ct).ConfigureAwait(false) is { } record)
-                await AddAsync(record, ct).ConfigureAwait(false);
+            while (await records.ReadNextAsync(token).ConfigureAwait(false) is { } record)
+                await AddAsync(record, token).ConfigureAwait(false);
+            await ProcessBatchAsync(token).ConfigureAwait(false);
+            if (_current is not null)
+                throw new RedisBackupException(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
         }
         catch (Exception ex)
         {
-            await records.DisposeAsync().ConfigureAwait(false);
-            var readerError = await AbortAsync().ConfigureAwait(false);
-            if (readerError is not null && ex is OperationCanceledException && !ct.IsCancellationRequested)
-                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(readerError);
-            throw;
+            writerError = ex;
         }
         await records.DisposeAsync().ConfigureAwait(false);
-        return await CompleteAsync().ConfigureAwait(false);
+        var finishError = await FinishAsync(removeIncomplete: writerError is not null).ConfigureAwait(false);
+        Report(force: true);
+
+        var cause = StopCause(writerError, finishError, ct);
+        var result = Counts(cause is null);
+        if (cause is null) return result;
+        throw new RestoreInterruptedException(result, cause);
+    }
+
+    /// <summary>Why the pipeline stopped part-way, or null when it wrote everything.</summary>
+    private Exception? StopCause(Exception? writerError, Exception? finishError, CancellationToken ct)
+    {
+        static bool Real(Exception? e) => e is not null and not OperationCanceledException;
+        var reader = _readerError;
+        // "No longer usable after an earlier failure": the earlier failure, seen by the writer, says more.
+        if (reader is RedisBackupException { ErrorId: "RedisConnectionBroken" } && Real(writerError)) reader = null;
+        if (reader is not null) return reader;
+        if (_failFastError is { } failFast) return failFast;
+        if (Real(writerError)) return writerError;
+        if (Real(finishError)) return finishError;
+        if (ct.IsCancellationRequested || writerError is not null || finishError is not null) return new OperationCanceledException(ct);
+        return null;
+    }
+
+    private RestoreResult Counts(bool complete)
+    {
+        var restored = Interlocked.Read(ref _restored);
+        var skipped = _skipped + Interlocked.Read(ref _skippedBusy);
+        var failed = Interlocked.Read(ref _failed) + _failedEarly;
+        var expired = _expired + Interlocked.Read(ref _expiredLate);
+        var cut = complete || _open is not { } open ? null : new IncompleteKey(open.Db, Describe(open.Key), _incompleteRemoved);
+        KeyWarning[] warnings;
+        lock (_warnings) warnings = _warnings.ToArray();
+        return new RestoreResult
+        {
+            Restored = restored,
+            Skipped = skipped,
+            Expired = expired,
+            Failed = failed,
+            Total = Total,
+            Failures = _failures.ToArray(),
+            FieldTtlsKept = Interlocked.Read(ref _fieldTtlsKept),
+            FieldTtlsLost = Interlocked.Read(ref _fieldTtlsLost),
+            FieldsExpired = Interlocked.Read(ref _fieldsExpired) + _fieldsExpiredEarly,
+            KeysWithWarnings = Interlocked.Read(ref _warned),
+            Warnings = warnings,
+            Complete = complete,
+            Unconfirmed = Math.Max(0, Total - restored - skipped - expired - failed),
+            LastWritten = _lastWritten is { } last ? new KeyPosition(last.Db, Describe(last.Key)) : null,
+            IncompleteKey = cut,
+            Replayed = Interlocked.Read(ref _replayed),
+            DetailsNotKept = Interlocked.Read(ref _detailsNotKept),
+        };
     }
 
     private async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
         _batch.Add(record);
         _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32 + (record.Stream?.Count ?? 0) + ItemBytes(record) / 32;
-        if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync().ConfigureAwait(false);
+        if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync(ct).ConfigureAwait(false);
     }
 
     /// <summary>Bytes of a record's items: a window of a big string weighs what it holds, so a batch never gathers many of them.</summary>
@@ -138,65 +242,60 @@ internal sealed class KeyWritePipeline
         return bytes;
     }
 
-    private async Task<RestoreResult> CompleteAsync()
+    /// <summary>
+    /// Ends the pipeline: unless the connection is already closed, queues the ops of commands still in the buffer, deletes
+    /// a big key the stop cut off (when <paramref name="removeIncomplete"/>), sends everything and lets the reader read
+    /// every reply still due; then closes the reading side. Returns an error of this step itself (a failed send).
+    /// </summary>
+    private async Task<Exception?> FinishAsync(bool removeIncomplete)
     {
+        Exception? error = null;
         try
         {
-            await ProcessBatchAsync().ConfigureAwait(false);
-            if (_current is not null)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
-            _ops.Writer.Complete();
-            _conn.Flush(_cts.Token);
+            if (!_abort.IsCancellationRequested)
+            {
+                if (removeIncomplete && _open is { } cut && _writeDb == cut.Db)
+                {
+                    // A big key cut off part-way is not left behind as a smaller value that looks whole.
+                    _conn.WriteCommand("DEL", cut.Key);
+                    _pendingOps.Enqueue(new Op(OpKind.Cleanup, cut));
+                }
+                while (_pendingOps.TryDequeue(out var op)) await EnqueueAsync(op, _abort.Token).ConfigureAwait(false);
+                _ops.Writer.TryComplete();
+                _conn.Flush(_abort.Token);
+            }
+            _ops.Writer.TryComplete();
             await _readerTask.ConfigureAwait(false);
         }
-        catch (OperationCanceledException) when (_readerError is not null)
+        catch (Exception ex)
         {
-            // The reader's error (fail-fast, connection lost) explains the cancellation.
-            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(_readerError);
+            error = ex; // the reader's own error is kept in _readerError
         }
         finally
         {
             _ops.Writer.TryComplete();
-            await _cts.CancelAsync().ConfigureAwait(false);
-            try { await _readerTask.ConfigureAwait(false); } catch (Exception) when (_readerTask.IsCompleted) { /* reported above or by the caller's own failure */ }
-            _cts.Dispose();
+            await _callerStop.DisposeAsync().ConfigureAwait(false);
+            await _abort.CancelAsync().ConfigureAwait(false);
+            try { await _readerTask.ConfigureAwait(false); } catch (Exception) when (_readerTask.IsCompleted) { /* kept in _readerError */ }
         }
-        Report(force: true);
-        return new RestoreResult
-        {
-            Restored = _restored,
-            Skipped = _skipped + _skippedBusy,
-            Expired = _expired + _expiredLate,
-            Failed = _failed + _failedEarly,
-            Total = Total,
-            Failures = _failures.ToArray(),
-            FieldTtlsKept = _fieldTtlsKept,
-            FieldTtlsLost = _fieldTtlsLost,
-            FieldsExpired = _fieldsExpired + _fieldsExpiredEarly,
-            KeysWithWarnings = _warned,
-            Warnings = _warnings.ToArray(),
-            Replayed = _replayed,
-            DetailsNotKept = _detailsNotKept,
-        };
+        return error;
     }
 
-    /// <summary>
-    /// Stops the reader after a failure on the writing side. Returns the reader's own error (fail-fast, a lost
-    /// connection) when it failed first, since that explains the writer's cancellation.
-    /// </summary>
-    private async Task<Exception?> AbortAsync()
+    /// <summary>Ends the reading side if <see cref="WriteAllAsync"/> never ran, and releases the cancellation sources.</summary>
+    public void Dispose()
     {
         _ops.Writer.TryComplete();
-        await _cts.CancelAsync().ConfigureAwait(false);
-        try { await _readerTask.ConfigureAwait(false); } catch (Exception) when (_readerTask.IsCompleted) { /* kept in _readerError when it came first */ }
-        _cts.Dispose();
-        return _readerError;
+        _callerStop.Dispose();
+        if (!_abort.IsCancellationRequested) _abort.Cancel();
+        try { _readerTask.Wait(); } catch (AggregateException) when (_readerTask.IsCompleted) { /* kept in _readerError */ }
+        _writing.Dispose();
+        _stop.Dispose();
+        _abort.Dispose();
     }
 
-    private async Task ProcessBatchAsync()
+    private async Task ProcessBatchAsync(CancellationToken ct)
     {
         if (_batch.Count == 0) return;
-        var ct = _cts.Token;
         var now = _clock.GetUtcNow().ToUnixTimeMilliseconds();
         var states = new KeyState[_batch.Count];
 
@@ -222,7 +321,8 @@ internal sealed class KeyWritePipeline
                     await EnsureDbAsync(state.Db, ct).ConfigureAwait(false);
                     _conn.WriteCommand("EXISTS", r.Key);
                     lastExists = new Op(OpKind.Exists, state);
-                    await EnqueueAsync(lastExists, ct).ConfigureAwait(false);
+                    _pendingOps.Enqueue(lastExists);
+                    await DrainPendingOpsAsync(ct).ConfigureAwait(false);
                 }
                 states[i] = state;
                 if (r.Losses is not null) (state.Losses ??= []).AddRange(r.Losses);
@@ -241,7 +341,7 @@ internal sealed class KeyWritePipeline
         if (lastExists is not null)
         {
             lastExists.Signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
-            _conn.Flush(ct);
+            _conn.Flush(_abort.Token);
             await lastExists.Signal.Task.WaitAsync(ct).ConfigureAwait(false);
         }
 
@@ -285,16 +385,19 @@ internal sealed class KeyWritePipeline
                     Total++;
                 }
             }
+            // A stop from here on still sends this record's commands: only a key with more chunks to come is left open.
+            _open = r.More && state.Dropped == Outcome.None && state.Ops > 0 ? state : null;
             await DrainPendingOpsAsync(ct).ConfigureAwait(false);
-            if (_conn.PendingBytes >= FlushBytes) _conn.Flush(ct);
+            if (_conn.PendingBytes >= FlushBytes) _conn.Flush(_abort.Token);
         }
         _batch.Clear();
         _batchWeight = 0;
-        _conn.Flush(ct);
+        _conn.Flush(_abort.Token);
         Report(force: false);
     }
 
-    private readonly List<Op> _pendingOps = [];
+    /// <summary>The big key whose chunks are being written (some sent, more to come), if any.</summary>
+    private KeyState? _open;
 
     private void Stage(RedisArg[] command, KeyState state)
     {
@@ -302,13 +405,17 @@ internal sealed class KeyWritePipeline
         var op = new Op(OpKind.Write, state);
         state.Ops++;
         state.LastOp = op;
-        _pendingOps.Add(op);
+        _pendingOps.Enqueue(op);
     }
 
+    /// <summary>Queues the ops of the commands staged so far for the reader, in order; a stop leaves the rest for <see cref="FinishAsync"/>.</summary>
     private async ValueTask DrainPendingOpsAsync(CancellationToken ct)
     {
-        foreach (var op in _pendingOps) await EnqueueAsync(op, ct).ConfigureAwait(false);
-        _pendingOps.Clear();
+        while (_pendingOps.TryPeek(out var op))
+        {
+            await EnqueueAsync(op, ct).ConfigureAwait(false);
+            _pendingOps.Dequeue();
+        }
     }
 
     private void WriteRestore(KeyRecord r, KeyState state)
@@ -452,33 +559,53 @@ internal sealed class KeyWritePipeline
             case Outcome.Failed:
                 _failedEarly++;
                 RecordFailure(state);
+                if (_options.FailFast) StopForFailFast(state);
                 break;
         }
     }
 
+    /// <summary>
+    /// Selects <paramref name="db"/> (and empties it first with flush) before anything is written into it. A state change
+    /// is never followed by a write whose effect depends on it until its own reply has been read and checked: SELECT and
+    /// FLUSHDB are sent, flushed and awaited (with every reply before them), so a refused SELECT can never let the writes
+    /// behind it land in the previously selected database. Database switches are rare (records come grouped by database),
+    /// so the wait costs one round trip per database.
+    /// </summary>
     private async ValueTask EnsureDbAsync(int db, CancellationToken ct)
     {
         if (_writeDb != db)
         {
+            _databases.Check(db, _options.TargetDatabase is not null, _conn.Endpoint, nothingWritten: false);
+            _writeDb = -1; // unknown until the reply is checked
             _conn.WriteCommand("SELECT", db);
-            await EnqueueAsync(new Op(OpKind.Control, null) { What = $"SELECT {db}" }, ct).ConfigureAwait(false);
+            await AwaitControlAsync(new Op(OpKind.Control, null) { What = "SELECT", Db = db }, ct).ConfigureAwait(false);
             _writeDb = db;
         }
         if (_options.ExistingKeys == ExistingKeyPolicy.Flush && _flushed.Add(db))
         {
             _conn.WriteCommand("FLUSHDB");
-            await EnqueueAsync(new Op(OpKind.Control, null) { What = $"FLUSHDB of database {db}" }, ct).ConfigureAwait(false);
+            await AwaitControlAsync(new Op(OpKind.Control, null) { What = "FLUSHDB", Db = db }, ct).ConfigureAwait(false);
         }
+    }
+
+    /// <summary>Queues a control command already written, sends everything buffered, and waits until the reader has checked its reply.</summary>
+    private async ValueTask AwaitControlAsync(Op op, CancellationToken ct)
+    {
+        op.Signal = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        _pendingOps.Enqueue(op);
+        await DrainPendingOpsAsync(ct).ConfigureAwait(false);
+        _conn.Flush(_abort.Token);
+        await op.Signal.Task.WaitAsync(ct).ConfigureAwait(false);
     }
 
     private async ValueTask EnqueueAsync(Op op, CancellationToken ct)
     {
         if (_ops.Writer.TryWrite(op)) return;
-        _conn.Flush(ct); // the reader can only make room once these are sent
+        _conn.Flush(_abort.Token); // the reader can only make room once these are sent
         await _ops.Writer.WriteAsync(op, ct).ConfigureAwait(false);
     }
 
-    private void ReadReplies(CancellationToken ct)
+    private void ReadReplies(CancellationToken abort)
     {
         try
         {
@@ -486,19 +613,26 @@ internal sealed class KeyWritePipeline
             {
                 if (!_ops.Reader.TryRead(out var op))
                 {
-                    if (!_ops.Reader.WaitToReadAsync(ct).AsTask().GetAwaiter().GetResult()) break;
+                    if (!_ops.Reader.WaitToReadAsync(abort).AsTask().GetAwaiter().GetResult()) break;
                     continue;
                 }
-                var reply = _conn.ReadReply(ct);
+                var reply = _conn.ReadReply(abort);
                 switch (op.Kind)
                 {
                     case OpKind.Control:
                         if (reply.IsError)
                         {
-                            var classified = RedisServerException.FromReply(reply.AsString()!, op.What);
+                            var text = reply.AsString()!;
+                            if (op.What == "SELECT")
+                                throw TargetDatabases.SelectRefused(op.Db, text, _options.TargetDatabase is not null, _conn.Endpoint, nothingWritten: false);
+                            var classified = RedisServerException.FromReply(text, op.What);
                             if (classified.Kind != ErrorKind.ServerError) throw classified; // NOAUTH, WRONGPASS, NOPERM
-                            throw new RedisBackupException(ErrorKind.ServerError, "RestoreCommandFailed", $"{op.What} failed on {_conn.Endpoint}: {reply.AsString()}", _conn.Endpoint.ToString());
+                            throw new RedisBackupException(ErrorKind.ServerError, "RestoreCommandFailed", $"{op.What} of database {op.Db} failed on {_conn.Endpoint}: {text}", _conn.Endpoint.ToString());
                         }
+                        op.Signal?.TrySetResult();
+                        break;
+                    case OpKind.Cleanup:
+                        _incompleteRemoved = !reply.IsError;
                         break;
                     case OpKind.Exists:
                         reply.ThrowIfError("EXISTS");
@@ -531,12 +665,10 @@ internal sealed class KeyWritePipeline
         catch (Exception ex)
         {
             if (ex is not OperationCanceledException) _readerError = ex;
-            _cts.Cancel();
+            _abort.Cancel();
             throw;
         }
     }
-
-    private volatile Exception? _readerError;
 
     /// <summary>HPEXPIREAT / HPEXPIRE answer per field: 1 set, 2 deleted (its time had passed), anything else not set.</summary>
     private static void CountFieldTtlReply(KeyState state, RespValue reply)
@@ -599,17 +731,28 @@ internal sealed class KeyWritePipeline
         {
             Interlocked.Increment(ref _failed);
             RecordFailure(state);
-            if (_options.FailFast)
-                throw new RedisBackupException(ErrorKind.ServerError, "RestoreKeyFailed",
-                    $"Key '{Describe(state.Key)}' in database {state.Db} could not be restored: {state.Failure}. Stopped there because fail-fast was asked for; {Interlocked.Read(ref _restored)} keys were restored before it.",
-                    _conn.Endpoint.ToString());
+            if (_options.FailFast) StopForFailFast(state); // this side goes on reading the replies already due, so the counts stay exact
         }
         else if (state.Busy) Interlocked.Increment(ref _skippedBusy);
         else
         {
             Interlocked.Increment(ref _restored);
+            _lastWritten = state;
             if (state.Replayed) Interlocked.Increment(ref _replayed);
         }
+    }
+
+    /// <summary>
+    /// Fail-fast: the first failed key (a refused write, or a key the writer could not send, such as a module value the
+    /// target cannot take) stops the writer at its next record boundary; the replies already due are still read.
+    /// </summary>
+    private void StopForFailFast(KeyState state)
+    {
+        var error = new RedisBackupException(ErrorKind.ServerError, "RestoreKeyFailed",
+            $"Key '{Describe(state.Key)}' in database {state.Db} could not be restored: {state.Failure}. Stopped there because fail-fast was asked for",
+            _conn.Endpoint.ToString());
+        if (Interlocked.CompareExchange(ref _failFastError, error, null) is null)
+            ThreadPool.UnsafeQueueUserWorkItem(static p => p.RequestStop(), this, preferLocal: false);
     }
 
     private void RecordFailure(KeyState state)
@@ -648,7 +791,7 @@ internal sealed class KeyWritePipeline
     internal static string Describe(byte[] key)
         => System.Text.Unicode.Utf8.IsValid(key) ? Encoding.UTF8.GetString(key) : "base64:" + Convert.ToBase64String(key);
 
-    private enum OpKind { Control, Exists, Write }
+    private enum OpKind { Control, Exists, Write, Cleanup }
 
     private enum Outcome { None, Expired, Skipped, Failed }
 
@@ -663,6 +806,7 @@ internal sealed class KeyWritePipeline
         public int ExpectedItems { get; set; }
         public string? LossWhat { get; set; }
         public string? What { get; init; }
+        public int Db { get; init; }
         public TaskCompletionSource? Signal { get; set; }
     }
 

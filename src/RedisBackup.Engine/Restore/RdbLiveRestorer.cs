@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Decode;
+using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
@@ -22,14 +23,17 @@ public static class RdbLiveRestorer
         ArgumentNullException.ThrowIfNull(rdb);
         ArgumentNullException.ThrowIfNull(target);
         ArgumentNullException.ThrowIfNull(options);
-        RestoreGuards.CheckOptions(options);
+        options = RestoreGuards.Resolve(options, target);
         var started = System.Diagnostics.Stopwatch.StartNew();
         var reader = RdbReader.WithLazyValues(rdb);
 
         var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
         await using (conn.ConfigureAwait(false))
         {
-            var info = await conn.InfoAsync("server", cancellationToken).ConfigureAwait(false);
+            var info = await conn.TryInfoAsync("server", cancellationToken).ConfigureAwait(false);
+            if (await RestorePermission.CheckAsync(conn, cancellationToken).ConfigureAwait(false) is { } refusal)
+                throw RestorePermission.Refused(target, "An RDB snapshot replayed into a live server", refusal);
+            var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
             var fieldTtls = await HashFieldExpiration.IsSupportedAsync(conn, info, cancellationToken).ConfigureAwait(false);
             var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
             var source = new RdbKeySource(reader, new RdbKeySourceOptions
@@ -39,27 +43,55 @@ public static class RdbLiveRestorer
                 AlwaysReplay = options.AlwaysReplay,
                 Target = RdbVersions.Describe(info),
             });
-            var pipeline = new KeyWritePipeline(conn, options, $"Replaying RDB keys into {target}", progress, cancellationToken, compact, fieldTtls)
+            using var pipeline = new KeyWritePipeline(conn, options, databases, $"Replaying RDB keys into {RestoreGuards.Describe(target, options)}", progress, cancellationToken, compact, fieldTtls: fieldTtls)
             {
                 Streams = StreamReplay.For(info),
             };
+            RestoreResult Fill(RestoreResult r) => r with
+            {
+                Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, NotSelected = source.NotSelected,
+            };
             // Reading the RDB, decoding values and building payloads run ahead of the writer.
-            var result = await pipeline.WriteAllAsync(source.NextAsync, cancellationToken).ConfigureAwait(false);
-            result = result with { Target = target.ToString(), Method = "live", Duration = started.Elapsed, NotSelected = source.NotSelected };
+            RestoreResult result;
+            try
+            {
+                result = await pipeline.WriteAllAsync(source.NextAsync, cancellationToken).ConfigureAwait(false);
+            }
+            catch (RestoreInterruptedException stopped)
+            {
+                throw stopped.WithResult(Fill);
+            }
+            // A target whose release is unknown (INFO not permitted) is sent the payloads as they are; when it refuses
+            // every one for its version, say so plainly.
+            if (!RdbVersions.Knows(info) && result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
+                throw TooNew(reader.Version, target);
+            result = Fill(result);
             var summary = reader.Summary;
             if (summary.Unchecked is { } part)
                 throw Stopped(result, summary, part.Offset, $"{part.Reason}. The file's CRC64 over the whole file is correct: it is intact, written by a server newer than this " +
-                    "version of RedisBackup. Restore it into a container of that server's version (the server loads its own file), or use a newer RedisBackup", target);
+                    "version of RedisBackup. Restore it into a container of that server's version (the server loads its own file), or use a newer RedisBackup", result.Target);
             if (source.StoppedAtCommand is { } inlineCommand)
                 throw Stopped(result, summary, inlineCommand.Offset, $"byte {inlineCommand.Offset} holds a replication command that Valkey wrote inline during a forkless save " +
-                    "(an UPDATE record); this version of RedisBackup does not replay such commands, and the keys after it may depend on it", target);
+                    "(an UPDATE record); this version of RedisBackup does not replay such commands, and the keys after it may depend on it", result.Target);
             return result;
         }
     }
 
-    /// <summary>The error that ends a live restore at a part of the file it cannot restore, after everything before it was written.</summary>
-    private static RdbRestoreStoppedException Stopped(RestoreResult result, RdbSummary summary, long offset, string reason, RedisEndpoint target)
-        => new($"Restored {result.Restored} of the {result.Total} keys read from the snapshot up to byte {offset} (skipped {result.Skipped}, expired {result.Expired}, " +
-               $"failed {result.Failed}), then stopped: {reason}. Nothing after byte {offset} was restored ({summary.Bytes - offset} bytes of the {summary.Bytes}).",
-               result, offset, target.ToString());
+    /// <summary>
+    /// The error that ends a live restore at a part of the file it cannot restore, after everything before it was written:
+    /// a stop part-way like any other (<see cref="RestoreInterruptedException"/>), its result marked incomplete.
+    /// </summary>
+    private static RdbRestoreStoppedException Stopped(RestoreResult result, RdbSummary summary, long offset, string reason, string target)
+    {
+        var last = result.LastWritten is { } k ? $" Last key written: '{k.Key}' in database {k.Database}." : "";
+        return new($"Restored {result.Restored} of the {result.Total} keys read from the snapshot up to byte {offset} into {target} (skipped {result.Skipped}, expired {result.Expired}, " +
+               $"failed {result.Failed}), then stopped: {reason}. Nothing after byte {offset} was restored ({summary.Bytes - offset} bytes of the {summary.Bytes}).{last}",
+               result with { Complete = false }, offset, target);
+    }
+
+    private static RedisBackupException TooNew(int fileVersion, RedisEndpoint target)
+        => new(ErrorKind.NotSupported, "RdbVersionTooNew",
+            $"The snapshot is RDB version {fileVersion} (written by {RdbVersions.ReleaseOf(fileVersion)}), and the target {target} refused every payload of that version. " +
+            "Its release could not be read (INFO is not permitted), so the keys were not replayed logically instead: grant the user +info, " +
+            "or restore into a server at least as new as the one that wrote the snapshot.", target.ToString());
 }

@@ -54,13 +54,22 @@ internal static class RdbVersions
         return payloadVersion <= max;
     }
 
+    /// <summary>Whether INFO server named the release (a user whose ACL refuses INFO gets none).</summary>
+    public static bool Knows(IReadOnlyDictionary<string, string> serverInfo)
+    {
+        ArgumentNullException.ThrowIfNull(serverInfo);
+        return serverInfo.ContainsKey("redis_version") || serverInfo.ContainsKey("valkey_version");
+    }
+
     /// <summary>
     /// <see cref="Accepts"/> for one server, worked out once per version: the restores ask it for every DUMP record, and
-    /// the answer depends only on the version.
+    /// the answer depends only on the version. A server whose release is unknown (INFO not permitted) is sent every
+    /// payload as it is: it checks the version itself, and a payload it refuses fails its key with the server's reason.
     /// </summary>
     public static Func<int, Rdb.RdbFamily, bool> AcceptanceOf(IReadOnlyDictionary<string, string> serverInfo)
     {
         ArgumentNullException.ThrowIfNull(serverInfo);
+        if (!Knows(serverInfo)) return static (_, _) => true;
         var answers = new bool?[ushort.MaxValue + 1];
         return (version, _) =>
         {
@@ -73,6 +82,7 @@ internal static class RdbVersions
     public static string Describe(IReadOnlyDictionary<string, string> serverInfo)
     {
         ArgumentNullException.ThrowIfNull(serverInfo);
+        if (!Knows(serverInfo)) return "the target (its release unknown: INFO is not permitted)";
         return IsValkey(serverInfo)
             ? "Valkey " + (serverInfo.GetValueOrDefault("valkey_version") ?? serverInfo.GetValueOrDefault("redis_version") ?? "(unknown version)")
             : "Redis " + serverInfo.GetValueOrDefault("redis_version", "(unknown version)");

@@ -25,11 +25,12 @@ internal sealed class StreamReplay(bool counters, bool createConsumer)
     /// <summary>Redis 7.0+ / Valkey: XSETID's ENTRIESADDED and MAXDELETEDID, XGROUP CREATE's ENTRIESREAD, XGROUP CREATECONSUMER.</summary>
     public static readonly StreamReplay Modern = new(counters: true, createConsumer: true);
 
-    /// <summary>What the target's release can set (from INFO server): Redis 7.0+ and every Valkey have the counters, 6.2+ CREATECONSUMER.</summary>
+    /// <summary>What the target's release can set (from INFO server): Redis 7.0+ and every Valkey have the counters, 6.2+ CREATECONSUMER; an unknown release: everything.</summary>
     public static StreamReplay For(IReadOnlyDictionary<string, string> serverInfo)
     {
         ArgumentNullException.ThrowIfNull(serverInfo);
         if (serverInfo.GetValueOrDefault("server_name") == "valkey" || serverInfo.ContainsKey("valkey_version")) return Modern;
+        if (!serverInfo.ContainsKey("redis_version")) return Modern; // release unknown (INFO not permitted): a command it lacks fails the key with its reason
         var version = RedisConnection.ParseVersion(serverInfo.GetValueOrDefault("redis_version"));
         return new StreamReplay(version >= new Version(7, 0), version >= new Version(6, 2));
     }

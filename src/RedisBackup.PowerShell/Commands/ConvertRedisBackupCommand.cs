@@ -1,14 +1,15 @@
 using System.Management.Automation;
-using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
+using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;
 
 namespace RedisBackup.PowerShell.Commands;
 
 /// <summary>
 /// Convert-RedisBackup: turns each backup it gets (an RDB snapshot, or an exact or logical key-level backup) into a
-/// logical key-level backup in a catalog, offline, and emits the new backup.
+/// logical key-level backup in the catalog (-CatalogPath), offline, and emits the new backup. A backup that cannot be
+/// converted is a non-terminating error; the other backups still run.
 /// </summary>
 [Cmdlet(VerbsData.Convert, "RedisBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(BackupRecord))]
@@ -17,12 +18,14 @@ public sealed class ConvertRedisBackupCommand : RedisBackupCmdlet
     private const string ObjectSet = "InputObject";
     private const string PathSet = "Path";
     private const string LiteralSet = "LiteralPath";
+    private const string NameSet = "Name";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
     [ValidateNotNull]
     public BackupRecord[] InputObject { get; set; } = [];
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    /// <summary>Backup files; strings piped in bind here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
@@ -32,10 +35,18 @@ public sealed class ConvertRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 
-    /// <summary>The catalog directory the new backup goes into (default: REDISBACKUP_PATH, else ./backups/redis).</summary>
-    [Parameter]
+    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NameSet)]
     [ValidateNotNullOrEmpty]
-    public string? Destination { get; set; }
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The catalog the converted backup goes into (default: REDISBACKUP_PATH, else ./backups/redis); with -Name, also where the names are looked up.</summary>
+    [Parameter]
+    [Alias("Directory")]
+    [ValidateNotNullOrEmpty]
+    public string? CatalogPath { get; set; }
 
     /// <summary>Skips the integrity check of the source.</summary>
     [Parameter]
@@ -43,30 +54,34 @@ public sealed class ConvertRedisBackupCommand : RedisBackupCmdlet
 
     protected override void ProcessRecord()
     {
+        var directory = ResolveCatalogDirectory(CatalogPath);
         IEnumerable<string> paths = ParameterSetName switch
         {
             ObjectSet => InputObject.Select(b => b.Path),
             PathSet => ResolveFilePaths(Path, literal: false),
-            _ => ResolveFilePaths(LiteralPath, literal: true),
+            LiteralSet => ResolveFilePaths(LiteralPath, literal: true),
+            _ => ResolveNames(Name, directory).ToList(), // listed before any conversion adds to the catalog
         };
-        var directory = ResolveCatalogDirectory(Destination);
-        foreach (var path in paths)
+        foreach (var path in paths) ConvertOne(path, directory);
+    }
+
+    private void ConvertOne(string path, string directory)
+    {
+        try
         {
-            try
-            {
-                var request = new ConvertRequest { Path = path, Directory = directory, SkipVerify = SkipVerify.IsPresent };
-                var steps = ConvertOperation.Plan(request);
-                var name = System.IO.Path.GetFileName(path);
-                if (!ShouldProcess(DescribeSteps($"Convert {name} into a logical key-level backup in {directory}", steps), $"Convert {name}?", "Convert-RedisBackup")) continue;
-                WriteObject(RunEngine((progress, ct) => ConvertOperation.RunAsync(request, progress, ct)));
-            }
-            catch (RedisBackupException ex) when (ex.Kind == ErrorKind.InvalidArgument)
-            {
-                ThrowEngineError(ex, path);
-            }
-            catch (Exception ex) when (TryWriteError(ex, path))
-            {
-            }
+            var request = new ConvertRequest { Path = path, Directory = directory, SkipVerify = SkipVerify.IsPresent };
+            var steps = ConvertOperation.Plan(request);
+            var name = System.IO.Path.GetFileName(path);
+            if (!ShouldProcess(DescribeSteps($"Convert {name} into a logical key-level backup in {directory}", steps), $"Convert {name} into a logical key-level backup in {directory}?", "Convert a Redis backup"))
+                return;
+            WriteObject(BackupRecord.From(RunEngine((progress, ct) => ConvertOperation.RunAsync(request, progress, ct))));
+        }
+        catch (RedisBackupException ex) when (ex.Kind == ErrorKind.InvalidArgument)
+        {
+            ThrowArgumentError(ex); // the same arguments would fail every backup
+        }
+        catch (Exception ex) when (TryWriteError(ex, path))
+        {
         }
     }
 }

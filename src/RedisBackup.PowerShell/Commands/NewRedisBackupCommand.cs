@@ -10,6 +10,7 @@ namespace RedisBackup.PowerShell.Commands;
 /// <summary>
 /// New-RedisBackup: takes one backup into a catalog directory. Key-level from a server (the default), or an RDB
 /// snapshot out of a Docker container (-Container) or over replication (-Kind Snapshot with an endpoint).
+/// Wrong arguments stop it (terminating); a backup that fails is a non-terminating error, so -ErrorAction decides.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "RedisBackup", SupportsShouldProcess = true, DefaultParameterSetName = EndpointSet)]
 [OutputType(typeof(BackupRecord))]
@@ -35,7 +36,9 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? Uri { get; set; }
 
+    /// <summary>The Redis user and password; with -Container they reach the redis-cli inside it through its environment.</summary>
     [Parameter(ParameterSetName = EndpointSet)]
+    [Parameter(ParameterSetName = ContainerSet)]
     [Credential]
     public PSCredential Credential { get; set; } = PSCredential.Empty;
 
@@ -64,8 +67,11 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string? Match { get; set; }
 
+    /// <summary>Key-level: only keys of these types (string, hash, list, set, zset, stream, or a module's 9-character type name).</summary>
     [Parameter(ParameterSetName = EndpointSet)]
     [ValidateNotNullOrEmpty]
+    [ValidateKeyType]
+    [ArgumentCompleter(typeof(KeyTypeCompleter))]
     public string[]? Type { get; set; }
 
     [Parameter]
@@ -75,14 +81,20 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [Parameter]
     [Alias("Directory")]
     [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    public string? CatalogPath { get; set; }
 
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? Keep { get; set; }
 
+    /// <summary>A TimeSpan, or a number of days (-MaxAge 90).</summary>
     [Parameter]
+    [DaysTransformation]
     public TimeSpan? MaxAge { get; set; }
+
+    /// <summary>Apply -Keep/-MaxAge even when the new backup holds no keys, or fewer than half of the previous backup of its source.</summary>
+    [Parameter]
+    public SwitchParameter AllowShrink { get; set; }
 
     [Parameter]
     [ValidatePattern("^[A-Za-z0-9_-]+$")]
@@ -98,7 +110,7 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
             request = RequestFactory.Backup(connection, new BackupValues
             {
                 Kind = Kind,
-                Directory = ResolveCatalogDirectory(Path),
+                Directory = ResolveCatalogDirectory(CatalogPath),
                 Databases = Database,
                 Match = Match,
                 Types = Type,
@@ -107,28 +119,30 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
                 Keep = Keep,
                 MaxAge = MaxAge,
                 Label = Label,
+                AllowShrink = AllowShrink.IsPresent,
             });
             steps = BackupOperation.Plan(request);
         }
         catch (RedisBackupException ex)
         {
-            ThrowEngineError(ex, null);
+            ThrowArgumentError(ex); // the arguments themselves are wrong: nothing this cmdlet could do would succeed
             return;
         }
 
         var source = request.Container is not null ? $"container '{request.Container}'" : request.Endpoint!.ToString();
         if (!ShouldProcess(DescribeSteps($"Back up {source} into {request.Directory}", steps),
-                DescribeSteps($"Back up {source} into {request.Directory}?", steps), "New-RedisBackup"))
+                DescribeSteps($"Back up {source} into {request.Directory}?", steps), "Back up Redis"))
             return;
 
         try
         {
             var outcome = RunEngine((progress, ct) => BackupOperation.RunAsync(request, progress, ct));
-            WriteObject(outcome.Backup);
+            if (outcome.RetentionHeldBack is { } held) WriteWarning(held);
+            WriteObject(BackupRecord.From(outcome.Backup));
         }
         catch (RedisBackupException ex)
         {
-            ThrowEngineError(ex, source);
+            WriteEngineError(ex, request.Container is not null ? "container:" + request.Container : request.Endpoint!.ToString());
         }
     }
 }

@@ -1,5 +1,7 @@
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 
@@ -32,6 +34,7 @@ internal sealed record BackupValues
     public int? Keep { get; init; }
     public TimeSpan? MaxAge { get; init; }
     public string? Label { get; init; }
+    public bool AllowShrink { get; init; }
 }
 
 /// <summary>Restore-RedisBackup's parameters other than the connection, as plain values.</summary>
@@ -91,6 +94,16 @@ internal static class RequestFactory
             environment: environment);
     }
 
+    /// <summary>
+    /// The user and password for the redis-cli inside a container (-Credential with -Container); without a
+    /// credential, REDISCLI_AUTH supplies the password as for an endpoint.
+    /// </summary>
+    public static ContainerCredentials? ContainerCredentials(ConnectionValues connection, Func<string, string?>? environment = null)
+    {
+        ArgumentNullException.ThrowIfNull(connection);
+        return Engine.Docker.ContainerCredentials.Create(NormalizeUser(connection.UserName), connection.Password, environment);
+    }
+
     public static string? NormalizeUser(string? user)
         => string.IsNullOrEmpty(user) || string.Equals(user, "default", StringComparison.Ordinal) ? null : user;
 
@@ -117,16 +130,18 @@ internal static class RequestFactory
         {
             Kind = kind,
             Container = hasContainer ? connection.Container : null,
+            ContainerCredentials = hasContainer ? ContainerCredentials(connection, environment) : null,
             Endpoint = hasContainer ? null : Endpoint(connection, database: null, environment),
             Directory = values.Directory,
             Databases = values.Databases is { Count: > 0 } ? values.Databases : null,
             Match = values.Match,
-            Types = values.Types is { Count: > 0 } ? values.Types : null,
+            Types = values.Types is { Count: > 0 } ? KeyTypeNames.Validate(values.Types) : null,
             Exact = values.Exact,
             Compress = values.Compress,
             Keep = values.Keep,
             MaxAge = values.MaxAge,
             Label = values.Label,
+            AllowShrink = values.AllowShrink,
         };
     }
 
@@ -149,6 +164,7 @@ internal static class RequestFactory
         {
             Path = path,
             Container = hasContainer ? connection.Container : null,
+            ContainerCredentials = hasContainer ? ContainerCredentials(connection, environment) : null,
             Endpoint = hasContainer ? null : Endpoint(connection, database: null, environment),
             Options = new RestoreOptions
             {

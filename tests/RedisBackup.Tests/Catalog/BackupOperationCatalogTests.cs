@@ -79,7 +79,7 @@ public class BackupOperationCatalogTests
     }
 
     [Fact]
-    public async Task ARunWhileTheCatalogIsLockedFailsWithCatalogLockedAndTouchesNothing()
+    public async Task ARunWhileTheCatalogIsLockedFailsWithCatalogLockedTouchesNoBackupAndIsJournaled()
     {
         await using var server = await RedisServer.StartAsync();
         using var tmp = new TempDirectory();
@@ -90,6 +90,11 @@ public class BackupOperationCatalogTests
             Assert.Equal("CatalogLocked", ex.ErrorId);
         }
         Assert.Empty(catalog.List());
-        Assert.Null(catalog.GetStats().LastFailure);
+        // The skipped run is in the journal, so stats show a cron run that did not happen.
+        var skipped = catalog.GetStats().LastFailure;
+        Assert.NotNull(skipped);
+        Assert.Equal("CatalogLocked", skipped.ErrorId);
+        Assert.Equal("backup", skipped.Operation);
+        Assert.Equal("replication:" + server.Endpoint, skipped.Source);
     }
 }

@@ -36,7 +36,8 @@ public class CatalogListingTests(ITestOutputHelper output)
         Assert.Equal(new[] { middle.Name }, catalog.List(kind: BackupKind.KeyLevel).Select(b => b.Name));
         Assert.Equal(new[] { oldest.Name, newest.Name }, catalog.List("REDIS-BACKUP-*").Select(b => b.Name));
         Assert.Equal(new[] { newest.Name }, catalog.List("*.rdb.gz").Select(b => b.Name));
-        Assert.Empty(new BackupCatalog(tmp.Combine("missing")).List());
+        // A catalog that does not exist is an error, not an empty list (a typo in a monitoring job must not read as "no backups").
+        Assert.Equal("CatalogNotFound", Assert.Throws<RedisBackupException>(() => new BackupCatalog(tmp.Combine("missing")).List()).ErrorId);
     }
 
     [Fact]

@@ -69,7 +69,7 @@ public class CatalogRetentionTests
     }
 
     [Fact]
-    public async Task UnverifiedFilesOlderThanTheKeptOnesGo()
+    public async Task FilesOfUnknownSourceAreNeverRemovedByRetentionAndOtherKindsAreOutOfScope()
     {
         var (catalog, tmp, rdb) = await NewAsync();
         using var _ = tmp;
@@ -80,10 +80,11 @@ public class CatalogRetentionTests
         var keys = CatalogFiles.Commit(catalog, await CatalogFiles.RealKeyFileAsync(), BackupKind.KeyLevel, BackupFormat.KeysJsonl, true, Now.AddDays(-1));
         var made = CatalogFiles.Commit(catalog, await CatalogFiles.RealKeyFileAsync(), BackupKind.KeyLevel, BackupFormat.KeysJsonl, true, Now);
 
-        // Only key-level backups are in scope of a key-level run: the old RDB stays.
-        var removed = catalog.ApplyRetention(new RetentionPolicy(1, null), made);
-        Assert.Equal(new[] { Path.GetFileName(seedFile), keys.Name }, removed.Select(b => b.Name));
-        Assert.Equal(new[] { Path.GetFileName(oldRdb), made.Name }, Names(catalog));
+        // Only key-level backups of the same source are in scope of a key-level run: the old RDB stays, and so does the
+        // seed service's file, whose source is unknown (retention never removes what it cannot attribute).
+        var removed = catalog.ApplyRetention(new RetentionPolicy(1, TimeSpan.FromDays(1)), made);
+        Assert.Equal(new[] { keys.Name }, removed.Select(b => b.Name));
+        Assert.Equal(new[] { Path.GetFileName(seedFile), Path.GetFileName(oldRdb), made.Name }, Names(catalog));
     }
 
     [Fact]

@@ -15,6 +15,19 @@ internal sealed class SmallVolume : IDisposable
 
     public string Path => _mountPoint.Path;
 
+    /// <summary>Mounts a tmpfs of <paramref name="size"/>; needs root, and fails the test clearly without it.</summary>
+    public static SmallVolume Mount(string size = "1m")
+    {
+        Root.Require("a small tmpfs is mounted for a full or read-only disk");
+        return TryMount(size) ?? throw new InvalidOperationException($"mount -t tmpfs -o size={size} failed although running as root.");
+    }
+
+    /// <summary>Makes the mounted volume read-only (mount -o remount,ro).</summary>
+    public void RemountReadOnly()
+    {
+        if (Run("mount", "-o", "remount,ro", Path) != 0) throw new InvalidOperationException($"remount,ro of {Path} failed.");
+    }
+
     public static SmallVolume? TryMount(string size = "1m")
     {
         if (!OperatingSystem.IsLinux()) return null;

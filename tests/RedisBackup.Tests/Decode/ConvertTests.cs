@@ -132,6 +132,11 @@ public class ConvertTests
         Assert.Equal(13, json.GetProperty("keyCount").GetInt64());
         Assert.Equal("converted:encodings.rdb", json.GetProperty("source").GetString());
         Assert.Equal("verified", json.GetProperty("verification").GetString());
+        // Its sidecar is sealed with the databases it holds, so a restore's fast check trusts it and checks the target's
+        // databases before anything is written, as for every new backup.
+        var convertedPath = json.GetProperty("path").GetString()!;
+        Assert.True(VerifyOperation.HasTrustedSidecar(convertedPath));
+        Assert.Equal([0], BackupSidecar.TryRead(convertedPath)!.Databases);
         var human = await new CliRun().RunAsync("convert", TestData.RedisAsset("hash-zipmap.rdb"), "--dir", catalog);
         Assert.True(human.ExitCode == 0, human.ToString());
         Assert.Contains("Converted: ", human.Stdout);

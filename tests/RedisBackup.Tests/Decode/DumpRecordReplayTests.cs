@@ -11,10 +11,9 @@ namespace RedisBackup.Tests.Decode;
 /// <summary>DUMP records of a key-level file that the target cannot take: decoded and replayed per key; a damaged one is that key's failure.</summary>
 public class DumpRecordReplayTests
 {
-    [Fact]
-    public async Task ADamagedPayloadFailsItsKeyAndTheOthersAreReplayed()
+    /// <summary>A key-level file of Redis 7.4 payloads (RDB 12): "good" (a string with a TTL), "list", and "damaged" (a CRC64 that does not match), in that order or damaged first.</summary>
+    private static async Task<string> WriteFileAsync(TempDirectory dir, bool damagedFirst = false)
     {
-        using var dir = new TempDirectory();
         var path = dir.Combine("redis-keys-20260101-000000.jsonl.gz");
         var good = DumpPayload.Create(0, new RdbBuilder("").Str("hello").Bytes(), 12); // a Redis 7.4 string payload
         var list = DumpPayload.Create(1, new RdbBuilder("").Len(2).Str("a").Str("b").Bytes(), 12);
@@ -27,13 +26,23 @@ public class DumpRecordReplayTests
             {
                 using var writer = new KeyRecordWriter(gzip);
                 writer.WriteHeader(new KeyFileHeader { CreatedAt = DateTimeOffset.UtcNow, SourceAddress = "test", ServerVersion = "7.4.1", Exact = true });
+                var broken = new KeyRecord { Key = "damaged"u8.ToArray(), Type = "string", Dump = damaged };
+                if (damagedFirst) writer.WriteKey(broken);
                 writer.WriteKey(new KeyRecord { Key = "good"u8.ToArray(), Type = "string", Dump = good, ExpireAtMs = DateTimeOffset.UtcNow.AddHours(1).ToUnixTimeMilliseconds(), TtlMs = 3_600_000 });
                 writer.WriteKey(new KeyRecord { Key = "list"u8.ToArray(), Type = "list", Dump = list });
-                writer.WriteKey(new KeyRecord { Key = "damaged"u8.ToArray(), Type = "string", Dump = damaged });
+                if (!damagedFirst) writer.WriteKey(broken);
                 writer.WriteTrailer(new KeyFileTrailer { Keys = 3, Records = 3, KeysPerDatabase = new Dictionary<int, long> { [0] = 3 }, FieldTtls = 0, CompletedAt = DateTimeOffset.UtcNow });
                 await writer.FlushAsync(CancellationToken.None);
             }
         }
+        return path;
+    }
+
+    [Fact]
+    public async Task ADamagedPayloadFailsItsKeyAndTheOthersAreReplayed()
+    {
+        using var dir = new TempDirectory();
+        var path = await WriteFileAsync(dir);
 
         await using var target = await RedisServer.StartAsync();
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = path, Endpoint = target.Endpoint });
@@ -44,5 +53,22 @@ public class DumpRecordReplayTests
         Assert.Equal("hello", await KeyFiles.GetAsync(target, 0, "good"));
         Assert.InRange((await KeyFiles.RunAsync(target, 0, "PTTL", "good")).AsInt64(), 3_000_000, 3_600_000);
         Assert.Equal(["a", "b"], (await KeyFiles.RunAsync(target, 0, "LRANGE", "list", "0", "-1")).AsArray().Select(v => v.AsString()));
+    }
+
+    [Fact]
+    public async Task WithFailFastAKeyThatCannotBeWrittenStopsTheRestoreWithExactCounts()
+    {
+        using var dir = new TempDirectory();
+        var path = await WriteFileAsync(dir, damagedFirst: true);
+        await using var target = await RedisServer.StartAsync();
+
+        var ex = await Assert.ThrowsAsync<RestoreInterruptedException>(() => RestoreOperation.RunAsync(
+            new RestoreRequest { Path = path, Endpoint = target.Endpoint, SkipVerify = true, Options = new RestoreOptions { FailFast = true } }).WaitAsync(TimeSpan.FromMinutes(1)));
+        Assert.Equal("RestoreKeyFailed", ex.ErrorId);
+        Assert.Contains("Key 'damaged'", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("fail-fast", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(1, ex.Partial.Failed);
+        Assert.Equal(0, ex.Partial.Unconfirmed);
+        Assert.Equal(await Dataset.DbSizeAsync(target, 0), ex.Partial.Restored); // the keys of the batch already under way, exactly
     }
 }

@@ -85,5 +85,19 @@ public class RestoreFilterTests
         var refused = await new CliRun().RunAsync("restore", rdb, "--container", "redis", "--type", "hash", "--json");
         Assert.Equal(2, refused.ExitCode);
         Assert.Equal("FiltersNeedLiveRestore", refused.Json().GetProperty("error").GetProperty("id").GetString());
+
+        // A typo in --type would make an empty "successful" restore: refused before anything is written (exit 2).
+        await KeyFiles.RunAsync(target, 0, "FLUSHALL");
+        var typo = await new CliRun().RunAsync("restore", rdb, "--port", port, "--type", "hashes", "--json");
+        Assert.Equal(2, typo.ExitCode);
+        Assert.Equal("InvalidKeyType", typo.Json().GetProperty("error").GetProperty("id").GetString());
+        var negative = Assert.Throws<RedisBackupException>(() => RestoreOperation.Plan(new RestoreRequest { Path = rdb, Endpoint = target.Endpoint, Options = new RestoreOptions { Databases = [-1] } }));
+        Assert.Equal("InvalidDatabase", negative.ErrorId);
+        Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+
+        // "module" (every module value) and a module's type name are types a restore filter takes.
+        var modules = await new CliRun().RunAsync("restore", rdb, "--port", port, "--type", "module", "--type", "ReJSON-RL", "--json");
+        Assert.True(modules.ExitCode == 0, modules.ToString());
+        Assert.Equal(0, modules.Json().GetProperty("total").GetInt64());
     }
 }

@@ -2,6 +2,7 @@ using System.Formats.Tar;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Rdb;
 using RedisBackup.Tests.Infrastructure;
 
 namespace RedisBackup.Tests.Docker;
@@ -39,7 +40,7 @@ public sealed class ContainerRestoreTests : IDisposable
 
         var prepared = await ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None);
         var progress = new List<OperationProgress>();
-        var result = await ContainerRestorer.RestoreAsync(_docker, prepared, file, keys, new SynchronousProgress<OperationProgress>(progress.Add), CancellationToken.None);
+        var result = await ContainerRestorer.RestoreAsync(_docker, prepared, new RdbSource(file, false), new SynchronousProgress<OperationProgress>(progress.Add), CancellationToken.None);
 
         Assert.Equal("container", result.Method);
         Assert.Equal("container:" + target.Name, result.Target);
@@ -48,7 +49,7 @@ public sealed class ContainerRestoreTests : IDisposable
         Assert.True(result.Success);
         await target.WaitReadyAsync();
         Assert.Equal(digest, await target.DigestAsync());
-        Assert.Equal(4, progress.Count(p => p.IsStep));
+        Assert.Equal(ContainerRestorer.Steps, progress.Count(p => p.IsStep && p.Status.StartsWith("Step ", StringComparison.Ordinal)));
     }
 
     [DockerFact]
@@ -62,7 +63,7 @@ public sealed class ContainerRestoreTests : IDisposable
 
         var prepared = await ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None);
         Assert.Equal("/data/state.rdb", prepared.RdbPath);
-        var result = await ContainerRestorer.RestoreAsync(_docker, prepared, file, keys, null, CancellationToken.None);
+        var result = await ContainerRestorer.RestoreAsync(_docker, prepared, new RdbSource(file, false), null, CancellationToken.None);
 
         Assert.Equal(keys, result.Restored);
         await target.WaitReadyAsync();
@@ -89,7 +90,8 @@ public sealed class ContainerRestoreTests : IDisposable
         Assert.Equal(ErrorKind.NotSupported, ex.Kind);
         Assert.Equal("AppendOnlyTarget", ex.ErrorId);
         Assert.Contains("appendonly yes", ex.Message);
-        Assert.Contains("--host", ex.Message);
+        Assert.Contains("live restore", ex.Message); // the way out, named without either front's flags
+        Assert.DoesNotContain("--", ex.Message, StringComparison.Ordinal);
         var after = await _docker.InspectContainerAsync(target.Name);
         Assert.True(after.Running);
         Assert.Equal(before.Id, after.Id);
@@ -97,45 +99,65 @@ public sealed class ContainerRestoreTests : IDisposable
     }
 
     [DockerFact]
-    public async Task Key_count_mismatch_is_never_reported_as_success()
+    public async Task A_data_directory_changed_at_runtime_is_refused_because_a_restart_loads_the_other_one()
     {
-        var (file, _, keys) = await BackupOfPopulatedServerAsync();
-        await using var target = await RedisContainer.StartAsync(_docker);
-        var prepared = await ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None);
+        await using var target = await RedisContainer.StartAsync(_docker, ["--enable-protected-configs", "yes"]);
+        await target.ExecuteAsync("CONFIG", "SET", "dir", "/tmp");
 
-        var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
-            ContainerRestorer.RestoreAsync(_docker, prepared, file, keys + 5, null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None));
 
-        Assert.Equal("RestoreKeyCountMismatch", ex.ErrorId);
-        Assert.Contains($"{keys} keys", ex.Message);
-        Assert.Contains($"{keys + 5}", ex.Message);
+        Assert.Equal("ContainerConfigChanged", ex.ErrorId);
+        Assert.Contains("/tmp/dump.rdb", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("/data/dump.rdb", ex.Message, StringComparison.Ordinal);
+        Assert.True(await target.IsRunningAsync());
     }
 
     [DockerFact]
-    public async Task A_file_redis_cannot_load_is_reported_with_the_log()
+    public async Task The_port_and_password_in_a_config_file_reach_redis_cli_inside_the_container()
+    {
+        // The port only in the config file: redis-cli inside the container must use it (the harness publishes 7000).
+        await using var target = await RedisContainer.StartAsync(_docker, configFile: "port 7000\nrequirepass pw1\n", password: "pw1", containerPort: 7000);
+        var refused = await Assert.ThrowsAsync<RedisBackupException>(() => ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None));
+        Assert.Equal("RedisAuthenticationFailed", refused.ErrorId);
+
+        var prepared = await ContainerRestorer.PrepareAsync(_docker, target.Name, new ContainerCredentials { Password = "pw1" }, CancellationToken.None);
+        Assert.Equal(7000, prepared.Port);
+        Assert.Contains("/etc/redis.conf", prepared.SettingsSource, StringComparison.Ordinal);
+        await using var output = new MemoryStream();
+        var snapshot = await ContainerSnapshotSource.DownloadAsync(_docker, target.Name, output, new ContainerSnapshotOptions { Credentials = new ContainerCredentials { Password = "pw1" } }, null, CancellationToken.None);
+        Assert.True(snapshot.Bytes > 0);
+    }
+
+    [DockerFact]
+    public async Task A_file_that_is_not_an_rdb_is_refused_before_the_container_is_stopped()
     {
         var bogus = _temp.Combine("bogus.rdb");
         await File.WriteAllTextAsync(bogus, "REDIS0011 this is not an rdb file");
         await using var target = await RedisContainer.StartAsync(_docker);
+        var before = await _docker.InspectContainerAsync(target.Name);
         var prepared = await ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None);
 
-        var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
-            ContainerRestorer.RestoreAsync(_docker, prepared, bogus, 1, null, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<RdbFormatException>(() =>
+            ContainerRestorer.RestoreAsync(_docker, prepared, new RdbSource(bogus, false), null, CancellationToken.None));
 
-        Assert.Equal("RestoreLoadFailed", ex.ErrorId);
-        Assert.Contains(target.Name, ex.Message);
+        Assert.Equal("RdbCorrupt", ex.ErrorId);
+        var after = await _docker.InspectContainerAsync(target.Name);
+        Assert.True(after.Running);
+        Assert.Equal(before.Id, after.Id);
     }
 
     [DockerFact]
-    public async Task Missing_and_stopped_containers_are_clear_errors()
+    public async Task Missing_containers_are_clear_errors_and_stopped_ones_are_read_from_their_start_up_settings()
     {
         var missing = await Assert.ThrowsAsync<RedisBackupException>(() => ContainerRestorer.PrepareAsync(_docker, "redisbackup-no-such-container", CancellationToken.None));
         Assert.Equal("ContainerNotFound", missing.ErrorId);
 
-        await using var target = await RedisContainer.StartAsync(_docker);
+        await using var target = await RedisContainer.StartAsync(_docker, ["--dbfilename", "state.rdb"]);
         await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(5));
-        var stopped = await Assert.ThrowsAsync<RedisBackupException>(() => ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None));
-        Assert.Equal("ContainerNotRunning", stopped.ErrorId);
+        var stopped = await ContainerRestorer.PrepareAsync(_docker, target.Name, CancellationToken.None);
+        Assert.False(stopped.Running);
+        Assert.Equal("/data/state.rdb", stopped.RdbPath);
+        Assert.Contains("command line", stopped.SettingsSource, StringComparison.Ordinal);
     }
 
     [Fact]
@@ -143,10 +165,11 @@ public sealed class ContainerRestoreTests : IDisposable
     {
         var target = new ContainerTarget { Container = "cache", DataDirectory = "/srv/redis/", DbFileName = "state.rdb" };
         var plan = ContainerRestorer.Plan(target, "/backups/x.rdb");
-        Assert.Equal(4, plan.Count);
+        Assert.Equal(ContainerRestorer.Steps, plan.Count);
         Assert.StartsWith("Stop container 'cache'", plan[0]);
         Assert.Contains("/backups/x.rdb", plan[1]);
-        Assert.Contains("/srv/redis/state.rdb", plan[1]);
-        Assert.StartsWith("Start container 'cache'", plan[2]);
+        Assert.Contains("/srv/redis/state.rdb.redis-backup-incoming", plan[1]);
+        Assert.Contains("/srv/redis/state.rdb.redis-backup-previous", plan[2]);
+        Assert.StartsWith("Start container 'cache'", plan[3]);
     }
 }

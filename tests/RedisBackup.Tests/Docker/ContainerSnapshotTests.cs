@@ -154,7 +154,7 @@ public sealed class ContainerSnapshotTests : IDisposable
     }
 
     [DockerFact]
-    public async Task Stopped_container_is_a_clear_not_running_error()
+    public async Task A_stopped_container_without_a_data_file_is_a_clear_not_running_error()
     {
         await using var redis = await RedisContainer.StartAsync(_docker);
         await _docker.StopContainerAsync(redis.Name, TimeSpan.FromSeconds(5));
@@ -163,6 +163,22 @@ public sealed class ContainerSnapshotTests : IDisposable
 
         Assert.Equal("ContainerNotRunning", ex.ErrorId);
         Assert.Contains("not running", ex.Message);
+        Assert.Contains("/data/dump.rdb", ex.Message);
+    }
+
+    [DockerFact]
+    public async Task A_stopped_containers_snapshot_is_its_data_file_as_it_is()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker, ["--dbfilename", "state.rdb"]);
+        await redis.ExecuteAsync("SET", "k", "v");
+        await redis.SaveAsync();
+        await _docker.StopContainerAsync(redis.Name, TimeSpan.FromSeconds(5));
+
+        var (info, file, _) = await SnapshotAsync(redis.Name);
+
+        Assert.True(info.FromStoppedContainer);
+        Assert.Equal("/data/state.rdb", info.RdbPath);
+        Assert.Equal(await redis.ReadFileAsync("/data/state.rdb"), await File.ReadAllBytesAsync(file));
     }
 }
 

@@ -20,36 +20,50 @@ internal sealed class RedisContainer : IAsyncDisposable
     public string Name { get; }
     public int Port { get; private set; }
     public string? Password { get; private init; }
-    public RedisEndpoint Endpoint => new() { Host = "127.0.0.1", Port = Port, Password = Password };
+    public string? User { get; private init; }
+    public int ContainerPort { get; private init; } = 6379;
+    public RedisEndpoint Endpoint => new() { Host = "127.0.0.1", Port = Port, User = User, Password = Password };
 
     /// <summary>
     /// Starts redis-server with no save points, DEBUG enabled, plus <paramref name="redisArgs"/>.
-    /// <paramref name="configure"/> may adjust the create body (User, Env, HostConfig…).
+    /// <paramref name="configure"/> may adjust the create body (User, Env, HostConfig…). <paramref name="configFile"/>
+    /// becomes /etc/redis.conf in the container, named on the command line as redis-server's config file (the options
+    /// on the command line still apply after it). <paramref name="password"/> and <paramref name="user"/> are what the
+    /// tests connect with.
     /// </summary>
-    public static async Task<RedisContainer> StartAsync(DockerClient docker, string[]? redisArgs = null, Action<JsonObject>? configure = null, string? password = null)
+    public static async Task<RedisContainer> StartAsync(DockerClient docker, string[]? redisArgs = null, Action<JsonObject>? configure = null, string? password = null,
+        string? configFile = null, string? user = null, int containerPort = 6379)
     {
         var image = await RedisImage.EnsureAsync(docker);
         var name = "redisbackup-test-" + Guid.NewGuid().ToString("N")[..12];
-        string[] command = ["redis-server", "--dir", "/data", "--protected-mode", "no", "--enable-debug-command", "yes", "--save", "", "--appendonly", "no", .. redisArgs ?? []];
+        string[] config = configFile is null ? [] : ["/etc/redis.conf"];
+        // With a config file, its own appendonly setting stands (the command line would override it).
+        string[] appendOnly = configFile is null ? ["--appendonly", "no"] : [];
+        string[] command = ["redis-server", .. config, "--dir", "/data", "--protected-mode", "no", "--enable-debug-command", "yes", "--save", "", .. appendOnly, .. redisArgs ?? []];
         var body = new JsonObject
         {
             ["Image"] = image,
             ["Cmd"] = new JsonArray(command.Select(c => (JsonNode?)JsonValue.Create(c)).ToArray()),
-            ["ExposedPorts"] = new JsonObject { ["6379/tcp"] = new JsonObject() },
+            ["ExposedPorts"] = new JsonObject { [$"{containerPort}/tcp"] = new JsonObject() },
             ["Labels"] = new JsonObject { ["redisbackup.test"] = "1" },
             ["HostConfig"] = new JsonObject
             {
                 ["PortBindings"] = new JsonObject
                 {
-                    ["6379/tcp"] = new JsonArray(new JsonObject { ["HostIp"] = "127.0.0.1", ["HostPort"] = "" }),
+                    [$"{containerPort}/tcp"] = new JsonArray(new JsonObject { ["HostIp"] = "127.0.0.1", ["HostPort"] = "" }),
                 },
             },
         };
         configure?.Invoke(body);
         await docker.CreateContainerAsync(name, body);
-        var container = new RedisContainer(docker, name) { Password = password };
+        var container = new RedisContainer(docker, name) { Password = password, User = user, ContainerPort = containerPort };
         try
         {
+            if (configFile is not null)
+            {
+                using var content = new MemoryStream(System.Text.Encoding.UTF8.GetBytes(configFile));
+                await docker.PutFileAsync(name, "/etc", "redis.conf", content, (UnixFileMode)0x1A4, 0, 0);
+            }
             await docker.StartContainerAsync(name);
             await container.WaitReadyAsync();
             return container;
@@ -70,7 +84,7 @@ internal sealed class RedisContainer : IAsyncDisposable
         {
             var info = await Docker.InspectContainerAsync(Name);
             if (!info.Running) throw new InvalidOperationException($"Container {Name} exited ({info.ExitCode}): {await Docker.GetLogsAsync(Name, 30)}");
-            var port = info.Ports.FirstOrDefault(p => p.ContainerPort == 6379);
+            var port = info.Ports.FirstOrDefault(p => p.ContainerPort == ContainerPort);
             if (port is not null)
             {
                 Port = port.HostPort;
@@ -99,6 +113,22 @@ internal sealed class RedisContainer : IAsyncDisposable
     }
 
     public async Task<string> DigestAsync() => (await ExecuteAsync("DEBUG", "DIGEST")).AsString()!;
+
+    /// <summary>Writes the dataset to its data file now (SAVE), so a stop loses nothing.</summary>
+    public Task SaveAsync() => ExecuteAsync("SAVE");
+
+    /// <summary>The bytes of a file in the container (running or stopped), or null when it does not exist.</summary>
+    public async Task<byte[]?> ReadFileAsync(string path)
+    {
+        if (await Docker.StatPathAsync(Name, path) is null) return null;
+        await using var archive = await Docker.GetArchiveAsync(Name, path);
+        var entry = (await new System.Formats.Tar.TarReader(archive.Tar).GetNextEntryAsync())!;
+        using var data = new MemoryStream();
+        if (entry.DataStream is not null) await entry.DataStream.CopyToAsync(data);
+        return data.ToArray();
+    }
+
+    public async Task<bool> IsRunningAsync() => (await Docker.InspectContainerAsync(Name)).Running;
 
     public async ValueTask DisposeAsync()
     {

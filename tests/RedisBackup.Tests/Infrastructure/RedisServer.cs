@@ -26,6 +26,16 @@ public sealed class RedisServer : IAsyncDisposable
 
     public int Port { get; }
     public string Directory { get; }
+
+    /// <summary>The redis-server process id (for tests that stop, continue or kill it).</summary>
+    public int ProcessId => _process.Id;
+
+    /// <summary>Sends a signal (STOP, CONT, KILL) to the redis-server process and waits for kill(1) to finish.</summary>
+    public void Signal(string name)
+    {
+        using var kill = Process.Start("kill", ["-" + name, ProcessId.ToString(System.Globalization.CultureInfo.InvariantCulture)])!;
+        kill.WaitForExit();
+    }
     public RedisEndpoint Endpoint => new() { Host = "127.0.0.1", Port = Port };
 
     /// <summary>Starts the apt redis-server (7.0) with: no save points, no AOF, DEBUG enabled, plus <paramref name="extraArgs"/> (e.g. "--requirepass", "pw").</summary>

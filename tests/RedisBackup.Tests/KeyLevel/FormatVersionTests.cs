@@ -55,7 +55,7 @@ public class FormatVersionTests
         var direct = await Assert.ThrowsAsync<RedisBackupException>(() => KeyFiles.RestoreAsync(path, target.Endpoint));
         Assert.Equal("BackupFormatTooNew", direct.ErrorId);
         var checkedFirst = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = path, Endpoint = target.Endpoint }));
-        Assert.Equal("BackupVerificationFailed", checkedFirst.ErrorId);
+        Assert.Equal("BackupFormatTooNew", checkedFirst.ErrorId);
         Assert.Contains("'somethingNew'", checkedFirst.Message);
         Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
     }

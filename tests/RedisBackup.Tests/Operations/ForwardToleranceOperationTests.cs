@@ -76,7 +76,7 @@ public class ForwardToleranceOperationTests
         var stopped = await Assert.ThrowsAsync<RdbRestoreStoppedException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = path, Endpoint = target.Endpoint }));
         Assert.Equal("RdbRestoreStopped", stopped.ErrorId);
         Assert.Equal(at, stopped.Offset);
-        Assert.Equal((3L, 3L, 0L), (stopped.Result.Restored, stopped.Result.Total, stopped.Result.Failed));
+        Assert.Equal((3L, 3L, 0L), (stopped.Partial.Restored, stopped.Partial.Total, stopped.Partial.Failed));
         Assert.Contains($"Restored 3 of the 3 keys read from the snapshot up to byte {at}", stopped.Message, StringComparison.Ordinal);
         Assert.Contains($"type 40 at byte {at} is newer than this version of RedisBackup knows", stopped.Message, StringComparison.Ordinal);
 
@@ -87,6 +87,52 @@ public class ForwardToleranceOperationTests
         await c.SelectAsync(2);
         Assert.Equal("3", (await c.Run("GET", "c")).AsString());
         Assert.InRange((await c.Run("PTTL", "c")).AsInt64(), 3_500_000, 10_800_000);
+    }
+
+    /// <summary>
+    /// The stop at an unknown part is a stop part-way like any other (issue 9, item 11): a RestoreInterruptedException
+    /// whose partial result (Complete false, the last key written) the CLI prints with --json and the journal keeps.
+    /// </summary>
+    [Fact]
+    public async Task TheStopAtAnUnknownPartCarriesThePartialResultIntoTheJsonOutputAndTheJournal()
+    {
+        using var dir = new TempDirectory();
+        using (new BackupCatalog(dir.Path).AcquireLock()) { } // a catalog: restores of its backups are journalled
+        var (bytes, at) = FutureFile();
+        var path = dir.Combine("newer-server.rdb");
+        await File.WriteAllBytesAsync(path, bytes);
+        await using var target = await RedisServer.StartAsync();
+        var endpoint = target.Endpoint with { Database = 3 };
+
+        RestoreInterruptedException stopped = await Assert.ThrowsAsync<RdbRestoreStoppedException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = path, Endpoint = endpoint }));
+        Assert.Equal("RdbRestoreStopped", stopped.ErrorId);
+        Assert.False(stopped.Cancelled);
+        var partial = stopped.Partial;
+        Assert.False(partial.Complete);
+        Assert.Equal((3L, 3L, 0L), (partial.Restored, partial.Total, partial.Unconfirmed));
+        Assert.Equal(3, partial.Database);
+        Assert.Equal($"redis://127.0.0.1:{target.Port}/3", partial.Target);
+        Assert.Equal(path, partial.BackupPath);
+        Assert.Equal(new KeyPosition(3, "c"), partial.LastWritten);
+        Assert.Contains("Last key written: 'c' in database 3.", stopped.Message, StringComparison.Ordinal);
+        Assert.Equal(3, await KeyLevel.Dataset.DbSizeAsync(target, 3));
+
+        var failure = new BackupCatalog(dir.Path).GetStats().LastRestoreFailure;
+        Assert.NotNull(failure);
+        Assert.Equal("RdbRestoreStopped", failure.ErrorId);
+        Assert.Equal($"redis://127.0.0.1:{target.Port}/3", failure.Target);
+        Assert.Contains($"Restored 3 of the 3 keys read from the snapshot up to byte {at}", failure.Message, StringComparison.Ordinal);
+
+        await using (var c = await target.ConnectAsync()) await c.Run("FLUSHALL");
+        var run = await new CliRun().RunAsync("restore", path, "--port", target.Port.ToString(System.Globalization.CultureInfo.InvariantCulture), "--json");
+        Assert.True(run.ExitCode == 1, run.ToString());
+        var json = run.Json();
+        Assert.Equal("RdbRestoreStopped", json.GetProperty("error").GetProperty("id").GetString());
+        var result = json.GetProperty("result");
+        Assert.False(result.GetProperty("complete").GetBoolean());
+        Assert.Equal(3, result.GetProperty("restored").GetInt64());
+        Assert.Equal("c", result.GetProperty("lastWritten").GetProperty("key").GetString());
+        Assert.Contains($"up to byte {at}", run.Stderr, StringComparison.Ordinal);
     }
 
     [ServerFact("redis-7.4")]
@@ -128,7 +174,7 @@ public class ForwardToleranceOperationTests
 
         await using var target = await RedisServer.StartAsync(ServerVersions.Redis74);
         var stopped = await Assert.ThrowsAsync<RdbRestoreStoppedException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint }));
-        Assert.Equal(backup.KeyCount, stopped.Result.Restored);
+        Assert.Equal(backup.KeyCount, stopped.Partial.Restored);
         Assert.Equal(backup.KeyCount, await KeyLevel.Dataset.DbSizeAsync(target, 0));
         Assert.True(backup.KeyCount < 53);
     }

@@ -6,13 +6,14 @@ namespace RedisBackup.Tests.Redis;
 public class RedisEndpointTests
 {
     [Theory]
-    [InlineData("redis://localhost", "localhost", 6379, null, null, 0, false)]
+    [InlineData("redis://localhost", "localhost", 6379, null, null, null, false)]
     [InlineData("redis://h:6380/3", "h", 6380, null, null, 3, false)]
     [InlineData("rediss://backup:s%40cret@cache.example:6390/0", "cache.example", 6390, "backup", "s@cret", 0, true)]
-    [InlineData("redis://:pw@127.0.0.1:7000", "127.0.0.1", 7000, null, "pw", 0, false)]
-    [InlineData("redis://pw@10.1.2.3", "10.1.2.3", 6379, null, "pw", 0, false)]
-    [InlineData("redis://[::1]:6381", "::1", 6381, null, null, 0, false)]
-    public void ParsesUris(string uri, string host, int port, string? user, string? password, int db, bool tls)
+    [InlineData("redis://:pw@127.0.0.1:7000", "127.0.0.1", 7000, null, "pw", null, false)]
+    [InlineData("redis://pw@10.1.2.3", "10.1.2.3", 6379, null, "pw", null, false)]
+    [InlineData("redis://[::1]:6381", "::1", 6381, null, null, null, false)]
+    [InlineData("redis://h/", "h", 6379, null, null, null, false)]
+    public void ParsesUris(string uri, string host, int port, string? user, string? password, int? db, bool tls)
     {
         var ep = RedisEndpoint.Parse(uri);
         Assert.Equal((host, port, user, password, db, tls), (ep.Host, ep.Port, ep.User, ep.Password, ep.Database, ep.UseTls));
@@ -28,6 +29,13 @@ public class RedisEndpointTests
         Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
         Assert.Equal("InvalidRedisUri", ex.ErrorId);
     }
+
+    [Theory]
+    [InlineData("redis://h:6380", "redis://h:6380")]
+    [InlineData("redis://h:6380/0", "redis://h:6380/0")]
+    [InlineData("redis://h:6380/5", "redis://h:6380/5")]
+    public void ADatabaseIsShownExactlyWhenOneWasGiven(string uri, string shown)
+        => Assert.Equal(shown, RedisEndpoint.Parse(uri).ToString());
 
     [Fact]
     public void PasswordIsNeverShownInToStringOrErrors()

@@ -163,9 +163,14 @@ public class KeyRestoreBehaviourTests
 
         await using (var target = await RedisServer.StartAsync(acl))
         {
-            var ex = await Assert.ThrowsAsync<RedisBackupException>(() => KeyFiles.RestoreAsync(path, target.Endpoint, new RestoreOptions { FailFast = true }));
+            var ex = await Assert.ThrowsAsync<RestoreInterruptedException>(() => KeyFiles.RestoreAsync(path, target.Endpoint, new RestoreOptions { FailFast = true }));
             Assert.Equal("RestoreKeyFailed", ex.ErrorId);
             Assert.Contains("fail-fast", ex.Message);
+            // The replies already due were read: the counts are exact, and say what the target holds.
+            Assert.Equal(0, ex.Partial.Unconfirmed);
+            Assert.InRange(ex.Partial.Failed, 1, 2);
+            Assert.Equal(await Dataset.DbSizeAsync(target, 0), ex.Partial.Restored);
+            Assert.Contains($"Keys written so far: {ex.Partial.Restored}", ex.Message, StringComparison.Ordinal);
         }
     }
 

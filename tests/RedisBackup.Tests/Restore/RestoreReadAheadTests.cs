@@ -36,13 +36,16 @@ public class RestoreReadAheadTests
     {
         await using var server = await RedisServer.StartAsync();
         using var file = File(badAt: Keys / 2);
-        var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
+        var ex = await Assert.ThrowsAsync<RestoreInterruptedException>(() =>
             KeyRestorer.RestoreAsync(file, server.Endpoint, new RestoreOptions(), null, CancellationToken.None).WaitAsync(TimeSpan.FromSeconds(60)));
         Assert.Equal("BackupCorrupt", ex.ErrorId);
         Assert.Contains("wrong shape", ex.Message, StringComparison.Ordinal);
-        // Only records before the damaged one can have been written.
+        // Only records before the damaged one can have been written, and the result says exactly how many were.
         await using var c = await server.ConnectAsync();
-        Assert.InRange((await c.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64(), 0, Keys / 2);
+        var dbsize = (await c.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64();
+        Assert.InRange(dbsize, 0, Keys / 2);
+        Assert.Equal(dbsize, ex.Partial.Restored);
+        Assert.Equal(0, ex.Partial.Unconfirmed);
         Assert.Equal(0, (await c.ExecuteAsync(CancellationToken.None, "EXISTS", $"k{Keys / 2 + 1}")).AsInt64());
     }
 
@@ -53,11 +56,15 @@ public class RestoreReadAheadTests
         using var file = File(badAt: null);
         using var cts = new CancellationTokenSource();
         var progress = new CancelAfterFirstReport(cts);
-        await Assert.ThrowsAnyAsync<OperationCanceledException>(() =>
+        var ex = await Assert.ThrowsAsync<RestoreInterruptedException>(() =>
             KeyRestorer.RestoreAsync(file, server.Endpoint, new RestoreOptions(), progress, cts.Token).WaitAsync(TimeSpan.FromSeconds(60)));
+        Assert.True(ex.Cancelled);
+        Assert.Equal(ErrorKind.Cancelled, ex.Kind);
         Assert.True(progress.Seen);
         await using var c = await server.ConnectAsync();
-        Assert.True((await c.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64() < Keys);
+        var dbsize = (await c.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64();
+        Assert.True(dbsize < Keys);
+        Assert.Equal(dbsize, ex.Partial.Restored);
     }
 
     [Fact]

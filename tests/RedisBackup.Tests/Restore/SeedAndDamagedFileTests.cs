@@ -134,10 +134,15 @@ public class SeedAndDamagedFileTests
             Assert.Contains($"no trailer record after {lines.Count - 2} records", ex.Message);
         }
 
-        // The restorer refuses it too, at the end.
+        // The restorer refuses it too, at the end, and says exactly how far it got.
         await using var target = await RedisServer.StartAsync();
-        var ex2 = await Assert.ThrowsAsync<RedisBackupException>(() => KeyFiles.RestoreAsync(cut, target.Endpoint));
+        var ex2 = await Assert.ThrowsAsync<RestoreInterruptedException>(() => KeyFiles.RestoreAsync(cut, target.Endpoint));
         Assert.Equal("BackupTruncated", ex2.ErrorId);
+        Assert.False(ex2.Partial.Complete);
+        Assert.Equal(0, ex2.Partial.Unconfirmed);
+        // Every key written so far is on the target, in whichever of the backup's databases (0, 1, 5) the stop came.
+        Assert.Equal(await Dataset.DbSizeAsync(target, 0) + await Dataset.DbSizeAsync(target, 1) + await Dataset.DbSizeAsync(target, 5), ex2.Partial.Restored);
+        Assert.Contains($"Keys written so far: {ex2.Partial.Restored}", ex2.Message, StringComparison.Ordinal);
     }
 
     [Fact]

@@ -1,0 +1,117 @@
+using System.Text;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.IO;
+using RedisBackup.Tests.Infrastructure;
+
+namespace RedisBackup.Tests.KeyLevel;
+
+/// <summary>
+/// The second pass of an export whose SCAN returned keys twice, on real files: the later occurrences go (every chunk of
+/// a big key), everything else is copied byte for byte, the trailer gets the new counts, and a repeat list that does not
+/// match the file stops the rewrite instead of dropping the wrong key.
+/// </summary>
+public class KeyFileRewriterTests
+{
+    private static KeyRecord Key(int db, string key, string type, int chunk = 0, bool more = false, List<long>? fieldExpireAt = null, params string[] items)
+    {
+        var r = new KeyRecord { Database = db, Key = Encoding.UTF8.GetBytes(key), Type = type, Chunk = chunk, More = more, FieldExpireAt = fieldExpireAt, FieldsReadAtMs = fieldExpireAt is null ? null : 1 };
+        foreach (var item in items) r.Items.Add(Encoding.UTF8.GetBytes(item));
+        return r;
+    }
+
+    /// <summary>A first pass as the exporter writes it: A, big B (3 chunks), C in db 1, big B again, A again, then the trailer.</summary>
+    private static (byte[] File, List<KeyRecord> Records) FirstPass(bool exact)
+    {
+        var records = new List<KeyRecord>
+        {
+            Key(0, "a", "string", items: ["1"]),
+            Key(0, "b", "hash", 0, true, [0, 99], "f1", "v1", "f2", "v2"),
+            Key(0, "b", "hash", 1, true, null, "f3", "v3"),
+            Key(0, "b", "hash", 2, false, [7], "f4", "v4"),
+            Key(1, "c", "set", items: ["x", "y"]),
+            Key(0, "b", "hash", 0, true, [0, 99], "f1", "v1", "f2", "v2"),
+            Key(0, "b", "hash", 1, true, null, "f3", "v3"),
+            Key(0, "b", "hash", 2, false, [7], "f4", "v4"),
+            Key(0, "a", "string", items: ["1"]),
+        };
+        using var ms = new MemoryStream();
+        using (var gzip = exact ? GzipFactory.ForEncodedPayloads(ms) : GzipFactory.Fastest(ms))
+        using (var writer = new KeyRecordWriter(gzip))
+        {
+            writer.WriteHeader(new KeyFileHeader { CreatedAt = DateTimeOffset.UnixEpoch, SourceAddress = "127.0.0.1:6379", Exact = exact, Requires = [KeyFileFormat.FieldTtlRequirement] });
+            foreach (var r in records) writer.WriteKey(r);
+            writer.WriteTrailer(new KeyFileTrailer { Keys = 5, Records = 9, KeysPerDatabase = new Dictionary<int, long> { [0] = 4, [1] = 1 }, Vanished = 3, FieldTtls = 4, CompletedAt = DateTimeOffset.UnixEpoch });
+            writer.FlushAsync(CancellationToken.None).AsTask().GetAwaiter().GetResult();
+        }
+        return (ms.ToArray(), records);
+    }
+
+    private static RepeatedKeyDetector IndexOf(TempDirectory dir, IEnumerable<(int Db, string Key)> keys)
+    {
+        var index = new RepeatedKeyDetector(dir.Combine(".index.partial"), runCapacity: 2);
+        foreach (var (db, key) in keys) index.Add(db, Encoding.UTF8.GetBytes(key));
+        return index;
+    }
+
+    [Fact]
+    public async Task The_later_occurrences_and_all_their_chunks_are_left_out_and_the_trailer_counts_them()
+    {
+        using var dir = new TempDirectory();
+        var (file, _) = FirstPass(exact: false);
+        using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "b"), (0, "a")]);
+        var repeats = index.Find(CancellationToken.None);
+        Assert.Equal(2, repeats.Count);
+
+        using var output = new MemoryStream();
+        var summary = await KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), repeats, new KeyExportSummary { Keys = 5, ServerVersion = "7.0.15" }, output, CancellationToken.None);
+        Assert.Equal(3, summary.Keys);
+        Assert.Equal(5, summary.Records);
+        Assert.Equal(2, summary.Duplicates);
+        Assert.Equal(2, summary.FieldTtls);
+        Assert.Equal("7.0.15", summary.ServerVersion);
+        Assert.Equal(output.Length, summary.BytesWritten);
+
+        output.Position = 0;
+        var check = await KeyFileVerifier.VerifyAsync(output);
+        Assert.Equal(3, check.Keys);
+        Assert.Equal(new Dictionary<int, long> { [0] = 2, [1] = 1 }, check.KeysPerDatabase);
+        Assert.Equal([KeyFileFormat.FieldTtlRequirement], check.Requires);
+
+        output.Position = 0;
+        var reader = await KeyFileReader.OpenAsync(output, CancellationToken.None);
+        await using (reader)
+        {
+            var kept = new List<string>();
+            while (await reader.ReadNextAsync(CancellationToken.None) is { } r) kept.Add($"{r.Database}/{Encoding.UTF8.GetString(r.Key)}/{r.Chunk}");
+            Assert.Equal(["0/a/0", "0/b/0", "0/b/1", "0/b/2", "1/c/0"], kept);
+            Assert.Equal(2, reader.Trailer!.Duplicates);
+            Assert.Equal(3, reader.Trailer.Vanished);
+        }
+    }
+
+    [Fact]
+    public async Task An_exact_file_is_rewritten_as_exact()
+    {
+        using var dir = new TempDirectory();
+        var (file, _) = FirstPass(exact: true);
+        using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "b"), (0, "a")]);
+        using var output = new MemoryStream();
+        await KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), index.Find(CancellationToken.None), new KeyExportSummary(), output, CancellationToken.None);
+        output.Position = 0;
+        Assert.True((await KeyFileVerifier.VerifyAsync(output)).Exact);
+    }
+
+    [Fact]
+    public async Task A_repeat_list_that_does_not_match_the_file_stops_the_rewrite()
+    {
+        using var dir = new TempDirectory();
+        var (file, _) = FirstPass(exact: false);
+        // The index saw other keys than the file holds: its 4th key is "z", repeated, where the file's 4th key is "b".
+        using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "z"), (0, "z")]);
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
+            KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), index.Find(CancellationToken.None), new KeyExportSummary(), new MemoryStream(), CancellationToken.None));
+        Assert.Equal("KeyExportRewriteFailed", ex.ErrorId);
+        Assert.Contains("key 4 of the file", ex.Message);
+    }
+}
