@@ -86,6 +86,9 @@ internal static class TestcontainersSetup
     }
 
     /// <summary>Removes (with their volumes) the test containers whose owning process on this machine has ended.</summary>
+    internal static async Task RemoveStaleContainersAsync(CancellationToken cancellationToken)
+        => await RemoveStaleContainersAsync(await EndpointAsync(cancellationToken), cancellationToken);
+
     private static async Task RemoveStaleContainersAsync(IDockerEndpointAuthenticationConfiguration endpoint, CancellationToken cancellationToken)
     {
         using var client = endpoint.GetDockerClientBuilder(Guid.Empty).Build();
