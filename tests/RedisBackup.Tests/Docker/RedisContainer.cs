@@ -62,6 +62,8 @@ internal sealed class RedisContainer : IAsyncDisposable
         string[] appendOnly = configFile is null ? ["--appendonly", "no"] : [];
         string[] command = [version.ServerBinary, .. config, "--dir", "/data", "--protected-mode", "no", "--enable-debug-command", "yes", "--save", "", .. appendOnly, .. redisArgs ?? []];
 
+        // Cancelled by the wait strategy when the server exits instead of answering: the start fails at once, with its log.
+        using var start = CancellationTokenSource.CreateLinkedTokenSource(deadline.Token);
         var builder = new RedisBuilder(image)
             .WithDockerEndpoint(endpoint)
             .WithLogger(NullLogger.Instance)
@@ -72,7 +74,7 @@ internal sealed class RedisContainer : IAsyncDisposable
             .WithPortBinding(containerPort, assignRandomHostPort: true)
             // Replaces the module's "redis-cli ping" inside the container: the servers here may listen on another port or
             // want a password, and what the tests need is an answer on the published loopback port.
-            .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new AnswersPing(docker, name, containerPort, user, password), w => w.WithTimeout(StartTimeout)))
+            .WithWaitStrategy(Wait.ForUnixContainer().AddCustomWaitStrategy(new AnswersPing(docker, name, containerPort, user, password, start), w => w.WithTimeout(StartTimeout).WithInterval(TimeSpan.FromMilliseconds(100))))
             .WithCreateParameterModifier(parameters =>
             {
                 PublishOnLoopbackOnly(parameters);
@@ -83,7 +85,7 @@ internal sealed class RedisContainer : IAsyncDisposable
         var container = new RedisContainer(docker, started, name, version) { Password = password, User = user, ContainerPort = containerPort };
         try
         {
-            await started.StartAsync(deadline.Token);
+            await started.StartAsync(start.Token);
             // Testcontainers' view of where the container is (TESTCONTAINERS_HOST_OVERRIDE): never the bridge gateway.
             if (!IPAddress.TryParse(started.Hostname, out var address) || !IPAddress.IsLoopback(address))
                 throw new InvalidOperationException($"Testcontainers reports container {name} at {started.Hostname}; the tests reach containers on loopback only (TESTCONTAINERS_HOST_OVERRIDE).");
@@ -91,10 +93,26 @@ internal sealed class RedisContainer : IAsyncDisposable
             container.Port = started.GetMappedPublicPort(containerPort);
             return container;
         }
-        catch
+        catch (Exception ex)
         {
+            var exited = await ExitedAsync(docker, name);
             await container.DisposeAsync();
+            if (exited is not null) throw new InvalidOperationException(exited, ex);
             throw;
+        }
+    }
+
+    /// <summary>Why the container is not running (its exit code and last log lines), or null while it runs or when there is none.</summary>
+    private static async Task<string?> ExitedAsync(DockerClient docker, string name)
+    {
+        try
+        {
+            var info = await docker.InspectContainerAsync(name);
+            return info.Running ? null : $"Container {name} exited ({info.ExitCode}): {await docker.GetLogsAsync(name, 30)}";
+        }
+        catch (Engine.Errors.RedisBackupException)
+        {
+            return null;
         }
     }
 
@@ -105,8 +123,8 @@ internal sealed class RedisContainer : IAsyncDisposable
             foreach (var binding in bindings) binding.HostIP = "127.0.0.1";
     }
 
-    /// <summary>Ready when PING over the published port answers PONG; a container that exited fails at once, with its log.</summary>
-    private sealed class AnswersPing(DockerClient docker, string name, int containerPort, string? user, string? password) : IWaitUntil
+    /// <summary>Ready when PING over the published port answers PONG; when the container has exited, cancels the start.</summary>
+    private sealed class AnswersPing(DockerClient docker, string name, int containerPort, string? user, string? password, CancellationTokenSource start) : IWaitUntil
     {
         public async Task<bool> UntilAsync(IContainer container)
         {
@@ -116,16 +134,13 @@ internal sealed class RedisContainer : IAsyncDisposable
                 await using var c = await RedisConnection.ConnectAsync(endpoint);
                 return (await c.ExecuteAsync(CancellationToken.None, "PING")).AsString() == "PONG";
             }
-            catch (Exception ex) when (ex is not ContainerExitedException)
+            catch (Exception)
             {
-                var info = await docker.InspectContainerAsync(name);
-                if (!info.Running) throw new ContainerExitedException($"Container {name} exited ({info.ExitCode}): {await docker.GetLogsAsync(name, 30)}");
+                if (!(await docker.InspectContainerAsync(name)).Running) await start.CancelAsync();
                 return false;
             }
         }
     }
-
-    private sealed class ContainerExitedException(string message) : Exception(message);
 
     /// <summary>Reads the published port again (it can change on restart) and waits for PING.</summary>
     public async Task WaitReadyAsync()

@@ -45,4 +45,17 @@ public sealed class TestcontainersSetupTests : IDisposable
         Assert.DoesNotContain(all, c => c.Name == stale.Name);
         Assert.Contains(all, c => c.Name == live.Name && c.State == "running");
     }
+
+    [DockerFact]
+    public async Task A_server_that_exits_at_start_fails_the_fixture_at_once_with_its_log_and_is_removed()
+    {
+        var clock = Stopwatch.StartNew();
+        var ex = await Assert.ThrowsAnyAsync<Exception>(() => RedisContainer.StartAsync(_docker, ["--no-such-option", "x"]));
+
+        Assert.True(clock.Elapsed < TimeSpan.FromSeconds(30), $"took {clock.Elapsed}");
+        var message = ex.ToString();
+        Assert.Contains("exited", message, StringComparison.Ordinal);
+        Assert.Contains("no-such-option", message, StringComparison.Ordinal);
+        Assert.DoesNotContain(await _docker.ListContainersAsync(all: true), c => message.Contains(c.Name, StringComparison.Ordinal));
+    }
 }
