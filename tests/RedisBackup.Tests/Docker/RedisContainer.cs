@@ -53,9 +53,9 @@ internal sealed class RedisContainer : IAsyncDisposable
         string? configFile = null, string? user = null, int containerPort = 6379, ServerVersion? version = null, bool redisNames = true)
     {
         version ??= ServerVersions.Redis70;
+        var image = await RedisImage.EnsureAsync(version, redisNames); // built once, within its own time limit
         using var deadline = new CancellationTokenSource(StartTimeout);
         var endpoint = await TestcontainersSetup.EndpointAsync(deadline.Token);
-        var image = await RedisImage.EnsureAsync(version, redisNames, deadline.Token);
         var name = "redisbackup-test-" + Guid.NewGuid().ToString("N")[..12];
         string[] config = configFile is null ? [] : ["/etc/redis.conf"];
         // With a config file, its own appendonly setting stands (the command line would override it).

@@ -117,11 +117,11 @@ internal static class TestcontainersSetup
         var colon = owner.LastIndexOf(':');
         var at = owner.LastIndexOf('@');
         if (colon < 0 || at < colon || owner[..colon] != Environment.MachineName) return false; // another machine's, or not ours to judge
-        if (!int.TryParse(owner.AsSpan(colon + 1, at - colon - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)) return false;
+        if (!int.TryParse(owner.AsSpan(colon + 1, at - colon - 1), NumberStyles.None, CultureInfo.InvariantCulture, out var pid)
+            || !long.TryParse(owner.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture, out var ticks)) return false;
         var current = OwnerOf(pid);
         if (current is null) return true;
         // The start time is read anew each time: allow for rounding of the boot time it is computed from.
-        var ticks = long.Parse(owner.AsSpan(at + 1), NumberStyles.None, CultureInfo.InvariantCulture);
         var now = long.Parse(current.AsSpan(current.LastIndexOf('@') + 1), NumberStyles.None, CultureInfo.InvariantCulture);
         return Math.Abs(now - ticks) > TimeSpan.TicksPerSecond;
     }

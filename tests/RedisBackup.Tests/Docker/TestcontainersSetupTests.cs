@@ -30,6 +30,7 @@ public sealed class TestcontainersSetupTests : IDisposable
         // Another machine's test process, or a label this code did not write: not ours to judge.
         Assert.False(TestcontainersSetup.IsStale("another-machine:1@12345"));
         Assert.False(TestcontainersSetup.IsStale("no owner"));
+        Assert.False(TestcontainersSetup.IsStale($"{Environment.MachineName}:1@not-a-time"));
     }
 
     [DockerFact]
