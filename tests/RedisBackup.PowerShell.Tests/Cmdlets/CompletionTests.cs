@@ -6,6 +6,8 @@ using RedisBackup.Tests.Infrastructure;
 namespace RedisBackup.PowerShell.Tests.Cmdlets;
 
 /// <summary>Tab completion as the console asks for it (CommandCompletion.CompleteInput in the session).</summary>
+/// <remarks>With the container tests: xunit enforces the timeout of one of them only outside parallel collections.</remarks>
+[Collection(ContainerTestGroup.Name)]
 public sealed class CompletionTests(LiveServers servers) : IClassFixture<LiveServers>, IDisposable
 {
     private readonly TempDirectory _work = new();

@@ -57,7 +57,7 @@ public sealed class ContainerRestoreTests : IDisposable
     {
         var (file, digest, keys) = await BackupOfPopulatedServerAsync();
         // Redis runs as uid 999 and has written its own file there, owned by 999 with mode 0600.
-        await using var target = await RedisContainer.StartAsync(_docker, ["--dir", "/data", "--dbfilename", "state.rdb"], body => body["User"] = "999:999");
+        await using var target = await RedisContainer.StartAsync(_docker, ["--dir", "/data", "--dbfilename", "state.rdb"], p => p.User = "999:999");
         await target.ExecuteAsync("SET", "old", "1");
         await target.ExecuteAsync("SAVE");
 
