@@ -22,6 +22,8 @@
         'Get-RedisBackupStats'
         'Test-RedisBackup'
         'Copy-RedisBackup'
+        'Convert-RedisBackup'
+        'Get-RedisBackupContent'
     )
     FunctionsToExport    = @()
     AliasesToExport      = @()
@@ -37,13 +39,13 @@
     PrivateData          = @{
         PSData = @{
             Tags         = @('Redis', 'Backup', 'Restore', 'RDB', 'Docker', 'Database', 'PSEdition_Core', 'Linux', 'Windows', 'MacOS')
-            ProjectUri   = 'https://example.invalid/redisbackup'
-            LicenseUri   = 'https://example.invalid/redisbackup/LICENSE'
+            # No ProjectUri, LicenseUri or HelpUri: the project has no public address yet, and a placeholder would be a broken link.
             ReleaseNotes = @'
 0.1.0
 - New-RedisBackup: key-level backups of a running server; RDB snapshots from a Docker container or over replication; -Keep / -MaxAge retention.
 - Get-RedisBackup, Get-RedisBackupStats, Test-RedisBackup, Copy-RedisBackup, Remove-RedisBackup over a verified backup catalog.
 - Restore-RedisBackup into a live server (skip, -Replace or -Flush; absolute or relative TTLs; -ToDatabase) or into a container, with a safety snapshot first.
+- One catalog parameter everywhere (-CatalogPath, alias -Directory); -Path/-LiteralPath/-Name name backups; strings pipe; read-only output objects.
 '@
         }
     }

@@ -22,12 +22,15 @@ internal sealed class CliApp
         Remove = new RemoveCommand(host);
         Verify = new VerifyCommand(host);
         Copy = new CopyCommand(host);
+        Convert = new ConvertCommand(host);
+        Inspect = new InspectCommand(host);
+        Demo = new DemoCommand(host);
         Root = new RootCommand(
             "redis-backup: back up and restore Redis. Key-level exports and RDB snapshots (from a Docker container or over " +
             "replication) go into a catalog directory (--dir, else $REDISBACKUP_PATH, else ./backups/redis). The password comes " +
             "from REDISCLI_AUTH, --password-stdin, or --password (visible to other users).")
         {
-            Backup.Command, Restore.Command, List.Command, Stats.Command, Remove.Command, Verify.Command, Copy.Command,
+            Backup.Command, Restore.Command, List.Command, Stats.Command, Remove.Command, Verify.Command, Copy.Command, Convert.Command, Inspect.Command, Demo.Command,
         };
         foreach (var help in Root.Options.OfType<HelpOption>())
         {
@@ -44,6 +47,9 @@ internal sealed class CliApp
     public RemoveCommand Remove { get; }
     public VerifyCommand Verify { get; }
     public CopyCommand Copy { get; }
+    public ConvertCommand Convert { get; }
+    public InspectCommand Inspect { get; }
+    public DemoCommand Demo { get; }
 
     /// <summary>Response files are off: a value such as a password or key pattern starting with '@' stays literal.</summary>
     private static readonly ParserConfiguration ParserConfiguration = new() { ResponseFileTokenReplacer = null };

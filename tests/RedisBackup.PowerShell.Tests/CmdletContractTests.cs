@@ -43,7 +43,8 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
 
     private static readonly string[] ExpectedCmdlets =
     [
-        "Copy-RedisBackup", "Get-RedisBackup", "Get-RedisBackupStats", "New-RedisBackup", "Remove-RedisBackup", "Restore-RedisBackup", "Test-RedisBackup",
+        "Convert-RedisBackup", "Copy-RedisBackup", "Get-RedisBackup", "Get-RedisBackupContent", "Get-RedisBackupStats", "New-RedisBackup", "Remove-RedisBackup",
+        "Restore-RedisBackup", "Test-RedisBackup",
     ];
 
     /// <summary>The connection parameters, identical (name, type, aliases) on every cmdlet that connects to Redis.</summary>
@@ -53,7 +54,7 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     private static readonly string[] ForceCmdlets = ["Copy-RedisBackup", "Restore-RedisBackup"];
 
     [Fact]
-    public void The_module_exports_exactly_the_seven_cmdlets()
+    public void The_module_exports_exactly_the_nine_cmdlets()
         => Assert.Equal(ExpectedCmdlets, fixture.Surface.Cmdlets.Select(c => c.Name).OrderBy(n => n, StringComparer.Ordinal));
 
     [Fact]
@@ -105,6 +106,8 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Get-RedisBackupStats", false, "Medium")]
     [InlineData("Test-RedisBackup", false, "Medium")]
     [InlineData("Copy-RedisBackup", true, "Medium")]
+    [InlineData("Convert-RedisBackup", true, "Medium")]
+    [InlineData("Get-RedisBackupContent", false, "Medium")]
     public void ShouldProcess_and_ConfirmImpact(string name, bool supportsShouldProcess, string confirmImpact)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -115,11 +118,13 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [Theory]
     [InlineData("New-RedisBackup", "Endpoint", "Container,Endpoint")]
     [InlineData("Get-RedisBackup", null, "__AllParameterSets")]
-    [InlineData("Restore-RedisBackup", "Path", "InputObject,InputObjectToContainer,LiteralPath,LiteralPathToContainer,Path,PathToContainer")]
+    [InlineData("Restore-RedisBackup", "Path", "InputObject,InputObjectToContainer,LiteralPath,LiteralPathToContainer,Name,NameToContainer,Path,PathToContainer")]
     [InlineData("Remove-RedisBackup", "Name", "InputObject,LiteralPath,Name,Path")]
     [InlineData("Get-RedisBackupStats", null, "__AllParameterSets")]
-    [InlineData("Test-RedisBackup", "Path", "InputObject,LiteralPath,Path")]
-    [InlineData("Copy-RedisBackup", "Path", "InputObject,LiteralPath,Path")]
+    [InlineData("Test-RedisBackup", "Path", "InputObject,LiteralPath,Name,Path")]
+    [InlineData("Copy-RedisBackup", "Path", "InputObject,LiteralPath,Name,Path")]
+    [InlineData("Convert-RedisBackup", "Path", "InputObject,LiteralPath,Name,Path")]
+    [InlineData("Get-RedisBackupContent", "Path", "InputObject,LiteralPath,Name,Path")]
     public void Parameter_sets_and_the_default_set(string name, string? defaultSet, string sets)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -137,6 +142,10 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Restore-RedisBackup", "PathToContainer", "Container,Path")]
     [InlineData("Restore-RedisBackup", "LiteralPath", "LiteralPath")]
     [InlineData("Restore-RedisBackup", "LiteralPathToContainer", "Container,LiteralPath")]
+    [InlineData("Restore-RedisBackup", "Name", "Name")]
+    [InlineData("Restore-RedisBackup", "NameToContainer", "Container,Name")]
+    [InlineData("Test-RedisBackup", "Name", "Name")]
+    [InlineData("Copy-RedisBackup", "Name", "Destination,Name")]
     [InlineData("Remove-RedisBackup", "Name", "Name")]
     [InlineData("Remove-RedisBackup", "InputObject", "InputObject")]
     [InlineData("Remove-RedisBackup", "Path", "Path")]
@@ -147,6 +156,11 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Copy-RedisBackup", "InputObject", "Destination,InputObject")]
     [InlineData("Copy-RedisBackup", "Path", "Destination,Path")]
     [InlineData("Copy-RedisBackup", "LiteralPath", "Destination,LiteralPath")]
+    [InlineData("Convert-RedisBackup", "InputObject", "InputObject")]
+    [InlineData("Convert-RedisBackup", "Path", "Path")]
+    [InlineData("Convert-RedisBackup", "Name", "Name")]
+    [InlineData("Get-RedisBackupContent", "LiteralPath", "LiteralPath")]
+    [InlineData("Get-RedisBackupContent", "Name", "Name")]
     public void Mandatory_parameters_per_set(string name, string set, string mandatory)
     {
         var cmdlet = fixture.Cmdlet(name);
@@ -160,11 +174,13 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [InlineData("Remove-RedisBackup")]
     [InlineData("Test-RedisBackup")]
     [InlineData("Copy-RedisBackup")]
+    [InlineData("Convert-RedisBackup")]
+    [InlineData("Get-RedisBackupContent")]
     public void Backup_consumers_bind_InputObject_by_value_and_paths_by_property_name(string name)
     {
         var cmdlet = fixture.Cmdlet(name);
         var input = cmdlet.Parameter("InputObject")!;
-        Assert.Equal("RedisBackup.Engine.Catalog.BackupRecord[]", input.Type.FullName);
+        Assert.Equal("RedisBackup.PowerShell.BackupRecord[]", input.Type.FullName);
         Assert.All(input.Sets, s => Assert.True(s.ValueFromPipeline && s.Mandatory));
 
         var path = cmdlet.Parameter("Path")!;
@@ -182,6 +198,20 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     }
 
     [Fact]
+    public void The_catalog_is_CatalogPath_with_alias_Directory_everywhere_and_Path_always_names_backup_files()
+    {
+        foreach (var cmdlet in fixture.Surface.Cmdlets)
+        {
+            Assert.DoesNotContain(cmdlet.Parameters, p => p.Name is "Directory" or "SafetySnapshotPath");
+            var catalog = cmdlet.Parameter("CatalogPath");
+            Assert.True(catalog is not null, $"{cmdlet.Name} has no -CatalogPath.");
+            Assert.Equal(["Directory"], catalog.Aliases);
+            Assert.DoesNotContain(catalog.Sets, s => s.ValueFromPipeline || s.ValueFromPipelineByPropertyName);
+            if (cmdlet.Parameter("Path") is { } path) Assert.Contains(path.Sets, s => s.ValueFromPipelineByPropertyName); // a file, not a catalog
+        }
+    }
+
+    [Fact]
     public void Only_the_backup_consumers_take_pipeline_input()
     {
         foreach (var name in new[] { "New-RedisBackup", "Get-RedisBackup", "Get-RedisBackupStats" })
@@ -189,13 +219,15 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     }
 
     [Theory]
-    [InlineData("New-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
-    [InlineData("Get-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
-    [InlineData("Restore-RedisBackup", "RedisBackup.Engine.Operations.RestoreResult")]
-    [InlineData("Remove-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
-    [InlineData("Get-RedisBackupStats", "RedisBackup.Engine.Catalog.CatalogStats")]
-    [InlineData("Test-RedisBackup", "RedisBackup.Engine.Operations.VerifyResult")]
-    [InlineData("Copy-RedisBackup", "RedisBackup.Engine.Catalog.BackupRecord")]
+    [InlineData("New-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Get-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Restore-RedisBackup", "RedisBackup.PowerShell.RestoreResult")]
+    [InlineData("Remove-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Get-RedisBackupStats", "RedisBackup.PowerShell.CatalogStats")]
+    [InlineData("Test-RedisBackup", "RedisBackup.PowerShell.VerifyResult")]
+    [InlineData("Copy-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Convert-RedisBackup", "RedisBackup.PowerShell.BackupRecord")]
+    [InlineData("Get-RedisBackupContent", "RedisBackup.PowerShell.BackupContent")]
     public void Every_cmdlet_declares_its_output_type(string name, string outputType)
         => Assert.Equal([outputType], fixture.Cmdlet(name).OutputTypes.Select(t => t.FullName));
 
@@ -264,6 +296,11 @@ public sealed class CmdletContractTests(SurfaceFixture fixture) : IClassFixture<
     [Theory]
     [InlineData("Get-RedisBackup", "Name")]
     [InlineData("Remove-RedisBackup", "Name")]
+    [InlineData("Restore-RedisBackup", "Name")]
+    [InlineData("Test-RedisBackup", "Name")]
+    [InlineData("Copy-RedisBackup", "Name")]
+    [InlineData("Convert-RedisBackup", "Name")]
+    [InlineData("Get-RedisBackupContent", "Name")]
     public void Backup_names_complete_from_the_catalog(string name, string parameter)
         => Assert.Equal("RedisBackup.PowerShell.Completion.BackupNameCompleter", fixture.Cmdlet(name).Parameter(parameter)!.CompleterType);
 

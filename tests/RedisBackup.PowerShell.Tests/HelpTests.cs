@@ -100,7 +100,7 @@ public sealed partial class HelpTests(SurfaceFixture fixture) : IClassFixture<Su
     {
         foreach (var cmdlet in fixture.Surface.Cmdlets)
             foreach (var code in Help.Root!.Descendants(Dev + "code").Select(c => c.Value))
-                foreach (Match use in Regex.Matches(code, Regex.Escape(cmdlet.Name) + @"(?<args>[^|'""();}]*)"))
+                foreach (Match use in Regex.Matches(code, Regex.Escape(cmdlet.Name) + @"(?![\w-])(?<args>[^|'""();}\n]*)"))
                     foreach (Match parameter in ParameterToken().Matches(use.Groups["args"].Value))
                     {
                         var name = parameter.Groups[1].Value;
@@ -133,7 +133,7 @@ public sealed partial class HelpTests(SurfaceFixture fixture) : IClassFixture<Su
             Assert.Equal(cmdlet.OutputTypes.Select(t => t.FullName!), returns);
         }
         var restoreInputs = CommandHelp("Restore-RedisBackup").Element(Command + "inputTypes")!.Descendants(Maml + "name").Select(n => n.Value);
-        Assert.Contains("RedisBackup.Engine.Catalog.BackupRecord", restoreInputs);
+        Assert.Contains("RedisBackup.PowerShell.BackupRecord", restoreInputs);
     }
 
     [GeneratedRegex(@"(?<![\w-])-([A-Za-z]\w*)")]

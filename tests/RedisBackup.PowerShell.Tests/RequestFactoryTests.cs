@@ -194,6 +194,19 @@ public sealed class RequestFactoryTests
     }
 
     [Fact]
+    public void Restore_filters_map_to_options()
+    {
+        var filtered = RequestFactory.Restore("/x.rdb", new ConnectionValues(),
+            new RestoreValues { SourceDatabases = [1, 3], Match = "user:*", Types = ["hash", "stream"] }, NoEnvironment);
+        Assert.Equal([1, 3], filtered.Options.Databases);
+        Assert.Equal("user:*", filtered.Options.Match);
+        Assert.Equal(["hash", "stream"], filtered.Options.Types);
+        Assert.True(filtered.Options.Filters);
+        var none = RequestFactory.Restore("/x.rdb", new ConnectionValues(), new RestoreValues { SourceDatabases = [], Types = [] }, NoEnvironment);
+        Assert.False(none.Options.Filters);
+    }
+
+    [Fact]
     public void Replace_and_flush_together_are_refused()
         => Assert.Equal("ConflictingExistingKeyPolicy", Assert.Throws<RedisBackupException>(() =>
             RequestFactory.Restore("/x", new ConnectionValues(), new RestoreValues { Replace = true, Flush = true }, NoEnvironment)).ErrorId);

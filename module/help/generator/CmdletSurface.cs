@@ -90,7 +90,7 @@ public sealed class CmdletSurface : IDisposable
     public MetadataLoadContext Context => _context;
 
     /// <param name="moduleAssembly">The built cmdlets dll; its dependencies (the engine) are found beside it.</param>
-    /// <param name="systemManagementAutomation">The PowerShellStandard.Library reference System.Management.Automation.dll.</param>
+    /// <param name="systemManagementAutomation">The reference System.Management.Automation.dll (PowerShell 7.6, from the System.Management.Automation package).</param>
     public static CmdletSurface Load(string moduleAssembly, string systemManagementAutomation)
     {
         var paths = new List<string>(Directory.GetFiles(System.Runtime.InteropServices.RuntimeEnvironment.GetRuntimeDirectory(), "*.dll"))

@@ -11,6 +11,10 @@ public sealed partial class HelpSource
     [JsonPropertyName("sharedParameters")]
     public Dictionary<string, string> SharedParameters { get; init; } = [];
 
+    /// <summary>Default values of shared parameters as help shows them, by name (a cmdlet's own entry wins).</summary>
+    [JsonPropertyName("sharedDefaults")]
+    public Dictionary<string, string> SharedDefaults { get; init; } = [];
+
     [JsonPropertyName("commands")]
     public List<CommandHelp> Commands { get; init; } = [];
 
@@ -31,6 +35,11 @@ public sealed partial class HelpSource
     public static string? DescribeParameter(HelpSource source, CommandHelp command, string parameter)
         => command.Parameters.TryGetValue(parameter, out var own) ? own
             : source.SharedParameters.TryGetValue(parameter, out var shared) ? shared : null;
+
+    /// <summary>The default value help shows for a parameter: the cmdlet's own entry, else the shared one, else null (none).</summary>
+    public static string? DefaultOf(HelpSource source, CommandHelp command, string parameter)
+        => command.Defaults.TryGetValue(parameter, out var own) ? own
+            : source.SharedDefaults.TryGetValue(parameter, out var shared) ? shared : null;
 
     /// <summary>Every disagreement between the help source and the compiled cmdlets; empty when they agree.</summary>
     public IReadOnlyList<string> Check(IReadOnlyList<CmdletModel> cmdlets)
@@ -53,6 +62,10 @@ public sealed partial class HelpSource
                 problems.Add($"{cmdlet.Name}: parameter -{parameter.Name} has no help text.");
             foreach (var name in help.Parameters.Keys.Where(n => cmdlet.Parameter(n) is null))
                 problems.Add($"{cmdlet.Name}: help describes -{name}, which the cmdlet does not have.");
+            foreach (var name in help.Defaults.Keys.Where(n => cmdlet.Parameter(n) is null))
+                problems.Add($"{cmdlet.Name}: help gives a default for -{name}, which the cmdlet does not have.");
+            foreach (var example in help.Examples.Where(e => e.Verify is not ("run" or "parse") || (e.Verify == "parse") == string.IsNullOrWhiteSpace(e.Why)))
+                problems.Add($"{cmdlet.Name}: example '{example.Title}' must be verified by \"run\" or by \"parse\" with a reason (why).");
         }
         foreach (var code in Commands.SelectMany(c => c.Examples).Select(e => string.Join("\n", e.Code)))
             foreach (var cmdlet in cmdlets)
@@ -71,9 +84,12 @@ public sealed partial class HelpSource
     private static readonly string[] CommonParameters =
         ["Verbose", "Debug", "ErrorAction", "WarningAction", "InformationAction", "ProgressAction", "ErrorVariable", "WarningVariable", "InformationVariable", "OutVariable", "OutBuffer", "PipelineVariable"];
 
-    /// <summary>The -Names written after each use of a cmdlet in example code, up to the end of its pipeline segment.</summary>
+    /// <summary>
+    /// The -Names written after each use of a cmdlet in example code, up to the end of its pipeline segment (a longer
+    /// cmdlet name that starts with this one, such as Get-RedisBackupContent for Get-RedisBackup, is not a use of it).
+    /// </summary>
     public static IEnumerable<string> ParametersUsed(string code, string cmdletName)
-        => Regex.Matches(code, Regex.Escape(cmdletName) + @"(?<args>[^|'""();}\n]*)")
+        => Regex.Matches(code, Regex.Escape(cmdletName) + @"(?![\w-])(?<args>[^|'""();}\n]*)")
             .SelectMany(use => ParameterToken().Matches(use.Groups["args"].Value))
             .Select(m => m.Groups[1].Value);
 
@@ -92,6 +108,7 @@ public sealed class CommandHelp
     [JsonPropertyName("synopsis")] public string Synopsis { get; init; } = "";
     [JsonPropertyName("description")] public List<string> Description { get; init; } = [];
     [JsonPropertyName("parameters")] public Dictionary<string, string> Parameters { get; init; } = [];
+    [JsonPropertyName("defaults")] public Dictionary<string, string> Defaults { get; init; } = [];
     [JsonPropertyName("inputs")] public Dictionary<string, string> Inputs { get; init; } = [];
     [JsonPropertyName("outputs")] public string Outputs { get; init; } = "";
     [JsonPropertyName("notes")] public List<string> Notes { get; init; } = [];
@@ -103,5 +120,11 @@ public sealed class ExampleHelp
 {
     [JsonPropertyName("title")] public string Title { get; init; } = "";
     [JsonPropertyName("code")] public List<string> Code { get; init; } = [];
+
+    /// <summary>How the Pester suite proves the example: "run" (executed against real servers, the default) or "parse" (parsed and bound only).</summary>
+    [JsonPropertyName("verify")] public string Verify { get; init; } = "run";
+
+    /// <summary>Why a "parse" example cannot run here (a remote host, an interactive prompt, a Windows-only cmdlet).</summary>
+    [JsonPropertyName("why")] public string? Why { get; init; }
     [JsonPropertyName("remarks")] public List<string> Remarks { get; init; } = [];
 }

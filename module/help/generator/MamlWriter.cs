@@ -129,7 +129,7 @@ public static class MamlWriter
         xml.WriteElementString("name", Maml, p.Type.FullName ?? p.TypeName);
         xml.WriteElementString("uri", Maml, "");
         xml.WriteEndElement();
-        xml.WriteElementString("defaultValue", Dev, p.IsSwitch ? "False" : "None");
+        xml.WriteElementString("defaultValue", Dev, p.IsSwitch ? "False" : HelpSource.DefaultOf(source, help, p.Name) ?? "None");
         xml.WriteEndElement();
     }
 

@@ -29,6 +29,9 @@ internal sealed class RestoreCommand
     {
         Description = "Refuse, before writing anything, to restore a backup holding hash field TTLs into a server without hash field expiration (older than Redis 7.4 / Valkey 9). Default: restore the fields without them, counted and named.",
     };
+    private readonly Option<int[]> _db = new("--db", "-n") { Description = "Restore only the keys of this source database; repeat for more (default: every database).", HelpName = "N" };
+    private readonly Option<string> _match = new("--match") { Description = "Restore only the keys matching this glob pattern (as Redis's SCAN MATCH: *, ?, [abc], \\ escapes).", HelpName = "PATTERN" };
+    private readonly Option<string[]> _type = new("--type") { Description = "Restore only the keys of this type (string, hash, list, set, zset, stream, a module type name, or module); repeat for more.", HelpName = "TYPE" };
     private readonly Option<bool> _skipVerify = new("--skip-verify") { Description = "Skip the integrity check that otherwise runs before the restore." };
     private readonly Option<bool> _noSafetySnapshot = new("--no-safety-snapshot") { Description = "Container restore: do not snapshot the current data first." };
     private readonly Option<bool> _json = CommonOptions.Json();
@@ -42,7 +45,7 @@ internal sealed class RestoreCommand
         Command.Arguments.Add(_backup);
         Command.Options.Add(_dir);
         _connection.AddTo(Command);
-        foreach (var option in new Option[] { _container, _replace, _flush, _yes, _ttl, _toDb, _failFast, _requireFieldTtl, _skipVerify, _noSafetySnapshot, _json, _quiet, _dryRun })
+        foreach (var option in new Option[] { _container, _replace, _flush, _yes, _ttl, _toDb, _db, _match, _type, _failFast, _requireFieldTtl, _skipVerify, _noSafetySnapshot, _json, _quiet, _dryRun })
             Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
@@ -71,6 +74,9 @@ internal sealed class RestoreCommand
                 TargetDatabase = result.GetValue(_toDb),
                 FailFast = result.GetValue(_failFast),
                 RequireFieldTtl = result.GetValue(_requireFieldTtl),
+                Databases = result.GetValue(_db) is { Length: > 0 } databases ? databases : null,
+                Match = result.GetValue(_match),
+                Types = result.GetValue(_type) is { Length: > 0 } types ? types : null,
             },
             SkipVerify = result.GetValue(_skipVerify),
             SkipSafetySnapshot = result.GetValue(_noSafetySnapshot),
@@ -115,19 +121,30 @@ internal sealed class RestoreCommand
             output.Result($"Safety snapshot of the previous data: {safety.Path}");
         if (result.InterruptedRestoreCopy is { } kept)
             output.Result($"Data file kept by an earlier, interrupted restore, copied into the catalog: {kept.Path}");
+        if (result.NotSelected > 0)
+            output.Result($"{HumanFormat.Count(result.NotSelected)} keys of the backup were left out by --db, --match or --type.");
+        if (result.Replayed > 0)
+            output.Result($"{HumanFormat.Count(result.Replayed)} keys were replayed with commands, decoded from payloads the target cannot restore (a newer RDB version or the other server family) or too big to hold whole.");
         const int shown = 10;
         if (result.FieldTtlsKept > 0 || result.FieldTtlsLost > 0 || result.FieldsExpired > 0)
             output.Result($"Hash field TTLs: {HumanFormat.Count(result.FieldTtlsKept)} kept, {HumanFormat.Count(result.FieldTtlsLost)} lost (fields restored without them), " +
                           $"{HumanFormat.Count(result.FieldsExpired)} fields not restored because they had expired.");
         if (result.FieldTtlsLost > 0)
-        {
             output.Warn($"{HumanFormat.Count(result.FieldTtlsLost)} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
-                        $"so {HumanFormat.Count(result.KeysWithWarnings)} hashes were restored without them (--require-field-ttl refuses such a restore instead):");
+                        "so those hashes were restored without them (--require-field-ttl refuses such a restore instead).");
+        if (result.DetailsNotKept > 0)
+            output.Warn($"{HumanFormat.Count(result.DetailsNotKept)} details of replayed values were not kept: {result.Target} has no command that sets them (e.g. a stream consumer's seen time).");
+        if (result.KeysWithWarnings > 0)
+        {
+            output.Warn($"{HumanFormat.Count(result.KeysWithWarnings)} keys were restored with something left out:");
             foreach (var warning in result.Warnings.Take(shown))
                 output.Warn($"key '{warning.Key}' (db {warning.Database}): {warning.Reason}");
             if (result.KeysWithWarnings > shown) output.Warn($"… and {HumanFormat.Count(result.KeysWithWarnings - shown)} more keys.");
         }
-        if (result.Functions is { } functions)
+        if (result.Functions is { NotSelected: > 0 } leftOut)
+            output.Warn($"the backup's {HumanFormat.Count(leftOut.NotSelected)} function libraries were not restored: --db, --match and --type select keys, and function libraries are not keys " +
+                        $"(restore without them to restore the libraries): {string.Join(", ", leftOut.NotSelectedLibraries)}");
+        else if (result.Functions is { } functions)
         {
             output.Result($"Function libraries: {HumanFormat.Count(functions.Restored)} of {HumanFormat.Count(functions.Libraries)} restored ({functions.Method}), " +
                           $"{HumanFormat.Count(functions.Skipped)} skipped (already there), {HumanFormat.Count(functions.Failed)} failed.");

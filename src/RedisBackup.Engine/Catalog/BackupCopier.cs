@@ -30,7 +30,7 @@ internal static class BackupCopier
         var targetName = Path.GetFileName(target);
         if (!overwrite && (File.Exists(target) || File.Exists(target + BackupNaming.MetadataSuffix) || File.Exists(target + BackupNaming.ChecksumSuffix)))
             throw new RedisBackupException(ErrorKind.InvalidArgument, "CopyDestinationExists",
-                $"'{target}' already exists (or its sidecar does); pass overwrite (-Force / --force) to replace it.", target);
+                $"'{target}' already exists (or its sidecar does); nothing was overwritten. Allow overwriting to replace it.", target);
 
         var sidecar = BackupSidecar.TryRead(backup.Path);
         var expected = sidecar?.Sha256 ?? BackupSidecar.TryReadChecksumFile(backup.Path) ?? backup.Sha256;

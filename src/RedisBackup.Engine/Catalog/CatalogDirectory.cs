@@ -72,7 +72,7 @@ internal static class CatalogDirectory
         var file = Prefixes(full).LastOrDefault(File.Exists);
         if (file is not null) throw NotADirectory(full, file, null);
         throw new RedisBackupException(ErrorKind.NotFound, "CatalogNotFound",
-            $"The catalog directory {full} does not exist. Check the path (--dir, -Path or REDISBACKUP_PATH); a backup creates it.", full);
+            $"The catalog directory {full} does not exist. Check the catalog path, or REDISBACKUP_PATH when no path is given; a backup creates the directory.", full);
     }
 
     private static RedisBackupException NotADirectory(string catalog, string file, Exception? inner)

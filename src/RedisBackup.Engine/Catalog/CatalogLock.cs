@@ -16,18 +16,32 @@ internal sealed class CatalogLock : IDisposable
 
     private CatalogLock(FileStream stream) => _stream = stream;
 
+    /// <summary>
+    /// How long a lock found held is asked for again before the run gives up. A lock the previous run of this very process
+    /// released can still be held for a moment by a child process it was starting at the time (fork or vfork copies the
+    /// descriptor, and only exec closes it), e.g. a redis-server or redis-cli a parallel task started; a real second run
+    /// holds it far longer.
+    /// </summary>
+    private static readonly TimeSpan BusyWait = TimeSpan.FromSeconds(1);
+
     public static CatalogLock Acquire(string directory)
     {
         CatalogDirectory.Prepare(directory);
         var path = Path.Combine(directory, BackupNaming.LockFileName);
+        var waited = System.Diagnostics.Stopwatch.StartNew();
         OwnedFile.Opened opened;
-        try
+        while (true)
         {
-            opened = OwnedFile.Open(path, create: true, exclusive: true, "The catalog's lock file");
-        }
-        catch (IOException ex)
-        {
-            throw new RedisBackupException(ErrorKind.WriteFailed, "CatalogLockFailed", $"The catalog's lock file {path} could not be opened: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
+            try
+            {
+                opened = OwnedFile.Open(path, create: true, exclusive: true, "The catalog's lock file");
+            }
+            catch (IOException ex)
+            {
+                throw new RedisBackupException(ErrorKind.WriteFailed, "CatalogLockFailed", $"The catalog's lock file {path} could not be opened: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
+            }
+            if (!opened.Busy || waited.Elapsed >= BusyWait) break;
+            Thread.Sleep(20);
         }
         if (opened.Busy)
         {

@@ -8,23 +8,35 @@ namespace RedisBackup.Engine.Docker;
 /// Runs <c>redis-cli</c> inside a container through exec, reaching the server on the port it starts with and with the
 /// password (and ACL user) given by the user, else the one the container reveals (--requirepass in its command line,
 /// REDIS_PASSWORD or REDISCLI_AUTH in its environment). A password always goes through the exec's environment
-/// (REDISCLI_AUTH), never the command line.
+/// (REDISCLI_AUTH), never the command line. A container without <c>redis-cli</c> gets <c>valkey-cli</c>: Valkey
+/// images built without the redis-* links (USE_REDIS_SYMLINKS=no) have only that name.
 /// </summary>
 internal sealed partial class ContainerRedisCli
 {
+    private const string RedisCli = "redis-cli";
+    private const string ValkeyCli = "valkey-cli";
+
     private readonly DockerClient _docker;
-    private readonly string[] _prefix;
+    private readonly CliProgram _program;
+    private readonly string[] _options;
     private readonly string[] _env;
 
     private ContainerRedisCli(DockerClient docker, string container, int? port, string? user, string? password)
     {
         _docker = docker;
         Container = container;
-        var prefix = new List<string> { "redis-cli", "--no-auth-warning" };
-        if (port is not null) prefix.AddRange(["-p", port.Value.ToString(CultureInfo.InvariantCulture)]);
-        if (user is not null) prefix.AddRange(["--user", user]);
-        _prefix = [.. prefix];
+        _program = new CliProgram();
+        var options = new List<string> { "--no-auth-warning" };
+        if (port is not null) options.AddRange(["-p", port.Value.ToString(CultureInfo.InvariantCulture)]);
+        if (user is not null) options.AddRange(["--user", user]);
+        _options = [.. options];
         _env = password is null ? [] : ["REDISCLI_AUTH=" + password];
+    }
+
+    /// <summary>The cli's name in this container, shared by the invocations for other databases.</summary>
+    private sealed class CliProgram
+    {
+        public string Name { get; set; } = RedisCli;
     }
 
     public string Container { get; }
@@ -58,14 +70,30 @@ internal sealed partial class ContainerRedisCli
     {
         _docker = other._docker;
         Container = other.Container;
-        _prefix = [.. other._prefix, "-n", database.ToString(CultureInfo.InvariantCulture)];
+        _program = other._program;
+        _options = [.. other._options, "-n", database.ToString(CultureInfo.InvariantCulture)];
         _env = other._env;
+    }
+
+    /// <summary>
+    /// Runs the cli with <paramref name="command"/>. When redis-cli cannot be run in a running container, valkey-cli is
+    /// tried once, and used from then on when it can.
+    /// </summary>
+    private async Task<ExecResult> ExecAsync(string[] command, CancellationToken ct)
+    {
+        var exec = await _docker.ExecAsync(Container, [_program.Name, .. _options, .. command], _env, ct).ConfigureAwait(false);
+        if (exec.ExitCode is not (126 or 127) || _program.Name != RedisCli) return exec;
+        if (!(await _docker.InspectContainerAsync(Container, ct).ConfigureAwait(false)).Running) return exec;
+        var valkey = await _docker.ExecAsync(Container, [ValkeyCli, .. _options, .. command], _env, ct).ConfigureAwait(false);
+        if (valkey.ExitCode is 126 or 127) return exec;
+        _program.Name = ValkeyCli;
+        return valkey;
     }
 
     /// <summary>Runs one command and returns redis-cli's raw standard output (a bulk reply's exact bytes plus one newline).</summary>
     public async Task<byte[]> RunRawAsync(CancellationToken ct, params string[] command)
     {
-        var exec = await _docker.ExecAsync(Container, [.. _prefix, .. command], _env, ct).ConfigureAwait(false);
+        var exec = await ExecAsync(command, ct).ConfigureAwait(false);
         if (exec.ExitCode != 0 || exec.StderrText.Trim().Length > 0)
         {
             var (_, error) = await TryRunAsync(ct, command).ConfigureAwait(false); // maps transport and auth failures
@@ -85,7 +113,7 @@ internal sealed partial class ContainerRedisCli
     /// <summary>Runs one command; an error reply is returned rather than thrown (transport and auth failures still throw).</summary>
     public async Task<(string Output, string? Error)> TryRunAsync(CancellationToken ct, params string[] command)
     {
-        var exec = await _docker.ExecAsync(Container, [.. _prefix, .. command], _env, ct).ConfigureAwait(false);
+        var exec = await ExecAsync(command, ct).ConfigureAwait(false);
         var stdout = exec.StdoutText.TrimEnd('\r', '\n');
         var stderr = exec.StderrText.Trim();
         if (exec.ExitCode is 126 or 127)
@@ -95,7 +123,7 @@ internal sealed partial class ContainerRedisCli
             if (!info.Running)
                 throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning", $"Container '{Container}' stopped (it is {info.Status}, exit code {info.ExitCode}).", Container);
             throw new RedisBackupException(ErrorKind.NotSupported, "RedisCliMissing",
-                $"Container '{Container}' has no runnable redis-cli ({FirstLine(stdout + " " + stderr)}). Back it up over its port instead (a replication snapshot).", Container);
+                $"Container '{Container}' has no runnable redis-cli or valkey-cli ({FirstLine(stdout + " " + stderr)}). Back it up over its port instead (a replication snapshot).", Container);
         }
         if (stderr.StartsWith("AUTH failed", StringComparison.Ordinal) || stdout.StartsWith("NOAUTH", StringComparison.Ordinal) || stdout.StartsWith("WRONGPASS", StringComparison.Ordinal))
             throw new RedisBackupException(ErrorKind.AuthenticationFailed, "RedisAuthenticationFailed",

@@ -415,7 +415,7 @@ public static class ContainerRestorer
     private static RedisBackupException AppendOnly(string container, string file, string why)
         => new(ErrorKind.NotSupported, "AppendOnlyTarget",
             $"Container '{container}' {why} so on restart it loads only its AOF and a replaced {file} would silently be ignored. " +
-            "Nothing was changed. Restore into the live server over its port instead (Restore-RedisBackup -HostName/-Port, or redis-backup restore FILE --host H --port P), which replays the keys without a restart.",
+            "Nothing was changed. Restore into the live server over its port instead (a live restore), which replays the keys without a restart.",
             container);
 
     private static RedisBackupException Unreadable(ContainerRedisCli cli, string parameter)

@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Net;
-using System.Net.Http.Headers;
 using System.Net.Sockets;
 using System.Text;
 using System.Text.Json;
@@ -191,16 +190,6 @@ public sealed class DockerClient : IDisposable
     }
 
     /// <summary>
-    /// Writes one regular file into <paramref name="directory"/> of a container (running or stopped) as a streamed tar
-    /// with a single entry, replacing a file of that name. <paramref name="content"/> must be seekable (its length is announced).
-    /// </summary>
-    public Task PutFileAsync(string container, string directory, string fileName, Stream content, UnixFileMode mode, int uid, int gid, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(content);
-        return PutArchiveAsync(container, directory, [ArchiveEntry.File(fileName, content, content.Length - content.Position, mode, uid, gid)], null, cancellationToken);
-    }
-
-    /// <summary>
     /// Sends <paramref name="entries"/> as one tar to <c>PUT /containers/{id}/archive?path=DIR</c> (running or stopped
     /// container). Each entry replaces an existing one of its name. Returns the SHA-256 of the last file entry's data.
     /// </summary>
@@ -241,52 +230,6 @@ public sealed class DockerClient : IDisposable
                 await DockerStreamDemultiplexer.DemultiplexAsync(stream, output, output, cancellationToken).ConfigureAwait(false);
         }
         return Encoding.UTF8.GetString(output.ToArray());
-    }
-
-    // ---- Used by the test harness: images and container lifecycle. ----
-
-    /// <summary>True when the engine has an image of this name (repo:tag or id).</summary>
-    internal async Task<bool> ImageExistsAsync(string image, CancellationToken cancellationToken = default)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Get, await UrlAsync($"/images/{Escape(image)}/json", cancellationToken).ConfigureAwait(false));
-        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound) return false;
-        await EnsureSuccessAsync(response, image, cancellationToken).ConfigureAwait(false);
-        return true;
-    }
-
-    /// <summary><c>POST /images/create?fromSrc=-</c>: imports a rootfs tar as repository:tag, with Dockerfile-style <paramref name="changes"/> (CMD, ENV, …).</summary>
-    internal async Task ImportImageAsync(Stream rootfsTar, string repository, string tag, IEnumerable<string> changes, CancellationToken cancellationToken = default)
-    {
-        var query = new StringBuilder($"/images/create?fromSrc=-&repo={Uri.EscapeDataString(repository)}&tag={Uri.EscapeDataString(tag)}");
-        foreach (var change in changes) query.Append("&changes=").Append(Uri.EscapeDataString(change));
-        using var content = new StreamContent(rootfsTar);
-        content.Headers.ContentType = new MediaTypeHeaderValue("application/x-tar");
-        using var response = await SendAsync(HttpMethod.Post, query.ToString(), content, repository, cancellationToken).ConfigureAwait(false);
-        // The reply is a stream of JSON progress messages; a failure arrives as one with "error".
-        var text = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-        foreach (var line in text.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
-        {
-            if (JsonNode.Parse(line)?["error"] is JsonNode error)
-                throw new RedisBackupException(ErrorKind.ServerError, "DockerImageImportFailed", $"Importing image {repository}:{tag} failed: {error}", repository);
-        }
-    }
-
-    /// <summary><c>POST /containers/create</c> with a raw body; returns the new container's id.</summary>
-    internal async Task<string> CreateContainerAsync(string? name, JsonObject body, CancellationToken cancellationToken = default)
-    {
-        var path = name is null ? "/containers/create" : $"/containers/create?name={Uri.EscapeDataString(name)}";
-        var created = await PostJsonAsync(path, body, name, cancellationToken).ConfigureAwait(false);
-        return Str(created, "Id");
-    }
-
-    /// <summary>Removes a container and its anonymous volumes, stopping it first; missing is fine.</summary>
-    internal async Task RemoveContainerAsync(string container, CancellationToken cancellationToken = default)
-    {
-        using var request = new HttpRequestMessage(HttpMethod.Delete, await UrlAsync($"/containers/{Escape(container)}?force=1&v=1", cancellationToken).ConfigureAwait(false));
-        using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, cancellationToken).ConfigureAwait(false);
-        if (response.StatusCode == HttpStatusCode.NotFound) return;
-        await EnsureSuccessAsync(response, container, cancellationToken).ConfigureAwait(false);
     }
 
     public void Dispose()

@@ -30,8 +30,11 @@ internal static class KeyFileFormat
     /// </summary>
     public const string FunctionsRequirement = "functions";
 
+    /// <summary>The requirement of a file that may hold logical stream records (<c>stream</c> parts instead of a DUMP payload).</summary>
+    public const string StreamRecordsRequirement = "streamRecords";
+
     /// <summary>Every entry of a header's <c>requires</c> list this reader understands; any other one makes it refuse the file.</summary>
-    public static readonly IReadOnlySet<string> KnownRequirements = new HashSet<string>(StringComparer.Ordinal) { FieldTtlRequirement, FunctionsRequirement };
+    public static readonly IReadOnlySet<string> KnownRequirements = new HashSet<string>(StringComparer.Ordinal) { FieldTtlRequirement, FunctionsRequirement, StreamRecordsRequirement };
 
     /// <summary>Every record starts with this property: "header", "functions", "key" or "trailer".</summary>
     public const string RecordProperty = "rec";

@@ -60,6 +60,24 @@ internal sealed class KeyRecord
     public long? IdleSeconds { get; set; }
     public byte? Frequency { get; set; }
 
+    /// <summary>Type stream, written logically: one part of the stream (entries, its state, a group, a consumer, pending entries).</summary>
+    public StreamPart? Stream { get; set; }
+
+    /// <summary>
+    /// Restore only: set on the first record of a key whose value was decoded from a DUMP payload or an RDB value and is
+    /// written with logical commands, because the target cannot take the payload (or it is too big to hold whole).
+    /// </summary>
+    public bool Replayed { get; set; }
+
+    /// <summary>Restore only: parts of the value the target cannot keep, counted (e.g. a consumer's seen time); the key is named in the warnings.</summary>
+    public List<ValueLoss>? Losses { get; set; }
+
+    /// <summary>Restore only: why this key cannot be written at all (e.g. a module value into a server that cannot take its payload); it is counted as failed.</summary>
+    public string? Unwritable { get; set; }
+
     public bool IsFirst => Chunk == 0;
     public bool IsLast => !More;
 }
+
+/// <summary>Something of a value a restore could not keep: how many, and what (e.g. "consumer seen times (set by the target to the time of the restore)").</summary>
+internal sealed record ValueLoss(long Count, string What);

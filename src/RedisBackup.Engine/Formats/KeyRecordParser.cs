@@ -71,6 +71,12 @@ internal static class KeyRecordParser
                 record.FieldExpireAt = expiry;
             }
             else if (r.ValueTextEquals("fieldsReadAt")) { Read(ref r); record.FieldsReadAtMs = r.GetInt64(); }
+            else if (r.ValueTextEquals("stream"))
+            {
+                Read(ref r);
+                record.Stream = StreamPartJson.Read(ref r); // windows are bounded: read whole even when only checking
+                hasValue = true;
+            }
             else if (r.ValueTextEquals("dump"))
             {
                 Next(ref r, JsonTokenType.String, "a base64 DUMP payload");
@@ -100,7 +106,9 @@ internal static class KeyRecordParser
         if (!hasDb || !hasKey || !hasType || !hasValue)
             throw new FormatException("A key record lacks one of db, key, type, value/dump.");
         if (record.Database < 0 || record.Chunk < 0) throw new FormatException("A key record has a negative db or chunk number.");
-        if (!hasDump)
+        if (record.Stream is not null && (record.Type != "stream" || hasDump || items > 0))
+            throw new FormatException($"A key record of type '{record.Type}' holds a stream part together with a value or DUMP payload, or is not a stream.");
+        if (!hasDump && record.Stream is null)
         {
             var valid = record.Type switch
             {

@@ -90,7 +90,12 @@ internal sealed class KeyRecordWriter : IDisposable
         if (record.Logical) _json.WriteBoolean("logical", true);
         if (record.Chunk != 0) _json.WriteNumber("chunk", record.Chunk);
         if (record.More) _json.WriteBoolean("more", true);
-        if (record.Dump is not null)
+        if (record.Stream is { } part)
+        {
+            _json.WritePropertyName("stream");
+            StreamPartJson.Write(_json, part, WriteBlob);
+        }
+        else if (record.Dump is not null)
         {
             _json.WriteBase64String("dump", record.Dump);
         }

@@ -30,6 +30,12 @@ public static partial class KeyTypeNames
         return ModuleTypeName().IsMatch(name) ? name : null;
     }
 
+    /// <summary>The name a restore filter takes for every module value.</summary>
+    public const string AnyModule = "module";
+
+    /// <summary>A restore filter's type: <see cref="IsValid"/>, or "module" (any case) for every module value.</summary>
+    public static bool IsValidFilter(string? name) => IsValid(name) || string.Equals(name, AnyModule, StringComparison.OrdinalIgnoreCase);
+
     /// <summary>The normalized list; throws InvalidArgument "InvalidKeyType" naming the first unknown value.</summary>
     public static IReadOnlyList<string>? Validate(IReadOnlyList<string>? names)
     {

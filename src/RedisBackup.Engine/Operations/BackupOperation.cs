@@ -224,7 +224,7 @@ public static class BackupOperation
     /// the SHA-256 and length of everything written. When the check failed, its error is the cause of whatever the
     /// writer then threw (a write refused, a cancellation), so it is reported as the verification failure.
     /// </summary>
-    private static async Task<(TWritten Written, VerifiedWrite<TChecked> Check)> WriteCheckedAsync<TChecked, TWritten>(
+    internal static async Task<(TWritten Written, VerifiedWrite<TChecked> Check)> WriteCheckedAsync<TChecked, TWritten>(
         Stream file, Func<Stream, CancellationToken, Task<TChecked>> check, Func<Stream, Task<TWritten>> write, Action finishing, CancellationToken ct)
     {
         var sink = new VerifyingWriteStream<TChecked>(file, check, ct);
@@ -280,7 +280,7 @@ public static class BackupOperation
         => string.Join(", ", new[]
         {
             request.Keep is null ? null : $"keep the newest {request.Keep}",
-            request.MaxAge is null ? null : $"remove backups older than {request.MaxAge.Value.TotalDays:0.##} days",
+            request.MaxAge is null ? null : $"remove backups older than {AgeText.Describe(request.MaxAge.Value)}",
         }.Where(s => s is not null));
 
     /// <summary>
@@ -307,7 +307,7 @@ public static class BackupOperation
         if (request.Kind == BackupKind.KeyLevel)
         {
             if (request.Endpoint is null) throw new RedisBackupException(ErrorKind.InvalidArgument, "EndpointRequired", "A key-level backup needs a Redis endpoint (host/port or URI).");
-            if (request.Container is not null) throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNeedsSnapshot", "A container backup is an RDB snapshot: use the snapshot kind (--kind rdb) with a container.");
+            if (request.Container is not null) throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNeedsSnapshot", "A container backup is an RDB snapshot: use the snapshot kind with a container.");
         }
         else if ((request.Endpoint is null) == (request.Container is null))
         {

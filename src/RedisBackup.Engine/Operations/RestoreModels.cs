@@ -50,6 +50,24 @@ public sealed record RestoreOptions
 
     /// <summary>Clock used for TTL decisions (tests may pin it). Null means the system clock.</summary>
     public TimeProvider? Clock { get; init; }
+
+    /// <summary>Restore only the keys of these source databases (null or empty: every database).</summary>
+    public IReadOnlyList<int>? Databases { get; init; }
+
+    /// <summary>Restore only the keys matching this glob pattern, as Redis's SCAN MATCH matches (null: every key).</summary>
+    public string? Match { get; init; }
+
+    /// <summary>Restore only the keys of these types: string, hash, list, set, zset, stream, a module type name, or "module" (null or empty: every type).</summary>
+    public IReadOnlyList<string>? Types { get; init; }
+
+    /// <summary>
+    /// Write every key with logical commands (decoded from its payload or RDB value), even where the target would accept
+    /// its RESTORE payload. Without it, only the keys the target cannot take as a payload are replayed logically.
+    /// </summary>
+    public bool AlwaysReplay { get; init; }
+
+    /// <summary>True when a database, pattern or type filter is set.</summary>
+    public bool Filters => Databases is { Count: > 0 } || !string.IsNullOrEmpty(Match) || Types is { Count: > 0 };
 }
 
 /// <summary>One key that could not be restored.</summary>
@@ -77,8 +95,17 @@ public sealed record FunctionRestoreResult
 
     public int Failed { get; init; }
 
+    /// <summary>
+    /// Libraries left out because the restore was filtered (<c>--db</c>, <c>--match</c>, <c>--type</c> select keys;
+    /// function libraries are not keys): all of them, or 0. Nothing was sent to the target for them.
+    /// </summary>
+    public int NotSelected { get; init; }
+
+    /// <summary>The libraries left out by a filtered restore.</summary>
+    public IReadOnlyList<string> NotSelectedLibraries { get; init; } = [];
+
     /// <summary>How they went in: "restore" (FUNCTION RESTORE of the payload), or "load" (FUNCTION LOAD of each library's code,
-    /// for a target that cannot take the payload's RDB version), or "restore, load" when both were needed.</summary>
+    /// for a target that cannot take the payload's RDB version), or "restore, load" when both were needed; "none" when a filtered restore left them out.</summary>
     public string Method { get; init; } = "restore";
 
     /// <summary>The libraries skipped because the target had them.</summary>
@@ -143,6 +170,21 @@ public sealed record RestoreResult
 
     /// <summary>Up to the first 1,000 keys restored with something left out, with what; <see cref="KeysWithWarnings"/> counts all.</summary>
     public IReadOnlyList<KeyWarning> Warnings { get; init; } = [];
+
+    /// <summary>
+    /// Keys restored with logical commands decoded from their payload or RDB value, because the target cannot take the
+    /// payload (a newer RDB version, the other family) or the value was too big to hold whole; part of <see cref="Restored"/>.
+    /// </summary>
+    public long Replayed { get; init; }
+
+    /// <summary>
+    /// Parts of replayed values the target cannot represent, counted one by one (a consumer's seen time, a pending entry
+    /// whose message was deleted, …); the keys are named in <see cref="Warnings"/> with what was left out.
+    /// </summary>
+    public long DetailsNotKept { get; init; }
+
+    /// <summary>Keys of the backup left out by the database, pattern or type filters (not counted in <see cref="Total"/>).</summary>
+    public long NotSelected { get; init; }
 
     /// <summary>
     /// False when the restore stopped part-way (Ctrl+C, a lost connection, a server that stopped answering, fail-fast, a

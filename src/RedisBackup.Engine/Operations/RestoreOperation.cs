@@ -46,8 +46,8 @@ public static class RestoreOperation
         }
         else
         {
-            var how = backup.Format == BackupFormat.Rdb ? "replay its keys as RESTORE commands" : "write its keys";
-            steps.Add($"Restore {backup.Name} into {RestoreGuards.Describe(request.Endpoint!, opts)}: {how} into {db}, {existing}, with {ttl}");
+            var how = backup.Format == BackupFormat.Rdb ? "replay its keys as RESTORE commands (or, where the target cannot take a payload, as logical commands)" : "write its keys";
+            steps.Add($"Restore {backup.Name} into {RestoreGuards.Describe(request.Endpoint!, opts)}: {how} into {db}, {existing}, with {ttl}{DescribeFilters(opts)}");
         }
         return steps;
     }
@@ -81,6 +81,7 @@ public static class RestoreOperation
         var target = TargetText(request);
         var activity = $"Restoring {backup.Name} into {target}";
 
+        long? verifiedKeys = backup.KeyCount;
         IReadOnlyList<int>? databases = null;
         if (!request.SkipVerify)
         {
@@ -91,6 +92,7 @@ public static class RestoreOperation
                     $"{backup.Name} failed verification, so nothing was restored: {string.Join("; ", check.Problems)}", backup.Path);
             databases = check.Databases;
             if (check.Level == VerificationLevel.Partial) progress?.Report(OperationProgress.Step(activity, $"{backup.Name} was verified in part: {check.Note}"));
+            else verifiedKeys = check.KeyCount ?? verifiedKeys; // a partial check counts only the keys before the unchecked part
         }
 
         RestoreResult result;
@@ -106,7 +108,7 @@ public static class RestoreOperation
             progress?.Report(OperationProgress.Step(activity, $"Writing keys into {target}"));
             try
             {
-                result = await RestoreLiveAsync(request, backup, databases, progress, cancellationToken).ConfigureAwait(false);
+                result = await RestoreLiveAsync(request, backup, databases, KeyCountProgress.Wrap(progress, verifiedKeys), cancellationToken).ConfigureAwait(false);
             }
             catch (RestoreInterruptedException stopped)
             {
@@ -220,6 +222,16 @@ public static class RestoreOperation
         }
     }
 
+    /// <summary>", only database 1, keys matching 'user:*', of type hash" for the steps; empty without filters.</summary>
+    private static string DescribeFilters(RestoreOptions options)
+    {
+        var parts = new List<string>();
+        if (options.Databases is { Count: > 0 } dbs) parts.Add((dbs.Count == 1 ? "only database " : "only databases ") + string.Join(", ", dbs));
+        if (!string.IsNullOrEmpty(options.Match)) parts.Add($"keys matching '{options.Match}'");
+        if (options.Types is { Count: > 0 } types) parts.Add("of type " + string.Join(" or ", types));
+        return parts.Count == 0 ? "" : ", " + string.Join(", ", parts);
+    }
+
     /// <summary>
     /// The request as it will run: validated, and a database named by the endpoint's URI (redis://h/5) made the target
     /// database, where every key goes (as with <see cref="RestoreOptions.TargetDatabase"/>; the two given with different
@@ -245,6 +257,9 @@ public static class RestoreOperation
     {
         if ((request.Endpoint is null) == (request.Container is null))
             throw new RedisBackupException(ErrorKind.InvalidArgument, "RestoreTargetRequired", "A restore needs exactly one target: a Redis endpoint (live restore) or a container.");
+        if (request.Container is not null && request.Options.Filters)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "FiltersNeedLiveRestore",
+                "A container restore swaps the whole snapshot file in, so it cannot leave keys out: --db, --match and --type (-SourceDatabase, -Match, -Type) apply to restores into a live server.");
         if (request.Options.TargetDatabase is < 0)
             throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", "The target database must not be negative.", request.Options.TargetDatabase);
         if (!File.Exists(request.Path))

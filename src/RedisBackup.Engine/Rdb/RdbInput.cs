@@ -239,6 +239,24 @@ internal sealed class RdbInput
     /// <summary>Abandons a capture (after an error).</summary>
     public void CancelCapture() => _mark = -1;
 
+    /// <summary>Bytes read since <see cref="BeginCapture"/> (0 when no capture is running).</summary>
+    public long CapturedLength => _mark >= 0 ? _pos - _mark : 0;
+
+    /// <summary>
+    /// While a capture runs, the most bytes it may hold: a refill that would take it past this throws
+    /// <see cref="RdbCaptureLimitException"/>, and the caller can <see cref="Rewind"/> to the capture's start (every byte
+    /// of it is still buffered) and read the value another way. <see cref="long.MaxValue"/> (the default) for no limit.
+    /// </summary>
+    public long CaptureLimit { get; set; } = long.MaxValue;
+
+    /// <summary>Moves back to where the running capture began and ends the capture (the bytes are read again).</summary>
+    public void Rewind()
+    {
+        if (_mark < 0) throw new InvalidOperationException("Rewind needs a running capture.");
+        _pos = _mark;
+        _mark = -1;
+    }
+
     /// <summary>The CRC64 of every byte from offset 0 up to the current position.</summary>
     public ulong ChecksumSoFar()
     {
@@ -346,6 +364,7 @@ internal sealed class RdbInput
         }
         var live = _end - keep;
         var needed = (long)(_pos - keep) + count;
+        if (_mark >= 0 && needed > CaptureLimit) throw new RdbCaptureLimitException(needed);
         if (needed > Array.MaxLength) throw new RdbFormatException($"A single item of {needed} bytes is larger than this reader can hold", Position);
 
         var target = _buf;
@@ -365,4 +384,13 @@ internal sealed class RdbInput
     }
 
     private static string Capitalize(string what) => what.Length == 0 ? what : char.ToUpperInvariant(what[0]) + what[1..];
+}
+
+/// <summary>A captured value grew past <see cref="RdbInput.CaptureLimit"/>; the capture is still buffered and can be rewound.</summary>
+internal sealed class RdbCaptureLimitException : Exception
+{
+    public RdbCaptureLimitException(long needed) : base($"The value being captured needs more than {needed} bytes.") { }
+    public RdbCaptureLimitException() : base("The value being captured is larger than the capture limit.") { }
+    public RdbCaptureLimitException(string message) : base(message) { }
+    public RdbCaptureLimitException(string message, Exception inner) : base(message, inner) { }
 }

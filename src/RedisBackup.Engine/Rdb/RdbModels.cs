@@ -55,6 +55,9 @@ public sealed record RdbEntry
 
     /// <summary>Byte offset of the record (its first prefix opcode, or its type byte) in the (uncompressed) file.</summary>
     public long Offset { get; init; }
+
+    /// <summary>The length of the value in the file (its serialized size, as a DUMP payload holds it less 11 bytes); -1 when not read yet.</summary>
+    public long ValueLength { get; init; } = -1;
 }
 
 /// <summary>

@@ -73,6 +73,118 @@ public sealed class RdbReader
         _progress = progress;
     }
 
+    /// <summary>
+    /// A reader that hands out each key before its value is read (<see cref="RdbEntry.Value"/> is null): the caller then
+    /// captures the value (<see cref="CaptureValue"/>), decodes it straight from the file (<see cref="BeginValue"/>), or
+    /// skips it (<see cref="SkipValue"/>, or simply by reading the next entry). Memory then no longer grows with the
+    /// largest value: a value is held whole only when the caller captures it, and only up to the limit it sets.
+    /// </summary>
+    internal static RdbReader WithLazyValues(Stream rdb) => new(rdb, readValues: true, deep: false, progress: null) { _lazyValues = true };
+
+    private bool _lazyValues;
+    private int _pendingType = -1;
+    private long _pendingAt;
+    private bool _valueOpen;
+
+    /// <summary>Lazy mode: the value of the entry last returned has not been read yet.</summary>
+    internal bool ValuePending => _pendingType >= 0 && !_valueOpen;
+
+    /// <summary>
+    /// Lazy mode: the value of the entry last returned, as the exact rdbSaveObject bytes, when it is at most
+    /// <paramref name="limit"/> bytes long; otherwise null, and the value is still unread (the input is back at its start).
+    /// <paramref name="template"/> receives, for a hash template reference (types 30 and 32), its template's field names.
+    /// </summary>
+    internal byte[]? CaptureValue(long limit, out IReadOnlyList<byte[]>? template)
+    {
+        template = null;
+        var type = TakePending();
+        _in.BeginCapture();
+        _in.CaptureLimit = limit;
+        try
+        {
+            _walker!.Walk((byte)type, _pendingAt);
+        }
+        catch (RdbCaptureLimitException)
+        {
+            _in.Rewind();
+            _pendingType = type;
+            return null;
+        }
+        catch
+        {
+            _in.CancelCapture();
+            throw;
+        }
+        finally
+        {
+            _in.CaptureLimit = long.MaxValue;
+        }
+        if (_walker.TemplateId is { } id) template = _templates[id];
+        return _in.EndCapture();
+    }
+
+    /// <summary>Lazy mode: moves past the value of the entry last returned; returns its length in bytes.</summary>
+    internal long SkipValue()
+    {
+        var type = TakePending();
+        var start = _in.Position;
+        _walker!.Walk((byte)type, _pendingAt);
+        return _in.Position - start;
+    }
+
+    /// <summary>
+    /// Lazy mode: for a module value (type 7) of the entry last returned, its 64-bit module type id (9 characters of the
+    /// type name and a 10-bit encoding version), read without consuming the value. Null for any other type.
+    /// </summary>
+    internal ulong? PeekModuleTypeId()
+    {
+        if (!ValuePending || _pendingType != 7) return null;
+        _in.BeginCapture();
+        try
+        {
+            return _in.ReadLength("a module type id");
+        }
+        finally
+        {
+            _in.Rewind();
+        }
+    }
+
+    /// <summary>
+    /// Lazy mode: hands the input, positioned at the start of the value of the entry last returned, to a decoder that
+    /// reads the value to its end and then calls <see cref="EndValue"/>. Until then the reader cannot move on.
+    /// </summary>
+    internal RdbInput BeginValue(out byte type, out long typeOffset)
+    {
+        if (!ValuePending) throw new InvalidOperationException("No value is waiting to be read.");
+        type = (byte)_pendingType;
+        typeOffset = _pendingAt;
+        _valueOpen = true;
+        return _in;
+    }
+
+    /// <summary>Lazy mode: the decoder given <see cref="BeginValue"/> has read the value to its end.</summary>
+    internal void EndValue()
+    {
+        _valueOpen = false;
+        _pendingType = -1;
+    }
+
+    private int TakePending()
+    {
+        if (!ValuePending) throw new InvalidOperationException("No value is waiting to be read.");
+        var type = _pendingType;
+        _pendingType = -1;
+        return type;
+    }
+
+    /// <summary>Lazy mode: skips a value the caller did not read, before the next record.</summary>
+    private void SkipUnreadValue()
+    {
+        if (_valueOpen) throw new InvalidOperationException("The value being decoded was not read to its end.");
+        if (_pendingType >= 0) SkipValue();
+    }
+
     /// <summary>The RDB version from the header (e.g. 10 for Redis 7.0), after the first read.</summary>
     public int Version => _version;
 
@@ -96,6 +208,14 @@ public sealed class RdbReader
     public async ValueTask<RdbEntry?> ReadNextAsync(CancellationToken cancellationToken = default)
     {
         if (_finished) return null;
+        try
+        {
+            if (_lazyValues) SkipUnreadValue();
+        }
+        catch (RdbFormatException ex) when (_newer)
+        {
+            throw NewerAndCorrupt(ex);
+        }
         if (_in.Available < PrefetchBytes && !_in.StreamEnded) await PrefetchAsync(cancellationToken).ConfigureAwait(false);
         cancellationToken.ThrowIfCancellationRequested();
         try
@@ -295,7 +415,14 @@ public sealed class RdbReader
             else _in.SkipString("a key");
 
             byte[]? value = null;
-            if (materialize && _readValues)
+            long valueLength = -1;
+            var valueStart = _in.Position;
+            if (materialize && _lazyValues)
+            {
+                _pendingType = op;
+                _pendingAt = at;
+            }
+            else if (materialize && _readValues)
             {
                 _in.BeginCapture();
                 walker.Walk(op, at);
@@ -305,6 +432,7 @@ public sealed class RdbReader
             {
                 walker.Walk(op, at);
             }
+            if (_pendingType < 0) valueLength = _in.Position - valueStart;
 
             _keys++;
             _databaseKeys++;
@@ -322,7 +450,8 @@ public sealed class RdbReader
                 IdleSeconds = idleSeconds,
                 Frequency = frequency,
                 KeyMetadata = keyMetadata,
-                HashTemplate = walker.TemplateId is { } id ? _templates[id] : null,
+                HashTemplate = _pendingType < 0 && walker.TemplateId is { } id ? _templates[id] : null,
+                ValueLength = valueLength,
                 Offset = recordStart >= 0 ? recordStart : at,
             };
         }

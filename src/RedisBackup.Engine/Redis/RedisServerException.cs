@@ -34,7 +34,7 @@ public sealed class RedisServerException : RedisBackupException
             "WRONGPASS" => new(ErrorKind.AuthenticationFailed, "RedisAuthenticationFailed",
                 $"Redis rejected the user name or password: {reply}", reply, command),
             "NOAUTH" => new(ErrorKind.AuthenticationFailed, "RedisAuthenticationRequired",
-                $"Redis requires a password{where}: {reply}. Give one with a credential, the URI or REDISCLI_AUTH.", reply, command),
+                $"Redis requires a password{where}: {reply.TrimEnd('.')}. Give one with a credential, the URI or REDISCLI_AUTH.", reply, command),
             "NOPERM" => new(ErrorKind.PermissionDenied, "RedisPermissionDenied",
                 $"The Redis user lacks a permission{where}: {reply}", reply, command),
             _ when reply.Contains("invalid password", StringComparison.OrdinalIgnoreCase)

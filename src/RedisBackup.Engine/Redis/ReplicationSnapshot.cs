@@ -227,8 +227,8 @@ public static class ReplicationSnapshot
     private static bool IsPermission(string reply) => reply.StartsWith("NOPERM", StringComparison.Ordinal) || reply.StartsWith("NOAUTH", StringComparison.Ordinal);
 
     private static RedisBackupException Refused(RedisEndpoint source, string reply)
-        => new(ErrorKind.NotSupported, "ReplicationRefused",
-            $"{source.Address} refused the replication download (SYNC): {reply}. Managed services and ACL users without +sync/+replconf refuse it; take a key-level backup instead (--kind keys).",
+        => new(reply.StartsWith("NOPERM", StringComparison.Ordinal) ? ErrorKind.PermissionDenied : ErrorKind.NotSupported, "ReplicationRefused",
+            $"{source.Address} refused the replication download (SYNC): {reply.TrimEnd('.')}. Managed services and ACL users without +sync/+replconf refuse it; take a key-level backup instead.",
             source.ToString());
 
     private static RedisBackupException Truncated(RedisEndpoint source, long got, long? expected)

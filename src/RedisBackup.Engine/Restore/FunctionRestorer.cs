@@ -16,6 +16,21 @@ namespace RedisBackup.Engine.Restore;
 /// </summary>
 internal static class FunctionRestorer
 {
+    /// <summary>
+    /// As <see cref="RestoreAsync"/>, unless the restore is filtered (<see cref="RestoreOptions.Filters"/>: <c>--db</c>,
+    /// <c>--match</c>, <c>--type</c> select keys, and function libraries are not keys, nor in any database): then nothing
+    /// is sent and every library is counted in <see cref="FunctionRestoreResult.NotSelected"/>, which the fronts show.
+    /// </summary>
+    public static async Task<FunctionRestoreResult> RestoreUnlessFilteredAsync(RedisConnection conn, FunctionLibraries functions, RestoreOptions options,
+        IReadOnlyDictionary<string, string> serverInfo, IProgress<OperationProgress>? progress, string activity, CancellationToken ct)
+    {
+        ArgumentNullException.ThrowIfNull(functions);
+        ArgumentNullException.ThrowIfNull(options);
+        if (!options.Filters) return await RestoreAsync(conn, functions, options.ExistingKeys, serverInfo, progress, activity, ct).ConfigureAwait(false);
+        progress?.Report(OperationProgress.Step(activity, $"The {functions.Count} function libraries of the backup are left out: the restore is filtered to keys (--db, --match, --type)"));
+        return new FunctionRestoreResult { Libraries = functions.Count, NotSelected = functions.Count, Method = "none", NotSelectedLibraries = functions.Names };
+    }
+
     public static async Task<FunctionRestoreResult> RestoreAsync(RedisConnection conn, FunctionLibraries functions, ExistingKeyPolicy policy,
         IReadOnlyDictionary<string, string> serverInfo, IProgress<OperationProgress>? progress, string activity, CancellationToken ct)
     {

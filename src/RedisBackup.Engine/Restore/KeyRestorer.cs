@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
@@ -43,17 +44,33 @@ public static class KeyRestorer
                 if (refusal is not null && reader.Header?.Exact == true)
                     throw RestorePermission.Refused(target, "An exact key-level backup (DUMP payloads)", refusal);
                 if (refusal is not null)
-                    progress?.Report(OperationProgress.Step(activity, $"RESTORE is not permitted ({refusal}): writing keys with typed commands (SET, HSET, RPUSH, SADD, ZADD)"));
+                    progress?.Report(OperationProgress.Step(activity, $"RESTORE is not permitted ({refusal}): writing keys with typed commands (SET, HSET, RPUSH, SADD, ZADD, and XADD and XGROUP for streams)"));
                 var compact = refusal is null ? await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false) : null;
-                // The function libraries go first, following the key policy.
+                // The function libraries go first, following the key policy (a filtered restore leaves them out: they are not keys).
                 var functions = reader.Functions is { } libraries
-                    ? await FunctionRestorer.RestoreAsync(conn, libraries, options.ExistingKeys, info, progress, activity, cancellationToken).ConfigureAwait(false)
+                    ? await FunctionRestorer.RestoreUnlessFilteredAsync(conn, libraries, options, info, progress, activity, cancellationToken).ConfigureAwait(false)
                     : null;
-                using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken, compact, logicalPayloads: refusal is null, fieldTtls: fieldTtls);
-                RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, Functions = functions };
+                using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken, compact, logicalPayloads: refusal is null, fieldTtls: fieldTtls)
+                {
+                    Streams = StreamReplay.For(info),
+                };
+                // DUMP records the target cannot take (a newer RDB version, the other family, no RESTORE allowed) are decoded and replayed.
+                var records = new KeyRecordReplay(reader.ReadNextAsync, new KeyRecordReplayOptions
+                {
+                    Accepts = refusal is null ? RdbVersions.AcceptanceOf(info) : static (_, _) => false,
+                    Filter = new KeyFilter(options.Databases, options.Match, options.Types),
+                    AlwaysReplay = options.AlwaysReplay,
+                    CreatedMs = reader.CreatedAt?.ToUnixTimeMilliseconds(),
+                    Target = refusal is null ? RdbVersions.Describe(info) : "a target that may not run RESTORE",
+                });
+                RestoreResult Fill(RestoreResult r) => r with
+                {
+                    Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, NotSelected = records.NotSelected,
+                    Functions = functions,
+                };
                 try
                 {
-                    return Fill(await pipeline.WriteAllAsync(reader.ReadNextAsync, cancellationToken).ConfigureAwait(false));
+                    return Fill(await pipeline.WriteAllAsync(records.NextAsync, cancellationToken).ConfigureAwait(false));
                 }
                 catch (RestoreInterruptedException stopped)
                 {

@@ -80,6 +80,7 @@ internal sealed class KeyWritePipeline : IDisposable
     private long _skipped, _expired, _failedEarly;
     private long _restored, _skippedBusy, _failed;
     private long _fieldTtlsKept, _fieldTtlsLost, _fieldsExpired, _expiredLate, _fieldsExpiredEarly, _warned;
+    private long _replayed, _detailsNotKept;
     private long _lastReport;
 
     /// <param name="compact">The target's compact-encoding limits, for RESTORE payloads it loads as they are; null for plain types only.</param>
@@ -129,6 +130,9 @@ internal sealed class KeyWritePipeline : IDisposable
     /// <summary>Rough total for progress reports, when known.</summary>
     public long? ExpectedTotal { get; set; }
 
+    /// <summary>How streams written logically (<see cref="KeyRecord.Stream"/>) are rebuilt on this target.</summary>
+    public StreamReplay Streams { get; init; } = StreamReplay.Modern;
+
     /// <summary>
     /// A whole logical key goes as one RESTORE of a payload built from its items (skip rides on BUSYKEY); a record for
     /// which no payload can be built is written with typed commands. Pure work on the record, run once per record on the
@@ -137,7 +141,7 @@ internal sealed class KeyWritePipeline : IDisposable
     private void Prepare(KeyRecord record)
     {
         if (record.FieldExpireAt is not null) FieldExpiry.DropExpired(record, _options.Ttl, _clock.GetUtcNow().ToUnixTimeMilliseconds());
-        if (!_logicalPayloads || record.Dump is not null || !record.IsFirst || !record.IsLast) return;
+        if (!_logicalPayloads || record.Dump is not null || record.Stream is not null || record.Unwritable is not null || !record.IsFirst || !record.IsLast) return;
         if (record.FieldExpireAt is null || !_fieldTtls)
             record.Dump = LogicalPayload.TryCreate(record, _compact); // without hash field expiration the fields go without their TTLs (counted)
         else if (_options.Ttl == TtlMode.Absolute)
@@ -218,13 +222,15 @@ internal sealed class KeyWritePipeline : IDisposable
             Unconfirmed = Math.Max(0, Total - restored - skipped - expired - failed),
             LastWritten = _lastWritten is { } last ? new KeyPosition(last.Db, Describe(last.Key)) : null,
             IncompleteKey = cut,
+            Replayed = Interlocked.Read(ref _replayed),
+            DetailsNotKept = Interlocked.Read(ref _detailsNotKept),
         };
     }
 
     private async ValueTask AddAsync(KeyRecord record, CancellationToken ct)
     {
         _batch.Add(record);
-        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32 + ItemBytes(record) / 32;
+        _batchWeight += 1 + record.Items.Count + (record.Dump?.Length ?? 0) / 32 + (record.Stream?.Count ?? 0) + ItemBytes(record) / 32;
         if (_batch.Count >= BatchSize || _batchWeight >= BatchWeight) await ProcessBatchAsync(ct).ConfigureAwait(false);
     }
 
@@ -303,7 +309,13 @@ internal sealed class KeyWritePipeline : IDisposable
                 if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
                 state.ExpiredFields = r.ExpiredFields;
+                state.Replayed = r.Replayed;
                 if (ExpiredAtRestore(r, now) || AllFieldsExpired(r)) state.Dropped = Outcome.Expired;
+                else if (r.Unwritable is not null)
+                {
+                    state.Failure = r.Unwritable;
+                    state.Dropped = Outcome.Failed;
+                }
                 else if (r.Dump is null && _options.ExistingKeys == ExistingKeyPolicy.Skip)
                 {
                     await EnsureDbAsync(state.Db, ct).ConfigureAwait(false);
@@ -313,6 +325,7 @@ internal sealed class KeyWritePipeline : IDisposable
                     await DrainPendingOpsAsync(ct).ConfigureAwait(false);
                 }
                 states[i] = state;
+                if (r.Losses is not null) (state.Losses ??= []).AddRange(r.Losses);
                 _current = r.More ? state : null;
             }
             else
@@ -321,6 +334,7 @@ internal sealed class KeyWritePipeline : IDisposable
                     throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a chunk record does not follow the first record of its key.");
                 _current.ExpiredFields += r.ExpiredFields;
                 states[i] = _current;
+                if (r.Losses is not null) (_current.Losses ??= []).AddRange(r.Losses);
                 if (!r.More) _current = null;
             }
         }
@@ -435,7 +449,16 @@ internal sealed class KeyWritePipeline : IDisposable
             Stage(["DEL", r.Key], state);
         var items = r.Items;
         if (r.ExpireAtMs is not null || r.TtlMs is not null) { state.ExpireAtMs = r.ExpireAtMs; state.TtlMs = r.TtlMs; }
-        if (items.Count > 0 || r.Type == "string")
+        if (r.Stream is { } part)
+        {
+            foreach (var command in Streams.Commands(r.Key, part, loss => (state.Losses ??= []).Add(loss)))
+            {
+                Stage(command.Args, state);
+                state.LastOp!.ExpectedItems = command.ExpectedItems;
+                state.LastOp.LossWhat = command.LossWhat;
+            }
+        }
+        else if (items.Count > 0 || r.Type == "string")
         {
             var args = new RedisArg[2 + items.Count];
             args[1] = r.Key;
@@ -536,6 +559,7 @@ internal sealed class KeyWritePipeline : IDisposable
             case Outcome.Failed:
                 _failedEarly++;
                 RecordFailure(state);
+                if (_options.FailFast) StopForFailFast(state);
                 break;
         }
     }
@@ -631,6 +655,7 @@ internal sealed class KeyWritePipeline : IDisposable
                             }
                         }
                         else if (op.SetsFieldTtls) CountFieldTtlReply(state, reply);
+                        else if (op.ExpectedItems > 0) CountMissingItems(state, reply, op);
                         if (op.Final) Account(state);
                         break;
                     }
@@ -658,20 +683,44 @@ internal sealed class KeyWritePipeline : IDisposable
             }
         }
     }
+
+    /// <summary>A reply that must list <see cref="Op.ExpectedItems"/> items (XCLAIM … JUSTID): the ones missing are counted as not kept.</summary>
+    private static void CountMissingItems(KeyState state, RespValue reply, Op op)
+    {
+        var got = reply.Type == RespType.Array ? reply.AsArray().Length : 0;
+        if (got >= op.ExpectedItems) return;
+        state.ServerLosses ??= new Dictionary<string, long>(StringComparer.Ordinal);
+        var what = op.LossWhat ?? "items the target did not keep";
+        state.ServerLosses[what] = state.ServerLosses.GetValueOrDefault(what) + op.ExpectedItems - got;
+    }
+
     private void Account(KeyState state)
     {
         if (state.Failure is null && !state.Busy)
         {
             Interlocked.Add(ref _fieldTtlsKept, state.KeptFieldTtls + state.KeptByServer);
             Interlocked.Add(ref _fieldsExpired, state.ExpiredFields + state.ExpiredByServer);
+            var reasons = new List<string>();
             var lost = state.LostFieldTtls + state.NotSetByServer;
             if (lost > 0)
             {
                 Interlocked.Add(ref _fieldTtlsLost, lost);
-                RecordWarning(state, state.NotSetByServer == 0
+                reasons.Add(state.NotSetByServer == 0
                     ? $"{Format(lost)} hash field TTLs not kept: the target has no hash field expiration (Redis 7.4+ or Valkey 9 needed); the fields were restored without them"
                     : $"{Format(lost)} hash field TTLs not kept: the target did not set them (its field was missing)");
             }
+            if (state.Losses is not null || state.ServerLosses is not null)
+            {
+                var details = new Dictionary<string, long>(StringComparer.Ordinal);
+                foreach (var loss in state.Losses ?? []) details[loss.What] = details.GetValueOrDefault(loss.What) + loss.Count;
+                foreach (var (what, count) in state.ServerLosses ?? []) details[what] = details.GetValueOrDefault(what) + count;
+                foreach (var (what, count) in details)
+                {
+                    Interlocked.Add(ref _detailsNotKept, count);
+                    reasons.Add($"{Format(count)} {what} not kept");
+                }
+            }
+            if (reasons.Count > 0) RecordWarning(state, string.Join("; ", reasons));
             if (state.AllFieldsExpired)
             {
                 Interlocked.Increment(ref _expiredLate); // every field had expired: nothing of the key was written
@@ -682,21 +731,28 @@ internal sealed class KeyWritePipeline : IDisposable
         {
             Interlocked.Increment(ref _failed);
             RecordFailure(state);
-            if (_options.FailFast && _failFastError is null)
-            {
-                // Stop the writer; this side goes on reading the replies already due, so the counts stay exact.
-                _failFastError = new RedisBackupException(ErrorKind.ServerError, "RestoreKeyFailed",
-                    $"Key '{Describe(state.Key)}' in database {state.Db} could not be restored: {state.Failure}. Stopped there because fail-fast was asked for",
-                    _conn.Endpoint.ToString());
-                ThreadPool.UnsafeQueueUserWorkItem(static p => p.RequestStop(), this, preferLocal: false);
-            }
+            if (_options.FailFast) StopForFailFast(state); // this side goes on reading the replies already due, so the counts stay exact
         }
         else if (state.Busy) Interlocked.Increment(ref _skippedBusy);
         else
         {
             Interlocked.Increment(ref _restored);
             _lastWritten = state;
+            if (state.Replayed) Interlocked.Increment(ref _replayed);
         }
+    }
+
+    /// <summary>
+    /// Fail-fast: the first failed key (a refused write, or a key the writer could not send, such as a module value the
+    /// target cannot take) stops the writer at its next record boundary; the replies already due are still read.
+    /// </summary>
+    private void StopForFailFast(KeyState state)
+    {
+        var error = new RedisBackupException(ErrorKind.ServerError, "RestoreKeyFailed",
+            $"Key '{Describe(state.Key)}' in database {state.Db} could not be restored: {state.Failure}. Stopped there because fail-fast was asked for",
+            _conn.Endpoint.ToString());
+        if (Interlocked.CompareExchange(ref _failFastError, error, null) is null)
+            ThreadPool.UnsafeQueueUserWorkItem(static p => p.RequestStop(), this, preferLocal: false);
     }
 
     private void RecordFailure(KeyState state)
@@ -745,6 +801,10 @@ internal sealed class KeyWritePipeline : IDisposable
         public KeyState? State { get; } = state;
         public bool Final { get; set; }
         public bool SetsFieldTtls { get; set; }
+
+        /// <summary>The reply must be an array of this many items (XCLAIM … JUSTID); fewer are counted as <see cref="LossWhat"/>.</summary>
+        public int ExpectedItems { get; set; }
+        public string? LossWhat { get; set; }
         public string? What { get; init; }
         public int Db { get; init; }
         public TaskCompletionSource? Signal { get; set; }
@@ -773,6 +833,15 @@ internal sealed class KeyWritePipeline : IDisposable
         public long KeptByServer { get; set; }
         public long ExpiredByServer { get; set; }
         public long NotSetByServer { get; set; }
+
+        /// <summary>Written logically from a decoded payload or RDB value (counted in <see cref="RestoreResult.Replayed"/>).</summary>
+        public bool Replayed { get; set; }
+
+        /// <summary>What the records said cannot be kept (added by the writer before the key's last command).</summary>
+        public List<ValueLoss>? Losses { get; set; }
+
+        /// <summary>What the server did not keep, by what (added by the reply reader).</summary>
+        public Dictionary<string, long>? ServerLosses { get; set; }
     }
 
     internal static string Format(long v) => v.ToString(CultureInfo.InvariantCulture);

@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Operations;
@@ -7,10 +8,13 @@ using RedisBackup.Engine.Redis;
 namespace RedisBackup.Engine.Restore;
 
 /// <summary>
-/// Replays an RDB file into a live server as pipelined RESTORE commands (no restart): each key's raw value bytes become
-/// a DUMP payload (type + value + the file's RDB version + CRC64). Expiry goes as ABSTTL (or, in relative mode, as the
-/// time that was left when the file was written), idle time and LFU frequency as IDLETIME / FREQ. Existing keys,
-/// database mapping and the result work as for the key-level restore.
+/// Replays an RDB file into a live server without a restart, deciding per key (<see cref="RdbKeySource"/>): a RESTORE
+/// payload (type + the value's exact bytes + the file's RDB version + CRC64) when the target accepts the file's RDB
+/// version and family (decided from its INFO, <see cref="RdbVersions.Accepts"/>) and the value is within the capture
+/// limit; otherwise the value is decoded and replayed with logical commands (<see cref="RestoreResult.Replayed"/>),
+/// a window at a time. Expiry goes as ABSTTL (or, in relative mode, as the time that was left when the file was written),
+/// idle time and LFU frequency as IDLETIME / FREQ with a payload. Existing keys, database mapping, the database, pattern
+/// and type filters and the result work as for the key-level restore.
 /// </summary>
 public static class RdbLiveRestorer
 {
@@ -22,57 +26,51 @@ public static class RdbLiveRestorer
         ArgumentNullException.ThrowIfNull(options);
         options = RestoreGuards.Resolve(options, target);
         var started = System.Diagnostics.Stopwatch.StartNew();
-        var reader = new RdbReader(rdb);
-        var first = await reader.ReadNextAsync(cancellationToken).ConfigureAwait(false); // reads the header too
-        var fileVersion = reader.Version;
+        var reader = RdbReader.WithLazyValues(rdb);
 
         var conn = await RedisConnection.ConnectBlockingAsync(target, cancellationToken).ConfigureAwait(false);
         await using (conn.ConfigureAwait(false))
         {
             var info = await conn.TryInfoAsync("server", cancellationToken).ConfigureAwait(false);
-            var serverVersion = RedisConnection.ServerVersionOf(info) ?? "unknown";
-            var readable = RdbVersions.MaxReadableBy(info);
-            if (readable is { } max && fileVersion > max)
-                throw TooNew(fileVersion, serverVersion, max, target);
-
             if (await RestorePermission.CheckAsync(conn, cancellationToken).ConfigureAwait(false) is { } refusal)
                 throw RestorePermission.Refused(target, "An RDB snapshot replayed into a live server", refusal);
             var databases = await TargetDatabases.PrepareAsync(conn, options, cancellationToken).ConfigureAwait(false);
             var activity = $"Replaying RDB keys into {RestoreGuards.Describe(target, options)}";
-            // The file's function libraries come before its first key (read with it): restored first, following the key policy.
+            var fieldTtls = await HashFieldExpiration.IsSupportedAsync(conn, info, cancellationToken).ConfigureAwait(false);
+            var compact = await CompactLimits.ReadAsync(conn, cancellationToken).ConfigureAwait(false);
+            var source = new RdbKeySource(reader, new RdbKeySourceOptions
+            {
+                Accepts = RdbVersions.AcceptanceOf(info),
+                Filter = new KeyFilter(options.Databases, options.Match, options.Types),
+                AlwaysReplay = options.AlwaysReplay,
+                Target = RdbVersions.Describe(info),
+            });
+            // The file's function libraries come before its first key (read with it): restored first, following the key
+            // policy (a filtered restore leaves them out: they are not keys).
+            var first = await source.NextAsync(cancellationToken).ConfigureAwait(false);
             var functions = reader.FunctionLibraries is { Count: > 0 } code
-                ? await FunctionRestorer.RestoreAsync(conn, FunctionLibraries.FromCode(code, fileVersion), options.ExistingKeys, info, progress, activity, cancellationToken).ConfigureAwait(false)
+                ? await FunctionRestorer.RestoreUnlessFilteredAsync(conn, FunctionLibraries.FromCode(code, reader.Version), options, info, progress, activity, cancellationToken).ConfigureAwait(false)
                 : null;
-            using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken);
-            var createdMs = reader.Summary.CreatedAt?.ToUnixTimeMilliseconds();
-            var pendingFirst = first;
-            RdbEntry? inlineCommand = null;
-            // Reading the RDB and building each payload (a CRC64 over it) run ahead of the writer.
+            using var pipeline = new KeyWritePipeline(conn, options, databases, activity, progress, cancellationToken, compact, fieldTtls: fieldTtls)
+            {
+                Streams = StreamReplay.For(info),
+            };
+            RestoreResult Fill(RestoreResult r) => r with
+            {
+                Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, NotSelected = source.NotSelected,
+                Functions = functions,
+            };
+            var firstTaken = false;
             async ValueTask<KeyRecord?> NextRecord(CancellationToken ct)
             {
-                var entry = pendingFirst ?? await reader.ReadNextAsync(ct).ConfigureAwait(false);
-                pendingFirst = null;
-                if (entry is null) return null;
-                if (entry.Kind == RdbEntryKind.Command)
+                if (!firstTaken)
                 {
-                    inlineCommand = entry;
-                    return null;
+                    firstTaken = true;
+                    return first;
                 }
-                var (type, value) = entry.HashTemplate is null ? (entry.Type, entry.Value!) : (TemplateHashPayload.SelfContainedArray, TemplateHashPayload.Inline(entry));
-                return new KeyRecord
-                {
-                    Database = entry.Database,
-                    Key = entry.Key,
-                    Dump = DumpPayload.Create(entry.KeyMetadata, type, value, checked((ushort)fileVersion)),
-                    ExpireAtMs = entry.ExpireAtMs,
-                    TtlMs = entry.ExpireAtMs is { } at && createdMs is { } c ? at - c : null,
-                    IdleSeconds = entry.IdleSeconds,
-                    Frequency = entry.Frequency,
-                    Type = RdbFormatCatalog.LogicalType(entry.Family, entry.Type),
-                };
+                return first is null ? null : await source.NextAsync(ct).ConfigureAwait(false);
             }
-
-            RestoreResult Fill(RestoreResult r) => r with { Target = RestoreGuards.Describe(target, options), Method = "live", Database = options.TargetDatabase, Duration = started.Elapsed, Functions = functions };
+            // Reading the RDB, decoding values and building payloads run ahead of the writer.
             RestoreResult result;
             try
             {
@@ -82,15 +80,16 @@ public static class RdbLiveRestorer
             {
                 throw stopped.WithResult(Fill);
             }
-            // A server we could not place refuses every payload of a newer version: say so plainly.
-            if (result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
-                throw TooNew(fileVersion, serverVersion, readable, target);
+            // A target whose release is unknown (INFO not permitted) is sent the payloads as they are; when it refuses
+            // every one for its version, say so plainly.
+            if (!RdbVersions.Knows(info) && result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
+                throw TooNew(reader.Version, target);
             result = Fill(result);
             var summary = reader.Summary;
             if (summary.Unchecked is { } part)
                 throw Stopped(result, summary, part.Offset, $"{part.Reason}. The file's CRC64 over the whole file is correct: it is intact, written by a server newer than this " +
                     "version of RedisBackup. Restore it into a container of that server's version (the server loads its own file), or use a newer RedisBackup", result.Target);
-            if (inlineCommand is not null)
+            if (source.StoppedAtCommand is { } inlineCommand)
                 throw Stopped(result, summary, inlineCommand.Offset, $"byte {inlineCommand.Offset} holds a replication command that Valkey wrote inline during a forkless save " +
                     "(an UPDATE record); this version of RedisBackup does not replay such commands, and the keys after it may depend on it", result.Target);
             return result;
@@ -109,9 +108,9 @@ public static class RdbLiveRestorer
                result with { Complete = false }, offset, target);
     }
 
-    private static RedisBackupException TooNew(int fileVersion, string serverVersion, int? readable, RedisEndpoint target)
+    private static RedisBackupException TooNew(int fileVersion, RedisEndpoint target)
         => new(ErrorKind.NotSupported, "RdbVersionTooNew",
-            $"The snapshot is RDB version {fileVersion} (written by {RdbVersions.ReleaseOf(fileVersion)}), but the target {target} runs {serverVersion}, " +
-            (readable is { } r ? $"which reads RDB versions up to {r}" : "which refuses payloads of that version") +
-            ". Restore it into a server at least as new as the one that wrote it, or take a key-level backup of the source instead.", target.ToString());
+            $"The snapshot is RDB version {fileVersion} (written by {RdbVersions.ReleaseOf(fileVersion)}), and the target {target} refused every payload of that version. " +
+            "Its release could not be read (INFO is not permitted), so the keys were not replayed logically instead: grant the user +info, " +
+            "or restore into a server at least as new as the one that wrote the snapshot.", target.ToString());
 }

@@ -15,6 +15,9 @@ internal sealed class RecordPrefetcher : IAsyncDisposable
     private const int BatchRecords = 256;
     private const long BatchBytes = 1 << 20;
 
+    /// <summary>What an item costs in memory beyond its bytes (array header and reference): a window of small fields weighs what it holds.</summary>
+    private const int ItemOverhead = 32;
+
     private readonly Channel<List<KeyRecord>> _batches = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(BatchesAhead) { SingleReader = true, SingleWriter = true });
     private readonly CancellationTokenSource _cts;
     private readonly Task _producer;
@@ -53,8 +56,8 @@ internal sealed class RecordPrefetcher : IAsyncDisposable
             {
                 prepare(record);
                 batch.Add(record);
-                bytes += record.Key.Length + (record.Dump?.Length ?? 0);
-                foreach (var item in record.Items) bytes += item.Length;
+                bytes += record.Key.Length + (record.Dump?.Length ?? 0) + (record.Stream?.Bytes ?? 0);
+                foreach (var item in record.Items) bytes += item.Length + ItemOverhead;
                 if (batch.Count >= BatchRecords || bytes >= BatchBytes)
                 {
                     await _batches.Writer.WriteAsync(batch, ct).ConfigureAwait(false);

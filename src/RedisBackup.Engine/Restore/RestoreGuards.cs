@@ -11,6 +11,12 @@ internal static class RestoreGuards
     {
         if (options.TargetDatabase is < 0)
             throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", $"The target database must be 0 or more, not {options.TargetDatabase}.", options.TargetDatabase);
+        if (options.Databases?.FirstOrDefault(db => db < 0) is { } negative and < 0)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", $"A source database to restore must be 0 or more, not {negative}. Nothing was restored.", negative);
+        // A typo must not make an empty "successful" restore.
+        if (options.Types?.FirstOrDefault(t => !Formats.KeyTypeNames.IsValidFilter(t)) is { } unknown)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeyType",
+                $"'{unknown}' is not a key type. Use string, hash, list, set, zset or stream, a module's type name (exactly 9 characters, such as ReJSON-RL), or module for every module value. Nothing was restored.", unknown);
     }
 
     /// <summary>

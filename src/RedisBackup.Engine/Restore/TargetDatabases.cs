@@ -31,14 +31,20 @@ internal sealed class TargetDatabases
 
     /// <summary>
     /// Reads the target's databases and checks, before anything is written, the ones already known: the target database
-    /// when one is asked for, else the databases the backup is known to hold keys in.
+    /// when one is asked for, else the databases the backup is known to hold keys in (of them, those the database filter
+    /// selects).
     /// </summary>
     public static async Task<TargetDatabases> PrepareAsync(RedisConnection connection, Operations.RestoreOptions options, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
         var databases = await ReadAsync(connection, ct).ConfigureAwait(false);
         if (options.TargetDatabase is { } to) await databases.CheckBeforeWritingAsync([to], fromOption: true, connection, ct).ConfigureAwait(false);
-        else if (options.KnownSourceDatabases is { Count: > 0 } known) await databases.CheckBeforeWritingAsync(known, fromOption: false, connection, ct).ConfigureAwait(false);
+        else if (options.KnownSourceDatabases is { Count: > 0 } known)
+        {
+            // Only the databases the database filter selects are written (a backup's other databases are left out).
+            var written = options.Databases is { Count: > 0 } selected ? known.Where(selected.Contains).ToList() : known;
+            if (written.Count > 0) await databases.CheckBeforeWritingAsync(written, fromOption: false, connection, ct).ConfigureAwait(false);
+        }
         return databases;
     }
 

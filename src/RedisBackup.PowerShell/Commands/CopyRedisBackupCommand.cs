@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;
 
 namespace RedisBackup.PowerShell.Commands;
@@ -15,12 +16,14 @@ public sealed class CopyRedisBackupCommand : RedisBackupCmdlet
     private const string ObjectSet = "InputObject";
     private const string PathSet = "Path";
     private const string LiteralSet = "LiteralPath";
+    private const string NameSet = "Name";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
     [ValidateNotNull]
     public BackupRecord[] InputObject { get; set; } = [];
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    /// <summary>Backup files; strings piped in bind here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
@@ -29,6 +32,18 @@ public sealed class CopyRedisBackupCommand : RedisBackupCmdlet
     [Alias("PSPath", "FullName", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NameSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    [Parameter(ParameterSetName = NameSet)]
+    [Alias("Directory")]
+    [ValidateNotNullOrEmpty]
+    public string? CatalogPath { get; set; }
 
     /// <summary>A directory (the copy keeps the backup's name) or a file path.</summary>
     [Parameter(Mandatory = true, Position = 1)]
@@ -48,7 +63,8 @@ public sealed class CopyRedisBackupCommand : RedisBackupCmdlet
         {
             ObjectSet => InputObject.Select(b => b.Path),
             PathSet => ResolveFilePaths(Path, literal: false),
-            _ => ResolveFilePaths(LiteralPath, literal: true),
+            LiteralSet => ResolveFilePaths(LiteralPath, literal: true),
+            _ => ResolveNames(Name, ResolveCatalogDirectory(CatalogPath)),
         };
         var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
         foreach (var path in paths) CopyOne(path, destination);
@@ -65,7 +81,7 @@ public sealed class CopyRedisBackupCommand : RedisBackupCmdlet
             if (exists && !Force && !ShouldContinue($"'{target}' already exists. Overwrite it with {backup.Name}?", "Overwrite file", ref _yesToAll, ref _noToAll))
                 return;
             var copy = BackupCatalog.Copy(backup, target, overwrite: exists);
-            WriteObject(copy);
+            WriteObject(BackupRecord.From(copy));
         }
         catch (Exception ex) when (TryWriteError(ex, path))
         {

@@ -21,7 +21,7 @@ public sealed class GetRedisBackupCommand : RedisBackupCmdlet
     [Parameter]
     [Alias("Directory")]
     [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    public string? CatalogPath { get; set; }
 
     [Parameter]
     public BackupKind? Kind { get; set; }
@@ -33,25 +33,23 @@ public sealed class GetRedisBackupCommand : RedisBackupCmdlet
 
     protected override void ProcessRecord()
     {
-        var directory = ResolveCatalogDirectory(Path);
+        var directory = ResolveCatalogDirectory(CatalogPath);
+        var named = Name is not null && !WildcardPattern.ContainsWildcardCharacters(Name);
         try
         {
             var catalog = new BackupCatalog(directory);
-            if (Name is not null && !WildcardPattern.ContainsWildcardCharacters(Name))
+            if (named)
             {
-                var one = catalog.Get(Name);
-                if (Kind is null || one.Kind == Kind) WriteObject(one);
+                var one = catalog.Get(Name!);
+                if (Kind is null || one.Kind == Kind) WriteObject(BackupRecord.From(one));
                 return;
             }
-            foreach (var backup in catalog.List(Name, Kind, Latest)) WriteObject(backup);
-        }
-        catch (RedisBackupException ex) when (ex.Kind == ErrorKind.NotFound && Name is not null)
-        {
-            WriteError(ErrorMapping.ToErrorRecord(ex, Name)); // like Get-Item: a named thing that is missing
+            foreach (var backup in catalog.List(Name, Kind, Latest)) WriteObject(BackupRecord.From(backup));
         }
         catch (RedisBackupException ex)
         {
-            ThrowEngineError(ex, directory);
+            // Like Get-Item and Get-ChildItem: a named thing that is missing or not valid is a non-terminating error.
+            WriteEngineError(ex, named ? System.IO.Path.Combine(directory, Name!) : directory);
         }
     }
 }

@@ -17,11 +17,11 @@ public sealed class GetRedisBackupStatsCommand : RedisBackupCmdlet
     [Parameter(Position = 0)]
     [Alias("Directory")]
     [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    public string? CatalogPath { get; set; }
 
     protected override void ProcessRecord()
     {
-        var directory = ResolveCatalogDirectory(Path);
+        var directory = ResolveCatalogDirectory(CatalogPath);
         try
         {
             var stats = new BackupCatalog(directory).GetStats();
@@ -30,11 +30,11 @@ public sealed class GetRedisBackupStatsCommand : RedisBackupCmdlet
                 WriteWarning($"{stale.Count} partial file(s) left by interrupted runs in {directory} (the next backup removes them): {string.Join(", ", stale)}");
             foreach (var ignored in stats.Ignored)
                 WriteWarning($"'{ignored.Name}' in {directory} is named like a backup but is not listed: it is {ignored.Reason}.");
-            WriteObject(stats);
+            WriteObject(CatalogStats.From(stats));
         }
         catch (RedisBackupException ex)
         {
-            ThrowEngineError(ex, directory);
+            WriteEngineError(ex, directory);
         }
     }
 }

@@ -10,6 +10,7 @@ namespace RedisBackup.PowerShell.Commands;
 /// <summary>
 /// New-RedisBackup: takes one backup into a catalog directory. Key-level from a server (the default), or an RDB
 /// snapshot out of a Docker container (-Container) or over replication (-Kind Snapshot with an endpoint).
+/// Wrong arguments stop it (terminating); a backup that fails is a non-terminating error, so -ErrorAction decides.
 /// </summary>
 [Cmdlet(VerbsCommon.New, "RedisBackup", SupportsShouldProcess = true, DefaultParameterSetName = EndpointSet)]
 [OutputType(typeof(BackupRecord))]
@@ -80,13 +81,15 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [Parameter]
     [Alias("Directory")]
     [ValidateNotNullOrEmpty]
-    public string? Path { get; set; }
+    public string? CatalogPath { get; set; }
 
     [Parameter]
     [ValidateRange(1, int.MaxValue)]
     public int? Keep { get; set; }
 
+    /// <summary>A TimeSpan, or a number of days (-MaxAge 90).</summary>
     [Parameter]
+    [DaysTransformation]
     public TimeSpan? MaxAge { get; set; }
 
     /// <summary>Apply -Keep/-MaxAge even when the new backup holds no keys, or fewer than half of the previous backup of its source.</summary>
@@ -107,7 +110,7 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
             request = RequestFactory.Backup(connection, new BackupValues
             {
                 Kind = Kind,
-                Directory = ResolveCatalogDirectory(Path),
+                Directory = ResolveCatalogDirectory(CatalogPath),
                 Databases = Database,
                 Match = Match,
                 Types = Type,
@@ -122,13 +125,13 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
         }
         catch (RedisBackupException ex)
         {
-            ThrowEngineError(ex, null);
+            ThrowArgumentError(ex); // the arguments themselves are wrong: nothing this cmdlet could do would succeed
             return;
         }
 
         var source = request.Container is not null ? $"container '{request.Container}'" : request.Endpoint!.ToString();
         if (!ShouldProcess(DescribeSteps($"Back up {source} into {request.Directory}", steps),
-                DescribeSteps($"Back up {source} into {request.Directory}?", steps), "New-RedisBackup"))
+                DescribeSteps($"Back up {source} into {request.Directory}?", steps), "Back up Redis"))
             return;
 
         try
@@ -136,11 +139,11 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
             var outcome = RunEngine((progress, ct) => BackupOperation.RunAsync(request, progress, ct));
             if (outcome.RetentionHeldBack is { } held) WriteWarning(held);
             if (outcome.FunctionsNotCaptured is { } functions) WriteWarning("Function libraries not backed up: " + functions);
-            WriteObject(outcome.Backup);
+            WriteObject(BackupRecord.From(outcome.Backup));
         }
         catch (RedisBackupException ex)
         {
-            ThrowEngineError(ex, source);
+            WriteEngineError(ex, request.Container is not null ? "container:" + request.Container : request.Endpoint!.ToString());
         }
     }
 }

@@ -5,7 +5,10 @@ using RedisBackup.PowerShell.Infrastructure;
 
 namespace RedisBackup.PowerShell.Commands;
 
-/// <summary>Remove-RedisBackup: deletes backups and their sidecar files from a catalog.</summary>
+/// <summary>
+/// Remove-RedisBackup: deletes backups and their sidecar files from a catalog. Every target is resolved and checked
+/// (a valid name, inside its catalog) before ShouldProcess, so -WhatIf previews exactly what the real run removes.
+/// </summary>
 [Cmdlet(VerbsCommon.Remove, "RedisBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = NameSet)]
 [OutputType(typeof(BackupRecord))]
 public sealed class RemoveRedisBackupCommand : RedisBackupCmdlet
@@ -19,15 +22,18 @@ public sealed class RemoveRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNull]
     public BackupRecord[] InputObject { get; set; } = [];
 
-    [Parameter(Mandatory = true, Position = 0, ParameterSetName = NameSet)]
+    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several; strings piped in bind here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ParameterSetName = NameSet)]
     [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
     [ArgumentCompleter(typeof(BackupNameCompleter))]
     public string[] Name { get; set; } = [];
 
     /// <summary>The catalog directory that holds the named backups (default: REDISBACKUP_PATH, else ./backups/redis).</summary>
     [Parameter(ParameterSetName = NameSet)]
+    [Alias("Directory")]
     [ValidateNotNullOrEmpty]
-    public string? Directory { get; set; }
+    public string? CatalogPath { get; set; }
 
     [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
@@ -45,27 +51,29 @@ public sealed class RemoveRedisBackupCommand : RedisBackupCmdlet
 
     protected override void ProcessRecord()
     {
-        IEnumerable<(string Directory, string Name)> targets = ParameterSetName switch
+        IEnumerable<string> paths = ParameterSetName switch
         {
-            ObjectSet => InputObject.Select(b => RequestFactory.SplitBackupPath(b.Path)),
-            PathSet => ResolveFilePaths(Path, literal: false).Select(RequestFactory.SplitBackupPath),
-            LiteralSet => ResolveFilePaths(LiteralPath, literal: true).Select(RequestFactory.SplitBackupPath),
-            _ => Name.Select(n => (ResolveCatalogDirectory(Directory), n)),
+            ObjectSet => InputObject.Select(b => b.Path),
+            PathSet => ResolveFilePaths(Path, literal: false),
+            LiteralSet => ResolveFilePaths(LiteralPath, literal: true),
+            _ => ResolveNames(Name, ResolveCatalogDirectory(CatalogPath)),
         };
-        foreach (var (directory, name) in targets) RemoveOne(directory, name);
+        foreach (var path in paths) RemoveOne(path);
     }
 
-    private void RemoveOne(string directory, string name)
+    private void RemoveOne(string path)
     {
-        var target = System.IO.Path.Combine(directory, name);
-        if (!ShouldProcess(target, "Remove backup and its metadata files")) return;
         try
         {
-            var removed = new BackupCatalog(directory).Remove(name);
+            var (directory, name) = RequestFactory.SplitBackupPath(path);
+            var catalog = new BackupCatalog(directory);
+            catalog.Remove(name, dryRun: true); // the checks of the real removal, changing nothing
+            if (!ShouldProcess(path, "Remove backup and its metadata files")) return;
+            var removed = catalog.Remove(name);
             WriteVerbose($"Removed {removed.Path}");
-            if (PassThru) WriteObject(removed);
+            if (PassThru) WriteObject(BackupRecord.From(removed));
         }
-        catch (Exception ex) when (TryWriteError(ex, target))
+        catch (Exception ex) when (TryWriteError(ex, path))
         {
         }
     }

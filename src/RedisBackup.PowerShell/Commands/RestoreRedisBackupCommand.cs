@@ -1,5 +1,4 @@
 using System.Management.Automation;
-using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 using RedisBackup.PowerShell.Completion;
@@ -9,7 +8,9 @@ namespace RedisBackup.PowerShell.Commands;
 
 /// <summary>
 /// Restore-RedisBackup: restores backups into a live server (keys written, nothing restarted) or into a Docker
-/// container (snapshot swapped in, container restarted). The backup comes from the pipeline, -Path or -LiteralPath.
+/// container (snapshot swapped in, container restarted). The backup comes from the pipeline, -Path, -LiteralPath or
+/// -Name (in the catalog -CatalogPath). Wrong arguments stop it; a backup that cannot be restored, or whose keys
+/// partly failed (RestoreIncomplete), is a non-terminating error and the other backups still run.
 /// </summary>
 [Cmdlet(VerbsData.Restore, "RedisBackup", SupportsShouldProcess = true, ConfirmImpact = ConfirmImpact.High, DefaultParameterSetName = PathToEndpoint)]
 [OutputType(typeof(RestoreResult))]
@@ -21,14 +22,17 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     private const string PathToContainer = "PathToContainer";
     private const string LiteralToEndpoint = "LiteralPath";
     private const string LiteralToContainer = "LiteralPathToContainer";
+    private const string NameToEndpoint = "Name";
+    private const string NameToContainer = "NameToContainer";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectToEndpoint)]
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectToContainer)]
     [ValidateNotNull]
     public BackupRecord[] InputObject { get; set; } = [];
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathToEndpoint)]
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathToContainer)]
+    /// <summary>Backup files; strings piped in bind here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathToEndpoint)]
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathToContainer)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
@@ -39,9 +43,28 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
 
+    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NameToEndpoint)]
+    [Parameter(Mandatory = true, ParameterSetName = NameToContainer)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The catalog: where -Name is looked up, and where a container restore's safety snapshot goes.</summary>
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    [Parameter(ParameterSetName = NameToContainer)]
+    [Parameter(ParameterSetName = ObjectToContainer)]
+    [Parameter(ParameterSetName = PathToContainer)]
+    [Parameter(ParameterSetName = LiteralToContainer)]
+    [Alias("Directory")]
+    [ValidateNotNullOrEmpty]
+    public string? CatalogPath { get; set; }
+
     [Parameter(Mandatory = true, ParameterSetName = ObjectToContainer)]
     [Parameter(Mandatory = true, ParameterSetName = PathToContainer)]
     [Parameter(Mandatory = true, ParameterSetName = LiteralToContainer)]
+    [Parameter(Mandatory = true, ParameterSetName = NameToContainer)]
     [ValidateNotNullOrEmpty]
     [ArgumentCompleter(typeof(ContainerNameCompleter))]
     public string Container { get; set; } = "";
@@ -49,18 +72,21 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     [ValidateNotNullOrEmpty]
     public string? HostName { get; set; }
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     [ValidateRange(1, 65535)]
     public int? Port { get; set; }
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     [ValidateNotNullOrEmpty]
     public string? Uri { get; set; }
 
@@ -68,32 +94,38 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     [Parameter(ParameterSetName = ObjectToContainer)]
     [Parameter(ParameterSetName = PathToContainer)]
     [Parameter(ParameterSetName = LiteralToContainer)]
+    [Parameter(ParameterSetName = NameToContainer)]
     [Credential]
     public PSCredential Credential { get; set; } = PSCredential.Empty;
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter UseTls { get; set; }
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     [ValidateNotNullOrEmpty]
     public string? TlsCaFile { get; set; }
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
     /// <summary>Put every key into this database instead of the one it came from.</summary>
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     [Alias("Database")]
     [ValidateRange(0, int.MaxValue)]
     public int? ToDatabase { get; set; }
@@ -101,46 +133,72 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter Replace { get; set; }
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter Flush { get; set; }
 
     /// <summary>Skips the extra confirmation that -Flush asks for.</summary>
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter Force { get; set; }
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public TtlMode TtlMode { get; set; } = TtlMode.Absolute;
 
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter FailFast { get; set; }
 
     /// <summary>Refuses to restore hash field TTLs into a server that cannot keep them, instead of dropping them with a warning.</summary>
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
     [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter RequireFieldTtl { get; set; }
 
-    [Parameter(ParameterSetName = ObjectToContainer)]
-    [Parameter(ParameterSetName = PathToContainer)]
-    [Parameter(ParameterSetName = LiteralToContainer)]
-    public SwitchParameter SkipSafetySnapshot { get; set; }
+    /// <summary>Restores only the keys of these source databases (live restores).</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    [ValidateRange(0, int.MaxValue)]
+    public int[]? SourceDatabase { get; set; }
 
-    /// <summary>Catalog directory for the safety snapshot of a container restore.</summary>
+    /// <summary>Restores only the keys matching this glob pattern, as Redis's SCAN MATCH matches.</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    [ValidateNotNullOrEmpty]
+    public string? Match { get; set; }
+
+    /// <summary>Restores only the keys of these types (string, hash, list, set, zset, stream, a module type name, or module).</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    [ValidateNotNullOrEmpty]
+    [ValidateKeyType(AllowModule = true)]
+    [ArgumentCompleter(typeof(KeyTypeCompleter))]
+    public string[]? Type { get; set; }
+
     [Parameter(ParameterSetName = ObjectToContainer)]
     [Parameter(ParameterSetName = PathToContainer)]
     [Parameter(ParameterSetName = LiteralToContainer)]
-    [ValidateNotNullOrEmpty]
-    public string? SafetySnapshotPath { get; set; }
+    [Parameter(ParameterSetName = NameToContainer)]
+    public SwitchParameter SkipSafetySnapshot { get; set; }
 
     [Parameter]
     public SwitchParameter SkipVerify { get; set; }
@@ -148,7 +206,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     private bool _yesToAllFlush;
     private bool _noToAllFlush;
 
-    private bool ToContainer => ParameterSetName is ObjectToContainer or PathToContainer or LiteralToContainer;
+    private bool ToContainer => ParameterSetName is ObjectToContainer or PathToContainer or LiteralToContainer or NameToContainer;
 
     protected override void ProcessRecord()
     {
@@ -156,7 +214,8 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
         {
             ObjectToEndpoint or ObjectToContainer => InputObject.Select(b => b.Path),
             PathToEndpoint or PathToContainer => ResolveFilePaths(Path, literal: false),
-            _ => ResolveFilePaths(LiteralPath, literal: true),
+            LiteralToEndpoint or LiteralToContainer => ResolveFilePaths(LiteralPath, literal: true),
+            _ => ResolveNames(Name, ResolveCatalogDirectory(CatalogPath)),
         };
         foreach (var path in paths) RestoreOne(path);
     }
@@ -176,15 +235,18 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
                 ToDatabase = ToDatabase,
                 FailFast = FailFast.IsPresent,
                 RequireFieldTtl = RequireFieldTtl.IsPresent,
+                SourceDatabases = SourceDatabase,
+                Match = Match,
+                Types = Type,
                 SkipVerify = SkipVerify.IsPresent,
                 SkipSafetySnapshot = SkipSafetySnapshot.IsPresent,
-                SafetySnapshotDirectory = ToContainer ? ResolveCatalogDirectory(SafetySnapshotPath) : null,
+                SafetySnapshotDirectory = ToContainer ? ResolveCatalogDirectory(CatalogPath) : null,
             });
             steps = RestoreOperation.Plan(request);
         }
         catch (RedisBackupException ex) when (ex.Kind == ErrorKind.InvalidArgument)
         {
-            ThrowEngineError(ex, path); // the same bad arguments would fail every item
+            ThrowArgumentError(ex); // the same arguments would fail every backup
             return;
         }
         catch (Exception ex) when (TryWriteError(ex, path))
@@ -195,31 +257,49 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
         var target = request.Container is not null ? $"container '{request.Container}'" : RestoreOperation.TargetText(request);
         var name = System.IO.Path.GetFileName(path);
         if (!ShouldProcess(DescribeSteps($"Restore {name} into {target}", steps),
-                DescribeSteps($"Restore {name} into {target}? This changes the data in {target}.", steps), "Restore-RedisBackup"))
+                DescribeSteps($"Restore {name} into {target}? This changes the data in {target}.", steps), "Restore a Redis backup"))
             return;
         if (request.Options.ExistingKeys == ExistingKeyPolicy.Flush && !Force
             && !ShouldContinue($"-Flush empties every database that {name} restores into on {target} (FLUSHDB) before writing. Keys not in the backup are lost. Continue?",
                 "Empty the target databases", ref _yesToAllFlush, ref _noToAllFlush))
             return;
 
+        RestoreResult result;
         try
         {
-            var result = RunEngine((progress, ct) => RestoreOperation.RunAsync(request, progress, ct));
-            WriteRestoreWarnings(result);
-            WriteObject(result);
+            result = RestoreResult.From(RunEngine((progress, ct) => RestoreOperation.RunAsync(request, progress, ct)));
         }
         catch (Exception ex) when (TryWriteError(ex, path))
         {
+            return;
         }
+        WriteRestoreWarnings(result);
+        WriteObject(result);
+        if (result.Failed > 0) WriteError(Incomplete(result, path));
     }
 
-    /// <summary>What the restore left out of the keys it wrote (hash field TTLs the target cannot keep), as warnings.</summary>
+    /// <summary>Keys that failed make the restore an error, as the CLI's exit code 1 does: $? is false and -ErrorAction applies.</summary>
+    private static ErrorRecord Incomplete(RestoreResult result, string path)
+    {
+        var first = result.Failures.FirstOrDefault();
+        var message = $"{result.Failed:N0} of {result.Total:N0} keys of {result.Backup} could not be restored into {result.Target}"
+                      + (first is null ? "." : $"; the first: key '{first.Key}' (db {first.Database}): {first.Reason.TrimEnd('.')}.")
+                      + $" {result.Restored:N0} keys were restored; the result's Failures property lists the failed keys.";
+        return ErrorMapping.ForItem(new RedisBackupException(ErrorKind.WriteFailed, "RestoreIncomplete", message, path), path);
+    }
+
+    /// <summary>What the restore left out of the keys it wrote (hash field TTLs, stream details the target cannot keep), as warnings.</summary>
     private void WriteRestoreWarnings(RestoreResult result)
     {
         WriteFunctionWarnings(result);
-        if (result.FieldTtlsLost == 0) return;
-        WriteWarning($"{result.FieldTtlsLost} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
-                     $"so {result.KeysWithWarnings} hashes were restored without them. The Warnings property names them (the first 1,000); -RequireFieldTtl refuses such a restore instead.");
+        if (result.Replayed > 0)
+            WriteVerbose($"{result.Replayed} keys were replayed with commands, decoded from payloads {result.Target} cannot restore (a newer RDB version or the other server family) or too big to hold whole.");
+        if (result.FieldTtlsLost > 0)
+            WriteWarning($"{result.FieldTtlsLost} hash field TTLs were not kept: {result.Target} has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
+                         "so those hashes were restored without them. The Warnings property names them (the first 1,000); -RequireFieldTtl refuses such a restore instead.");
+        if (result.DetailsNotKept > 0)
+            WriteWarning($"{result.DetailsNotKept} details of replayed values were not kept: {result.Target} has no command that sets them (e.g. a stream consumer's seen time). The Warnings property names the keys.");
+        if (result.KeysWithWarnings == 0) return;
         const int shown = 10;
         foreach (var warning in result.Warnings.Take(shown))
             WriteWarning($"Key '{warning.Key}' (database {warning.Database}): {warning.Reason}");
@@ -230,6 +310,12 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     private void WriteFunctionWarnings(RestoreResult result)
     {
         if (result.Functions is not { } functions) return;
+        if (functions.NotSelected > 0)
+        {
+            WriteWarning($"The backup's {functions.NotSelected} function libraries were not restored: -SourceDatabase, -Match and -Type select keys, and function libraries are not keys " +
+                         $"(restore without them to restore the libraries): {string.Join(", ", functions.NotSelectedLibraries)}.");
+            return;
+        }
         WriteVerbose($"Function libraries: {functions.Restored} of {functions.Libraries} restored ({functions.Method}), {functions.Skipped} skipped, {functions.Failed} failed.");
         if (functions.Skipped > 0)
             WriteWarning($"Function libraries already on {result.Target} were left as they are (-Replace replaces them): {string.Join(", ", functions.SkippedLibraries)}.");

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Operations;
+using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;
 
 namespace RedisBackup.PowerShell.Commands;
@@ -13,12 +14,14 @@ public sealed class TestRedisBackupCommand : RedisBackupCmdlet
     private const string ObjectSet = "InputObject";
     private const string PathSet = "Path";
     private const string LiteralSet = "LiteralPath";
+    private const string NameSet = "Name";
 
     [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
     [ValidateNotNull]
     public BackupRecord[] InputObject { get; set; } = [];
 
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    /// <summary>Backup files; strings piped in bind here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
     [ValidateNotNullOrEmpty]
     [SupportsWildcards]
     public string[] Path { get; set; } = [];
@@ -27,6 +30,18 @@ public sealed class TestRedisBackupCommand : RedisBackupCmdlet
     [Alias("PSPath", "FullName", "LP")]
     [ValidateNotNullOrEmpty]
     public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NameSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    [Parameter(ParameterSetName = NameSet)]
+    [Alias("Directory")]
+    [ValidateNotNullOrEmpty]
+    public string? CatalogPath { get; set; }
 
     /// <summary>Also decodes every value (slower), not only the file's structure and checksum.</summary>
     [Parameter]
@@ -45,7 +60,8 @@ public sealed class TestRedisBackupCommand : RedisBackupCmdlet
         {
             ObjectSet => InputObject.Select(b => b.Path),
             PathSet => ResolveFilePaths(Path, literal: false),
-            _ => ResolveFilePaths(LiteralPath, literal: true),
+            LiteralSet => ResolveFilePaths(LiteralPath, literal: true),
+            _ => ResolveNames(Name, ResolveCatalogDirectory(CatalogPath)),
         };
         foreach (var path in paths)
         {
@@ -55,7 +71,7 @@ public sealed class TestRedisBackupCommand : RedisBackupCmdlet
                 if (!result.IsValid) WriteVerbose($"{result.Name} failed verification: {string.Join("; ", result.Problems)}");
                 else if (result.Level == VerificationLevel.Partial)
                     WriteWarning($"{result.Name} is verified in part: {result.Note}. -Strict makes this a failure.");
-                WriteObject(result);
+                WriteObject(VerifyResult.From(result));
             }
             catch (Exception ex) when (TryWriteError(ex, path))
             {

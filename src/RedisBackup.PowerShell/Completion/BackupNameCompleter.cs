@@ -7,7 +7,7 @@ using RedisBackup.PowerShell.Infrastructure;
 namespace RedisBackup.PowerShell.Completion;
 
 /// <summary>
-/// Tab completion for backup names: the catalog named by the command's -Path/-Directory (already typed), else the
+/// Tab completion for backup names: the catalog named by the command's -CatalogPath (or its alias -Directory, already typed), else the
 /// default catalog. Newest first, since that is usually the one wanted. Silent when the catalog cannot be read.
 /// </summary>
 public sealed class BackupNameCompleter : IArgumentCompleter
@@ -15,10 +15,10 @@ public sealed class BackupNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        IReadOnlyList<BackupRecord> backups;
+        IReadOnlyList<RedisBackup.Engine.Catalog.BackupRecord> backups;
         try
         {
-            var typed = (fakeBoundParameters?["Path"] ?? fakeBoundParameters?["Directory"]) as string;
+            var typed = (fakeBoundParameters?["CatalogPath"] ?? fakeBoundParameters?["Directory"]) as string;
             var text = RequestFactory.CatalogDirectoryText(typed);
             // Completion runs in the session's runspace: resolve relative paths against its current location.
             var directory = System.IO.Path.IsPathRooted(text) ? text : ResolveInSession(text);

@@ -17,16 +17,21 @@ public sealed class KeyTypeCompleter : IArgumentCompleter
 
 /// <summary>
 /// Validates -Type while binding: a built-in type (string, hash, list, set, zset, stream, any case) or a module's
-/// 9-character type name; anything else, such as a typo, is refused before anything runs.
+/// 9-character type name (and, with <see cref="AllowModule"/>, "module" for every module value); anything else, such as
+/// a typo, is refused before anything runs.
 /// </summary>
 [AttributeUsage(AttributeTargets.Property | AttributeTargets.Field)]
 public sealed class ValidateKeyTypeAttribute : ValidateEnumeratedArgumentsAttribute
 {
+    /// <summary>Also take "module" (every module value): restore filters, which see module values by their type.</summary>
+    public bool AllowModule { get; set; }
+
     protected override void ValidateElement(object element)
     {
         var name = element as string ?? element?.ToString();
-        if (!KeyTypeNames.IsValid(name))
+        if (AllowModule ? !KeyTypeNames.IsValidFilter(name) : !KeyTypeNames.IsValid(name))
             throw new ValidationMetadataException(
-                $"'{name}' is not a key type. Use string, hash, list, set, zset or stream, or a module's type name (exactly 9 characters, such as ReJSON-RL).");
+                $"'{name}' is not a key type. Use string, hash, list, set, zset or stream, or a module's type name (exactly 9 characters, such as ReJSON-RL)"
+                + (AllowModule ? ", or module for every module value." : "."));
     }
 }

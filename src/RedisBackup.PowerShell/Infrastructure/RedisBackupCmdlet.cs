@@ -1,4 +1,5 @@
 using System.Management.Automation;
+using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
 
@@ -7,8 +8,14 @@ namespace RedisBackup.PowerShell.Infrastructure;
 /// <summary>
 /// The base of every RedisBackup cmdlet: owns the cancellation token (created in BeginProcessing, cancelled by
 /// Ctrl+C through StopProcessing, disposed with the cmdlet), runs engine tasks on the pipeline thread while
-/// turning their progress into Write-Progress and Write-Verbose, and turns engine errors into error records.
+/// turning their progress into Write-Progress and Write-Verbose, resolves the backups a cmdlet is given, and turns
+/// engine errors into error records.
 /// </summary>
+/// <remarks>
+/// Errors follow the cmdlet guidelines: a cmdlet stops (terminating error) only when it cannot go on with any input,
+/// i.e. when its own arguments are wrong; a failure of one backup, one path or one name is a non-terminating error,
+/// and the other inputs still run.
+/// </remarks>
 public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
 {
     private CancellationTokenSource? _cancellation;
@@ -94,26 +101,30 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
         }
     }
 
-    /// <summary>Writes a non-terminating error for an expected failure and returns true; false for a bug, which the caller rethrows.</summary>
-    protected bool TryWriteError(Exception exception, object? target)
+    /// <summary>Writes a non-terminating error about <paramref name="item"/> for an expected failure and returns true; false for a bug, which the caller rethrows.</summary>
+    protected bool TryWriteError(Exception exception, object? item)
     {
-        var record = ErrorMapping.TryToErrorRecord(exception, target);
+        var record = ErrorMapping.TryForItem(exception, item);
         if (record is null) return false;
         WriteError(record);
         return true;
     }
 
-    /// <summary>Stops the cmdlet with an engine error: used when it cannot go on (bad arguments, one operation that failed).</summary>
-    protected void ThrowEngineError(RedisBackupException exception, object? target)
-        => ThrowTerminatingError(ErrorMapping.ToErrorRecord(exception, target));
+    /// <summary>Writes a non-terminating engine error about <paramref name="item"/>.</summary>
+    protected void WriteEngineError(RedisBackupException exception, object? item) => WriteError(ErrorMapping.ForItem(exception, item));
+
+    /// <summary>Stops the cmdlet: its arguments are wrong, so no input could succeed.</summary>
+    protected void ThrowArgumentError(RedisBackupException exception) => ThrowTerminatingError(ErrorMapping.ForArguments(exception));
 
     /// <summary>A catalog directory resolved against PowerShell's current location (not the process's).</summary>
     protected string ResolveCatalogDirectory(string? path)
         => SessionState.Path.GetUnresolvedProviderPathFromPSPath(RequestFactory.CatalogDirectoryText(path));
 
     /// <summary>
-    /// File-system paths for -Path (wildcards expanded) or -LiteralPath. A path that matches nothing or is not a
-    /// file-system path is reported with WriteError and skipped, so the other paths still run.
+    /// The backup files named by -Path (wildcards expanded; only backup files match, never their sidecars) or
+    /// -LiteralPath (a sidecar or other catalog file given literally, as Get-ChildItem of a catalog pipes it, is
+    /// skipped with a verbose note). An input that names no backup is reported with WriteError and skipped, so the
+    /// other inputs still run.
     /// </summary>
     protected IEnumerable<string> ResolveFilePaths(IEnumerable<string> paths, bool literal)
     {
@@ -121,21 +132,26 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
         foreach (var path in paths)
         {
             List<string> resolved = [];
+            var full = FullPathOrSelf(path);
             try
             {
-                if (literal)
+                if (literal || !WildcardPattern.ContainsWildcardCharacters(path))
                 {
-                    var full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
-                    if (!IsFileSystem(provider, path)) continue;
+                    full = SessionState.Path.GetUnresolvedProviderPathFromPSPath(path, out var provider, out _);
+                    if (!IsFileSystem(provider, path, full)) continue;
                     if (Directory.Exists(full))
                     {
-                        WriteError(new ErrorRecord(new ArgumentException($"'{full}' is a directory, not a backup file. Use Get-RedisBackup -Path to list a catalog."),
-                            "PathIsDirectory", ErrorCategory.InvalidArgument, path));
+                        WriteError(NotABackupFile($"'{full}' is a directory, not a backup file. Use -CatalogPath to name a catalog, or Get-RedisBackup -CatalogPath to list one.", "PathIsDirectory", full));
                         continue;
                     }
                     if (!File.Exists(full))
                     {
-                        WriteError(new ErrorRecord(new ItemNotFoundException($"The backup file '{full}' does not exist."), "BackupNotFound", ErrorCategory.ObjectNotFound, path));
+                        WriteError(NotFound($"The backup file '{full}' does not exist.", full));
+                        continue;
+                    }
+                    if (BackupFileNames.IsCatalogFile(System.IO.Path.GetFileName(full)))
+                    {
+                        WriteVerbose($"Skipped {full}: it is a catalog file (a backup's metadata or checksum, a temporary file, the lock or the journal), not a backup.");
                         continue;
                     }
                     resolved.Add(full);
@@ -143,30 +159,80 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
                 else
                 {
                     var matches = GetResolvedProviderPathFromPSPath(path, out var provider);
-                    if (!IsFileSystem(provider, path)) continue;
-                    foreach (var match in matches)
+                    if (!IsFileSystem(provider, path, full)) continue;
+                    resolved.AddRange(matches.Where(m => File.Exists(m) && BackupFileNames.IsBackup(System.IO.Path.GetFileName(m))));
+                    if (resolved.Count == 0)
                     {
-                        if (Directory.Exists(match))
-                            WriteError(new ErrorRecord(new ArgumentException($"'{match}' is a directory, not a backup file. Use Get-RedisBackup -Path to list a catalog."),
-                                "PathIsDirectory", ErrorCategory.InvalidArgument, match));
-                        else
-                            resolved.Add(match);
+                        WriteError(NotFound($"No backup file matches '{full}'.", full));
+                        continue;
                     }
                 }
             }
-            catch (ItemNotFoundException ex)
+            catch (Exception ex) when (ex is SessionStateException or ProviderInvocationException or NotSupportedException or ArgumentException)
             {
-                WriteError(new ErrorRecord(ex, "BackupNotFound", ErrorCategory.ObjectNotFound, path));
+                // A path that does not resolve (no such drive or provider, nothing matches): this input only.
+                WriteError(NotFound($"'{path}' names no backup file: {ex.Message}", full));
                 continue;
             }
             foreach (var r in resolved) yield return r;
         }
     }
 
-    private bool IsFileSystem(ProviderInfo provider, string path)
+    /// <summary>
+    /// The backup files named by -Name in a catalog: exact names, or wildcard patterns matched against the catalog's
+    /// backups. A name that is not valid, or that matches no backup, is reported with WriteError and skipped.
+    /// </summary>
+    protected IEnumerable<string> ResolveNames(IEnumerable<string> names, string catalogDirectory)
+    {
+        ArgumentNullException.ThrowIfNull(names);
+        var catalog = new BackupCatalog(catalogDirectory);
+        foreach (var name in names)
+        {
+            List<string> resolved = [];
+            try
+            {
+                if (WildcardPattern.ContainsWildcardCharacters(name))
+                {
+                    resolved.AddRange(catalog.List(name).Select(b => b.Path));
+                    if (resolved.Count == 0)
+                        throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"No backup in {catalog.Directory} matches '{name}'.", name);
+                }
+                else
+                {
+                    resolved.Add(catalog.Get(name).Path);
+                }
+            }
+            catch (RedisBackupException ex)
+            {
+                WriteEngineError(ex, System.IO.Path.Combine(catalog.Directory, name));
+                continue;
+            }
+            foreach (var r in resolved) yield return r;
+        }
+    }
+
+    private string FullPathOrSelf(string path)
+    {
+        try
+        {
+            return SessionState.Path.GetUnresolvedProviderPathFromPSPath(path);
+        }
+        catch (Exception ex) when (ex is SessionStateException or ProviderInvocationException or NotSupportedException or ArgumentException)
+        {
+            return path;
+        }
+    }
+
+    private static ErrorRecord NotFound(string message, string target)
+        => ErrorMapping.ForItem(new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", message, target), target);
+
+    private static ErrorRecord NotABackupFile(string message, string errorId, string target)
+        => ErrorMapping.ForItem(new RedisBackupException(ErrorKind.InvalidArgument, errorId, message, target), target);
+
+    private bool IsFileSystem(ProviderInfo provider, string path, string full)
     {
         if (string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase)) return true;
-        WriteError(new ErrorRecord(new ArgumentException($"'{path}' is a {provider.Name} path; backups are files."), "NotAFileSystemPath", ErrorCategory.InvalidArgument, path));
+        WriteError(NotABackupFile($"'{path}' is a {provider.Name} path; backups are files.", "NotAFileSystemPath", full));
         return false;
     }
 

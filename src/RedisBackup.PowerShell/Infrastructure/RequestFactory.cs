@@ -46,6 +46,9 @@ internal sealed record RestoreValues
     public int? ToDatabase { get; init; }
     public bool FailFast { get; init; }
     public bool RequireFieldTtl { get; init; }
+    public IReadOnlyList<int>? SourceDatabases { get; init; }
+    public string? Match { get; init; }
+    public IReadOnlyList<string>? Types { get; init; }
     public bool SkipVerify { get; init; }
     public bool SkipSafetySnapshot { get; init; }
     public string? SafetySnapshotDirectory { get; init; }
@@ -170,6 +173,9 @@ internal static class RequestFactory
                 TargetDatabase = values.ToDatabase,
                 FailFast = values.FailFast,
                 RequireFieldTtl = values.RequireFieldTtl,
+                Databases = values.SourceDatabases is { Count: > 0 } ? values.SourceDatabases : null,
+                Match = values.Match,
+                Types = values.Types is { Count: > 0 } ? values.Types : null,
             },
             SkipVerify = values.SkipVerify,
             SkipSafetySnapshot = values.SkipSafetySnapshot,

@@ -18,6 +18,9 @@ public static class ModuleLayout
 
     public static string ModuleAssembly => Path.Combine(ModuleFolder, "RedisBackup.PowerShell.dll");
 
+    /// <summary>The assembled manifest, the file Import-Module takes.</summary>
+    public static string ModuleManifest => Path.Combine(ModuleFolder, "RedisBackup.psd1");
+
     public static string Manifest => Path.Combine(RepoRoot, "RedisBackup.psd1");
 
     public static string HelpSourceFile => Path.Combine(RepoRoot, "module", "help", "RedisBackup.help.json");

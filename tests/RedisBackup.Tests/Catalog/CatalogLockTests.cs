@@ -56,6 +56,35 @@ public class CatalogLockTests
     }
 
     [Fact]
+    public void A_lock_released_within_a_moment_is_taken_instead_of_failing_the_run()
+    {
+        // A run that ended a moment ago can leave its lock held briefly by a child process being started (the descriptor
+        // lives until the child's exec): such a lock, released within the wait, must not fail the next run.
+        if (OperatingSystem.IsWindows()) return;
+        using var tmp = new TempDirectory();
+        var catalog = new BackupCatalog(tmp.Path);
+        using (catalog.AcquireLock()) { }
+        var psi = new ProcessStartInfo("flock", ["-x", "-o", Path.Combine(tmp.Path, ".redis-backup.lock"), "sh", "-c", "echo locked; exec sleep 0.3"])
+        {
+            UseShellExecute = false,
+            RedirectStandardOutput = true,
+        };
+        using var holder = Process.Start(psi)!;
+        try
+        {
+            Assert.Equal("locked", holder.StandardOutput.ReadLine());
+            var waited = Stopwatch.StartNew();
+            using (catalog.AcquireLock()) { }
+            Assert.InRange(waited.Elapsed, TimeSpan.FromMilliseconds(100), TimeSpan.FromSeconds(5));
+        }
+        finally
+        {
+            if (!holder.HasExited) holder.Kill(entireProcessTree: true);
+            holder.WaitForExit();
+        }
+    }
+
+    [Fact]
     public void ConcurrentRunsOnTheSameDirectoryNeverOverlap()
     {
         using var tmp = new TempDirectory();

@@ -253,8 +253,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         // What a killed copy used to leave: a truncated dump.rdb; Redis refuses to start on it.
         await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(10));
         var saved = (await target.ReadFileAsync("/data/dump.rdb"))!;
-        using (var truncated = new MemoryStream(saved[..(saved.Length / 2)]))
-            await _docker.PutFileAsync(target.Name, "/data", "dump.rdb", truncated, (UnixFileMode)0x1A4, 0, 0);
+        await target.WriteFileAsync("/data/dump.rdb", saved[..(saved.Length / 2)]);
         await _docker.StartContainerAsync(target.Name);
         for (var i = 0; i < 50 && await target.IsRunningAsync(); i++) await Task.Delay(100);
         Assert.False(await target.IsRunningAsync());
@@ -300,8 +299,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         await target.SaveAsync();
         await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(10));
         var saved = (await target.ReadFileAsync("/data/dump.rdb"))!;
-        using (var truncated = new MemoryStream(saved[..(saved.Length - 5)]))
-            await _docker.PutFileAsync(target.Name, "/data", "dump.rdb", truncated, (UnixFileMode)0x1A4, 0, 0);
+        await target.WriteFileAsync("/data/dump.rdb", saved[..(saved.Length - 5)]);
 
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
             RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir }));
@@ -321,8 +319,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         await target.SaveAsync();
         // What a restore killed after the switch leaves: the previous data under the kept name.
         var saved = (await target.ReadFileAsync("/data/dump.rdb"))!;
-        using (var kept = new MemoryStream(saved))
-            await _docker.PutFileAsync(target.Name, "/data", "dump.rdb" + DataFileSwap.PreviousSuffix, kept, (UnixFileMode)0x1A4, 0, 0);
+        await target.WriteFileAsync("/data/dump.rdb" + DataFileSwap.PreviousSuffix, saved);
 
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir });
 

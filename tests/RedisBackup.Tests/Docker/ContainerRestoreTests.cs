@@ -57,7 +57,7 @@ public sealed class ContainerRestoreTests : IDisposable
     {
         var (file, digest, keys) = await BackupOfPopulatedServerAsync();
         // Redis runs as uid 999 and has written its own file there, owned by 999 with mode 0600.
-        await using var target = await RedisContainer.StartAsync(_docker, ["--dir", "/data", "--dbfilename", "state.rdb"], body => body["User"] = "999:999");
+        await using var target = await RedisContainer.StartAsync(_docker, ["--dir", "/data", "--dbfilename", "state.rdb"], p => p.User = "999:999");
         await target.ExecuteAsync("SET", "old", "1");
         await target.ExecuteAsync("SAVE");
 
@@ -90,7 +90,8 @@ public sealed class ContainerRestoreTests : IDisposable
         Assert.Equal(ErrorKind.NotSupported, ex.Kind);
         Assert.Equal("AppendOnlyTarget", ex.ErrorId);
         Assert.Contains("appendonly yes", ex.Message);
-        Assert.Contains("--host", ex.Message);
+        Assert.Contains("live restore", ex.Message); // the way out, named without either front's flags
+        Assert.DoesNotContain("--", ex.Message, StringComparison.Ordinal);
         var after = await _docker.InspectContainerAsync(target.Name);
         Assert.True(after.Running);
         Assert.Equal(before.Id, after.Id);

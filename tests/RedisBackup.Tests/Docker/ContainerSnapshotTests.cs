@@ -1,4 +1,3 @@
-using System.Text.Json.Nodes;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
@@ -118,7 +117,7 @@ public sealed class ContainerSnapshotTests : IDisposable
     public async Task Failed_save_is_a_clear_error_and_nothing_is_copied()
     {
         // A read-only root file system: BGSAVE cannot write /data/temp-*.rdb.
-        await using var redis = await RedisContainer.StartAsync(_docker, configure: body => body["HostConfig"]!["ReadonlyRootfs"] = true);
+        await using var redis = await RedisContainer.StartAsync(_docker, configure: p => p.HostConfig!.ReadonlyRootfs = true);
         await redis.ExecuteAsync("SET", "k", "v");
 
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => SnapshotAsync(redis.Name));

@@ -65,7 +65,7 @@ public sealed class DockerClientTests : IDisposable
         new Random(7).NextBytes(content);
         const UnixFileMode Mode = UnixFileMode.UserRead | UnixFileMode.UserWrite | UnixFileMode.GroupRead;
 
-        await _docker.PutFileAsync(redis.Name, "/tmp", "blob.bin", new MemoryStream(content), Mode, 999, 998);
+        await _docker.PutArchiveAsync(redis.Name, "/tmp", [ArchiveEntry.File("blob.bin", new MemoryStream(content), content.Length, Mode, 999, 998)]);
 
         var stat = await _docker.StatPathAsync(redis.Name, "/tmp/blob.bin");
         Assert.NotNull(stat);

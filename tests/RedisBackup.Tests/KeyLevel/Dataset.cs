@@ -9,10 +9,13 @@ internal static class Dataset
 {
     public static readonly string[] ZsetScores = ["0.1", "1e308", "-inf", "+inf", "3.141592653589793238", "1e-300", "-0", "42", "2.5e-10", "123456789012345678"];
 
-    public static async Task FillAsync(RedisServer server, int seed = 1)
+    public static Task FillAsync(RedisServer server, int seed = 1) => FillAsync(server.Endpoint, seed);
+
+    /// <summary>The same data into any server, such as a container's published port.</summary>
+    public static async Task FillAsync(RedisEndpoint endpoint, int seed = 1)
     {
         var rnd = new Random(seed);
-        await using var c = await server.ConnectAsync();
+        await using var c = await RedisConnection.ConnectAsync(endpoint);
         var ct = CancellationToken.None;
         foreach (var db in new[] { 0, 1, 5 })
         {

@@ -151,7 +151,9 @@ internal sealed class RdbBuilder
     /// </summary>
     public RdbBuilder StreamValue(int version)
     {
-        Len(1).Str(StreamId(1000, 0)).Str(Listpack("2", "0", "1", "f", "0", "0", "0", "0", "v1", "2", "0", "1", "0", "v2", "2"));
+        // One node: master entry (count 2, deleted 0, 1 field "f", 0), then two entries with the master's fields
+        // (flags 2 = SAMEFIELDS, ms-diff, seq-diff, the value, lp-count 4).
+        Len(1).Str(StreamId(1000, 0)).Str(Listpack("2", "0", "1", "f", "0", "2", "0", "0", "v1", "4", "2", "0", "1", "v2", "4"));
         Len(2).Len(1000).Len(1);
         if (version >= 2) Len(1000).Len(0).Len(0).Len(0).Len(2);
         Len(1).Str("group").Len(1000).Len(1);

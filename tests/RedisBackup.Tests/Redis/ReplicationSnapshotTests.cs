@@ -107,7 +107,7 @@ public class ReplicationSnapshotTests
             await admin.ExecuteAsync(None, "ACL", "SETUSER", "app", "on", ">pw", "~*", rights, "+info");
         using var ms = new MemoryStream();
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => ReplicationSnapshot.DownloadAsync(server.Endpoint with { User = "app", Password = "pw" }, ms, null, None));
-        Assert.Equal(ErrorKind.NotSupported, ex.Kind);
+        Assert.Equal(ErrorKind.PermissionDenied, ex.Kind); // a NOPERM refusal is a missing right, not an unsupported operation
         Assert.Equal("ReplicationRefused", ex.ErrorId);
         Assert.Contains("NOPERM", ex.Message, StringComparison.Ordinal);
         Assert.Contains("key-level", ex.Message, StringComparison.Ordinal);

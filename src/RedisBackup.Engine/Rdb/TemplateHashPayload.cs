@@ -1,8 +1,7 @@
 using System.Buffers;
 using System.Buffers.Binary;
-using RedisBackup.Engine.Rdb;
 
-namespace RedisBackup.Engine.Restore;
+namespace RedisBackup.Engine.Rdb;
 
 /// <summary>
 /// A Redis 8.10 hash stored in an RDB file as a reference to a hash template (type 30: a listpack whose first entry is the

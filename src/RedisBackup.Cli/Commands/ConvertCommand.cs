@@ -1,0 +1,64 @@
+using System.CommandLine;
+using RedisBackup.Cli.Options;
+using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Operations;
+
+namespace RedisBackup.Cli.Commands;
+
+/// <summary>redis-backup convert: one <see cref="ConvertRequest"/> → <see cref="ConvertOperation"/> → the new logical backup.</summary>
+internal sealed class ConvertCommand
+{
+    private readonly CliHost _host;
+    private readonly Argument<string> _backup = new("FILE|NAME") { Description = "An RDB snapshot or a key-level backup (a file, or a name in the catalog, see --dir)." };
+    private readonly Option<string> _dir = CommonOptions.Directory();
+    private readonly Option<bool> _skipVerify = new("--skip-verify") { Description = "Skip the integrity check of the source that otherwise runs first." };
+    private readonly Option<bool> _json = CommonOptions.Json();
+    private readonly Option<bool> _quiet = CommonOptions.Quiet();
+    private readonly Option<bool> _dryRun = CommonOptions.DryRun();
+
+    public ConvertCommand(CliHost host)
+    {
+        _host = host;
+        Command = new Command("convert", "Convert an RDB snapshot or an exact backup into a logical key-level backup in the catalog, offline (no server needed). " +
+                                         "The new backup restores into any Redis or Valkey version and is verified as it is written.");
+        Command.Arguments.Add(_backup);
+        foreach (var option in new Option[] { _dir, _skipVerify, _json, _quiet, _dryRun }) Command.Options.Add(option);
+        Command.SetAction(RunAsync);
+    }
+
+    public Command Command { get; }
+
+    public ConvertRequest ToRequest(ParseResult result)
+    {
+        ArgumentNullException.ThrowIfNull(result);
+        var directory = result.GetValue(_dir);
+        return new ConvertRequest
+        {
+            Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
+            Directory = BackupCatalog.ResolveDirectory(directory, _host.Environment),
+            SkipVerify = result.GetValue(_skipVerify),
+        };
+    }
+
+    private Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
+    {
+        var output = new CommandOutput(_host, OutputModes.From(result.GetValue(_json), result.GetValue(_quiet)));
+        return CommandRunner.RunAsync(output, async () =>
+        {
+            var request = ToRequest(result);
+            if (result.GetValue(_dryRun))
+            {
+                output.Plan("The conversion would", ConvertOperation.Plan(request));
+                return ExitCodes.Success;
+            }
+            output.Log($"Converting {Path.GetFileName(request.Path)} into a logical key-level backup in {request.Directory}");
+            BackupRecord converted;
+            using (var progress = output.CreateProgress())
+                converted = await ConvertOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
+            output.Json(converted);
+            output.Result($"Converted: {converted.Path} ({HumanFormat.Size(converted.SizeBytes)}, {HumanFormat.Count(converted.KeyCount)} keys, verified)");
+            return ExitCodes.Success;
+        }, cancellationToken);
+    }
+}

@@ -1,0 +1,87 @@
+using System.Management.Automation;
+using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Operations;
+using RedisBackup.PowerShell.Completion;
+using RedisBackup.PowerShell.Infrastructure;
+
+namespace RedisBackup.PowerShell.Commands;
+
+/// <summary>
+/// Convert-RedisBackup: turns each backup it gets (an RDB snapshot, or an exact or logical key-level backup) into a
+/// logical key-level backup in the catalog (-CatalogPath), offline, and emits the new backup. A backup that cannot be
+/// converted is a non-terminating error; the other backups still run.
+/// </summary>
+[Cmdlet(VerbsData.Convert, "RedisBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
+[OutputType(typeof(BackupRecord))]
+public sealed class ConvertRedisBackupCommand : RedisBackupCmdlet
+{
+    private const string ObjectSet = "InputObject";
+    private const string PathSet = "Path";
+    private const string LiteralSet = "LiteralPath";
+    private const string NameSet = "Name";
+
+    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
+    [ValidateNotNull]
+    public BackupRecord[] InputObject { get; set; } = [];
+
+    /// <summary>Backup files; strings piped in bind here.</summary>
+    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    public string[] Path { get; set; } = [];
+
+    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralSet)]
+    [Alias("PSPath", "FullName", "LP")]
+    [ValidateNotNullOrEmpty]
+    public string[] LiteralPath { get; set; } = [];
+
+    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several.</summary>
+    [Parameter(Mandatory = true, ParameterSetName = NameSet)]
+    [ValidateNotNullOrEmpty]
+    [SupportsWildcards]
+    [ArgumentCompleter(typeof(BackupNameCompleter))]
+    public string[] Name { get; set; } = [];
+
+    /// <summary>The catalog the converted backup goes into (default: REDISBACKUP_PATH, else ./backups/redis); with -Name, also where the names are looked up.</summary>
+    [Parameter]
+    [Alias("Directory")]
+    [ValidateNotNullOrEmpty]
+    public string? CatalogPath { get; set; }
+
+    /// <summary>Skips the integrity check of the source.</summary>
+    [Parameter]
+    public SwitchParameter SkipVerify { get; set; }
+
+    protected override void ProcessRecord()
+    {
+        var directory = ResolveCatalogDirectory(CatalogPath);
+        IEnumerable<string> paths = ParameterSetName switch
+        {
+            ObjectSet => InputObject.Select(b => b.Path),
+            PathSet => ResolveFilePaths(Path, literal: false),
+            LiteralSet => ResolveFilePaths(LiteralPath, literal: true),
+            _ => ResolveNames(Name, directory).ToList(), // listed before any conversion adds to the catalog
+        };
+        foreach (var path in paths) ConvertOne(path, directory);
+    }
+
+    private void ConvertOne(string path, string directory)
+    {
+        try
+        {
+            var request = new ConvertRequest { Path = path, Directory = directory, SkipVerify = SkipVerify.IsPresent };
+            var steps = ConvertOperation.Plan(request);
+            var name = System.IO.Path.GetFileName(path);
+            if (!ShouldProcess(DescribeSteps($"Convert {name} into a logical key-level backup in {directory}", steps), $"Convert {name} into a logical key-level backup in {directory}?", "Convert a Redis backup"))
+                return;
+            WriteObject(BackupRecord.From(RunEngine((progress, ct) => ConvertOperation.RunAsync(request, progress, ct))));
+        }
+        catch (RedisBackupException ex) when (ex.Kind == ErrorKind.InvalidArgument)
+        {
+            ThrowArgumentError(ex); // the same arguments would fail every backup
+        }
+        catch (Exception ex) when (TryWriteError(ex, path))
+        {
+        }
+    }
+}
