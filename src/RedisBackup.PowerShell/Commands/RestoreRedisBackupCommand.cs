@@ -275,17 +275,31 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
         }
         WriteRestoreWarnings(result);
         WriteObject(result);
-        if (result.Failed > 0) WriteError(Incomplete(result, path));
+        if (result.Failed > 0 || result.Functions is { Failed: > 0 }) WriteError(Incomplete(result, path));
     }
 
-    /// <summary>Keys that failed make the restore an error, as the CLI's exit code 1 does: $? is false and -ErrorAction applies.</summary>
+    /// <summary>
+    /// Keys or function libraries that failed make the restore an error, as the CLI's exit code 1 does: $? is false and
+    /// -ErrorAction applies.
+    /// </summary>
     private static ErrorRecord Incomplete(RestoreResult result, string path)
     {
-        var first = result.Failures.FirstOrDefault();
-        var message = $"{result.Failed:N0} of {result.Total:N0} keys of {result.Backup} could not be restored into {result.Target}"
+        var parts = new List<string>(2);
+        if (result.Failed > 0)
+        {
+            var first = result.Failures.FirstOrDefault();
+            parts.Add($"{result.Failed:N0} of {result.Total:N0} keys of {result.Backup} could not be restored into {result.Target}"
                       + (first is null ? "." : $"; the first: key '{first.Key}' (db {first.Database}): {first.Reason.TrimEnd('.')}.")
-                      + $" {result.Restored:N0} keys were restored; the result's Failures property lists the failed keys.";
-        return ErrorMapping.ForItem(new RedisBackupException(ErrorKind.WriteFailed, "RestoreIncomplete", message, path), path);
+                      + $" {result.Restored:N0} keys were restored; the result's Failures property lists the failed keys.");
+        }
+        if (result.Functions is { Failed: > 0 } functions)
+        {
+            var first = functions.Failures.FirstOrDefault();
+            parts.Add($"{functions.Failed:N0} of {functions.Libraries:N0} function libraries of {result.Backup} could not be restored into {result.Target}"
+                      + (first is null ? "." : $"; the first: '{first.Library}': {first.Reason.TrimEnd('.')}.")
+                      + " The result's Functions property lists them.");
+        }
+        return ErrorMapping.ForItem(new RedisBackupException(ErrorKind.WriteFailed, "RestoreIncomplete", string.Join(" ", parts), path), path);
     }
 
     /// <summary>What the restore left out of the keys it wrote (hash field TTLs, stream details the target cannot keep), as warnings.</summary>

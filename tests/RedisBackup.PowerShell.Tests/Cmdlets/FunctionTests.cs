@@ -71,5 +71,35 @@ public sealed class FunctionTests : IDisposable
         Assert.Empty(await FunctionLibraryData.NamesAsync(target));
     }
 
+    [Fact]
+    public async Task Libraries_that_fail_make_the_restore_an_error_as_the_CLI_exit_code_does()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await FunctionLibraryData.FillAsync(source);
+        await using var target = await RedisServer.StartAsync();
+        await using (var c = await target.ConnectAsync())
+            await c.ExecuteAsync(CancellationToken.None, "ACL", "SETUSER", "restorer", "on", ">pw", "~*", "+@all", "-function");
+        using var ps = new PowerShellSession(location: _work.Path);
+        var vars = new Dictionary<string, object?> { ["src"] = source.Port, ["dst"] = target.Port, ["cat"] = _work.Combine("catalog") };
+
+        ps.Run("$null = New-RedisBackup -Port $src -CatalogPath $cat -Confirm:$false", variables: vars).AssertClean();
+        var restore = ps.Run("""
+            $credential = [pscredential]::new('restorer', (ConvertTo-SecureString 'pw' -AsPlainText -Force))
+            Get-RedisBackup -CatalogPath $cat | Restore-RedisBackup -Port $dst -Credential $credential -Confirm:$false
+            'went on'
+            """, variables: vars);
+        Assert.Null(restore.Terminating);
+        var error = Assert.Single(restore.Errors);
+        Assert.StartsWith("RestoreIncomplete,", error.FullyQualifiedErrorId, StringComparison.Ordinal);
+        Assert.Contains("2 of 2 function libraries", error.Exception.Message, StringComparison.Ordinal);
+        Assert.Contains("NOPERM", error.Exception.Message, StringComparison.Ordinal);
+        var result = Assert.Single(restore.Objects<RestoreResult>());
+        Assert.Equal((1L, 0L, 2), (result.Restored, result.Failed, result.Functions!.Failed));
+        Assert.False(result.Success);
+        Assert.Contains(restore.Warnings, w => w.Contains("could not be restored: NOPERM", StringComparison.Ordinal));
+        Assert.Contains("went on", restore.Text, StringComparison.Ordinal);
+        Assert.Empty(await FunctionLibraryData.NamesAsync(target));
+    }
+
     public void Dispose() => _work.Dispose();
 }
