@@ -1,3 +1,5 @@
+using RedisBackup.Engine.Model;
+
 namespace RedisBackup.Engine.Catalog;
 
 /// <summary>What a backup run knows about the file it just wrote; stored in the metadata sidecar.</summary>

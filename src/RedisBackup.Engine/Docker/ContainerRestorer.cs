@@ -1,8 +1,8 @@
 using System.Diagnostics;
 using System.Globalization;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
-using RedisBackup.Engine.Restore;
+using RedisBackup.Engine.Model;
+using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Docker;
 

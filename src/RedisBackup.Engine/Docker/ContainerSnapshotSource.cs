@@ -2,8 +2,8 @@ using System.Buffers;
 using System.Formats.Tar;
 using System.Globalization;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Engine.Docker;
 

@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Docker;
 

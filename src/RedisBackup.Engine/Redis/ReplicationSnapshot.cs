@@ -1,6 +1,6 @@
 using System.Text;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Redis;
 

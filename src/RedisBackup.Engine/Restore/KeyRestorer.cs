@@ -1,7 +1,8 @@
 using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
+using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 
 using RedisBackup.Engine.IO;

@@ -1,6 +1,6 @@
 using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 

@@ -1,12 +1,12 @@
-using System.IO.Compression;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
-namespace RedisBackup.Engine.Formats;
+namespace RedisBackup.Engine.Export;
 
 /// <summary>Options of a key-level export.</summary>
 public sealed record KeyExportOptions
@@ -28,28 +28,6 @@ public sealed record KeyExportOptions
 
     /// <summary>Keys the key index holds in memory before it writes a sorted run to the spill file (tests make it small).</summary>
     internal int IndexRunCapacity { get; init; } = SpillSorter.DefaultRunCapacity;
-}
-
-/// <summary>What an export wrote.</summary>
-public sealed record KeyExportSummary
-{
-    public long Keys { get; init; }
-    public IReadOnlyDictionary<int, long> KeysPerDatabase { get; init; } = new Dictionary<int, long>();
-    public string? ServerVersion { get; init; }
-    public string? Role { get; init; }
-    public long BytesWritten { get; init; }
-
-    /// <summary>Keys that disappeared (or changed type twice) between SCAN and the value read, and were left out.</summary>
-    public long Vanished { get; init; }
-
-    /// <summary>Keys that SCAN returned more than once: written once, the later occurrences left out.</summary>
-    public long Duplicates { get; init; }
-
-    /// <summary>Key and chunk records in the file (a big key takes several).</summary>
-    public long Records { get; init; }
-
-    /// <summary>Hash field expiries recorded (Redis 7.4+ / Valkey 9 sources).</summary>
-    public long FieldTtls { get; init; }
 }
 
 /// <summary>One pass of an export: what it wrote, and the keys it wrote more than once. Disposing it deletes the spill file.</summary>
