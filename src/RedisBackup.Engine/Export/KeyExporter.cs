@@ -9,7 +9,7 @@ using RedisBackup.Engine.Redis;
 namespace RedisBackup.Engine.Export;
 
 /// <summary>Options of a key-level export.</summary>
-public sealed record KeyExportOptions
+internal sealed record KeyExportOptions
 {
     public IReadOnlyList<int>? Databases { get; init; }
     public string? Match { get; init; }
@@ -51,7 +51,7 @@ internal sealed class KeyExportPass(KeyExportSummary summary, RepeatedKeys? repe
 /// (bounded memory) and, in the rare export where the keyspace shrank during the scan and a key came twice, writes the
 /// file a second time without the later occurrences (<see cref="KeyFileRewriter"/>).
 /// </summary>
-public static class KeyExporter
+internal static class KeyExporter
 {
     /// <param name="destination">
     /// Receives the gzip-compressed file; left open. It must be readable and seekable (a file or memory): in the rare

@@ -1,7 +1,7 @@
 namespace RedisBackup.Engine.Formats;
 
 /// <summary>What an export wrote.</summary>
-public sealed record KeyExportSummary
+internal sealed record KeyExportSummary
 {
     public long Keys { get; init; }
     public IReadOnlyDictionary<int, long> KeysPerDatabase { get; init; } = new Dictionary<int, long>();
