@@ -1,6 +1,6 @@
 #
 # Module manifest for RedisBackup: back up and restore Redis (key-level exports and RDB snapshots).
-# build.ps1 (or `dotnet build`) assembles the module folder module/RedisBackup/ from this file and the build output.
+# build.ps1 (or `dotnet build`) assembles the module folder out/RedisBackup/ from this file and the build output.
 #
 @{
     RootModule           = 'RedisBackup.PowerShell.dll'

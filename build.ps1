@@ -1,10 +1,10 @@
 #Requires -Version 7.6
 <#
 .SYNOPSIS
-    Builds the RedisBackup module folder (module/RedisBackup); -Test runs every test suite once, -Publish proves the
+    Builds the RedisBackup module folder (out/RedisBackup); -Test runs every test suite once, -Publish proves the
     module publishes and installs by name, -Demo runs the end-to-end demonstration.
 .DESCRIPTION
-    A thin wrapper: `dotnet build` of src/RedisBackup.PowerShell assembles module/RedisBackup from an explicit file
+    A thin wrapper: `dotnet build` of src/RedisBackup.PowerShell assembles out/RedisBackup from an explicit file
     list (its AssembleModule MSBuild target). This script adds what only PowerShell can check.
 
     -Test builds the solution once, runs the xunit suites of the solution once (engine, CLI, and the cmdlets hosted
@@ -35,7 +35,7 @@ param(
 $ErrorActionPreference = 'Stop'
 Set-StrictMode -Version Latest
 $root = $PSScriptRoot
-$module = Join-Path $root 'module/RedisBackup'
+$module = Join-Path $root 'out/RedisBackup'
 $pesterVersion = '5.7.1'
 
 function Invoke-Dotnet {

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Globalization;
 using System.Text.Json;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
@@ -85,7 +86,7 @@ internal static class ChildMode
             {
                 case "backup":
                 {
-                    var request = new BackupRequest { Kind = RedisBackup.Engine.Catalog.BackupKind.KeyLevel, Endpoint = Endpoint(), Directory = Value("--dir"), Exact = args.Contains("--exact") };
+                    var request = new BackupRequest { Kind = RedisBackup.Engine.Model.BackupKind.KeyLevel, Endpoint = Endpoint(), Directory = Value("--dir"), Exact = args.Contains("--exact") };
                     clock.Start();
                     var outcome = await BackupOperation.RunAsync(request, steps).ConfigureAwait(false);
                     clock.Stop();

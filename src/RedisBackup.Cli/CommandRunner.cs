@@ -1,6 +1,7 @@
 using System.Text.Json.Nodes;
 using RedisBackup.Cli.Output;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli;

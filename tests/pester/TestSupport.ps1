@@ -2,7 +2,7 @@
 # the host's own binaries (no registry is needed), redis-cli, and a catalog of backups to run the help examples on.
 # Dot-source it in BeforeAll.
 
-$script:ModuleManifest = Join-Path $PSScriptRoot '../../module/RedisBackup/RedisBackup.psd1'
+$script:ModuleManifest = Join-Path $PSScriptRoot '../../out/RedisBackup/RedisBackup.psd1'
 
 function Get-FreePort {
     $listener = [System.Net.Sockets.TcpListener]::new([System.Net.IPAddress]::Loopback, 0)

@@ -5,6 +5,7 @@ using RedisBackup.Cli.Output;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli.Commands;

@@ -2,6 +2,7 @@ using System.CommandLine;
 using RedisBackup.Cli.Options;
 using RedisBackup.Cli.Output;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli.Commands;

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli.Commands;

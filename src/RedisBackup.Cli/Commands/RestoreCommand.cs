@@ -3,6 +3,7 @@ using RedisBackup.Cli.Options;
 using RedisBackup.Cli.Output;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli.Commands;

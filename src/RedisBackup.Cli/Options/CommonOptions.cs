@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Cli.Options;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Globalization;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Cli.Output;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Cli.Output;
 

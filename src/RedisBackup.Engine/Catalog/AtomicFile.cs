@@ -1,4 +1,5 @@
 using System.Text;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Catalog;
 

@@ -1,5 +1,6 @@
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 
@@ -100,11 +101,11 @@ public sealed class BackupCatalog
     public IDisposable AcquireLock() => CatalogLock.Acquire(Directory);
 
     /// <summary>Creates the directory (owner-only) if needed and opens a temporary file (owner-only) for a new backup.</summary>
-    public PendingBackup CreatePending(BackupKind kind, BackupFormat format, bool compressed, DateTimeOffset createdAt, string? label = null)
+    internal PendingBackup CreatePending(BackupKind kind, BackupFormat format, bool compressed, DateTimeOffset createdAt, string? label = null)
         => BackupCommitter.CreatePending(Directory, kind, format, compressed, createdAt, label);
 
     /// <summary>Flushes, renames the pending file to its final name and writes its metadata and SHA-256 sidecars.</summary>
-    public BackupRecord Commit(PendingBackup pending, BackupMetadata metadata)
+    internal BackupRecord Commit(PendingBackup pending, BackupMetadata metadata)
         => BackupCommitter.Commit(Directory, pending, metadata, DateTimeOffset.UtcNow, written: null);
 
     /// <summary>

@@ -1,4 +1,6 @@
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 

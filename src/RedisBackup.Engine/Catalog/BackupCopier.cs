@@ -1,5 +1,7 @@
 using System.Security.Cryptography;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 

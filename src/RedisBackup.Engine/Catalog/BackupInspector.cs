@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Catalog;

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 

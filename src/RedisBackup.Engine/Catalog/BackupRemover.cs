@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 

@@ -1,6 +1,7 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 
@@ -166,9 +167,9 @@ internal static class BackupSidecar
         _ => "notVerified",
     };
 
-    public static string LevelText(VerificationLevel level) => level == Catalog.VerificationLevel.Partial ? "partial" : "full";
+    public static string LevelText(VerificationLevel level) => level == Model.VerificationLevel.Partial ? "partial" : "full";
 
-    public static VerificationLevel ParseLevel(string? text) => text == "partial" ? Catalog.VerificationLevel.Partial : Catalog.VerificationLevel.Full;
+    public static VerificationLevel ParseLevel(string? text) => text == "partial" ? Model.VerificationLevel.Partial : Model.VerificationLevel.Full;
 
     private static BackupKind? ParseKind(string text) => text switch
     {
@@ -198,7 +199,7 @@ internal static class BackupSidecar
     /// SHA-256 it computed, the key count, the databases) and seals them with the level; a failed one removes the seal.
     /// </summary>
     public static bool TryUpdateVerification(string backupPath, VerificationState state, DateTimeOffset at, long? keyCount,
-        VerificationLevel level = Catalog.VerificationLevel.Full, string? note = null, string? sha256 = null, IReadOnlyList<int>? databases = null)
+        VerificationLevel level = Model.VerificationLevel.Full, string? note = null, string? sha256 = null, IReadOnlyList<int>? databases = null)
     {
         var doc = TryRead(backupPath);
         if (doc is null) return false;

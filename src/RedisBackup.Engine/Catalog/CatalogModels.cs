@@ -1,3 +1,5 @@
+using RedisBackup.Engine.Model;
+
 namespace RedisBackup.Engine.Catalog;
 
 /// <summary>What a backup run knows about the file it just wrote; stored in the metadata sidecar.</summary>
@@ -83,7 +85,7 @@ public sealed record CatalogStats
 /// A backup being written: a temporary, owner-only file in the catalog directory. Dispose without
 /// <see cref="BackupCatalog.Commit(PendingBackup, BackupMetadata)"/> deletes it, so nothing partial ever looks like a backup.
 /// </summary>
-public sealed class PendingBackup : IDisposable
+internal sealed class PendingBackup : IDisposable
 {
     private bool _disposed;
 

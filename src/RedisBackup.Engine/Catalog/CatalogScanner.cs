@@ -1,5 +1,6 @@
 using System.Text.RegularExpressions;
 using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 

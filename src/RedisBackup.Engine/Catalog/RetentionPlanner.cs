@@ -1,4 +1,5 @@
 using System.Globalization;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Catalog;
 

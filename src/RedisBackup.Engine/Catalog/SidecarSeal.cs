@@ -2,6 +2,7 @@ using System.Collections.Concurrent;
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Catalog;
 

@@ -1,7 +1,7 @@
 using System.Text;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Decode;
@@ -33,7 +33,7 @@ internal sealed class BackupContentReader(int top)
         var summary = reader.Summary;
         return Result(name, path) with
         {
-            Format = Catalog.BackupFormat.Rdb,
+            Format = Model.BackupFormat.Rdb,
             ServerVersion = summary.RedisVersion,
             ServerName = summary.Magic == "VALKEY" || summary.Aux.ContainsKey("valkey-ver") ? "Valkey" : summary.Aux.ContainsKey("redis-ver") ? "Redis" : null,
             RdbMagic = summary.Magic,
@@ -70,7 +70,7 @@ internal sealed class BackupContentReader(int top)
             }
             return Result(name, path) with
             {
-                Format = reader.IsSeedFormat ? Catalog.BackupFormat.SeedJson : Catalog.BackupFormat.KeysJsonl,
+                Format = reader.IsSeedFormat ? Model.BackupFormat.SeedJson : Model.BackupFormat.KeysJsonl,
                 Exact = reader.Header?.Exact ?? false,
                 ServerVersion = reader.Header?.ServerVersion,
                 CreatedAt = reader.CreatedAt,

@@ -7,7 +7,7 @@ using RedisBackup.Engine.Errors;
 namespace RedisBackup.Engine.Docker;
 
 /// <summary>What one tar entry creates in the target directory.</summary>
-public enum ArchiveEntryKind
+internal enum ArchiveEntryKind
 {
     /// <summary>A regular file with the given content (or empty).</summary>
     File,
@@ -20,7 +20,7 @@ public enum ArchiveEntryKind
 /// (it removes the old name, then creates the new one), so a hard-link entry switches a name to another file's data in
 /// one short step inside the engine, and the file it replaced lives on under any other name it had.
 /// </summary>
-public sealed record ArchiveEntry
+internal sealed record ArchiveEntry
 {
     /// <summary>A plain name inside the target directory (no '/').</summary>
     public required string Name { get; init; }

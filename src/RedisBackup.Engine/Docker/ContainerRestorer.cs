@@ -1,13 +1,13 @@
 using System.Diagnostics;
 using System.Globalization;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
-using RedisBackup.Engine.Restore;
+using RedisBackup.Engine.Model;
+using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Docker;
 
 /// <summary>What a container restore needs to know about its target before anything changes.</summary>
-public sealed record ContainerTarget
+internal sealed record ContainerTarget
 {
     public required string Container { get; init; }
     public required string DataDirectory { get; init; }
@@ -49,7 +49,7 @@ public sealed record ContainerTarget
 /// name, start, wait for the load and prove the data is the backup's. Any failure after the stop, cancellation
 /// included, puts the previous file back and starts the container again (see docs/reliability.md, "Container restores").
 /// </summary>
-public static class ContainerRestorer
+internal static class ContainerRestorer
 {
     public const int Steps = 5;
 

@@ -2,12 +2,12 @@ using System.Buffers;
 using System.Formats.Tar;
 using System.Globalization;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Engine.Docker;
 
-public sealed record ContainerSnapshotInfo
+internal sealed record ContainerSnapshotInfo
 {
     public required string Container { get; init; }
     public string? ServerVersion { get; init; }
@@ -20,7 +20,7 @@ public sealed record ContainerSnapshotInfo
 }
 
 /// <summary>Knobs for a container snapshot.</summary>
-public sealed record ContainerSnapshotOptions
+internal sealed record ContainerSnapshotOptions
 {
     /// <summary>How long BGSAVE (including one already running) may take before giving up.</summary>
     public TimeSpan SaveTimeout { get; init; } = TimeSpan.FromMinutes(30);
@@ -39,7 +39,7 @@ public sealed record ContainerSnapshotOptions
 /// BGSAVE inside a container, wait for it, then stream the RDB out of the container's archive. A stopped container's
 /// snapshot is its data file as it is (where its start-up configuration puts it): what the server would load on start.
 /// </summary>
-public static class ContainerSnapshotSource
+internal static class ContainerSnapshotSource
 {
     /// <param name="destination">Receives the plain RDB bytes; left open.</param>
     public static Task<ContainerSnapshotInfo> DownloadAsync(DockerClient docker, string container, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)

@@ -1,7 +1,7 @@
 using System.Formats.Tar;
 using System.Globalization;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Docker;

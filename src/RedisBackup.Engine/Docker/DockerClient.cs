@@ -5,6 +5,7 @@ using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.IO;
 
 namespace RedisBackup.Engine.Docker;
 
@@ -12,7 +13,7 @@ namespace RedisBackup.Engine.Docker;
 public sealed record ContainerSummary(string Id, string Name, string Image, string State);
 
 /// <summary>A small Docker Engine API client over the unix socket, the Windows named pipe, or TCP (TLS).</summary>
-public sealed class DockerClient : IDisposable
+internal sealed class DockerClient : IDisposable
 {
     /// <summary>Default grace period for stop: long enough for Redis to write its final RDB on SIGTERM.</summary>
     public static readonly TimeSpan DefaultStopGrace = TimeSpan.FromSeconds(60);

@@ -4,7 +4,7 @@ using RedisBackup.Engine.Errors;
 namespace RedisBackup.Engine.Docker;
 
 /// <summary>How the engine is reached.</summary>
-public enum DockerTransport
+internal enum DockerTransport
 {
     /// <summary>A unix domain socket (the Linux and macOS default).</summary>
     Unix,
@@ -18,7 +18,7 @@ public enum DockerTransport
 /// Where the Docker engine listens and how to talk to it, parsed from DOCKER_HOST, DOCKER_CERT_PATH,
 /// DOCKER_TLS_VERIFY and DOCKER_API_VERSION the way the docker CLI reads them.
 /// </summary>
-public sealed record DockerHost
+internal sealed record DockerHost
 {
     public const string DefaultUnixSocket = "/var/run/docker.sock";
     public const string DefaultPipe = "docker_engine";

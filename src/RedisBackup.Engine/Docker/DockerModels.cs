@@ -3,10 +3,10 @@ using System.Text;
 namespace RedisBackup.Engine.Docker;
 
 /// <summary>A container port published on the host.</summary>
-public sealed record PublishedPort(int ContainerPort, string Protocol, string HostIp, int HostPort);
+internal sealed record PublishedPort(int ContainerPort, string Protocol, string HostIp, int HostPort);
 
 /// <summary>What <c>GET /containers/{id}/json</c> says about a container, reduced to what this tool uses.</summary>
-public sealed record ContainerInfo
+internal sealed record ContainerInfo
 {
     public required string Id { get; init; }
     public required string Name { get; init; }
@@ -55,14 +55,14 @@ public sealed record ContainerCredentials
 }
 
 /// <summary>The result of a command run inside a container.</summary>
-public sealed record ExecResult(int ExitCode, byte[] Stdout, byte[] Stderr)
+internal sealed record ExecResult(int ExitCode, byte[] Stdout, byte[] Stderr)
 {
     public string StdoutText => Encoding.UTF8.GetString(Stdout);
     public string StderrText => Encoding.UTF8.GetString(Stderr);
 }
 
 /// <summary>The X-Docker-Container-Path-Stat of a path inside a container.</summary>
-public sealed record ContainerPathStat(string Name, long Size, uint Mode, string? LinkTarget)
+internal sealed record ContainerPathStat(string Name, long Size, uint Mode, string? LinkTarget)
 {
     /// <summary>Go's os.ModeDir.</summary>
     public bool IsDirectory => (Mode & (1u << 31)) != 0;
@@ -75,7 +75,7 @@ public sealed record ContainerPathStat(string Name, long Size, uint Mode, string
 }
 
 /// <summary>An open <c>GET /containers/{id}/archive</c> response: a tar stream read as it arrives.</summary>
-public sealed class ContainerArchive : IAsyncDisposable, IDisposable
+internal sealed class ContainerArchive : IAsyncDisposable, IDisposable
 {
     private readonly HttpResponseMessage _response;
 

@@ -8,7 +8,7 @@ namespace RedisBackup.Engine.Docker;
 /// Splits the multiplexed stream of a non-TTY exec or logs request: frames of an 8-byte header
 /// [stream 0/1/2, 0, 0, 0, payload size u32 big-endian] followed by the payload.
 /// </summary>
-public static class DockerStreamDemultiplexer
+internal static class DockerStreamDemultiplexer
 {
     /// <summary>Copies stdout frames to <paramref name="stdout"/> and stderr frames to <paramref name="stderr"/> until the source ends.</summary>
     public static async Task DemultiplexAsync(Stream source, Stream stdout, Stream stderr, CancellationToken cancellationToken)

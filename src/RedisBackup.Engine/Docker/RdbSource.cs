@@ -7,7 +7,7 @@ namespace RedisBackup.Engine.Docker;
 /// A snapshot file on the local disk as the plain RDB a container restore sends: a <c>.rdb.gz</c> is decompressed
 /// while it is read, each time it is opened, so no decompressed copy is ever written anywhere.
 /// </summary>
-public sealed record RdbSource(string Path, bool Compressed)
+internal sealed record RdbSource(string Path, bool Compressed)
 {
     /// <summary>A fresh read of the plain RDB bytes from the start. Dispose it when done.</summary>
     public Stream OpenPlain()

@@ -1,8 +1,8 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text;
-using RedisBackup.Engine.Catalog;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Docker;

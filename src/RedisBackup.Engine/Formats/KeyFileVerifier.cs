@@ -3,7 +3,7 @@ using RedisBackup.Engine.IO;
 namespace RedisBackup.Engine.Formats;
 
 /// <summary>What a check of a key-level file found.</summary>
-public sealed record KeyFileSummary
+internal sealed record KeyFileSummary
 {
     public long Keys { get; init; }
     public DateTimeOffset? CreatedAt { get; init; }
@@ -31,7 +31,7 @@ public sealed record KeyFileSummary
 }
 
 /// <summary>Checks a key-level file end to end: gzip integrity, every record parses, the trailer's counts match.</summary>
-public static class KeyFileVerifier
+internal static class KeyFileVerifier
 {
     /// <summary>Throws RedisBackupException(InvalidData, "BackupCorrupt"/"BackupTruncated") with details when the file is bad. Leaves <paramref name="file"/> open.</summary>
     public static async Task<KeyFileSummary> VerifyAsync(Stream file, CancellationToken cancellationToken = default)

@@ -6,6 +6,9 @@ namespace RedisBackup.Engine.Formats;
 /// </summary>
 internal sealed class KeyRecord
 {
+    /// <summary>Elements per chunk record of a big collection (a hash: fields), as the export and the seed reader split them.</summary>
+    public const int ChunkElements = 2000;
+
     public int Database { get; set; }
 
     public byte[] Key { get; set; } = [];

@@ -88,7 +88,7 @@ internal sealed class SeedFileReader(Stream plain)
                             current.Items.Add(_json.Value!);
                             var v = await NextAsync(ct).ConfigureAwait(false);
                             current.Items.Add(Scalar(v, key));
-                            if (type is not null && current.Items.Count >= 2 * KeyScanner.ChunkElements)
+                            if (type is not null && current.Items.Count >= 2 * KeyRecord.ChunkElements)
                             {
                                 yield return Emit(ref current, ref chunk, key, type);
                             }
@@ -116,7 +116,7 @@ internal sealed class SeedFileReader(Stream plain)
                             {
                                 current.Items.Add(Scalar(_json.TokenType, key));
                             }
-                            var limit = type == "zset" || type == "hash" ? 2 * KeyScanner.ChunkElements : KeyScanner.ChunkElements;
+                            var limit = type == "zset" || type == "hash" ? 2 * KeyRecord.ChunkElements : KeyRecord.ChunkElements;
                             if (type is not null && current.Items.Count >= limit)
                             {
                                 yield return Emit(ref current, ref chunk, key, type);

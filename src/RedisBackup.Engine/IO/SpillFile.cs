@@ -1,5 +1,4 @@
 using Microsoft.Win32.SafeHandles;
-using RedisBackup.Engine.Catalog;
 
 namespace RedisBackup.Engine.IO;
 
@@ -42,7 +41,7 @@ internal sealed class SpillFile : IDisposable
             catch
             {
                 file.Dispose();
-                AtomicFile.TryDelete(path);
+                try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
                 throw;
             }
         }

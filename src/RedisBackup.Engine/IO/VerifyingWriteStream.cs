@@ -1,5 +1,3 @@
-using RedisBackup.Engine.Catalog;
-
 namespace RedisBackup.Engine.IO;
 
 /// <summary>What the concurrent check of a new file found, with the SHA-256 of every byte written.</summary>

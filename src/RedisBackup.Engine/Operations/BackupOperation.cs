@@ -2,7 +2,9 @@ using System.IO.Compression;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 

@@ -4,6 +4,7 @@ using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Operations;
 

@@ -1,6 +1,6 @@
-using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Demo;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Operations;

@@ -2,6 +2,7 @@ using System.IO.Compression;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Operations;
 

@@ -1,3 +1,5 @@
+using RedisBackup.Engine.Model;
+
 namespace RedisBackup.Engine.Operations;
 
 /// <summary>

@@ -3,6 +3,7 @@ using System.IO.Compression;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Restore;
 
 namespace RedisBackup.Engine.Operations;

@@ -3,6 +3,7 @@ using System.Text.Json;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 using RedisBackup.Engine.IO;

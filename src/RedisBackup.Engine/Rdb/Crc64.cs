@@ -12,7 +12,7 @@ namespace RedisBackup.Engine.Rdb;
 /// CPU has it, and slicing-by-8 tables everywhere else and for the last few bytes. The folding constants are derived
 /// from the polynomial at startup rather than copied.
 /// </remarks>
-public static class Crc64
+internal static class Crc64
 {
     /// <summary>The Jones polynomial without its x^64 term, normal (non-reflected) bit order.</summary>
     private const ulong Polynomial = 0xAD93D23594C935A9UL;

@@ -4,7 +4,7 @@ using RedisBackup.Engine.Errors;
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>DUMP/RESTORE payloads: type byte + rdbSaveObject bytes + RDB version (u16 LE) + CRC64 (u64 LE).</summary>
-public static class DumpPayload
+internal static class DumpPayload
 {
     /// <summary>Bytes after the value: the 2-byte version and the 8-byte CRC64.</summary>
     public const int FooterLength = 10;

@@ -1,7 +1,7 @@
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>Which server family wrote a file: the magic decides ("REDIS" or "VALKEY").</summary>
-public enum RdbFamily
+internal enum RdbFamily
 {
     Redis,
     Valkey,
@@ -13,7 +13,7 @@ public enum RdbFamily
 /// <param name="Logical">For value types: the data type it holds ("string", "hash", …); null for opcodes.</param>
 /// <param name="Since">The first RDB format version that writes it (informative for legacy types).</param>
 /// <param name="Walkable">False when the byte is known by name but its layout is not, so a walk cannot pass it.</param>
-public sealed record RdbFormatItem(byte Code, string Name, string? Logical, int Since, bool Walkable = true);
+internal sealed record RdbFormatItem(byte Code, string Name, string? Logical, int Since, bool Walkable = true);
 
 /// <summary>
 /// Every value type and opcode byte of Redis (up to RDB 15) and Valkey (up to VALKEY081), per family, with the RDB
@@ -21,7 +21,7 @@ public sealed record RdbFormatItem(byte Code, string Name, string? Logical, int 
 /// things in the two families (types 22 and 23, opcodes 242 and 243), the magic decides. docs/rdb-format.md names the
 /// source each layout was read from.
 /// </summary>
-public static class RdbFormatCatalog
+internal static class RdbFormatCatalog
 {
     /// <summary>The newest Redis RDB format version this reader knows (Redis 8.10).</summary>
     public const int MaxRedisVersion = 15;

@@ -3,7 +3,7 @@ using System.Text;
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>What the start of an RDB file says: magic, version and the AUX fields before the first database.</summary>
-public sealed record RdbHeaderInfo
+internal sealed record RdbHeaderInfo
 {
     public string Magic { get; init; } = "REDIS";
     public int Version { get; init; }
@@ -14,7 +14,7 @@ public sealed record RdbHeaderInfo
 }
 
 /// <summary>Cheap header read for listing foreign files: reads only up to the first non-AUX opcode.</summary>
-public static class RdbHeader
+internal static class RdbHeader
 {
     /// <summary>Small buffer: the header and AUX fields are usually under 200 bytes.</summary>
     private const int BufferSize = 4096;

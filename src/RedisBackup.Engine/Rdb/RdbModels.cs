@@ -3,7 +3,7 @@ using RedisBackup.Engine.Errors;
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>What an <see cref="RdbEntry"/> is.</summary>
-public enum RdbEntryKind
+internal enum RdbEntryKind
 {
     /// <summary>A key with its value.</summary>
     Key,
@@ -21,7 +21,7 @@ public enum RdbEntryKind
 /// the family (type 22 is a different layout in Redis and Valkey), the key's metadata record and, for a hash stored as a
 /// reference to a hash template, the template's field names.
 /// </summary>
-public sealed record RdbEntry
+internal sealed record RdbEntry
 {
     public RdbEntryKind Kind { get; init; } = RdbEntryKind.Key;
 
@@ -68,10 +68,10 @@ public sealed record RdbEntry
 /// <param name="Offset">Byte offset of the type or opcode byte.</param>
 /// <param name="Code">That byte.</param>
 /// <param name="Reason">Why it could not be passed, e.g. "type 40 at byte 123 is newer than this version of RedisBackup knows".</param>
-public sealed record RdbUncheckedPart(long Offset, byte Code, string Reason);
+internal sealed record RdbUncheckedPart(long Offset, byte Code, string Reason);
 
 /// <summary>What a full walk of an RDB file found.</summary>
-public sealed record RdbSummary
+internal sealed record RdbSummary
 {
     /// <summary>"REDIS" or "VALKEY".</summary>
     public string Magic { get; init; } = "REDIS";

@@ -1,7 +1,7 @@
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>Module value type ids (the first length of a type-7 value): 9 characters of the type name and a 10-bit encoding version.</summary>
-public static class RdbModuleTypes
+internal static class RdbModuleTypes
 {
     private const string CharSet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
 

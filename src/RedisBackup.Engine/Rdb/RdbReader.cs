@@ -18,7 +18,7 @@ namespace RedisBackup.Engine.Rdb;
 /// a newer format from damage, or it does not match, the file is refused as corrupt. A structure error inside a type this
 /// reader knows is always corruption.</para>
 /// </remarks>
-public sealed class RdbReader
+internal sealed class RdbReader
 {
     /// <summary>Bytes kept buffered ahead of each record.</summary>
     private const int PrefetchBytes = 64 * 1024;

@@ -1,7 +1,7 @@
 namespace RedisBackup.Engine.Rdb;
 
 /// <summary>Walks a whole RDB stream without keeping values, checks the structure and the CRC64, and summarizes it.</summary>
-public static class RdbVerifier
+internal static class RdbVerifier
 {
     /// <summary>
     /// Verifies an RDB stream (plain; callers unwrap gzip). Throws <see cref="RdbFormatException"/> with the byte offset

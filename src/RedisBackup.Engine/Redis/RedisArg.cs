@@ -7,7 +7,7 @@ namespace RedisBackup.Engine.Redis;
 /// One argument of a command. Converts implicitly from text, bytes and numbers; text and numbers are kept as they are
 /// and encoded straight into the send buffer (no array per argument).
 /// </summary>
-public readonly struct RedisArg
+internal readonly struct RedisArg
 {
     private readonly ReadOnlyMemory<byte> _bytes;
     private readonly string? _text;

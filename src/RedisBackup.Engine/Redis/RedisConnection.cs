@@ -17,7 +17,7 @@ namespace RedisBackup.Engine.Redis;
 /// Error replies are returned as values by <see cref="ReadReplyAsync"/> (so one failed key does not break a pipeline)
 /// and thrown by <see cref="ExecuteAsync(CancellationToken, RedisArg[])"/>.
 /// </summary>
-public sealed class RedisConnection : IAsyncDisposable, IDisposable
+internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 {
     private readonly Socket _socket;
     private readonly Stream _stream;

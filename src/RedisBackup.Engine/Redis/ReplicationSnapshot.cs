@@ -1,10 +1,10 @@
 using System.Text;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Redis;
 
-public sealed record ReplicationSnapshotInfo
+internal sealed record ReplicationSnapshotInfo
 {
     public long Bytes { get; init; }
     /// <summary>True when the server sent the $EOF:&lt;mark&gt; (diskless) form.</summary>
@@ -17,7 +17,7 @@ public sealed record ReplicationSnapshotInfo
 /// REPLCONF capa eof, REPLCONF rdb-only 1, then an inline SYNC; handles newline keepalives, the
 /// <c>$&lt;len&gt;</c> (disk) and <c>$EOF:&lt;mark&gt;</c> (diskless) forms, and closes the connection when done.
 /// </summary>
-public static class ReplicationSnapshot
+internal static class ReplicationSnapshot
 {
     private const int EofMarkLength = 40;
     private const int ChunkSize = 1 << 20;

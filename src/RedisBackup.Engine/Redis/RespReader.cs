@@ -8,7 +8,7 @@ namespace RedisBackup.Engine.Redis;
 /// bulk strings of any size up to the .NET array limit are read straight into their final array.
 /// Also exposes the raw line / raw byte primitives that the replication (SYNC) download needs.
 /// </summary>
-public sealed class RespReader
+internal sealed class RespReader
 {
     /// <summary>Bulk strings longer than this are refused as a protocol error (Redis's own proto-max-bulk-len ceiling is 512 MB by default; arrays cap at 2 GB).</summary>
     public const long MaxBulkLength = int.MaxValue - 64;

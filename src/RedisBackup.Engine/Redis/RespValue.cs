@@ -4,7 +4,7 @@ using RedisBackup.Engine.Errors;
 
 namespace RedisBackup.Engine.Redis;
 
-public enum RespType
+internal enum RespType
 {
     SimpleString,
     Error,
@@ -16,7 +16,7 @@ public enum RespType
 }
 
 /// <summary>One RESP2 reply. Bulk strings keep their exact bytes.</summary>
-public sealed class RespValue
+internal sealed class RespValue
 {
     public static readonly RespValue Nil = new(RespType.Null, null, 0, null);
 

@@ -8,7 +8,7 @@ namespace RedisBackup.Engine.Redis;
 /// Encodes commands as RESP arrays of bulk strings into a growing buffer; <see cref="FlushAsync"/> sends it.
 /// Large arguments (over 64 KB) are written straight to the stream after the buffered prefix instead of being copied.
 /// </summary>
-public sealed class RespWriter
+internal sealed class RespWriter
 {
     private const int DirectWriteThreshold = 64 * 1024;
 

@@ -1,4 +1,5 @@
 using System.Globalization;
+using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Restore;

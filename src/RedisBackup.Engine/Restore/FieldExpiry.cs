@@ -1,5 +1,5 @@
 using RedisBackup.Engine.Formats;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Restore;

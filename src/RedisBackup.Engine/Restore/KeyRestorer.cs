@@ -1,7 +1,8 @@
 using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
+using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 
 using RedisBackup.Engine.IO;
@@ -9,7 +10,7 @@ using RedisBackup.Engine.IO;
 namespace RedisBackup.Engine.Restore;
 
 /// <summary>Restores a key-level backup (our JSON Lines format, or a seed-service JSON file) into a live server.</summary>
-public static class KeyRestorer
+internal static class KeyRestorer
 {
     /// <param name="source">The decompressed-or-not file stream; gzip is detected from the content. Left open.</param>
     public static async Task<RestoreResult> RestoreAsync(Stream source, RedisEndpoint target, RestoreOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)

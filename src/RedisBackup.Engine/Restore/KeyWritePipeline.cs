@@ -3,7 +3,7 @@ using System.Text;
 using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Restore;

@@ -1,7 +1,7 @@
 using RedisBackup.Engine.Decode;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 
@@ -16,7 +16,7 @@ namespace RedisBackup.Engine.Restore;
 /// idle time and LFU frequency as IDLETIME / FREQ with a payload. Existing keys, database mapping, the database, pattern
 /// and type filters and the result work as for the key-level restore.
 /// </summary>
-public static class RdbLiveRestorer
+internal static class RdbLiveRestorer
 {
     /// <param name="rdb">A plain RDB stream (callers unwrap gzip).</param>
     public static async Task<RestoreResult> RestoreAsync(Stream rdb, RedisEndpoint target, RestoreOptions options, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)

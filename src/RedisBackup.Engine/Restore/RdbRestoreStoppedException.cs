@@ -1,5 +1,5 @@
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Restore;
 

@@ -34,7 +34,7 @@ internal sealed class TargetDatabases
     /// when one is asked for, else the databases the backup is known to hold keys in (of them, those the database filter
     /// selects).
     /// </summary>
-    public static async Task<TargetDatabases> PrepareAsync(RedisConnection connection, Operations.RestoreOptions options, CancellationToken ct)
+    public static async Task<TargetDatabases> PrepareAsync(RedisConnection connection, Model.RestoreOptions options, CancellationToken ct)
     {
         ArgumentNullException.ThrowIfNull(options);
         var databases = await ReadAsync(connection, ct).ConfigureAwait(false);

@@ -1,6 +1,7 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;
 

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;

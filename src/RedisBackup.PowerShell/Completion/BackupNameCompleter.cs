@@ -15,7 +15,7 @@ public sealed class BackupNameCompleter : IArgumentCompleter
     public IEnumerable<CompletionResult> CompleteArgument(string commandName, string parameterName, string wordToComplete,
         CommandAst commandAst, IDictionary fakeBoundParameters)
     {
-        IReadOnlyList<RedisBackup.Engine.Catalog.BackupRecord> backups;
+        IReadOnlyList<RedisBackup.Engine.Model.BackupRecord> backups;
         try
         {
             var typed = (fakeBoundParameters?["CatalogPath"] ?? fakeBoundParameters?["Directory"]) as string;

@@ -17,8 +17,7 @@ public sealed class ContainerNameCompleter : IArgumentCompleter
         try
         {
             using var cts = new CancellationTokenSource(Budget);
-            using var docker = DockerClient.FromEnvironment();
-            containers = docker.ListContainersAsync(all: false, cts.Token).GetAwaiter().GetResult();
+            containers = RunningContainers.ListAsync(cts.Token).GetAwaiter().GetResult();
         }
 #pragma warning disable CA1031 // Completion must never surface an error in the user's prompt, whatever Docker does.
         catch (Exception)

@@ -1,4 +1,5 @@
 using System.Threading.Channels;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.PowerShell.Infrastructure;

@@ -1,5 +1,6 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.PowerShell.Infrastructure;

@@ -2,6 +2,7 @@ using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 

@@ -1,14 +1,13 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
-using EngineCatalog = RedisBackup.Engine.Catalog;
-using EngineOperations = RedisBackup.Engine.Operations;
+using EngineModel = RedisBackup.Engine.Model;
 
 namespace RedisBackup.PowerShell;
 
 /// <summary>What one database of a backup holds (read-only).</summary>
 public sealed class DatabaseContent
 {
-    private DatabaseContent(EngineOperations.DatabaseContent source)
+    private DatabaseContent(EngineModel.DatabaseContent source)
     {
         Database = source.Database;
         Keys = source.Keys;
@@ -28,13 +27,13 @@ public sealed class DatabaseContent
         => $"db {Database.ToString(CultureInfo.InvariantCulture)}: {Keys.ToString(CultureInfo.InvariantCulture)} keys ("
            + string.Join(", ", Types.OrderBy(t => t.Key, StringComparer.Ordinal).Select(t => $"{t.Key} {t.Value.ToString(CultureInfo.InvariantCulture)}")) + ")";
 
-    internal static DatabaseContent From(EngineOperations.DatabaseContent source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static DatabaseContent From(EngineModel.DatabaseContent source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
 /// <summary>One of the biggest keys of a backup (read-only).</summary>
 public sealed class KeySize
 {
-    private KeySize(EngineOperations.KeySize source)
+    private KeySize(EngineModel.KeySize source)
     {
         Database = source.Database;
         Key = source.Key;
@@ -55,13 +54,13 @@ public sealed class KeySize
 
     public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}' ({Type}, {BackupRecord.Size(Bytes)})";
 
-    internal static KeySize From(EngineOperations.KeySize source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static KeySize From(EngineModel.KeySize source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
 /// <summary>What a backup holds, read without restoring it (read-only): keys per database and type, the biggest keys, functions, module types, the server that wrote it.</summary>
 public sealed class BackupContent
 {
-    private BackupContent(EngineOperations.BackupContent source)
+    private BackupContent(EngineModel.BackupContent source)
     {
         Name = source.Name;
         Path = source.Path;
@@ -92,7 +91,7 @@ public sealed class BackupContent
     /// <summary>The backup's full path.</summary>
     public string Path { get; }
 
-    public EngineCatalog.BackupFormat Format { get; }
+    public EngineModel.BackupFormat Format { get; }
 
     /// <summary>Key-level backups: every key stored as its DUMP payload.</summary>
     public bool Exact { get; }
@@ -145,5 +144,5 @@ public sealed class BackupContent
     /// <summary>The full path, as a backup's string form is.</summary>
     public override string ToString() => Path;
 
-    internal static BackupContent From(EngineOperations.BackupContent source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static BackupContent From(EngineModel.BackupContent source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }

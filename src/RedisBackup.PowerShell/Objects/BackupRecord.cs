@@ -1,5 +1,5 @@
 using System.Globalization;
-using EngineCatalog = RedisBackup.Engine.Catalog;
+using EngineModel = RedisBackup.Engine.Model;
 
 namespace RedisBackup.PowerShell;
 
@@ -10,7 +10,7 @@ namespace RedisBackup.PowerShell;
 /// </summary>
 public sealed class BackupRecord
 {
-    private BackupRecord(EngineCatalog.BackupRecord source)
+    private BackupRecord(EngineModel.BackupRecord source)
     {
         Name = source.Name;
         Path = source.Path;
@@ -35,7 +35,7 @@ public sealed class BackupRecord
     /// <summary>Full path of the backup file.</summary>
     public string Path { get; }
 
-    public EngineCatalog.BackupKind Kind { get; }
+    public EngineModel.BackupKind Kind { get; }
 
     /// <summary>When the backup was taken, in UTC.</summary>
     public DateTimeOffset CreatedAt { get; }
@@ -57,15 +57,15 @@ public sealed class BackupRecord
     /// <summary>Lower-case hex SHA-256 of the file, when recorded.</summary>
     public string? Sha256 { get; }
 
-    public EngineCatalog.VerificationState Verification { get; }
+    public EngineModel.VerificationState Verification { get; }
 
     /// <summary>For a verified backup: whether every check ran (Full) or part of the structure was not checked (Partial).</summary>
-    public EngineCatalog.VerificationLevel? VerificationLevel { get; }
+    public EngineModel.VerificationLevel? VerificationLevel { get; }
 
     /// <summary>What the last verification checked, when not everything (for a Partial verification).</summary>
     public string? VerificationNote { get; }
 
-    public EngineCatalog.BackupFormat Format { get; }
+    public EngineModel.BackupFormat Format { get; }
 
     /// <summary>True when this tool's metadata sidecar describes the file.</summary>
     public bool HasMetadata { get; }
@@ -73,9 +73,9 @@ public sealed class BackupRecord
     /// <summary>The full path, so the record binds wherever a path is expected.</summary>
     public override string ToString() => Path;
 
-    internal static BackupRecord From(EngineCatalog.BackupRecord source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static BackupRecord From(EngineModel.BackupRecord source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 
-    internal static BackupRecord? FromOrNull(EngineCatalog.BackupRecord? source) => source is null ? null : new(source);
+    internal static BackupRecord? FromOrNull(EngineModel.BackupRecord? source) => source is null ? null : new(source);
 
     /// <summary>"12.3 MB": the size as the views print it.</summary>
     internal static string Size(long bytes) => bytes switch

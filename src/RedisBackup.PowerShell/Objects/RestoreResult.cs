@@ -1,13 +1,13 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
-using EngineOperations = RedisBackup.Engine.Operations;
+using EngineModel = RedisBackup.Engine.Model;
 
 namespace RedisBackup.PowerShell;
 
 /// <summary>One key that could not be restored (read-only).</summary>
 public sealed class KeyFailure
 {
-    private KeyFailure(EngineOperations.KeyFailure source)
+    private KeyFailure(EngineModel.KeyFailure source)
     {
         Database = source.Database;
         Key = source.Key;
@@ -20,13 +20,13 @@ public sealed class KeyFailure
 
     public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}': {Reason}";
 
-    internal static KeyFailure From(EngineOperations.KeyFailure source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static KeyFailure From(EngineModel.KeyFailure source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
 /// <summary>One key that was restored with something left out, such as hash field TTLs the target cannot keep (read-only).</summary>
 public sealed class KeyWarning
 {
-    private KeyWarning(EngineOperations.KeyWarning source)
+    private KeyWarning(EngineModel.KeyWarning source)
     {
         Database = source.Database;
         Key = source.Key;
@@ -39,13 +39,13 @@ public sealed class KeyWarning
 
     public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}': {Reason}";
 
-    internal static KeyWarning From(EngineOperations.KeyWarning source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static KeyWarning From(EngineModel.KeyWarning source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
 /// <summary>A key in a database (the key as text, or "base64:..." when it is not valid UTF-8; read-only).</summary>
 public sealed class KeyPosition
 {
-    private KeyPosition(EngineOperations.KeyPosition source)
+    private KeyPosition(EngineModel.KeyPosition source)
     {
         Database = source.Database;
         Key = source.Key;
@@ -56,13 +56,13 @@ public sealed class KeyPosition
 
     public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}'";
 
-    internal static KeyPosition? FromOrNull(EngineOperations.KeyPosition? source) => source is null ? null : new(source);
+    internal static KeyPosition? FromOrNull(EngineModel.KeyPosition? source) => source is null ? null : new(source);
 }
 
 /// <summary>A big key that a stopped restore cut off part-way (read-only).</summary>
 public sealed class IncompleteKey
 {
-    private IncompleteKey(EngineOperations.IncompleteKey source)
+    private IncompleteKey(EngineModel.IncompleteKey source)
     {
         Database = source.Database;
         Key = source.Key;
@@ -78,7 +78,7 @@ public sealed class IncompleteKey
     public override string ToString()
         => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}' ({(Removed ? "its partial value was removed" : "an incomplete value may be on the target")})";
 
-    internal static IncompleteKey? FromOrNull(EngineOperations.IncompleteKey? source) => source is null ? null : new(source);
+    internal static IncompleteKey? FromOrNull(EngineModel.IncompleteKey? source) => source is null ? null : new(source);
 }
 
 /// <summary>A function library that could not be restored, and the server's reason (read-only).</summary>
@@ -147,7 +147,7 @@ public sealed class FunctionRestoreResult
 /// <summary>The result of restoring one backup (read-only): which backup, where to, and what happened to its keys.</summary>
 public sealed class RestoreResult
 {
-    private RestoreResult(EngineOperations.RestoreResult source)
+    private RestoreResult(EngineModel.RestoreResult source)
     {
         BackupPath = source.BackupPath;
         Backup = source.BackupPath is null ? null : System.IO.Path.GetFileName(source.BackupPath);
@@ -266,5 +266,5 @@ public sealed class RestoreResult
         => (Complete ? "" : "Stopped part-way: ") + $"Restored {Restored.ToString(CultureInfo.InvariantCulture)} of {Total.ToString(CultureInfo.InvariantCulture)} keys of {Backup} into {Target}"
            + (Failed > 0 ? $"; {Failed.ToString(CultureInfo.InvariantCulture)} failed" : "");
 
-    internal static RestoreResult From(EngineOperations.RestoreResult source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static RestoreResult From(EngineModel.RestoreResult source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }

@@ -1,6 +1,6 @@
 using System.Collections.ObjectModel;
-using EngineCatalog = RedisBackup.Engine.Catalog;
 using EngineOperations = RedisBackup.Engine.Operations;
+using EngineModel = RedisBackup.Engine.Model;
 
 namespace RedisBackup.PowerShell;
 
@@ -26,8 +26,8 @@ public sealed class VerifyResult
 
     public string Name { get; }
     public string Path { get; }
-    public EngineCatalog.BackupKind? Kind { get; }
-    public EngineCatalog.BackupFormat Format { get; }
+    public EngineModel.BackupKind? Kind { get; }
+    public EngineModel.BackupFormat Format { get; }
 
     /// <summary>True when the checksum (if recorded) matches and the structure checks out.</summary>
     public bool IsValid { get; }
@@ -47,7 +47,7 @@ public sealed class VerifyResult
     public ReadOnlyCollection<string> Problems { get; }
 
     /// <summary>When the checks passed: whether all of them ran (Full) or part of the structure could not be checked (Partial).</summary>
-    public EngineCatalog.VerificationLevel? Level { get; }
+    public EngineModel.VerificationLevel? Level { get; }
 
     /// <summary>What was checked, for an RDB file: "checksum OK; structure checked to the end", or where and why it stopped.</summary>
     public string? Note { get; }
@@ -57,7 +57,7 @@ public sealed class VerifyResult
 
     public override string ToString()
         => !IsValid ? $"{Name}: INVALID ({string.Join("; ", Problems)})"
-           : Level == EngineCatalog.VerificationLevel.Partial ? $"{Name}: valid in part ({Note})"
+           : Level == EngineModel.VerificationLevel.Partial ? $"{Name}: valid in part ({Note})"
            : $"{Name}: valid";
 
     internal static VerifyResult From(EngineOperations.VerifyResult source) => new(source ?? throw new ArgumentNullException(nameof(source)));

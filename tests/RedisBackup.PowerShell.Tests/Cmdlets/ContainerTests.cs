@@ -25,7 +25,7 @@ public sealed class ContainerTests : IDisposable
         var vars = new Dictionary<string, object?> { ["name"] = container.Name, ["cat"] = Catalog };
 
         var backup = ps.Run("New-RedisBackup -Container $name -CatalogPath $cat -Keep 3", variables: vars).AssertClean().Objects<BackupRecord>().Single();
-        Assert.Equal(Engine.Catalog.BackupKind.Snapshot, backup.Kind);
+        Assert.Equal(Engine.Model.BackupKind.Snapshot, backup.Kind);
         Assert.Equal(2, backup.KeyCount);
 
         await container.ExecuteAsync("FLUSHALL");

@@ -31,7 +31,7 @@ public sealed class DecodeCmdletTests(LiveServers servers) : IClassFixture<LiveS
         var converted = Assert.Single(ps.Run("Convert-RedisBackup -LiteralPath $rdb -CatalogPath $cat -Confirm:$false", variables: vars).AssertClean().Objects<BackupRecord>());
         Assert.Equal("converted:encodings.rdb", converted.Source);
         Assert.Equal(13, converted.KeyCount);
-        Assert.Equal(RedisBackup.Engine.Catalog.VerificationState.Verified, converted.Verification);
+        Assert.Equal(RedisBackup.Engine.Model.VerificationState.Verified, converted.Verification);
         Assert.EndsWith("-converted.jsonl.gz", converted.Name, StringComparison.Ordinal);
         Assert.Equal(Path.GetDirectoryName(converted.Path), _work.Combine("catalog"));
 

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Management.Automation;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
 using RedisBackup.PowerShell.Tests.Infrastructure;
 using RedisBackup.Tests.Infrastructure;

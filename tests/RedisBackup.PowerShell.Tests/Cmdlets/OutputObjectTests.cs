@@ -27,20 +27,20 @@ public sealed class OutputObjectTests(LiveServers servers) : IClassFixture<LiveS
     }
 
     [Theory]
-    [InlineData("RedisBackup.PowerShell.BackupRecord", "RedisBackup.Engine.Catalog.BackupRecord")]
-    [InlineData("RedisBackup.PowerShell.RestoreResult", "RedisBackup.Engine.Operations.RestoreResult")]
+    [InlineData("RedisBackup.PowerShell.BackupRecord", "RedisBackup.Engine.Model.BackupRecord")]
+    [InlineData("RedisBackup.PowerShell.RestoreResult", "RedisBackup.Engine.Model.RestoreResult")]
     [InlineData("RedisBackup.PowerShell.VerifyResult", "RedisBackup.Engine.Operations.VerifyResult")]
     [InlineData("RedisBackup.PowerShell.CatalogStats", "RedisBackup.Engine.Catalog.CatalogStats")]
-    [InlineData("RedisBackup.PowerShell.KeyFailure", "RedisBackup.Engine.Operations.KeyFailure")]
+    [InlineData("RedisBackup.PowerShell.KeyFailure", "RedisBackup.Engine.Model.KeyFailure")]
     [InlineData("RedisBackup.PowerShell.FailedAttempt", "RedisBackup.Engine.Catalog.FailedAttempt")]
-    [InlineData("RedisBackup.PowerShell.KeyWarning", "RedisBackup.Engine.Operations.KeyWarning")]
+    [InlineData("RedisBackup.PowerShell.KeyWarning", "RedisBackup.Engine.Model.KeyWarning")]
     [InlineData("RedisBackup.PowerShell.PartialFile", "RedisBackup.Engine.Catalog.PartialFile")]
     [InlineData("RedisBackup.PowerShell.IgnoredEntry", "RedisBackup.Engine.Catalog.IgnoredEntry")]
-    [InlineData("RedisBackup.PowerShell.KeyPosition", "RedisBackup.Engine.Operations.KeyPosition")]
-    [InlineData("RedisBackup.PowerShell.IncompleteKey", "RedisBackup.Engine.Operations.IncompleteKey")]
-    [InlineData("RedisBackup.PowerShell.BackupContent", "RedisBackup.Engine.Operations.BackupContent")]
-    [InlineData("RedisBackup.PowerShell.DatabaseContent", "RedisBackup.Engine.Operations.DatabaseContent")]
-    [InlineData("RedisBackup.PowerShell.KeySize", "RedisBackup.Engine.Operations.KeySize")]
+    [InlineData("RedisBackup.PowerShell.KeyPosition", "RedisBackup.Engine.Model.KeyPosition")]
+    [InlineData("RedisBackup.PowerShell.IncompleteKey", "RedisBackup.Engine.Model.IncompleteKey")]
+    [InlineData("RedisBackup.PowerShell.BackupContent", "RedisBackup.Engine.Model.BackupContent")]
+    [InlineData("RedisBackup.PowerShell.DatabaseContent", "RedisBackup.Engine.Model.DatabaseContent")]
+    [InlineData("RedisBackup.PowerShell.KeySize", "RedisBackup.Engine.Model.KeySize")]
     // Types by name: discovery reads InlineData before the module folder is resolvable.
     public void Every_property_of_the_engine_result_reaches_PowerShell_read_only(string outputType, string engineType)
     {

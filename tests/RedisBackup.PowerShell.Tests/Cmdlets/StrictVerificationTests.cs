@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.PowerShell.Tests.Infrastructure;
 using RedisBackup.Tests.Infrastructure;

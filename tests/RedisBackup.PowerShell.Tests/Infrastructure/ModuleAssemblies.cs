@@ -5,7 +5,7 @@ namespace RedisBackup.PowerShell.Tests.Infrastructure;
 
 /// <summary>
 /// The cmdlets and the engine are not copied beside the tests: whether a test touches their types first or
-/// Import-Module loads them, they come from module/RedisBackup, so the tests run exactly the files users import.
+/// Import-Module loads them, they come from out/RedisBackup, so the tests run exactly the files users import.
 /// </summary>
 internal static class ModuleAssemblies
 {

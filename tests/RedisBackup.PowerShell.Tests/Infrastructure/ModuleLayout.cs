@@ -13,8 +13,8 @@ public static class ModuleLayout
 
     public static string PowerShellReferenceAssembly => Metadata("PowerShellReferenceAssembly");
 
-    /// <summary>module/RedisBackup: the folder the build assembles (the RedisBackup.PowerShell project's AssembleModule target).</summary>
-    public static string ModuleFolder => Path.Combine(RepoRoot, "module", "RedisBackup");
+    /// <summary>out/RedisBackup: the folder the build assembles (the RedisBackup.PowerShell project's AssembleModule target).</summary>
+    public static string ModuleFolder => Path.Combine(RepoRoot, "out", "RedisBackup");
 
     public static string ModuleAssembly => Path.Combine(ModuleFolder, "RedisBackup.PowerShell.dll");
 

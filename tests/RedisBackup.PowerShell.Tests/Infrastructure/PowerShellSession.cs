@@ -43,7 +43,7 @@ public sealed class PsRun
 
 /// <summary>
 /// A runspace in this process (PowerShell 7.6 through Microsoft.PowerShell.SDK) with the built module imported from
-/// module/RedisBackup, as a user's session would. Scripts run inside try/catch so a terminating error is told apart
+/// out/RedisBackup, as a user's session would. Scripts run inside try/catch so a terminating error is told apart
 /// from a non-terminating one.
 /// </summary>
 public sealed class PowerShellSession : IDisposable

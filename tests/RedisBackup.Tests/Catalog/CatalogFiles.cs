@@ -2,7 +2,9 @@ using System.Diagnostics;
 using System.IO.Compression;
 using System.Text;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Tests.Infrastructure;
 
 namespace RedisBackup.Tests.Catalog;

@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Tests.Infrastructure;
 using Xunit.Abstractions;
 

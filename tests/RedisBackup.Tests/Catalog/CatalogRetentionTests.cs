@@ -1,5 +1,6 @@
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Tests.Infrastructure;
 
 namespace RedisBackup.Tests.Catalog;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 using RedisBackup.Tests.Cli;
 using RedisBackup.Tests.Infrastructure;
 using Xunit.Abstractions;

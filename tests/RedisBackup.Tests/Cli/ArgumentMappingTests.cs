@@ -1,6 +1,7 @@
 using RedisBackup.Cli;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Infrastructure;
 

@@ -1,4 +1,5 @@
 using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
 namespace RedisBackup.Tests.Cli;

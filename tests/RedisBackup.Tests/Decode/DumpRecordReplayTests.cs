@@ -1,5 +1,6 @@
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Tests.Infrastructure;

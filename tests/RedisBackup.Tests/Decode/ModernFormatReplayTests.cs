@@ -1,4 +1,5 @@
 using System.Text;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Engine.Restore;

@@ -1,6 +1,8 @@
 using System.Globalization;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Infrastructure;
 using RedisBackup.Tests.KeyLevel;

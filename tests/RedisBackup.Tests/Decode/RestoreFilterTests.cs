@@ -1,6 +1,7 @@
 using System.Globalization;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Cli;
 using RedisBackup.Tests.Infrastructure;

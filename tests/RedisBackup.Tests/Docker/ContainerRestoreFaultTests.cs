@@ -1,5 +1,6 @@
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Tests.Infrastructure;
@@ -249,7 +250,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
     {
         var (target, digest) = await PopulatedTargetAsync();
         await using var _ = target;
-        var safety = (await BackupOperation.RunAsync(new BackupRequest { Kind = Engine.Catalog.BackupKind.Snapshot, Container = target.Name, Directory = SafetyDir, Compress = true, Label = "pre-restore" })).Backup;
+        var safety = (await BackupOperation.RunAsync(new BackupRequest { Kind = Engine.Model.BackupKind.Snapshot, Container = target.Name, Directory = SafetyDir, Compress = true, Label = "pre-restore" })).Backup;
         // What a killed copy used to leave: a truncated dump.rdb; Redis refuses to start on it.
         await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(10));
         var saved = (await target.ReadFileAsync("/data/dump.rdb"))!;

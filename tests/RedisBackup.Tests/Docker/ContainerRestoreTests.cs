@@ -1,6 +1,7 @@
 using System.Formats.Tar;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Tests.Infrastructure;

@@ -1,5 +1,6 @@
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Docker;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Tests.Infrastructure;

@@ -1,6 +1,7 @@
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Infrastructure;
 

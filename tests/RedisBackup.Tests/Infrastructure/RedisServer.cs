@@ -115,7 +115,7 @@ public sealed class RedisServer : IAsyncDisposable
         try { return File.ReadAllText(Path.Combine(Directory, "redis.log")); } catch (IOException) { return "(no log)"; }
     }
 
-    public Task<RedisConnection> ConnectAsync(string? password = null)
+    internal Task<RedisConnection> ConnectAsync(string? password = null)
         => RedisConnection.ConnectAsync(Endpoint with { Password = password });
 
     /// <summary>Runs redis-cli against this server and returns its stdout (throws on a non-zero exit).</summary>

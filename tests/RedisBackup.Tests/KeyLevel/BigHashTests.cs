@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Tests.Infrastructure;

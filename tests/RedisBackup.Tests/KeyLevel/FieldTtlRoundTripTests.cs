@@ -1,6 +1,8 @@
 using System.IO.Compression;
 using System.Text.Json;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;

@@ -3,6 +3,7 @@ using System.Text;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Catalog;
 using RedisBackup.Tests.Infrastructure;

@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Tests.Infrastructure;
 

@@ -1,5 +1,6 @@
 using System.Text;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
 using RedisBackup.Tests.Infrastructure;

@@ -1,4 +1,6 @@
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Engine.Restore;

@@ -1,4 +1,5 @@
 using System.Text;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
 using RedisBackup.Tests.Infrastructure;

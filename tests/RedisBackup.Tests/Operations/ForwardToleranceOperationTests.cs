@@ -1,5 +1,6 @@
 using System.Text.Json;
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Restore;

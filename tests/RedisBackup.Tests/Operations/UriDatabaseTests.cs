@@ -1,4 +1,5 @@
 using System.Globalization;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Tests.Cli;
 using RedisBackup.Tests.Infrastructure;

@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Tests.Infrastructure;

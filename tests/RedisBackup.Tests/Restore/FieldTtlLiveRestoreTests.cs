@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Engine.Restore;

@@ -5,6 +5,7 @@ using System.Text.RegularExpressions;
 using RedisBackup.Cli;
 using RedisBackup.Cli.Output;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Cli;
 using RedisBackup.Tests.Infrastructure;

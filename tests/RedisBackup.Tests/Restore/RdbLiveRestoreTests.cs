@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Restore;
@@ -71,7 +72,7 @@ public class RdbLiveRestoreTests
         Assert.Equal(0, result.Failed);
         Assert.Equal(keys, result.Total);
         await using var c = await target.ConnectAsync();
-        var info = Engine.Formats.KeyExporter.ParseKeyspace(await c.InfoAsync("keyspace"));
+        var info = Engine.Export.KeyExporter.ParseKeyspace(await c.InfoAsync("keyspace"));
         Assert.Equal(keys, info.Values.Sum() + result.Expired);
     }
 
@@ -94,7 +95,7 @@ public class RdbLiveRestoreTests
         Assert.Equal(viaRestore.Restored, viaReplay.Replayed);
         Assert.Equal(await restored.DigestAsync(), await replayed.DigestAsync());
         await using var c = await restored.ConnectAsync();
-        var databases = Engine.Formats.KeyExporter.ParseKeyspace(await c.InfoAsync("keyspace")).Keys;
+        var databases = Engine.Export.KeyExporter.ParseKeyspace(await c.InfoAsync("keyspace")).Keys;
         Assert.NotEmpty(databases);
         await Dataset.AssertSameAsync(restored, replayed, databases);
     }

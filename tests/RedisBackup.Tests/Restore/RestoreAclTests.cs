@@ -1,5 +1,7 @@
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Engine.Restore;

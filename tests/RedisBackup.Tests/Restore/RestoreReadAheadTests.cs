@@ -1,6 +1,7 @@
 using System.IO.Compression;
 using System.Text;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Restore;
 using RedisBackup.Tests.Infrastructure;

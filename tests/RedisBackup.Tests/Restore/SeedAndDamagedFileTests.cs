@@ -1,7 +1,9 @@
 using System.IO.Compression;
 using System.Text;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Infrastructure;
 using RedisBackup.Tests.KeyLevel;

@@ -1,4 +1,4 @@
-namespace RedisBackup.Engine.Operations;
+namespace RedisBackup.Engine.Model;
 
 /// <summary>
 /// One progress report from a long operation. <see cref="IsStep"/> marks a step announcement

@@ -1,6 +1,4 @@
-using RedisBackup.Engine.Catalog;
-
-namespace RedisBackup.Engine.Operations;
+namespace RedisBackup.Engine.Model;
 
 /// <summary>What one database of a backup holds.</summary>
 public sealed record DatabaseContent

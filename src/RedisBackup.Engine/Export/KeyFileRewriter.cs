@@ -2,9 +2,10 @@ using System.Buffers;
 using System.Globalization;
 using System.IO.Compression;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
 
-namespace RedisBackup.Engine.Formats;
+namespace RedisBackup.Engine.Export;
 
 /// <summary>
 /// The rare second pass of an export whose SCAN returned keys more than once: writes the file again without the later

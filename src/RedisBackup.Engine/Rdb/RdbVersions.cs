@@ -1,6 +1,6 @@
 using System.Globalization;
 
-namespace RedisBackup.Engine.Restore;
+namespace RedisBackup.Engine.Rdb;
 
 /// <summary>Which RDB (and so DUMP payload) version each server release writes and reads (docs/rdb-format.md).</summary>
 internal static class RdbVersions

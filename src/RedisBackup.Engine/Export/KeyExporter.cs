@@ -1,15 +1,15 @@
-using System.IO.Compression;
 using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
-namespace RedisBackup.Engine.Formats;
+namespace RedisBackup.Engine.Export;
 
 /// <summary>Options of a key-level export.</summary>
-public sealed record KeyExportOptions
+internal sealed record KeyExportOptions
 {
     public IReadOnlyList<int>? Databases { get; init; }
     public string? Match { get; init; }
@@ -36,37 +36,6 @@ public sealed record KeyExportOptions
     internal long ExactLimit { get; init; } = KeyScanner.DefaultExactLimit;
 }
 
-/// <summary>What an export wrote.</summary>
-public sealed record KeyExportSummary
-{
-    public long Keys { get; init; }
-    public IReadOnlyDictionary<int, long> KeysPerDatabase { get; init; } = new Dictionary<int, long>();
-    public string? ServerVersion { get; init; }
-    public string? Role { get; init; }
-    public long BytesWritten { get; init; }
-
-    /// <summary>Keys that disappeared (or changed type twice) between SCAN and the value read, and were left out.</summary>
-    public long Vanished { get; init; }
-
-    /// <summary>Keys that SCAN returned more than once: written once, the later occurrences left out.</summary>
-    public long Duplicates { get; init; }
-
-    /// <summary>Key and chunk records in the file (a big key takes several).</summary>
-    public long Records { get; init; }
-
-    /// <summary>Hash field expiries recorded (Redis 7.4+ / Valkey 9 sources).</summary>
-    public long FieldTtls { get; init; }
-
-    /// <summary>Exact mode: keys over the exact limit (16 MB), written as logical records marked <c>"logical":true</c>.</summary>
-    public long LogicalKeys { get; init; }
-
-    /// <summary>Function libraries in the backup (its <c>functions</c> record).</summary>
-    public int FunctionLibraries { get; init; }
-
-    /// <summary>Why the server's function libraries are not in the backup (FUNCTION DUMP refused), or null. Fronts show it as a warning.</summary>
-    public string? FunctionsNotCaptured { get; init; }
-}
-
 /// <summary>One pass of an export: what it wrote, and the keys it wrote more than once. Disposing it deletes the spill file.</summary>
 internal sealed class KeyExportPass(KeyExportSummary summary, RepeatedKeys? repeats, RepeatedKeyDetector detector) : IDisposable
 {
@@ -88,7 +57,7 @@ internal sealed class KeyExportPass(KeyExportSummary summary, RepeatedKeys? repe
 /// (bounded memory) and, in the rare export where the keyspace shrank during the scan and a key came twice, writes the
 /// file a second time without the later occurrences (<see cref="KeyFileRewriter"/>).
 /// </summary>
-public static class KeyExporter
+internal static class KeyExporter
 {
     /// <param name="destination">
     /// Receives the gzip-compressed file; left open. It must be readable and seekable (a file or memory): in the rare

@@ -1,4 +1,4 @@
-namespace RedisBackup.Engine.Catalog;
+namespace RedisBackup.Engine.IO;
 
 /// <summary>A read-only view of the first <c>limit</c> bytes of a stream: keeps cheap header reads cheap whatever the file holds.</summary>
 internal sealed class LimitedReadStream(Stream inner, long limit) : Stream

@@ -1,9 +1,10 @@
 using System.Globalization;
 using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Redis;
 
-namespace RedisBackup.Engine.Formats;
+namespace RedisBackup.Engine.Export;
 
 /// <summary>
 /// Reads the selected keys of one database from a live server, in pipelined batches, and hands the records to a channel:
@@ -33,7 +34,7 @@ internal sealed class KeyScanner
     public const int ScanCount = 1000;
 
     /// <summary>Elements per chunk of a big collection (a hash: fields).</summary>
-    public const int ChunkElements = 2000;
+    public const int ChunkElements = KeyRecord.ChunkElements;
 
     /// <summary>
     /// Strings up to this size are read with GET; longer ones in GETRANGE windows of this size. 1 MiB: every window is

@@ -1,4 +1,4 @@
-namespace RedisBackup.Engine.Catalog;
+namespace RedisBackup.Engine.Model;
 
 public enum BackupKind
 {

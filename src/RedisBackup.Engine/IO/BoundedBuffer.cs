@@ -1,6 +1,6 @@
 using RedisBackup.Engine.Errors;
 
-namespace RedisBackup.Engine.Docker;
+namespace RedisBackup.Engine.IO;
 
 /// <summary>An in-memory buffer for small command output that refuses to grow past a limit.</summary>
 internal sealed class BoundedBuffer(int limit) : MemoryStream

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text;
 using RedisBackup.Engine.Errors;
 
-namespace RedisBackup.Engine.Operations;
+namespace RedisBackup.Engine.Model;
 
 /// <summary>
 /// A live restore that stopped part-way, after it may have written keys: Ctrl+C, a lost connection, a server that

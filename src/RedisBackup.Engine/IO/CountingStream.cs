@@ -1,4 +1,4 @@
-namespace RedisBackup.Engine.Formats;
+namespace RedisBackup.Engine.IO;
 
 /// <summary>A write-only pass-through that counts the bytes written to the inner stream (left open).</summary>
 internal sealed class CountingStream(Stream inner) : Stream

@@ -1,6 +1,6 @@
 using System.Security.Cryptography;
 
-namespace RedisBackup.Engine.Catalog;
+namespace RedisBackup.Engine.IO;
 
 /// <summary>
 /// A read-only pass-through that hashes (SHA-256) every byte read, so a structure check and the checksum share one

@@ -1,4 +1,4 @@
-namespace RedisBackup.Engine.Catalog;
+namespace RedisBackup.Engine.IO;
 
 /// <summary>
 /// Creates catalog directories and files readable only by their owner on Unix (0700 / 0600): backups hold the
@@ -7,12 +7,6 @@ namespace RedisBackup.Engine.Catalog;
 internal static class OwnerOnlyFiles
 {
     private const UnixFileMode FileMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
-
-    /// <summary>
-    /// Creates the directory and its missing parents owner-only, whatever the umask; an existing one keeps its mode.
-    /// Refuses a path through a directory every user may write (see <see cref="CatalogDirectory"/>).
-    /// </summary>
-    public static void EnsureDirectory(string path) => CatalogDirectory.Prepare(path);
 
     /// <summary>Opens a new file that must not exist yet, owner-only on Unix.</summary>
     public static FileStream CreateNew(string path, FileAccess access = FileAccess.Write, int bufferSize = 1 << 16, FileOptions options = FileOptions.None)

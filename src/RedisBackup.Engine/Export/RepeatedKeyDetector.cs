@@ -1,6 +1,7 @@
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.IO;
 
-namespace RedisBackup.Engine.Formats;
+namespace RedisBackup.Engine.Export;
 
 /// <summary>
 /// Finds the keys an export wrote more than once (SCAN returns a key twice when the keyspace shrinks while it runs) in
