@@ -62,7 +62,7 @@ public static class BackupOperation
         var justMade = new BackupRecord
         {
             Name = "(the new backup)",
-            Path = Path.Combine(dir, "\0planned"),
+            Path = Path.Combine(dir, "(the new backup)"),
             Kind = request.Kind,
             CreatedAt = now,
             Source = source,
@@ -70,7 +70,7 @@ public static class BackupOperation
             HasMetadata = true,
             Series = BackupSidecar.SeriesFor(kind, source, request.Kind == BackupKind.KeyLevel ? SelectionOptions(request) : null),
         };
-        return new BackupCatalog(dir).ApplyRetention(new RetentionPolicy(request.Keep, request.MaxAge), justMade, dryRun: true);
+        return new BackupCatalog(dir).PreviewRetention(new RetentionPolicy(request.Keep, request.MaxAge), justMade);
     }
 
     private static string ActivityText(BackupRequest request)
