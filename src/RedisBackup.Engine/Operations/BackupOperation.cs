@@ -111,11 +111,12 @@ public static class BackupOperation
             partialPath = pending.TempPath;
             try
             {
-                if (request.Kind != BackupKind.Snapshot || request.Container is null) progress?.Report(plan.Entering(plan.Steps[0]));
+                if (request.Container is null)
+                    progress?.Report(plan.Entering(plan.Steps[0], (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
                 BackupMetadata metadata;
                 string sha256;
                 long bytes;
-                void Finishing() => progress?.Report(plan.Entering(plan.Step(PlanStepIds.VerifyAndSave)));
+                void Finishing() => progress?.Report(plan.Entering(plan.Step(PlanStepIds.VerifyAndSave), $"finishing the check of {pending.FinalName}"));
                 if (request.Kind == BackupKind.KeyLevel)
                 {
                     var options = new KeyExportOptions

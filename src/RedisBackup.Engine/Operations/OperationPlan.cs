@@ -77,9 +77,12 @@ public abstract record OperationPlan
         return string.Create(CultureInfo.InvariantCulture, $"Step {step.Number}/{Steps.Count} skipped ({reason}): {step.Text}");
     }
 
-    /// <summary>The progress report of entering <paramref name="step"/>.</summary>
-    public OperationProgress Entering(PlanStep step)
-        => new() { Activity = Activity, Status = Announce(step), IsStep = true, PlanStep = step, StepTotal = Steps.Count };
+    /// <summary>
+    /// The progress report of entering <paramref name="step"/>: its announcement, followed by what the run found out
+    /// that the plan could not know (" — exporting keys into redis-keys-….jsonl.gz"), when given.
+    /// </summary>
+    public OperationProgress Entering(PlanStep step, string? detail = null)
+        => new() { Activity = Activity, Status = Announce(step) + (detail is null ? "" : " — " + detail), IsStep = true, PlanStep = step, StepTotal = Steps.Count };
 
     /// <summary>The progress report of a step that turned out not to apply.</summary>
     public OperationProgress Skipping(PlanStep step, string reason)

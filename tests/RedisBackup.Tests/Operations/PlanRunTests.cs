@@ -40,7 +40,7 @@ internal sealed partial class PlanRecorder : IProgress<OperationProgress>
             var step = dryRun.Steps[p.PlanStep!.Number - 1];
             Assert.Equal(dryRun.Steps.Count, p.StepTotal);
             Assert.StartsWith(p.Skipped ? $"Step {step.Number}/{dryRun.Steps.Count} skipped (" : dryRun.Announce(step), p.Status, StringComparison.Ordinal);
-            Assert.EndsWith(step.Text, p.Status, StringComparison.Ordinal);
+            Assert.Contains(step.Text, p.Status, StringComparison.Ordinal);
         }
         // No numbered line outside the plan (a nested backup's own "Step 1/3", a part's "Step 1/2").
         foreach (var line in steps.Where(p => p.PlanStep is null).Select(p => p.Status))
