@@ -45,10 +45,10 @@ public sealed record ContainerTarget
 
 /// <summary>
 /// How the five steps of a container restore (stop, copy in, switch, start, check) are numbered, named and announced
-/// when they are part of a larger plan: the first one's number, the plan's step count, the five names, and the progress
-/// report of entering step <c>i</c> (0 to 4), or of skipping it with a reason.
+/// when they are part of a larger plan: the first one's number, the plan's step count, and the progress report of
+/// entering step <c>i</c> (0 to 4), or of skipping it with a reason.
 /// </summary>
-internal sealed record SwapSteps(int First, int Total, IReadOnlyList<string> Names, Func<int, string?, OperationProgress> Report);
+internal sealed record SwapSteps(int First, int Total, Func<int, string?, OperationProgress> Report);
 
 /// <summary>
 /// Replaces a container's RDB file and restarts it without ever leaving a partial or missing data file behind:
@@ -215,7 +215,7 @@ public static class ContainerRestorer
         {
             run.Phase = phase;
             run.Step = (numbering?.First ?? 1) + phase - 1;
-            run.StepName = numbering?.Names[phase - 1] ?? name;
+            run.StepName = name; // what the run was doing, with its paths, for the failure message
             if (numbering is not null) progress?.Report(numbering.Report(phase - 1, skipped));
             else progress?.Report(OperationProgress.Step(activity, $"Step {run.Step.ToString(CultureInfo.InvariantCulture)}/{Steps.ToString(CultureInfo.InvariantCulture)}: {name}"));
         }

@@ -245,7 +245,7 @@ public static class RestoreOperation
 
         string[] swapIds = [PlanStepIds.ContainerStop, PlanStepIds.ContainerCopyIn, PlanStepIds.ContainerSwitch, PlanStepIds.ContainerStart, PlanStepIds.ContainerCheck];
         var swapSteps = swapIds.Select(plan.Step).ToList();
-        var numbering = new SwapSteps(swapSteps[0].Number, plan.Steps.Count, swapSteps.Select(s => s.Text).ToList(),
+        var numbering = new SwapSteps(swapSteps[0].Number, plan.Steps.Count,
             (phase, skipped) => skipped is null ? plan.Entering(swapSteps[phase]) : plan.Skipping(swapSteps[phase], skipped));
         var result = await ContainerRestorer.RestoreAsync(docker, target, source, evidence, safety?.Path, progress, ct, numbering).ConfigureAwait(false);
         return result with { SafetySnapshot = safety, InterruptedRestoreCopy = interrupted, Method = "container" };
