@@ -34,6 +34,11 @@ internal sealed class BackupCommand
         HelpName = "AGE",
         CustomParser = ParseAge,
     };
+    private readonly Option<string> _label = new("--label")
+    {
+        Description = "A label that becomes part of the new backup's file name (1 to 64 letters, digits, - or _), e.g. pre-upgrade.",
+        HelpName = "LABEL",
+    };
     private readonly Option<bool> _json = CommonOptions.Json();
     private readonly Option<bool> _quiet = CommonOptions.Quiet();
     private readonly Option<bool> _dryRun = CommonOptions.DryRun();
@@ -43,7 +48,7 @@ internal sealed class BackupCommand
         _host = host;
         Command = new Command("backup", "Take a backup into the catalog: a key-level export (default) or an RDB snapshot.");
         _connection.AddTo(Command);
-        foreach (var option in new Option[] { _db, _match, _type, _kind, _container, _exact, _compress, _dir, _keep, _maxAge, _allowShrink, _json, _quiet, _dryRun })
+        foreach (var option in new Option[] { _db, _match, _type, _kind, _container, _exact, _compress, _dir, _keep, _maxAge, _allowShrink, _label, _json, _quiet, _dryRun })
             Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
@@ -59,13 +64,11 @@ internal sealed class BackupCommand
         var databases = result.GetValue(_db);
         var types = result.GetValue(_type);
         var match = result.GetValue(_match);
-        if (kind == BackupKind.Snapshot && (databases is { Length: > 0 } || types is { Length: > 0 } || match is not null || result.GetValue(_exact)))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "KeyOptionsNeedKeyLevel", "--db, --type, --match and --exact select keys, so they apply to key-level backups only (--kind keys); an RDB snapshot always holds every key.");
 
         // A container snapshot needs no endpoint, only the credentials for its redis-cli; a host, port, URI or TLS
         // option given anyway reaches the engine, which refuses two sources.
         var needsEndpoint = container is null || _connection.AnyEndpointGiven(result);
-        return new BackupRequest
+        return BackupOperation.Check(new BackupRequest
         {
             Kind = kind,
             Endpoint = needsEndpoint ? _connection.Build(result, _host, warnings) : null,
@@ -80,7 +83,8 @@ internal sealed class BackupCommand
             Keep = result.GetValue(_keep),
             MaxAge = result.GetValue(_maxAge),
             AllowShrink = result.GetValue(_allowShrink),
-        };
+            Label = result.GetValue(_label),
+        });
     }
 
     private Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
@@ -89,19 +93,20 @@ internal sealed class BackupCommand
         return CommandRunner.RunAsync(output, async () =>
         {
             var warnings = new List<string>();
-            var request = BackupOperation.Resolve(ToRequest(result, warnings));
+            var plan = BackupOperation.Prepare(ToRequest(result, warnings));
+            var request = plan.Request;
             foreach (var warning in warnings) output.Warn(warning);
 
             if (result.GetValue(_dryRun))
             {
-                output.Plan("The backup would", BackupOperation.Plan(request));
+                output.Plan("The backup would", plan);
                 return ExitCodes.Success;
             }
 
             WriteHeader(output, request);
             BackupOutcome outcome;
             using (var progress = output.CreateProgress())
-                outcome = await BackupOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
+                outcome = await BackupOperation.RunAsync(plan, progress, cancellationToken).ConfigureAwait(false);
             WriteOutcome(output, outcome);
             // Shown even with --quiet: a cron job must hear that its retention stopped (the backup itself succeeded).
             if (outcome.RetentionHeldBack is { } held) output.Host.Error.WriteLine("redis-backup: warning: " + held);

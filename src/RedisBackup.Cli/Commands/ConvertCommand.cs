@@ -47,16 +47,17 @@ internal sealed class ConvertCommand
         var output = new CommandOutput(_host, OutputModes.From(result.GetValue(_json), result.GetValue(_quiet)));
         return CommandRunner.RunAsync(output, async () =>
         {
-            var request = ToRequest(result);
+            var plan = ConvertOperation.Prepare(ToRequest(result));
+            var request = plan.Request;
             if (result.GetValue(_dryRun))
             {
-                output.Plan("The conversion would", ConvertOperation.Plan(request));
+                output.Plan("The conversion would", plan);
                 return ExitCodes.Success;
             }
             output.Log($"Converting {Path.GetFileName(request.Path)} into a logical key-level backup in {request.Directory}");
             BackupRecord converted;
             using (var progress = output.CreateProgress())
-                converted = await ConvertOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
+                converted = await ConvertOperation.RunAsync(plan, progress, cancellationToken).ConfigureAwait(false);
             output.Json(converted);
             output.Result($"Converted: {converted.Path} ({HumanFormat.Size(converted.SizeBytes)}, {HumanFormat.Count(converted.KeyCount)} keys, verified)");
             return ExitCodes.Success;

@@ -57,11 +57,9 @@ internal sealed class RestoreCommand
     public RestoreRequest ToRequest(ParseResult result, ICollection<string> warnings)
     {
         ArgumentNullException.ThrowIfNull(result);
-        if (result.GetValue(_replace) && result.GetValue(_flush))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingExistingKeyOptions", "--replace and --flush cannot be combined: --flush empties the databases first, --replace overwrites key by key. Choose one.");
         var container = result.GetValue(_container);
         var directory = result.GetValue(_dir);
-        return new RestoreRequest
+        return RestoreOperation.Check(new RestoreRequest
         {
             Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
             // With --container only the credentials for its redis-cli apply; a host, port, URI or TLS option reaches the engine, which refuses two targets.
@@ -70,7 +68,7 @@ internal sealed class RestoreCommand
             ContainerCredentials = container is not null && !_connection.AnyEndpointGiven(result) ? _connection.BuildContainerCredentials(result, _host, warnings) : null,
             Options = new RestoreOptions
             {
-                ExistingKeys = result.GetValue(_flush) ? ExistingKeyPolicy.Flush : result.GetValue(_replace) ? ExistingKeyPolicy.Replace : ExistingKeyPolicy.Skip,
+                ExistingKeys = RestoreOperation.ExistingKeys(result.GetValue(_replace), result.GetValue(_flush)),
                 Ttl = result.GetValue(_ttl) == "relative" ? TtlMode.Relative : TtlMode.Absolute,
                 TargetDatabase = result.GetValue(_toDb),
                 FailFast = result.GetValue(_failFast),
@@ -82,7 +80,7 @@ internal sealed class RestoreCommand
             SkipVerify = result.GetValue(_skipVerify),
             SkipSafetySnapshot = result.GetValue(_noSafetySnapshot),
             SafetySnapshotDirectory = directory is null ? null : BackupCatalog.ResolveDirectory(directory, _host.Environment),
-        };
+        });
     }
 
     private Task<int> RunAsync(ParseResult result, CancellationToken cancellationToken)
@@ -92,12 +90,13 @@ internal sealed class RestoreCommand
         {
             var warnings = new List<string>();
             // Resolved first: conflicting options (a URI database and a different --to-db) fail before any question is asked.
-            var request = RestoreOperation.Resolve(ToRequest(result, warnings));
+            var plan = RestoreOperation.Prepare(ToRequest(result, warnings));
+            var request = plan.Request;
             foreach (var warning in warnings) output.Warn(warning);
 
             if (result.GetValue(_dryRun))
             {
-                output.Plan("The restore would", RestoreOperation.Plan(request));
+                output.Plan("The restore would", plan);
                 return ExitCodes.Success;
             }
             if (request.Options.ExistingKeys == ExistingKeyPolicy.Flush && !result.GetValue(_yes))
@@ -106,7 +105,7 @@ internal sealed class RestoreCommand
             output.Log($"Redis restore of {Path.GetFileName(request.Path)} into {(request.Container is null ? RestoreOperation.TargetText(request) : $"container '{request.Container}'")}");
             RestoreResult restored;
             using (var progress = output.CreateProgress())
-                restored = await RestoreOperation.RunAsync(request, progress, cancellationToken).ConfigureAwait(false);
+                restored = await RestoreOperation.RunAsync(plan, progress, cancellationToken).ConfigureAwait(false);
             return WriteResult(output, restored);
         }, cancellationToken);
     }

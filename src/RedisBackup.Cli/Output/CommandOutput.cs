@@ -47,16 +47,38 @@ internal sealed class CommandOutput(CliHost host, OutputMode mode)
     /// <summary>The progress sink for an engine operation: none for --quiet and --json, step lines otherwise, plus a live line on a terminal.</summary>
     public ConsoleProgress? CreateProgress() => IsHuman ? new ConsoleProgress(Host.Error, Host.ErrorIsTerminal, Host.TerminalWidth) : null;
 
-    /// <summary>Prints a dry-run plan: numbered steps on stdout, or {"dryRun":true,"steps":[…]} with --json.</summary>
-    public void Plan(string title, IReadOnlyList<string> steps)
+    /// <summary>
+    /// Prints a dry-run plan: its numbered steps on stdout, then, for a backup with retention, the backups retention would
+    /// remove; or {"dryRun":true,"steps":[…],"plan":[{number,id,text,touches}…],"retentionWouldRemove":[…]} with --json.
+    /// </summary>
+    public void Plan(string title, Engine.Operations.OperationPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(steps);
+        ArgumentNullException.ThrowIfNull(plan);
+        var retention = plan is Engine.Operations.BackupPlan backup && backup.FindStep(Engine.Operations.PlanStepIds.Retention) is not null
+            ? backup.RetentionWouldRemove : null;
         if (IsJson)
         {
-            Json(new JsonObject { ["dryRun"] = true, ["steps"] = new JsonArray(steps.Select(s => (JsonNode?)JsonValue.Create(s)).ToArray()) });
+            var node = new JsonObject
+            {
+                ["dryRun"] = true,
+                ["steps"] = new JsonArray(plan.Steps.Select(s => (JsonNode?)JsonValue.Create(s.Text)).ToArray()),
+                ["plan"] = new JsonArray(plan.Steps.Select(s => (JsonNode?)new JsonObject
+                {
+                    ["number"] = s.Number, ["id"] = s.Id, ["text"] = s.Text, ["touches"] = s.Touches,
+                }).ToArray()),
+            };
+            if (retention is not null) node["retentionWouldRemove"] = new JsonArray(retention.Select(b => (JsonNode?)JsonValue.Create(b.Path)).ToArray());
+            Json(node);
             return;
         }
         Result($"Dry run: nothing was changed. {title}:");
-        for (var i = 0; i < steps.Count; i++) Result($"  {i + 1}. {steps[i]}");
+        foreach (var step in plan.Steps) Result($"  {step.Number}. {step.Text}");
+        if (retention is null) return;
+        if (retention.Count == 0) Result("Retention would remove no backup.");
+        else
+        {
+            Result("Retention would remove:");
+            foreach (var b in retention) Result($"  {b.Path}");
+        }
     }
 }

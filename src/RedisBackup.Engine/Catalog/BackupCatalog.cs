@@ -136,6 +136,19 @@ public sealed class BackupCatalog
         return removed;
     }
 
+    /// <summary>
+    /// What <see cref="ApplyRetention"/> would remove after a backup not yet made: <paramref name="planned"/> joins the
+    /// listing as the newest verified backup of its series. Changes nothing.
+    /// </summary>
+    internal IReadOnlyList<BackupRecord> PreviewRetention(RetentionPolicy policy, BackupRecord planned)
+    {
+        ArgumentNullException.ThrowIfNull(policy);
+        ArgumentNullException.ThrowIfNull(planned);
+        var listing = CatalogScanner.Scan(Directory);
+        listing.Add(planned);
+        return RetentionPlanner.Plan(listing, policy, planned, planned.CreatedAt);
+    }
+
     /// <summary>Removes a backup and its sidecars. Refuses names that escape the catalog, and symlinks pointing out of it.</summary>
     public BackupRecord Remove(string name, bool dryRun = false) => BackupRemover.Remove(Directory, name, dryRun);
 

@@ -33,12 +33,18 @@ internal static partial class BackupNaming
     [GeneratedRegex(@"^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$", RegexOptions.CultureInvariant)]
     private static partial Regex LabelPattern();
 
+    /// <summary>Refuses a label that cannot be part of a backup's file name (<see cref="ErrorIds.InvalidBackupLabel"/>).</summary>
+    public static void CheckLabel(string? label)
+    {
+        if (label is not null && !LabelPattern().IsMatch(label))
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidBackupLabel,
+                $"The backup label '{label}' is not allowed: use 1 to 64 letters, digits, '-' or '_', starting with a letter or digit.", label);
+    }
+
     /// <summary>The base name of a new backup, without extension or collision suffix.</summary>
     public static string BaseName(BackupKind kind, DateTimeOffset createdAt, string? label)
     {
-        if (label is not null && !LabelPattern().IsMatch(label))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidBackupLabel",
-                $"The backup label '{label}' is not allowed: use 1 to 64 letters, digits, '-' or '_', starting with a letter or digit.", label);
+        CheckLabel(label);
         var stem = kind == BackupKind.Snapshot ? "redis-backup-" : "redis-keys-";
         var name = stem + createdAt.UtcDateTime.ToString(TimestampFormat, CultureInfo.InvariantCulture);
         return label is null ? name : name + "-" + label;

@@ -138,16 +138,19 @@ internal static class BackupSidecar
     };
 
     /// <summary>"kind|source|selection": backups of one series rotate each other away; see <see cref="BackupRecord.Series"/>.</summary>
-    private static string? SeriesOf(SidecarDocument doc)
+    private static string? SeriesOf(SidecarDocument doc) => SeriesFor(doc.Kind, doc.Source, doc.Options);
+
+    /// <summary>The series of a backup of this kind ("keyLevel"/"snapshot"), source and recorded options (a plan asks before the backup exists).</summary>
+    internal static string? SeriesFor(string kind, string? source, IReadOnlyDictionary<string, string>? options)
     {
-        if (string.IsNullOrEmpty(doc.Source)) return null;
+        if (string.IsNullOrEmpty(source)) return null;
         var selection = "";
-        if (doc.Kind == "keyLevel" && doc.Options is { } o)
+        if (kind == "keyLevel" && options is { } o)
         {
             string Get(string key) => o.TryGetValue(key, out var v) ? v : "";
             selection = $"db={Get("databases")};match={Get("match")};types={Get("types")}";
         }
-        return doc.Kind + "|" + doc.Source + "|" + selection;
+        return kind + "|" + source + "|" + selection;
     }
 
     public static string KindText(BackupKind kind) => kind == BackupKind.Snapshot ? "snapshot" : "keyLevel";

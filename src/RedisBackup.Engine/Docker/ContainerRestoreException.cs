@@ -18,7 +18,10 @@ public sealed class ContainerRestoreException : RedisBackupException
     public ContainerRestoreException(string message) : base(message) { }
     public ContainerRestoreException(string message, Exception inner) : base(message, inner) { }
 
-    /// <summary>The step that was running (1-based) and the number of steps.</summary>
+    /// <summary>
+    /// The step that was running and the number of steps, as the run announced them: the restore plan's numbers
+    /// (<see cref="Operations.RestoreOperation.Prepare"/>), or 1 to 5 of 5 when <see cref="ContainerRestorer"/> runs alone.
+    /// </summary>
     public int Step { get; init; }
     public int Steps { get; init; }
 

@@ -44,6 +44,13 @@ internal sealed record ContainerTarget
 }
 
 /// <summary>
+/// How the five steps of a container restore (stop, copy in, switch, start, check) are numbered, named and announced
+/// when they are part of a larger plan: the first one's number, the plan's step count, and the progress report of
+/// entering step <c>i</c> (0 to 4), or of skipping it with a reason.
+/// </summary>
+internal sealed record SwapSteps(int First, int Total, Func<int, string?, OperationProgress> Report);
+
+/// <summary>
 /// Replaces a container's RDB file and restarts it without ever leaving a partial or missing data file behind:
 /// stop, copy the new file in under a temporary name, keep the current file under a second name, switch the live
 /// name, start, wait for the load and prove the data is the backup's. Any failure after the stop, cancellation
@@ -147,22 +154,6 @@ internal static class ContainerRestorer
         return kept is { Size: > 0, IsDirectory: false } ? target with { InterruptedRestoreFile = swap.PreviousPath } : target;
     }
 
-    /// <summary>The steps <see cref="RestoreAsync(DockerClient, ContainerTarget, RdbSource, IProgress{OperationProgress}?, CancellationToken)"/> runs, for -WhatIf / --dry-run.</summary>
-    public static IReadOnlyList<string> Plan(ContainerTarget target, string rdbFile)
-    {
-        ArgumentNullException.ThrowIfNull(target);
-        var grace = DockerClient.DefaultStopGrace.TotalSeconds.ToString("0", CultureInfo.InvariantCulture);
-        var dir = target.DataDirectory;
-        return
-        [
-            $"Stop container '{target.Container}' (up to {grace} s for Redis to shut down)",
-            $"Copy {rdbFile} into container '{target.Container}' as {ContainerSnapshotSource.JoinPath(dir, target.DbFileName + DataFileSwap.IncomingSuffix)}, complete, before anything else changes",
-            $"Switch {target.RdbPath} to the new data; the previous file stays as {ContainerSnapshotSource.JoinPath(dir, target.DbFileName + DataFileSwap.PreviousSuffix)} until the new data is proven",
-            $"Start container '{target.Container}' and wait until Redis has loaded the data",
-            $"Check that container '{target.Container}' holds the backup's data (keys per database and sampled keys); on any failure put the previous file back and start the container again",
-        ];
-    }
-
     /// <summary>Reads the backup, checks it against the target's server version, then restores it (no safety snapshot: the caller takes one).</summary>
     public static async Task<RestoreResult> RestoreAsync(DockerClient docker, ContainerTarget target, RdbSource source, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -174,10 +165,11 @@ internal static class ContainerRestorer
     }
 
     /// <summary>One full read of the backup before anything changes: its format, size, hash, keys and the sample checked after the restart.</summary>
-    internal static Task<RestoreEvidence> ReadBackupAsync(ContainerTarget target, RdbSource source, IProgress<OperationProgress>? progress, CancellationToken ct)
+    /// <param name="announce">False when the caller announced the read as a step of its own plan.</param>
+    internal static Task<RestoreEvidence> ReadBackupAsync(ContainerTarget target, RdbSource source, IProgress<OperationProgress>? progress, CancellationToken ct, bool announce = true)
     {
         var activity = $"Restore into container '{target.Container}'";
-        progress?.Report(OperationProgress.Step(activity, $"Reading {Path.GetFileName(source.Path)} to know what container '{target.Container}' must hold afterwards (nothing changes yet)"));
+        if (announce) progress?.Report(OperationProgress.Step(activity, $"Reading {Path.GetFileName(source.Path)} to know what container '{target.Container}' must hold afterwards (nothing changes yet)"));
         return RestoreEvidence.ReadAsync(source, null, progress, activity, ct);
     }
 
@@ -207,8 +199,9 @@ internal static class ContainerRestorer
     }
 
     /// <param name="safetySnapshot">The safety snapshot taken before (named in every failure message), or null.</param>
+    /// <param name="numbering">How the five steps are numbered, named and announced: the restore operation passes its plan's; null gives "Step n/5".</param>
     internal static async Task<RestoreResult> RestoreAsync(DockerClient docker, ContainerTarget target, RdbSource source, RestoreEvidence evidence, string? safetySnapshot,
-        IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+        IProgress<OperationProgress>? progress, CancellationToken cancellationToken, SwapSteps? numbering = null)
     {
         ArgumentNullException.ThrowIfNull(docker);
         var started = Stopwatch.StartNew();
@@ -217,17 +210,20 @@ internal static class ContainerRestorer
         var ct = cancellationToken;
         var swap = new DataFileSwap(docker, target);
         await swap.InspectAsync(ct).ConfigureAwait(false); // refuses a directory before anything changes
-        var run = new RunState();
-        void Enter(int step, string name)
+        var run = new RunState { Total = numbering?.Total ?? Steps };
+        void Enter(int phase, string name, string? skipped = null)
         {
-            run.Step = step;
-            run.StepName = name;
-            progress?.Report(OperationProgress.Step(activity, $"Step {step.ToString(CultureInfo.InvariantCulture)}/{Steps.ToString(CultureInfo.InvariantCulture)}: {name}"));
+            run.Phase = phase;
+            run.Step = (numbering?.First ?? 1) + phase - 1;
+            run.StepName = name; // what the run was doing, with its paths, for the failure message
+            if (numbering is not null) progress?.Report(numbering.Report(phase - 1, skipped));
+            else progress?.Report(OperationProgress.Step(activity, $"Step {run.Step.ToString(CultureInfo.InvariantCulture)}/{Steps.ToString(CultureInfo.InvariantCulture)}: {name}"));
         }
 
         try
         {
-            Enter(1, target.Running ? $"stopping container '{container}'" : $"container '{container}' is stopped; reading its data file");
+            Enter(1, target.Running ? $"stopping container '{container}'" : $"container '{container}' is stopped; reading its data file",
+                target.Running ? null : $"container '{container}' is already stopped");
             if (target.Running) await docker.StopContainerAsync(container, DockerClient.DefaultStopGrace, ct).ConfigureAwait(false);
             await swap.InspectAsync(ct).ConfigureAwait(false); // the file as Redis left it on shutdown
 
@@ -266,7 +262,7 @@ internal static class ContainerRestorer
                 Checked = loaded.Description,
             };
         }
-        catch (Exception ex) when (run.Step >= 1)
+        catch (Exception ex) when (run.Phase >= 1)
         {
             throw await RollBackAsync(docker, target, swap, run, ex, ct.IsCancellationRequested, source, safetySnapshot).ConfigureAwait(false);
         }
@@ -275,7 +271,12 @@ internal static class ContainerRestorer
     /// <summary>Where a restore got to, for the rollback and its message.</summary>
     private sealed class RunState
     {
+        /// <summary>The swap step reached, 1 to 5 (0: none yet).</summary>
+        public int Phase { get; set; }
+
+        /// <summary>Its number as announced (in the caller's plan), of <see cref="Total"/>.</summary>
         public int Step { get; set; }
+        public int Total { get; set; }
         public string StepName { get; set; } = "";
         public bool PreviousKept { get; set; }
         public bool Switched { get; set; }
@@ -300,7 +301,7 @@ internal static class ContainerRestorer
             if (target.Running || run.Started) await docker.StopContainerAsync(container, DockerClient.DefaultStopGrace, none).ConfigureAwait(false);
             if (run.Switched) await swap.PutPreviousBackAsync(none).ConfigureAwait(false);
             previousInPlace = true;
-            if (run.Step >= 2) await swap.TryReleaseAsync(swap.IncomingName).ConfigureAwait(false);
+            if (run.Phase >= 2) await swap.TryReleaseAsync(swap.IncomingName).ConfigureAwait(false);
             if (target.Running)
             {
                 await docker.StartContainerAsync(container, none).ConfigureAwait(false);
@@ -325,7 +326,7 @@ internal static class ContainerRestorer
         }
 
         var name = Path.GetFileName(source.Path);
-        var step = $"step {run.Step.ToString(CultureInfo.InvariantCulture)}/{Steps.ToString(CultureInfo.InvariantCulture)} ({run.StepName})";
+        var step = $"step {run.Step.ToString(CultureInfo.InvariantCulture)}/{run.Total.ToString(CultureInfo.InvariantCulture)} ({run.StepName})";
         var text = new List<string>();
         text.Add(cancelled
             ? $"The restore of {name} into container '{container}' was cancelled at {step}. "
@@ -361,7 +362,7 @@ internal static class ContainerRestorer
         return new ContainerRestoreException(kind, id, string.Concat(text), container, cause)
         {
             Step = run.Step,
-            Steps = Steps,
+            Steps = run.Total,
             StepName = run.StepName,
             Cancelled = cancelled,
             NewDataWasInPlace = run.Switched,

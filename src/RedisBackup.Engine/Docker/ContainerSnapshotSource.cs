@@ -33,6 +33,20 @@ internal sealed record ContainerSnapshotOptions
 
     /// <summary>Copy this file of the container as it is (no BGSAVE): a data file kept by an interrupted restore.</summary>
     public string? File { get; init; }
+
+    /// <summary>
+    /// Called as the snapshot enters its stages, so a planned run announces its own steps (the save, the copy out); the
+    /// text is why the save was skipped (a stopped container, a given file). Null: the stages are reported as plain lines.
+    /// </summary>
+    internal Action<ContainerSnapshotStage, string?>? OnStage { get; init; }
+}
+
+/// <summary>The stages of a container snapshot, for <see cref="ContainerSnapshotOptions.OnStage"/>.</summary>
+internal enum ContainerSnapshotStage
+{
+    Saving,
+    SaveSkipped,
+    Copying,
 }
 
 /// <summary>
@@ -52,11 +66,18 @@ internal static class ContainerSnapshotSource
         ArgumentNullException.ThrowIfNull(destination);
         ArgumentNullException.ThrowIfNull(options);
         var activity = $"Snapshot of container '{container}'";
+        // A planned run announces its steps itself; otherwise each stage is a plain line (a skipped save says nothing).
+        void Stage(ContainerSnapshotStage stage, string? skipped, string? line = null)
+        {
+            if (options.OnStage is { } onStage) onStage(stage, skipped);
+            else if (line is not null) progress?.Report(OperationProgress.Step(activity, line));
+        }
 
         var info = await docker.InspectContainerAsync(container, cancellationToken).ConfigureAwait(false);
         if (options.File is not null)
         {
-            progress?.Report(OperationProgress.Step(activity, $"Copying {options.File} out of container '{container}' as it is"));
+            Stage(ContainerSnapshotStage.SaveSkipped, $"{options.File} is copied as it is instead");
+            Stage(ContainerSnapshotStage.Copying, null, $"Copying {options.File} out of container '{container}' as it is");
             var copied = await CopyFileOutAsync(docker, container, options.File, destination, activity, progress, cancellationToken).ConfigureAwait(false);
             return new ContainerSnapshotInfo { Container = container, RdbPath = options.File, Bytes = copied, FromStoppedContainer = !info.Running };
         }
@@ -70,7 +91,8 @@ internal static class ContainerSnapshotSource
             if (await docker.StatPathAsync(container, path, cancellationToken).ConfigureAwait(false) is null)
                 throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
                     $"Container '{container}' is not running (it is {info.Status}) and has no data file {path}: there is nothing to copy. Start it to take a snapshot.", container);
-            progress?.Report(OperationProgress.Step(activity, $"Container '{container}' is stopped ({info.Status}): copying its data file {path} as it is"));
+            Stage(ContainerSnapshotStage.SaveSkipped, $"container '{container}' is stopped ({info.Status}): its data file {path} is copied as it is");
+            Stage(ContainerSnapshotStage.Copying, null, $"Container '{container}' is stopped ({info.Status}): copying its data file {path} as it is");
             var copied = await CopyFileOutAsync(docker, container, path, destination, activity, progress, cancellationToken).ConfigureAwait(false);
             return new ContainerSnapshotInfo { Container = container, RdbPath = path, Bytes = copied, FromStoppedContainer = true };
         }
@@ -79,10 +101,10 @@ internal static class ContainerSnapshotSource
         var version = RedisConnection.ServerVersionOf(await cli.InfoAsync("server", cancellationToken).ConfigureAwait(false));
         var rdbPath = await RdbPathAsync(cli, cancellationToken).ConfigureAwait(false);
 
-        progress?.Report(OperationProgress.Step(activity, $"Step 1/2: triggering BGSAVE in container '{container}' and waiting for it to finish"));
+        Stage(ContainerSnapshotStage.Saving, null, $"Triggering BGSAVE in container '{container}' and waiting for it to finish");
         await BackgroundSave.RunAsync(cli, options.SaveTimeout, options.PollInterval, cancellationToken).ConfigureAwait(false);
 
-        progress?.Report(OperationProgress.Step(activity, $"Step 2/2: copying {rdbPath} out of container '{container}'"));
+        Stage(ContainerSnapshotStage.Copying, null, $"Copying {rdbPath} out of container '{container}'");
         var bytes = await CopyFileOutAsync(docker, container, rdbPath, destination, activity, progress, cancellationToken).ConfigureAwait(false);
         return new ContainerSnapshotInfo { Container = container, ServerVersion = version, RdbPath = rdbPath, Bytes = bytes };
     }

@@ -102,8 +102,7 @@ internal static class KeyExporter
         ArgumentNullException.ThrowIfNull(source);
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(destination);
-        if (options.Databases?.Any(d => d < 0) == true)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", "Database numbers must be 0 or more.", options.Databases);
+        DatabaseNumbers.Check(options.Databases, "A database to back up");
         var clock = options.Clock ?? TimeProvider.System;
         var activity = $"Backing up keys from {source}";
 

@@ -44,7 +44,7 @@ public static partial class KeyTypeNames
         foreach (var name in names)
         {
             var normalized = Normalize(name)
-                ?? throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeyType",
+                ?? throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidKeyType,
                     $"'{name}' is not a key type. Use string, hash, list, set, zset or stream, or a module's type name (exactly 9 characters, such as ReJSON-RL). Nothing was backed up.", name);
             if (!result.Contains(normalized, StringComparer.Ordinal)) result.Add(normalized);
         }

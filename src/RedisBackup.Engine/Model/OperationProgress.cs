@@ -25,6 +25,15 @@ public sealed record OperationProgress
     /// <summary>True for a step announcement rather than a counter update.</summary>
     public bool IsStep { get; init; }
 
+    /// <summary>For a step announcement of a planned run: the plan's step it enters (or skips); null for detail lines.</summary>
+    public PlanStep? PlanStep { get; init; }
+
+    /// <summary>For a planned step: how many steps the plan has.</summary>
+    public int? StepTotal { get; init; }
+
+    /// <summary>For a planned step: true when the run found the step does not apply and went past it.</summary>
+    public bool Skipped { get; init; }
+
     /// <summary>0–100 when <see cref="Total"/> is known and positive, otherwise null.</summary>
     public int? Percent => Total is > 0 ? (int)Math.Clamp(Done * 100 / Total.Value, 0, 100) : null;
 

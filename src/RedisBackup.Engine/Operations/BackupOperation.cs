@@ -18,45 +18,87 @@ namespace RedisBackup.Engine.Operations;
 /// </summary>
 public static class BackupOperation
 {
-    /// <summary>The steps a run would take, for -WhatIf and --dry-run. Changes nothing.</summary>
-    public static IReadOnlyList<string> Plan(BackupRequest request)
+    /// <summary>
+    /// What a run of <paramref name="request"/> would do, for -WhatIf, --dry-run, -Verbose and progress: the ordered
+    /// steps and, with retention, the backups it would remove. Validates the request; reads the catalog's listing;
+    /// changes nothing.
+    /// </summary>
+    public static BackupPlan Prepare(BackupRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         request = Resolve(request);
         var dir = BackupCatalog.ResolveDirectory(request.Directory);
-        var steps = new List<string>();
+        var source = SourceText(request);
+        var steps = new List<(string, string, string)>();
         if (request.Kind == BackupKind.KeyLevel)
         {
-            steps.Add($"Export keys from {request.Endpoint}"
+            steps.Add((PlanStepIds.ExportKeys, $"Export keys from {request.Endpoint}"
                       + (request.Databases is { Count: > 0 } dbs ? $" ({(dbs.Count == 1 ? "database" : "databases")} {string.Join(", ", dbs)} only)" : "")
-                      + (request.Match is null ? "" : $" matching '{request.Match}'") + (request.Exact ? " as DUMP payloads" : ""));
+                      + (request.Match is null ? "" : $" matching '{request.Match}'") + (request.Exact ? " as DUMP payloads" : ""), request.Endpoint!.ToString()));
         }
         else if (request.Container is not null)
         {
-            steps.Add($"Trigger BGSAVE in container '{request.Container}' and wait for it to finish");
-            steps.Add($"Copy the RDB file out of container '{request.Container}'");
+            steps.Add((PlanStepIds.ContainerSave, $"Trigger BGSAVE in container '{request.Container}' and wait for it to finish", source));
+            steps.Add((PlanStepIds.ContainerCopyOut, $"Copy the RDB file out of container '{request.Container}'", source));
         }
         else
         {
-            steps.Add($"Download an RDB snapshot from {request.Endpoint} over the replication protocol (SYNC)");
+            steps.Add((PlanStepIds.ReplicationDownload, $"Download an RDB snapshot from {request.Endpoint} over the replication protocol (SYNC)", request.Endpoint!.ToString()));
         }
-        steps.Add($"Verify the new file as it is written (a second reader checks and hashes the same bytes), then save it in {dir}");
+        steps.Add((PlanStepIds.VerifyAndSave, $"Verify the new file as it is written (a second reader checks and hashes the same bytes), then save it in {dir}", dir));
+        IReadOnlyList<BackupRecord> wouldRemove = [];
         if (request.Keep is not null || request.MaxAge is not null)
-            steps.Add("Apply retention to the backups of the same source and kind: " + DescribeRetention(request)
-                      + (request.AllowShrink ? "" : " (held back if the new backup holds no keys, or fewer than half of the previous one)"));
-        return steps;
+        {
+            steps.Add((PlanStepIds.Retention, "Apply retention to the backups of the same source and kind: " + DescribeRetention(request)
+                      + (request.AllowShrink ? "" : " (held back if the new backup holds no keys, or fewer than half of the previous one)"), dir));
+            wouldRemove = RetentionPreview(request, dir, source);
+        }
+        return new BackupPlan { Activity = ActivityText(request), Request = request, Steps = OperationPlan.Number(steps), RetentionWouldRemove = wouldRemove };
     }
 
-    public static async Task<BackupOutcome> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary>What retention would remove after this run, with the new backup counted as the newest verified one of its series.</summary>
+    private static IReadOnlyList<BackupRecord> RetentionPreview(BackupRequest request, string dir, string source)
+    {
+        var now = DateTimeOffset.UtcNow;
+        var kind = BackupSidecar.KindText(request.Kind);
+        var justMade = new BackupRecord
+        {
+            Name = "(the new backup)",
+            Path = Path.Combine(dir, "(the new backup)"),
+            Kind = request.Kind,
+            CreatedAt = now,
+            Source = source,
+            Verification = VerificationState.Verified,
+            HasMetadata = true,
+            Series = BackupSidecar.SeriesFor(kind, source, request.Kind == BackupKind.KeyLevel ? SelectionOptions(request) : null),
+        };
+        return new BackupCatalog(dir).PreviewRetention(new RetentionPolicy(request.Keep, request.MaxAge), justMade);
+    }
+
+    private static string ActivityText(BackupRequest request)
+        => request.Kind == BackupKind.KeyLevel ? $"Backing up keys from {request.Endpoint}"
+            : request.Container is not null ? $"Snapshot of container '{request.Container}'" : $"Snapshot of {request.Endpoint} over replication";
+
+    /// <summary>The source as the catalog records it: "container:NAME", "replication:URI" or the endpoint.</summary>
+    private static string SourceText(BackupRequest request)
+        => request.Container is not null ? "container:" + request.Container
+            : request.Kind == BackupKind.Snapshot ? "replication:" + request.Endpoint : request.Endpoint!.ToString();
+
+    /// <summary>Takes the backup <paramref name="request"/> asks for: <see cref="Prepare"/>, then <see cref="RunAsync(BackupPlan, IProgress{OperationProgress}?, CancellationToken)"/>.</summary>
+    public static Task<BackupOutcome> RunAsync(BackupRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        request = Resolve(request);
-        request = request with { Types = KeyTypeNames.Validate(request.Types) };
+        return RunAsync(Prepare(request), progress, cancellationToken);
+    }
+
+    /// <summary>Runs exactly <paramref name="plan"/>: each step is announced by its plan number as it is entered, or reported as skipped.</summary>
+    public static async Task<BackupOutcome> RunAsync(BackupPlan plan, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var request = plan.Request;
+        var activity = plan.Activity;
+        var source = SourceText(request);
         var catalog = new BackupCatalog(request.Directory);
-        var activity = request.Kind == BackupKind.KeyLevel ? $"Backing up keys from {request.Endpoint}"
-            : request.Container is not null ? $"Snapshot of container '{request.Container}'" : $"Snapshot of {request.Endpoint} over replication";
-        var source = request.Container is not null ? "container:" + request.Container
-            : request.Kind == BackupKind.Snapshot ? "replication:" + request.Endpoint : request.Endpoint!.ToString();
         var startedAt = DateTimeOffset.UtcNow;
         string? partialPath = null;
         try
@@ -65,19 +107,19 @@ public static class BackupOperation
             catalog.PrepareJournal();
             var stale = catalog.RemoveStalePartials(startedAt);
             foreach (var name in stale) progress?.Report(OperationProgress.Step(activity, $"Removed {name}, a partial file left by an interrupted run"));
-            var total = (request.Keep is not null || request.MaxAge is not null) ? 3 : 2;
             var compressed = request.Kind == BackupKind.KeyLevel || request.Compress;
             var format = request.Kind == BackupKind.KeyLevel ? BackupFormat.KeysJsonl : BackupFormat.Rdb;
             var pending = catalog.CreatePending(request.Kind, format, compressed, DateTimeOffset.UtcNow, request.Label);
             partialPath = pending.TempPath;
             try
             {
-                progress?.Report(OperationProgress.Step(activity, $"Step 1/{total}: " + (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
+                if (request.Container is null)
+                    progress?.Report(plan.Entering(plan.Steps[0], (request.Kind == BackupKind.KeyLevel ? "exporting keys" : "taking the snapshot") + $" into {pending.FinalName} (verified as it is written)"));
                 BackupMetadata metadata;
                 string sha256;
                 long bytes;
                 string? functionsNotCaptured = null;
-                void Finishing() => progress?.Report(OperationProgress.Step(activity, $"Step 2/{total}: finishing the check of {pending.FinalName}"));
+                void Finishing() => progress?.Report(plan.Entering(plan.Step(PlanStepIds.VerifyAndSave), $"finishing the check of {pending.FinalName}"));
                 if (request.Kind == BackupKind.KeyLevel)
                 {
                     var options = new KeyExportOptions
@@ -131,7 +173,7 @@ public static class BackupOperation
                 else
                 {
                     var (serverVersion, check) = await WriteCheckedAsync(pending.Stream, (s, ct) => CheckRdbAsync(s, compressed, ct),
-                        sink => DownloadSnapshotAsync(request, sink, compressed, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
+                        sink => DownloadSnapshotAsync(plan, sink, compressed, progress, cancellationToken), Finishing, cancellationToken).ConfigureAwait(false);
                     (sha256, bytes) = (check.Sha256, check.Bytes);
                     metadata = new BackupMetadata
                     {
@@ -153,7 +195,7 @@ public static class BackupOperation
                 string? heldBack = null;
                 if (request.Keep is not null || request.MaxAge is not null)
                 {
-                    progress?.Report(OperationProgress.Step(activity, $"Step 3/{total}: applying retention ({DescribeRetention(request)})"));
+                    progress?.Report(plan.Entering(plan.Step(PlanStepIds.Retention)));
                     var policy = new RetentionPolicy(request.Keep, request.MaxAge);
                     heldBack = request.AllowShrink ? null : catalog.RetentionHoldBack(policy, record);
                     if (heldBack is not null)
@@ -248,16 +290,27 @@ public static class BackupOperation
     }
 
     /// <summary>Copies a snapshot (container or replication) into <paramref name="sink"/>, gzip-compressed when asked; returns the server version.</summary>
-    private static async Task<string?> DownloadSnapshotAsync(BackupRequest request, Stream sink, bool compressed, IProgress<OperationProgress>? progress, CancellationToken ct)
+    private static async Task<string?> DownloadSnapshotAsync(BackupPlan plan, Stream sink, bool compressed, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
         var gzip = compressed ? GzipFactory.Fastest(sink) : null;
         await using (gzip)
         {
             var target = gzip ?? sink;
+            var request = plan.Request;
             if (request.Container is not null)
             {
                 using var docker = DockerClient.FromEnvironment();
-                var options = new ContainerSnapshotOptions { Credentials = request.ContainerCredentials, File = request.ContainerFile };
+                var options = new ContainerSnapshotOptions
+                {
+                    Credentials = request.ContainerCredentials,
+                    File = request.ContainerFile,
+                    OnStage = (stage, skipped) => progress?.Report(stage switch
+                    {
+                        ContainerSnapshotStage.Saving => plan.Entering(plan.Step(PlanStepIds.ContainerSave)),
+                        ContainerSnapshotStage.SaveSkipped => plan.Skipping(plan.Step(PlanStepIds.ContainerSave), skipped ?? "it does not apply"),
+                        _ => plan.Entering(plan.Step(PlanStepIds.ContainerCopyOut)),
+                    }),
+                };
                 return (await ContainerSnapshotSource.DownloadAsync(docker, request.Container, target, options, progress, ct).ConfigureAwait(false)).ServerVersion;
             }
             return (await ReplicationSnapshot.DownloadAsync(request.Endpoint!, target, progress, ct).ConfigureAwait(false)).ServerVersion;
@@ -268,13 +321,20 @@ public static class BackupOperation
 
     private static Dictionary<string, string> KeyOptions(BackupRequest request, KeyExportSummary summary)
     {
+        var d = SelectionOptions(request);
+        if (summary.Role is not null) d["role"] = summary.Role;
+        if (summary.FunctionLibraries > 0) d["functionLibraries"] = summary.FunctionLibraries.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        if (summary.LogicalKeys > 0) d["logicalKeys"] = summary.LogicalKeys.ToString(System.Globalization.CultureInfo.InvariantCulture);
+        return d;
+    }
+
+    /// <summary>The key selection a key-level backup records (and its retention series is named by).</summary>
+    private static Dictionary<string, string> SelectionOptions(BackupRequest request)
+    {
         var d = new Dictionary<string, string> { ["exact"] = request.Exact ? "true" : "false" };
         if (request.Match is not null) d["match"] = request.Match;
         if (request.Types is { Count: > 0 }) d["types"] = string.Join(',', request.Types);
         if (request.Databases is { Count: > 0 }) d["databases"] = string.Join(',', request.Databases);
-        if (summary.Role is not null) d["role"] = summary.Role;
-        if (summary.FunctionLibraries > 0) d["functionLibraries"] = summary.FunctionLibraries.ToString(System.Globalization.CultureInfo.InvariantCulture);
-        if (summary.LogicalKeys > 0) d["logicalKeys"] = summary.LogicalKeys.ToString(System.Globalization.CultureInfo.InvariantCulture);
         return d;
     }
 
@@ -286,37 +346,51 @@ public static class BackupOperation
         }.Where(s => s is not null));
 
     /// <summary>
-    /// The request as it will run: validated, and a database named by the endpoint's URI (redis://h/5) made the only
-    /// database exported. A URI database that contradicts an explicit database list, or a URI database for a snapshot
-    /// (which always holds every database), is a usage error: the URI's database is never shown and then ignored.
+    /// The request as it will run: checked (<see cref="Check"/>), and a database named by the endpoint's URI (redis://h/5)
+    /// made the only database exported. A URI database that contradicts an explicit database list, or a URI database for
+    /// a snapshot (which always holds every database), is a usage error: the URI's database is never shown and then ignored.
     /// </summary>
     public static BackupRequest Resolve(BackupRequest request)
     {
-        ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        request = Check(request);
         if (request.Endpoint?.Database is not { } uriDb) return request;
         if (request.Kind == BackupKind.Snapshot)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "DatabaseNeedsKeyLevel",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.DatabaseNeedsKeyLevel,
                 $"The URI names database {uriDb}, but a snapshot always holds every database. Remove '/{uriDb}' from the URI, or take a key-level backup of database {uriDb}.", uriDb);
         if (request.Databases is { Count: > 0 } dbs && dbs.Distinct().Any(d => d != uriDb))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingDatabases",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConflictingDatabases,
                 $"The URI names database {uriDb} but the database list asks for {string.Join(", ", dbs.Distinct().Order())}. Give the database in one place.", uriDb);
         return request with { Databases = [uriDb] };
     }
 
-    private static void Validate(BackupRequest request)
+    /// <summary>
+    /// Every check of a backup request: the one place both fronts' values are checked (they only map their options onto
+    /// the request). Returns the request with its key types normalized. Reads no file and no server. Throws
+    /// InvalidArgument with an id of <see cref="ErrorIds"/>.
+    /// </summary>
+    public static BackupRequest Check(BackupRequest request)
     {
+        ArgumentNullException.ThrowIfNull(request);
+        if (request.Endpoint is not null && request.Container is not null)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConflictingSource,
+                $"Give either a container ('{request.Container}') or a Redis endpoint (host, port or URI) to back up, not both.", request.Container);
         if (request.Kind == BackupKind.KeyLevel)
         {
-            if (request.Endpoint is null) throw new RedisBackupException(ErrorKind.InvalidArgument, "EndpointRequired", "A key-level backup needs a Redis endpoint (host/port or URI).");
-            if (request.Container is not null) throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNeedsSnapshot", "A container backup is an RDB snapshot: use the snapshot kind with a container.");
+            if (request.Container is not null) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ContainerNeedsSnapshot, "A container backup is an RDB snapshot: use the snapshot kind with a container.");
+            if (request.Endpoint is null) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.EndpointRequired, "A key-level backup needs a Redis endpoint (host/port or URI).");
         }
-        else if ((request.Endpoint is null) == (request.Container is null))
+        else
         {
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "SnapshotSourceRequired", "An RDB snapshot needs exactly one source: a container, or a Redis endpoint for the replication download.");
+            if (request.Endpoint is null && request.Container is null)
+                throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.SnapshotSourceRequired, "An RDB snapshot needs exactly one source: a container, or a Redis endpoint for the replication download.");
+            if (request.Exact || request.Match is not null || request.Types is { Count: > 0 } || request.Databases is { Count: > 0 })
+                throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.KeyOptionsNeedKeyLevel,
+                    "The key options (exact, match, type, database) choose keys, so they apply to a key-level backup only; a snapshot always holds every key.");
         }
-        if (request.Keep is < 1) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeep", "Keep must be at least 1: the backup just made is always kept.", request.Keep);
-        if (request.MaxAge is { } age && age <= TimeSpan.Zero) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidMaxAge", "MaxAge must be positive.", age);
-        KeyTypeNames.Validate(request.Types);
+        if (request.Keep is < 1) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidKeep, $"Keep must be at least 1 (got {request.Keep}): the backup just made is always kept.", request.Keep);
+        if (request.MaxAge is { } age && age <= TimeSpan.Zero) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidMaxAge, $"MaxAge must be a positive time span (got {age}).", age);
+        DatabaseNumbers.Check(request.Databases, "A database to back up");
+        BackupNaming.CheckLabel(request.Label);
+        return request with { Types = KeyTypeNames.Validate(request.Types) };
     }
 }

@@ -19,28 +19,38 @@ public static class ConvertOperation
     /// <summary>The label in the new backup's name: redis-keys-YYYYMMDD-HHMMSS-converted.jsonl.gz.</summary>
     public const string Label = "converted";
 
-    /// <summary>The steps a run would take, for -WhatIf and --dry-run. Changes nothing.</summary>
-    public static IReadOnlyList<string> Plan(ConvertRequest request)
+    /// <summary>What a run would do, for -WhatIf, --dry-run, -Verbose and progress. Reads the file's metadata; changes nothing.</summary>
+    public static ConvertPlan Prepare(ConvertRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         var source = Describe(request);
-        var steps = new List<string>();
-        if (!request.SkipVerify) steps.Add($"Verify {source.Name} (checksum and structure)");
-        steps.Add($"Decode every key of {source.Name} ({Describe(source.Format)}) into a logical key-level backup, verified as it is written, in {BackupCatalog.ResolveDirectory(request.Directory)}");
-        return steps;
+        var dir = BackupCatalog.ResolveDirectory(request.Directory);
+        var steps = new List<(string, string, string)>();
+        if (!request.SkipVerify) steps.Add((PlanStepIds.VerifyBackup, $"Verify {source.Name} (checksum and structure)", source.Path));
+        steps.Add((PlanStepIds.Convert, $"Decode every key of {source.Name} ({Describe(source.Format)}) into a logical key-level backup, verified as it is written, in {dir}", dir));
+        return new ConvertPlan { Activity = $"Converting {source.Name}", Request = request, Source = source, Steps = OperationPlan.Number(steps) };
     }
 
-    public static async Task<BackupRecord> RunAsync(ConvertRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    /// <summary><see cref="Prepare"/>, then <see cref="RunAsync(ConvertPlan, IProgress{OperationProgress}?, CancellationToken)"/>.</summary>
+    public static Task<BackupRecord> RunAsync(ConvertRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var source = Describe(request);
+        return RunAsync(Prepare(request), progress, cancellationToken);
+    }
+
+    /// <summary>Runs exactly <paramref name="plan"/>, announcing each step by its plan number.</summary>
+    public static async Task<BackupRecord> RunAsync(ConvertPlan plan, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var request = plan.Request;
+        var source = plan.Source;
         var catalog = new BackupCatalog(request.Directory);
-        var activity = $"Converting {source.Name}";
+        var activity = plan.Activity;
         try
         {
-            if (!request.SkipVerify)
+            if (plan.FindStep(PlanStepIds.VerifyBackup) is { } verify)
             {
-                progress?.Report(OperationProgress.Step(activity, $"Verifying {source.Name}"));
+                progress?.Report(plan.Entering(verify));
                 var check = await VerifyOperation.CheckBeforeRestoreAsync(source.Path, progress, cancellationToken).ConfigureAwait(false);
                 if (!check.IsValid)
                     throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
@@ -52,6 +62,7 @@ public static class ConvertOperation
 
             using var _ = catalog.AcquireLock();
             using var pending = catalog.CreatePending(BackupKind.KeyLevel, BackupFormat.KeysJsonl, compressed: true, source.CreatedAt, Label);
+            progress?.Report(plan.Entering(plan.Step(PlanStepIds.Convert)));
             progress?.Report(OperationProgress.Step(activity, $"Writing {pending.FinalName} (verified as it is written)"));
             var (summary, check2) = await BackupOperation.WriteCheckedAsync(pending.Stream, KeyFileVerifier.VerifyAsync,
                 sink => ConvertAsync(source, sink, progress, cancellationToken),

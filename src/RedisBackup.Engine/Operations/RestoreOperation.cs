@@ -14,17 +14,21 @@ namespace RedisBackup.Engine.Operations;
 /// </summary>
 public static class RestoreOperation
 {
-    /// <summary>The steps a run would take, for -WhatIf and --dry-run. Reads the file's metadata; changes nothing.</summary>
-    public static IReadOnlyList<string> Plan(RestoreRequest request)
+    /// <summary>
+    /// What a run of <paramref name="request"/> would do, for -WhatIf, --dry-run, -Verbose and progress: the ordered
+    /// steps. Validates the request and reads the backup's metadata; changes nothing.
+    /// </summary>
+    public static RestorePlan Prepare(RestoreRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
         request = Resolve(request);
         var backup = BackupCatalog.Describe(request.Path);
-        var steps = new List<string>();
+        var file = backup.Path;
+        var steps = new List<(string, string, string)>();
         if (!request.SkipVerify)
-            steps.Add(VerifyOperation.HasTrustedSidecar(backup.Path)
+            steps.Add((PlanStepIds.VerifyBackup, VerifyOperation.HasTrustedSidecar(backup.Path)
                 ? $"Check {backup.Name} against its sealed SHA-256 (its structure was verified when it was written)"
-                : $"Verify {backup.Name} (checksum and structure)");
+                : $"Verify {backup.Name} (checksum and structure)", file));
         var opts = request.Options;
         var existing = opts.ExistingKeys switch
         {
@@ -34,23 +38,36 @@ public static class RestoreOperation
         };
         var ttl = opts.Ttl == TtlMode.Absolute ? "original absolute expiry times" : "TTLs relative to now";
         var db = opts.TargetDatabase is null ? "their original databases" : $"database {opts.TargetDatabase}";
-        if (request.Container is not null)
+        if (request.Container is { } container)
         {
-            steps.Add($"Read the settings container '{request.Container}' starts Redis with (command line, config file) and refuse a target that would load an AOF on restart");
-            steps.Add($"Read {backup.Name} once: check it, compare its RDB version with the container's server, and sample keys to check after the restart");
-            if (!request.SkipSafetySnapshot) steps.Add($"Take a safety snapshot of container '{request.Container}' into {BackupCatalog.ResolveDirectory(request.SafetySnapshotDirectory)}");
-            steps.Add($"Stop container '{request.Container}'");
-            steps.Add($"Copy {backup.Name}{(backup.Compressed ? " (decompressed as it streams)" : "")} into the container's data directory under a temporary name, complete");
-            steps.Add("Switch the data file to the new data; the previous file keeps a second name until the new data is proven");
-            steps.Add($"Start container '{request.Container}' and wait until Redis has loaded the data");
-            steps.Add($"Check that the keys per database ({backup.KeyCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "from the file"} in all) and sampled keys match the backup; on any failure, put the previous file back and start the container again");
+            var target = "container:" + container;
+            var grace = DockerClient.DefaultStopGrace.TotalSeconds.ToString("0", System.Globalization.CultureInfo.InvariantCulture);
+            steps.Add((PlanStepIds.ContainerPrepare, $"Read the settings container '{container}' starts Redis with (command line, config file) and refuse a target that would load an AOF on restart", target));
+            steps.Add((PlanStepIds.ReadBackup, $"Read {backup.Name} once: check it, compare its RDB version with the container's server, and sample keys to check after the restart", file));
+            if (!request.SkipSafetySnapshot)
+            {
+                var safetyDir = BackupCatalog.ResolveDirectory(request.SafetySnapshotDirectory);
+                steps.Add((PlanStepIds.SafetySnapshot, $"Take a safety snapshot of container '{container}' into {safetyDir}", safetyDir));
+            }
+            steps.Add((PlanStepIds.ContainerStop, $"Stop container '{container}' (up to {grace} s for Redis to shut down)", target));
+            steps.Add((PlanStepIds.ContainerCopyIn, $"Copy {backup.Name}{(backup.Compressed ? " (decompressed as it streams)" : "")} into the container's data directory as its data file's name + '{DataFileSwap.IncomingSuffix}', complete, before anything else changes", target));
+            steps.Add((PlanStepIds.ContainerSwitch, $"Switch the data file to the new data; the previous file stays as its name + '{DataFileSwap.PreviousSuffix}' until the new data is proven", target));
+            steps.Add((PlanStepIds.ContainerStart, $"Start container '{container}' and wait until Redis has loaded the data", target));
+            steps.Add((PlanStepIds.ContainerCheck, $"Check that the keys per database ({backup.KeyCount?.ToString(System.Globalization.CultureInfo.InvariantCulture) ?? "from the file"} in all) and sampled keys match the backup; on any failure, put the previous file back and start the container again", target));
         }
         else
         {
             var how = backup.Format == BackupFormat.Rdb ? "replay its keys as RESTORE commands (or, where the target cannot take a payload, as logical commands)" : "write its keys";
-            steps.Add($"Restore {backup.Name} into {RestoreGuards.Describe(request.Endpoint!, opts)}: {how} into {db}, {existing}, with {ttl}{DescribeFilters(opts)}");
+            var target = RestoreGuards.Describe(request.Endpoint!, opts);
+            steps.Add((PlanStepIds.WriteKeys, $"Restore {backup.Name} into {target}: {how} into {db}, {existing}, with {ttl}{DescribeFilters(opts)}", target));
         }
-        return steps;
+        return new RestorePlan
+        {
+            Activity = $"Restoring {backup.Name} into {TargetText(request)}",
+            Request = request,
+            Backup = backup,
+            Steps = OperationPlan.Number(steps),
+        };
     }
 
     /// <summary>
@@ -60,11 +77,29 @@ public static class RestoreOperation
     public static async Task<RestoreResult> RunAsync(RestoreRequest request, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        request = Resolve(request);
+        var resolved = Resolve(request);
+        RestorePlan plan;
+        try
+        {
+            plan = Prepare(resolved);
+        }
+        catch (Exception ex)
+        {
+            RestoreJournal.RecordFailure(resolved, ex);
+            throw;
+        }
+        return await RunAsync(plan, progress, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>Runs exactly <paramref name="plan"/>: each step is announced by its plan number as it is entered, or reported as skipped.</summary>
+    public static async Task<RestoreResult> RunAsync(RestorePlan plan, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(plan);
+        var request = plan.Request;
         RestoreResult result;
         try
         {
-            result = await RunCoreAsync(request, progress, cancellationToken).ConfigureAwait(false);
+            result = await RunCoreAsync(plan, progress, cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex)
         {
@@ -75,18 +110,19 @@ public static class RestoreOperation
         return result;
     }
 
-    private static async Task<RestoreResult> RunCoreAsync(RestoreRequest request, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
+    private static async Task<RestoreResult> RunCoreAsync(RestorePlan plan, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         var started = Stopwatch.StartNew();
-        var backup = BackupCatalog.Describe(request.Path);
+        var request = plan.Request;
+        var backup = plan.Backup;
         var target = TargetText(request);
-        var activity = $"Restoring {backup.Name} into {target}";
+        var activity = plan.Activity;
 
         long? verifiedKeys = backup.KeyCount;
         IReadOnlyList<int>? databases = null;
         if (!request.SkipVerify)
         {
-            progress?.Report(OperationProgress.Step(activity, $"Verifying {backup.Name}"));
+            progress?.Report(plan.Entering(plan.Step(PlanStepIds.VerifyBackup)));
             var check = await VerifyOperation.CheckBeforeRestoreAsync(backup.Path, progress, cancellationToken).ConfigureAwait(false);
             if (!check.IsValid)
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
@@ -102,11 +138,11 @@ public static class RestoreOperation
             if (backup.Format != BackupFormat.Rdb)
                 throw new RedisBackupException(ErrorKind.NotSupported, "ContainerRestoreNeedsSnapshot",
                     $"{backup.Name} is a key-level backup; only RDB snapshots are swapped into a container. Restore it into the live server instead (its host and port).", backup.Path);
-            result = await RestoreIntoContainerAsync(request, backup, activity, progress, cancellationToken).ConfigureAwait(false);
+            result = await RestoreIntoContainerAsync(plan, progress, cancellationToken).ConfigureAwait(false);
         }
         else
         {
-            progress?.Report(OperationProgress.Step(activity, $"Writing keys into {target}"));
+            progress?.Report(plan.Entering(plan.Step(PlanStepIds.WriteKeys)));
             try
             {
                 result = await RestoreLiveAsync(request, backup, databases, KeyCountProgress.Wrap(progress, verifiedKeys), cancellationToken).ConfigureAwait(false);
@@ -145,13 +181,18 @@ public static class RestoreOperation
     /// snapshot), then the swap. A compressed backup is decompressed as it streams into the container; no plain copy
     /// of it is written anywhere.
     /// </summary>
-    private static async Task<RestoreResult> RestoreIntoContainerAsync(RestoreRequest request, BackupRecord backup, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
+    private static async Task<RestoreResult> RestoreIntoContainerAsync(RestorePlan plan, IProgress<OperationProgress>? progress, CancellationToken ct)
     {
+        var request = plan.Request;
+        var backup = plan.Backup;
+        var activity = plan.Activity;
         using var docker = DockerClient.FromEnvironment();
         var container = request.Container!;
+        progress?.Report(plan.Entering(plan.Step(PlanStepIds.ContainerPrepare)));
         var target = await ContainerRestorer.PrepareAsync(docker, container, request.ContainerCredentials, ct).ConfigureAwait(false);
         var source = new RdbSource(backup.Path, backup.Compressed);
-        var evidence = await ContainerRestorer.ReadBackupAsync(target, source, progress, ct).ConfigureAwait(false);
+        progress?.Report(plan.Entering(plan.Step(PlanStepIds.ReadBackup)));
+        var evidence = await ContainerRestorer.ReadBackupAsync(target, source, progress, ct, announce: false).ConfigureAwait(false);
         ContainerRestorer.CheckVersion(target, evidence, backup.Name);
 
         BackupRecord? interrupted = null;
@@ -167,21 +208,21 @@ public static class RestoreOperation
                 Directory = request.SafetySnapshotDirectory,
                 Compress = true,
                 Label = "interrupted-restore",
-            }, progress, ct).ConfigureAwait(false)).Backup;
+            }, Nested(progress, activity, "Copy of the kept data file"), ct).ConfigureAwait(false)).Backup;
         }
 
         BackupRecord? safety = null;
-        if (!request.SkipSafetySnapshot)
+        if (plan.FindStep(PlanStepIds.SafetySnapshot) is { } safetyStep)
         {
             if (!target.Running && await docker.StatPathAsync(container, target.RdbPath, ct).ConfigureAwait(false) is null)
             {
-                progress?.Report(OperationProgress.Step(activity, $"Container '{container}' is stopped and has no data file {target.RdbPath}: there is no data to keep in a safety snapshot"));
+                progress?.Report(plan.Skipping(safetyStep, $"container '{container}' is stopped and has no data file {target.RdbPath}: there is no data to keep"));
             }
             else
             {
-                progress?.Report(OperationProgress.Step(activity, target.Running
-                    ? $"Taking a safety snapshot of container '{container}' before anything changes"
-                    : $"Taking a safety snapshot of stopped container '{container}' (a copy of its data file {target.RdbPath}) before anything changes"));
+                progress?.Report(plan.Entering(safetyStep));
+                if (!target.Running)
+                    progress?.Report(OperationProgress.Step(activity, $"Container '{container}' is stopped: the safety snapshot is a copy of its data file {target.RdbPath}"));
                 try
                 {
                     safety = (await BackupOperation.RunAsync(new BackupRequest
@@ -192,7 +233,7 @@ public static class RestoreOperation
                         Directory = request.SafetySnapshotDirectory,
                         Compress = true,
                         Label = "pre-restore",
-                    }, progress, ct).ConfigureAwait(false)).Backup;
+                    }, Nested(progress, activity, "Safety snapshot"), ct).ConfigureAwait(false)).Backup;
                 }
                 catch (RedisBackupException ex) when (!target.Running)
                 {
@@ -203,8 +244,29 @@ public static class RestoreOperation
             }
         }
 
-        var result = await ContainerRestorer.RestoreAsync(docker, target, source, evidence, safety?.Path, progress, ct).ConfigureAwait(false);
+        string[] swapIds = [PlanStepIds.ContainerStop, PlanStepIds.ContainerCopyIn, PlanStepIds.ContainerSwitch, PlanStepIds.ContainerStart, PlanStepIds.ContainerCheck];
+        var swapSteps = swapIds.Select(plan.Step).ToList();
+        var numbering = new SwapSteps(swapSteps[0].Number, plan.Steps.Count,
+            (phase, skipped) => skipped is null ? plan.Entering(swapSteps[phase]) : plan.Skipping(swapSteps[phase], skipped));
+        var result = await ContainerRestorer.RestoreAsync(docker, target, source, evidence, safety?.Path, progress, ct, numbering).ConfigureAwait(false);
         return result with { SafetySnapshot = safety, InterruptedRestoreCopy = interrupted, Method = "container" };
+    }
+
+    /// <summary>
+    /// The progress of a backup run inside a restore (the safety snapshot): its plan's step lines become detail lines
+    /// of the restore's current step ("Safety snapshot: Copy the RDB file out of container 'x'"), so the restore's own
+    /// "Step n/total" numbering is the only one the user sees.
+    /// </summary>
+    private static NestedProgress? Nested(IProgress<OperationProgress>? progress, string activity, string prefix)
+        => progress is null ? null : new NestedProgress(progress, activity, prefix);
+
+    private sealed class NestedProgress(IProgress<OperationProgress> inner, string activity, string prefix) : IProgress<OperationProgress>
+    {
+        public void Report(OperationProgress value)
+        {
+            if (value.PlanStep is not { } step) inner.Report(value);
+            else if (!value.Skipped) inner.Report(OperationProgress.Step(activity, $"{prefix}: {step.Text}"));
+        }
     }
 
     private static FileStream OpenRead(string path)
@@ -241,7 +303,9 @@ public static class RestoreOperation
     public static RestoreRequest Resolve(RestoreRequest request)
     {
         ArgumentNullException.ThrowIfNull(request);
-        Validate(request);
+        Check(request);
+        if (!File.Exists(request.Path))
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{request.Path}' does not exist.", request.Path);
         return request.Endpoint is null ? request : request with { Options = RestoreGuards.Resolve(request.Options, request.Endpoint) };
     }
 
@@ -254,16 +318,36 @@ public static class RestoreOperation
         return RestoreGuards.Describe(resolved.Endpoint!, resolved.Options);
     }
 
-    private static void Validate(RestoreRequest request)
+    /// <summary>
+    /// Every check of a restore request that needs no file or server: the one place both fronts' values are checked
+    /// (they only map their options onto the request). Returns the request. Throws InvalidArgument with an id of
+    /// <see cref="ErrorIds"/>.
+    /// </summary>
+    public static RestoreRequest Check(RestoreRequest request)
     {
-        if ((request.Endpoint is null) == (request.Container is null))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "RestoreTargetRequired", "A restore needs exactly one target: a Redis endpoint (live restore) or a container.");
+        ArgumentNullException.ThrowIfNull(request);
+        ArgumentException.ThrowIfNullOrEmpty(request.Path);
+        if (request.Endpoint is not null && request.Container is not null)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConflictingTarget,
+                $"Give either a container ('{request.Container}') or a Redis endpoint (host, port or URI) to restore into, not both.", request.Container);
+        if (request.Endpoint is null && request.Container is null)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.RestoreTargetRequired, "A restore needs exactly one target: a Redis endpoint (live restore) or a container.");
         if (request.Container is not null && request.Options.Filters)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "FiltersNeedLiveRestore",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.FiltersNeedLiveRestore,
                 "A container restore swaps the whole snapshot file in, so it cannot leave keys out: --db, --match and --type (-SourceDatabase, -Match, -Type) apply to restores into a live server.");
-        if (request.Options.TargetDatabase is < 0)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", "The target database must not be negative.", request.Options.TargetDatabase);
-        if (!File.Exists(request.Path))
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{request.Path}' does not exist.", request.Path);
+        RestoreGuards.CheckOptions(request.Options);
+        return request;
+    }
+
+    /// <summary>
+    /// The existing-key policy two switches ask for (--replace/-Replace, --flush/-Flush): both together are refused
+    /// (<see cref="ErrorIds.ConflictingExistingKeyPolicy"/>).
+    /// </summary>
+    public static ExistingKeyPolicy ExistingKeys(bool replace, bool flush)
+    {
+        if (replace && flush)
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConflictingExistingKeyPolicy,
+                "Replace overwrites existing keys one by one and flush empties each target database first: choose one of the two.");
+        return flush ? ExistingKeyPolicy.Flush : replace ? ExistingKeyPolicy.Replace : ExistingKeyPolicy.Skip;
     }
 }

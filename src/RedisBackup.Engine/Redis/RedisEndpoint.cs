@@ -154,8 +154,7 @@ public sealed record RedisEndpoint
         };
         if (database is not null)
         {
-            if (database < 0)
-                throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", $"Database {database} is negative.", database);
+            DatabaseNumbers.Check(database, "The database");
             ep = ep with { Database = database.Value };
         }
         return ep;

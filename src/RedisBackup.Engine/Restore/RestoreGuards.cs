@@ -9,13 +9,11 @@ internal static class RestoreGuards
 {
     public static void CheckOptions(RestoreOptions options)
     {
-        if (options.TargetDatabase is < 0)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", $"The target database must be 0 or more, not {options.TargetDatabase}.", options.TargetDatabase);
-        if (options.Databases?.FirstOrDefault(db => db < 0) is { } negative and < 0)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", $"A source database to restore must be 0 or more, not {negative}. Nothing was restored.", negative);
+        DatabaseNumbers.Check(options.TargetDatabase, "The target database");
+        DatabaseNumbers.Check(options.Databases, "A source database to restore");
         // A typo must not make an empty "successful" restore.
         if (options.Types?.FirstOrDefault(t => !Formats.KeyTypeNames.IsValidFilter(t)) is { } unknown)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeyType",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidKeyType,
                 $"'{unknown}' is not a key type. Use string, hash, list, set, zset or stream, a module's type name (exactly 9 characters, such as ReJSON-RL), or module for every module value. Nothing was restored.", unknown);
     }
 
@@ -29,7 +27,7 @@ internal static class RestoreGuards
         CheckOptions(options);
         if (target.Database is not { } uriDb) return options;
         if (options.TargetDatabase is { } to && to != uriDb)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingTargetDatabase",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConflictingTargetDatabase,
                 $"The target's URI names database {uriDb} but the target-database option asks for database {to}. Give the database in one place.", uriDb);
         return options with { TargetDatabase = uriDb };
     }

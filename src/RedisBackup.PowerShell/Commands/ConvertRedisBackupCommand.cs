@@ -70,11 +70,11 @@ public sealed class ConvertRedisBackupCommand : RedisBackupCmdlet
         try
         {
             var request = new ConvertRequest { Path = path, Directory = directory, SkipVerify = SkipVerify.IsPresent };
-            var steps = ConvertOperation.Plan(request);
+            var plan = ConvertOperation.Prepare(request);
             var name = System.IO.Path.GetFileName(path);
-            if (!ShouldProcess(DescribeSteps($"Convert {name} into a logical key-level backup in {directory}", steps), $"Convert {name} into a logical key-level backup in {directory}?", "Convert a Redis backup"))
+            if (!ShouldProcess(DescribeSteps($"Convert {name} into a logical key-level backup in {directory}", plan), $"Convert {name} into a logical key-level backup in {directory}?", "Convert a Redis backup"))
                 return;
-            WriteObject(BackupRecord.From(RunEngine((progress, ct) => ConvertOperation.RunAsync(request, progress, ct))));
+            WriteObject(BackupRecord.From(RunEngine((progress, ct) => ConvertOperation.RunAsync(plan, progress, ct))));
         }
         catch (RedisBackupException ex) when (ex.Kind == ErrorKind.InvalidArgument)
         {

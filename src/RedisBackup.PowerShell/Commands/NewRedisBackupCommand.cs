@@ -53,6 +53,21 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [Parameter(ParameterSetName = EndpointSet)]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
+    /// <summary>A PEM client certificate for mutual TLS (implies -UseTls).</summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>The PEM private key of the client certificate.</summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>The name checked against the server certificate (default: the host).</summary>
+    [Parameter(ParameterSetName = EndpointSet)]
+    [ValidateNotNullOrEmpty]
+    public string? TlsServerName { get; set; }
+
     /// <summary>Key-level: the databases to back up (default: every database that holds keys).</summary>
     [Parameter(ParameterSetName = EndpointSet)]
     [ValidateRange(0, int.MaxValue)]
@@ -101,14 +116,22 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
     [ValidatePattern("^[A-Za-z0-9_-]+$")]
     public string? Label { get; set; }
 
+    /// <summary>The backups retention would remove, listed under the steps (what -WhatIf prints).</summary>
+    private static string DescribeRetention(BackupPlan plan)
+    {
+        if (plan.FindStep(PlanStepIds.Retention) is null) return "";
+        if (plan.RetentionWouldRemove.Count == 0) return Environment.NewLine + "  Retention would remove no backup.";
+        return Environment.NewLine + "  Retention would remove:" + string.Concat(plan.RetentionWouldRemove.Select(b => Environment.NewLine + "    " + b.Path));
+    }
+
     protected override void ProcessRecord()
     {
-        BackupRequest request;
-        IReadOnlyList<string> steps;
+        BackupPlan plan;
         try
         {
-            var connection = Connection(ParameterSetName == ContainerSet ? Container : null, HostName, Port, Uri, Credential, UseTls, TlsCaFile, SkipCertificateCheck);
-            request = RequestFactory.Backup(connection, new BackupValues
+            var connection = Connection(ParameterSetName == ContainerSet ? Container : null, HostName, Port, Uri, Credential, UseTls, TlsCaFile, SkipCertificateCheck,
+                TlsCertificatePath, TlsKeyPath, TlsServerName);
+            var request = RequestFactory.Backup(connection, new BackupValues
             {
                 Kind = Kind,
                 Directory = ResolveCatalogDirectory(CatalogPath),
@@ -122,7 +145,7 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
                 Label = Label,
                 AllowShrink = AllowShrink.IsPresent,
             });
-            steps = BackupOperation.Plan(request);
+            plan = BackupOperation.Prepare(request);
         }
         catch (RedisBackupException ex)
         {
@@ -130,21 +153,22 @@ public sealed class NewRedisBackupCommand : RedisBackupCmdlet
             return;
         }
 
-        var source = request.Container is not null ? $"container '{request.Container}'" : request.Endpoint!.ToString();
-        if (!ShouldProcess(DescribeSteps($"Back up {source} into {request.Directory}", steps),
-                DescribeSteps($"Back up {source} into {request.Directory}?", steps), "Back up Redis"))
+        var planned = plan.Request;
+        var source = planned.Container is not null ? $"container '{planned.Container}'" : planned.Endpoint!.ToString();
+        if (!ShouldProcess(DescribeSteps($"Back up {source} into {planned.Directory}", plan) + DescribeRetention(plan),
+                DescribeSteps($"Back up {source} into {planned.Directory}?", plan) + DescribeRetention(plan), "Back up Redis"))
             return;
 
         try
         {
-            var outcome = RunEngine((progress, ct) => BackupOperation.RunAsync(request, progress, ct));
+            var outcome = RunEngine((progress, ct) => BackupOperation.RunAsync(plan, progress, ct));
             if (outcome.RetentionHeldBack is { } held) WriteWarning(held);
             if (outcome.FunctionsNotCaptured is { } functions) WriteWarning("Function libraries not backed up: " + functions);
             WriteObject(BackupRecord.From(outcome.Backup));
         }
         catch (RedisBackupException ex)
         {
-            WriteEngineError(ex, request.Container is not null ? "container:" + request.Container : request.Endpoint!.ToString());
+            WriteEngineError(ex, planned.Container is not null ? "container:" + planned.Container : planned.Endpoint!.ToString());
         }
     }
 }

@@ -122,6 +122,30 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     [Parameter(ParameterSetName = NameToEndpoint)]
     public SwitchParameter SkipCertificateCheck { get; set; }
 
+    /// <summary>A PEM client certificate for mutual TLS (implies -UseTls).</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    [ValidateNotNullOrEmpty]
+    public string? TlsCertificatePath { get; set; }
+
+    /// <summary>The PEM private key of the client certificate.</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    [ValidateNotNullOrEmpty]
+    public string? TlsKeyPath { get; set; }
+
+    /// <summary>The name checked against the server certificate (default: the host).</summary>
+    [Parameter(ParameterSetName = ObjectToEndpoint)]
+    [Parameter(ParameterSetName = PathToEndpoint)]
+    [Parameter(ParameterSetName = LiteralToEndpoint)]
+    [Parameter(ParameterSetName = NameToEndpoint)]
+    [ValidateNotNullOrEmpty]
+    public string? TlsServerName { get; set; }
+
     /// <summary>Put every key into this database instead of the one it came from.</summary>
     [Parameter(ParameterSetName = ObjectToEndpoint)]
     [Parameter(ParameterSetName = PathToEndpoint)]
@@ -224,10 +248,10 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
     private void RestoreOne(string path)
     {
         RestoreRequest request;
-        IReadOnlyList<string> steps;
+        RestorePlan plan;
         try
         {
-            var connection = Connection(ToContainer ? Container : null, HostName, Port, Uri, Credential, UseTls, TlsCaFile, SkipCertificateCheck);
+            var connection = Connection(ToContainer ? Container : null, HostName, Port, Uri, Credential, UseTls, TlsCaFile, SkipCertificateCheck, TlsCertificatePath, TlsKeyPath, TlsServerName);
             request = RequestFactory.Restore(path, connection, new RestoreValues
             {
                 Replace = Replace.IsPresent,
@@ -243,7 +267,8 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
                 SkipSafetySnapshot = SkipSafetySnapshot.IsPresent,
                 SafetySnapshotDirectory = ToContainer ? ResolveCatalogDirectory(CatalogPath) : null,
             });
-            steps = RestoreOperation.Plan(request);
+            plan = RestoreOperation.Prepare(request);
+            request = plan.Request;
         }
         catch (RedisBackupException ex) when (ex.Kind == ErrorKind.InvalidArgument)
         {
@@ -257,8 +282,8 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
 
         var target = request.Container is not null ? $"container '{request.Container}'" : RestoreOperation.TargetText(request);
         var name = System.IO.Path.GetFileName(path);
-        if (!ShouldProcess(DescribeSteps($"Restore {name} into {target}", steps),
-                DescribeSteps($"Restore {name} into {target}? This changes the data in {target}.", steps), "Restore a Redis backup"))
+        if (!ShouldProcess(DescribeSteps($"Restore {name} into {target}", plan),
+                DescribeSteps($"Restore {name} into {target}? This changes the data in {target}.", plan), "Restore a Redis backup"))
             return;
         if (request.Options.ExistingKeys == ExistingKeyPolicy.Flush && !Force
             && !ShouldContinue($"-Flush empties every database that {name} restores into on {target} (FLUSHDB) before writing. Keys not in the backup are lost. Continue?",
@@ -268,7 +293,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
         RestoreResult result;
         try
         {
-            result = RestoreResult.From(RunEngine((progress, ct) => RestoreOperation.RunAsync(request, progress, ct)));
+            result = RestoreResult.From(RunEngine((progress, ct) => RestoreOperation.RunAsync(plan, progress, ct)));
         }
         catch (Exception ex) when (TryWriteError(ex, path))
         {

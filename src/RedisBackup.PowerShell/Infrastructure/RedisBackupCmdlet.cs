@@ -239,7 +239,7 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
 
     /// <summary>The shared connection parameters as plain values; the credential's password is read only here.</summary>
     private protected ConnectionValues Connection(string? container, string? hostName, int? port, string? uri, PSCredential? credential,
-        SwitchParameter useTls, string? tlsCaFile, SwitchParameter skipCertificateCheck)
+        SwitchParameter useTls, string? tlsCaFile, SwitchParameter skipCertificateCheck, string? tlsCertificatePath = null, string? tlsKeyPath = null, string? tlsServerName = null)
     {
         var hasCredential = credential is not null && credential != PSCredential.Empty;
         return new ConnectionValues
@@ -253,14 +253,17 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
             UseTls = useTls.IsPresent,
             TlsCaFile = tlsCaFile is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(tlsCaFile),
             SkipCertificateCheck = skipCertificateCheck.IsPresent,
+            TlsCertificatePath = tlsCertificatePath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(tlsCertificatePath),
+            TlsKeyPath = tlsKeyPath is null ? null : SessionState.Path.GetUnresolvedProviderPathFromPSPath(tlsKeyPath),
+            TlsServerName = tlsServerName,
         };
     }
 
-    /// <summary>A ShouldProcess message that lists every step a run would take (what -WhatIf prints).</summary>
-    protected static string DescribeSteps(string headline, IReadOnlyList<string> steps)
+    /// <summary>A ShouldProcess message that lists every step of the plan by its number (what -WhatIf prints).</summary>
+    protected static string DescribeSteps(string headline, OperationPlan plan)
     {
-        ArgumentNullException.ThrowIfNull(steps);
-        return headline + Environment.NewLine + string.Join(Environment.NewLine, steps.Select((s, i) => $"  {i + 1}. {s}"));
+        ArgumentNullException.ThrowIfNull(plan);
+        return headline + Environment.NewLine + string.Join(Environment.NewLine, plan.Steps.Select(s => $"  {s.Number}. {s.Text}"));
     }
 
     public void Dispose()

@@ -20,6 +20,9 @@ internal sealed record ConnectionValues
     public bool UseTls { get; init; }
     public string? TlsCaFile { get; init; }
     public bool SkipCertificateCheck { get; init; }
+    public string? TlsCertificatePath { get; init; }
+    public string? TlsKeyPath { get; init; }
+    public string? TlsServerName { get; init; }
 }
 
 /// <summary>New-RedisBackup's parameters other than the connection, as plain values.</summary>
@@ -56,8 +59,10 @@ internal sealed record RestoreValues
 }
 
 /// <summary>
-/// Turns cmdlet parameter values into engine requests. No PowerShell types appear here, so the tests run it
-/// without a PowerShell runtime; the cmdlets only collect their parameters and call these methods.
+/// Turns cmdlet parameter values into engine requests: pure mapping. Every check of a request is the engine's
+/// (<see cref="BackupOperation.Check"/>, <see cref="RestoreOperation.Check"/>), called here so that wrong arguments stop
+/// the cmdlet before ShouldProcess. No PowerShell types appear here, so the tests run it without a PowerShell runtime;
+/// the cmdlets only collect their parameters and call these methods.
 /// </summary>
 internal static class RequestFactory
 {
@@ -91,6 +96,9 @@ internal static class RequestFactory
             useTls: connection.UseTls ? true : null,
             tlsCaFile: connection.TlsCaFile,
             tlsSkipVerify: connection.SkipCertificateCheck,
+            tlsServerName: connection.TlsServerName,
+            tlsClientCertFile: connection.TlsCertificatePath,
+            tlsClientKeyFile: connection.TlsKeyPath,
             database: database,
             environment: environment);
     }
@@ -113,37 +121,25 @@ internal static class RequestFactory
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(values);
         var hasContainer = !string.IsNullOrEmpty(connection.Container);
-        if (hasContainer && HasEndpointValues(connection))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingSource",
-                $"Give either -Container '{connection.Container}' or a Redis endpoint (-HostName/-Port/-Uri), not both.", connection.Container);
-        var kind = hasContainer ? BackupKind.Snapshot : values.Kind;
-        if (kind == BackupKind.Snapshot && (values.Exact || values.Match is not null || values.Types is { Count: > 0 } || values.Databases is { Count: > 0 }))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "KeyOptionsNeedKeyLevel",
-                "-Exact, -Match, -Type and -Database choose keys, so they apply to a key-level backup only; a snapshot always holds every key.");
-        if (values.Keep is < 1)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeep", $"-Keep must be at least 1 (got {values.Keep}).", values.Keep);
-        if (values.MaxAge is { } age && age <= TimeSpan.Zero)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidMaxAge", $"-MaxAge must be a positive time span (got {age}).", age);
-        if (values.Databases?.FirstOrDefault(d => d < 0) is < 0)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", "-Database values must not be negative.", values.Databases);
-
-        return new BackupRequest
+        // With -Container only the credentials apply; endpoint values given anyway reach the engine, which refuses two sources.
+        var hasEndpoint = !hasContainer || HasEndpointValues(connection);
+        return BackupOperation.Check(new BackupRequest
         {
-            Kind = kind,
+            Kind = hasContainer ? BackupKind.Snapshot : values.Kind,
             Container = hasContainer ? connection.Container : null,
-            ContainerCredentials = hasContainer ? ContainerCredentials(connection, environment) : null,
-            Endpoint = hasContainer ? null : Endpoint(connection, database: null, environment),
+            ContainerCredentials = hasContainer && !hasEndpoint ? ContainerCredentials(connection, environment) : null,
+            Endpoint = hasEndpoint ? Endpoint(connection, database: null, environment) : null,
             Directory = values.Directory,
             Databases = values.Databases is { Count: > 0 } ? values.Databases : null,
             Match = values.Match,
-            Types = values.Types is { Count: > 0 } ? KeyTypeNames.Validate(values.Types) : null,
+            Types = values.Types is { Count: > 0 } ? values.Types : null,
             Exact = values.Exact,
             Compress = values.Compress,
             Keep = values.Keep,
             MaxAge = values.MaxAge,
             Label = values.Label,
             AllowShrink = values.AllowShrink,
-        };
+        });
     }
 
     public static RestoreRequest Restore(string path, ConnectionValues connection, RestoreValues values, Func<string, string?>? environment = null)
@@ -152,24 +148,17 @@ internal static class RequestFactory
         ArgumentNullException.ThrowIfNull(connection);
         ArgumentNullException.ThrowIfNull(values);
         var hasContainer = !string.IsNullOrEmpty(connection.Container);
-        if (hasContainer && HasEndpointValues(connection))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingTarget",
-                $"Give either -Container '{connection.Container}' or a Redis endpoint (-HostName/-Port/-Uri), not both.", connection.Container);
-        if (values.Replace && values.Flush)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingExistingKeyPolicy",
-                "-Replace overwrites existing keys and -Flush empties each database first: choose one.");
-        if (values.ToDatabase is < 0)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidDatabase", $"-ToDatabase must not be negative (got {values.ToDatabase}).", values.ToDatabase);
-
-        return new RestoreRequest
+        // With -Container only the credentials apply; endpoint values given anyway reach the engine, which refuses two targets.
+        var hasEndpoint = !hasContainer || HasEndpointValues(connection);
+        return RestoreOperation.Check(new RestoreRequest
         {
             Path = path,
             Container = hasContainer ? connection.Container : null,
-            ContainerCredentials = hasContainer ? ContainerCredentials(connection, environment) : null,
-            Endpoint = hasContainer ? null : Endpoint(connection, database: null, environment),
+            ContainerCredentials = hasContainer && !hasEndpoint ? ContainerCredentials(connection, environment) : null,
+            Endpoint = hasEndpoint ? Endpoint(connection, database: null, environment) : null,
             Options = new RestoreOptions
             {
-                ExistingKeys = values.Flush ? ExistingKeyPolicy.Flush : values.Replace ? ExistingKeyPolicy.Replace : ExistingKeyPolicy.Skip,
+                ExistingKeys = RestoreOperation.ExistingKeys(values.Replace, values.Flush),
                 Ttl = values.TtlMode,
                 TargetDatabase = values.ToDatabase,
                 FailFast = values.FailFast,
@@ -181,7 +170,7 @@ internal static class RequestFactory
             SkipVerify = values.SkipVerify,
             SkipSafetySnapshot = values.SkipSafetySnapshot,
             SafetySnapshotDirectory = values.SafetySnapshotDirectory,
-        };
+        });
     }
 
     /// <summary>Splits a backup file's full path into its catalog directory and file name (for removal by path).</summary>
@@ -206,5 +195,6 @@ internal static class RequestFactory
     }
 
     private static bool HasEndpointValues(ConnectionValues c)
-        => c.HostName is not null || c.Port is not null || c.Uri is not null || c.UseTls || c.TlsCaFile is not null || c.SkipCertificateCheck;
+        => c.HostName is not null || c.Port is not null || c.Uri is not null || c.UseTls || c.TlsCaFile is not null || c.SkipCertificateCheck
+           || c.TlsCertificatePath is not null || c.TlsKeyPath is not null || c.TlsServerName is not null;
 }

@@ -248,6 +248,7 @@ public class ArgumentMappingTests
         File.WriteAllText(file, "x");
         var ex = Assert.Throws<RedisBackupException>(() => Restore(new CliRun(), [], file, "--replace", "--flush"));
         Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
+        Assert.Equal("ConflictingExistingKeyPolicy", ex.ErrorId); // one id for the conflict in both fronts (was ConflictingExistingKeyOptions here)
     }
 
     [Fact]

@@ -81,7 +81,7 @@ public class RestoreFilterTests
         Assert.True(plan.ExitCode == 0, plan.ToString());
         Assert.Contains("keys matching 'user:*', of type hash", plan.Stdout);
 
-        var ex = Assert.Throws<RedisBackupException>(() => RestoreOperation.Plan(new RestoreRequest { Path = rdb, Container = "redis", Options = new RestoreOptions { Match = "a*" } }));
+        var ex = Assert.Throws<RedisBackupException>(() => RestoreOperation.Prepare(new RestoreRequest { Path = rdb, Container = "redis", Options = new RestoreOptions { Match = "a*" } }).Texts);
         Assert.Equal("FiltersNeedLiveRestore", ex.ErrorId);
         var refused = await new CliRun().RunAsync("restore", rdb, "--container", "redis", "--type", "hash", "--json");
         Assert.Equal(2, refused.ExitCode);
@@ -92,7 +92,7 @@ public class RestoreFilterTests
         var typo = await new CliRun().RunAsync("restore", rdb, "--port", port, "--type", "hashes", "--json");
         Assert.Equal(2, typo.ExitCode);
         Assert.Equal("InvalidKeyType", typo.Json().GetProperty("error").GetProperty("id").GetString());
-        var negative = Assert.Throws<RedisBackupException>(() => RestoreOperation.Plan(new RestoreRequest { Path = rdb, Endpoint = target.Endpoint, Options = new RestoreOptions { Databases = [-1] } }));
+        var negative = Assert.Throws<RedisBackupException>(() => RestoreOperation.Prepare(new RestoreRequest { Path = rdb, Endpoint = target.Endpoint, Options = new RestoreOptions { Databases = [-1] } }).Texts);
         Assert.Equal("InvalidDatabase", negative.ErrorId);
         Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
 

@@ -111,11 +111,11 @@ public sealed class ContainerCliTests : IDisposable
 
     [DockerFact(Timeout = Timeout)]
     public Task SIGINT_during_the_copy_exits_130_with_the_container_running_its_previous_data()
-        => SigintAtAsync("Step 2/5", "/data/dump.rdb");
+        => SigintAtAsync("Step 6/9", "/data/dump.rdb"); // the copy: the restore's plan is verify, prepare, read, safety snapshot, stop, copy, switch, start, check
 
     [DockerFact(Timeout = Timeout)]
     public Task SIGINT_while_the_new_data_loads_says_it_was_put_back_not_that_nothing_was_kept()
-        => SigintAtAsync("Step 4/5", "The new data had been put in place; the previous /data/dump.rdb was put back");
+        => SigintAtAsync("Step 8/9", "The new data had been put in place; the previous /data/dump.rdb was put back");
 
     [DockerFact(Timeout = Timeout)]
     public async Task SIGKILL_during_the_copy_of_a_compressed_backup_leaves_the_original_data_file_and_no_plain_copy()
@@ -130,7 +130,7 @@ public sealed class ContainerCliTests : IDisposable
         using var tool = new ToolProcess(new Dictionary<string, string> { ["TMPDIR"] = tmp, ["DOTNET_EnableDiagnostics"] = "0" },
             "restore", gz, "--container", target.Name, "--dir", catalog);
 
-        Assert.True(await tool.WaitForLineAsync("Step 2/5"), tool.Stderr);
+        Assert.True(await tool.WaitForLineAsync("Step 6/9"), tool.Stderr); // the copy
         await Task.Delay(150);
         await tool.SignalAsync("-KILL");
         await tool.WaitForExitAsync();

@@ -83,9 +83,9 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         // The first byte counter of the copy: some of the file is in the container, not all of it.
         var ex = await CancelAtAsync(target, backup, p => !p.IsStep && p.Status.StartsWith("copied ", StringComparison.Ordinal) && p.Done < p.Total);
 
-        Assert.Equal(2, ex.Step);
+        Assert.Equal(6, ex.Step); // the copy: verify, prepare, read, safety snapshot, stop, copy, switch, start, check
         Assert.False(ex.NewDataWasInPlace);
-        Assert.Contains("cancelled at step 2/5 (copying", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("cancelled at step 6/9 (copying", ex.Message, StringComparison.Ordinal);
         Assert.Contains("/data/dump.rdb was never replaced", ex.Message, StringComparison.Ordinal);
         await AssertIntactAsync(target, digest);
     }
@@ -97,9 +97,9 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var (target, digest) = await PopulatedTargetAsync();
         await using var _ = target;
 
-        var ex = await CancelAtAsync(target, backup, p => p.IsStep && p.Status.StartsWith("Step 4/5", StringComparison.Ordinal));
+        var ex = await CancelAtAsync(target, backup, p => p.IsStep && p.Status.StartsWith("Step 8/9", StringComparison.Ordinal));
 
-        Assert.Equal(4, ex.Step);
+        Assert.Equal(8, ex.Step); // the start
         Assert.True(ex.NewDataWasInPlace);
         Assert.Contains("The new data had been put in place; the previous /data/dump.rdb was put back", ex.Message, StringComparison.Ordinal);
         await AssertIntactAsync(target, digest);
@@ -112,9 +112,9 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var (target, digest) = await PopulatedTargetAsync();
         await using var _ = target;
 
-        var ex = await CancelAtAsync(target, backup, p => p.IsStep && p.Status.StartsWith("Step 3/5", StringComparison.Ordinal));
+        var ex = await CancelAtAsync(target, backup, p => p.IsStep && p.Status.StartsWith("Step 7/9", StringComparison.Ordinal));
 
-        Assert.Equal(3, ex.Step);
+        Assert.Equal(7, ex.Step); // the switch
         await AssertIntactAsync(target, digest);
     }
 
@@ -127,9 +127,9 @@ public sealed class ContainerRestoreFaultTests : IDisposable
 
         var ex = await CancelAtAsync(target, backup, p => !p.IsStep && p.Status.StartsWith("waiting for Redis", StringComparison.Ordinal));
 
-        Assert.Equal(4, ex.Step);
+        Assert.Equal(8, ex.Step); // the start
         Assert.True(ex.NewDataWasInPlace);
-        Assert.Contains("cancelled at step 4/5 (starting container", ex.Message, StringComparison.Ordinal);
+        Assert.Contains("cancelled at step 8/9 (starting container", ex.Message, StringComparison.Ordinal);
         Assert.Contains("The new data had been put in place; the previous /data/dump.rdb was put back", ex.Message, StringComparison.Ordinal);
         await AssertIntactAsync(target, digest);
     }
@@ -232,7 +232,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
             RestoreOperation.RunAsync(new RestoreRequest { Path = rdb11, Container = target.Name, SafetySnapshotDirectory = SafetyDir }));
 
         Assert.Equal("RestoreLoadFailed", ex.ErrorId);
-        Assert.Equal(4, ex.Step);
+        Assert.Equal(8, ex.Step); // the start
         Assert.True(ex.PreviousDataInPlace);
         Assert.False(ex.ContainerRunning);
         Assert.Contains("Can't handle RDB format version 11", ex.Message, StringComparison.Ordinal);

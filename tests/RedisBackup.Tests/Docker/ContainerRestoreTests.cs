@@ -164,13 +164,17 @@ public sealed class ContainerRestoreTests : IDisposable
     [Fact]
     public void Plan_lists_each_step_with_the_target_path()
     {
-        var target = new ContainerTarget { Container = "cache", DataDirectory = "/srv/redis/", DbFileName = "state.rdb" };
-        var plan = ContainerRestorer.Plan(target, "/backups/x.rdb");
-        Assert.Equal(ContainerRestorer.Steps, plan.Count);
-        Assert.StartsWith("Stop container 'cache'", plan[0]);
-        Assert.Contains("/backups/x.rdb", plan[1]);
-        Assert.Contains("/srv/redis/state.rdb.redis-backup-incoming", plan[1]);
-        Assert.Contains("/srv/redis/state.rdb.redis-backup-previous", plan[2]);
-        Assert.StartsWith("Start container 'cache'", plan[3]);
+        // The container steps of a restore have one source: RestoreOperation.Prepare (ContainerRestorer.Plan is gone).
+        var file = TestData.RedisAsset("encodings.rdb");
+        var plan = RestoreOperation.Prepare(new RestoreRequest { Path = file, Container = "cache" });
+        var name = Path.GetFileName(file);
+        Assert.Equal(Enumerable.Range(1, plan.Steps.Count), plan.Steps.Select(s => s.Number));
+        var swap = plan.Steps.SkipWhile(s => s.Id != PlanStepIds.ContainerStop).Select(s => s.Text).ToList();
+        Assert.Equal(ContainerRestorer.Steps, swap.Count);
+        Assert.StartsWith("Stop container 'cache'", swap[0]);
+        Assert.Contains(name, swap[1]);
+        Assert.Contains(".redis-backup-incoming", swap[1]);
+        Assert.Contains(".redis-backup-previous", swap[2]);
+        Assert.StartsWith("Start container 'cache'", swap[3]);
     }
 }

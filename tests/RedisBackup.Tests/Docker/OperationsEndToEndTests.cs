@@ -46,7 +46,7 @@ public sealed class OperationsEndToEndTests : IDisposable
         var request = new RestoreRequest { Path = backup.Path, Container = target.Name, SafetySnapshotDirectory = safetyDir };
 
         // -WhatIf: the plan names every step and changes nothing.
-        var plan = RestoreOperation.Plan(request);
+        var plan = RestoreOperation.Prepare(request).Texts;
         Assert.Contains(plan, s => s.Contains("safety snapshot", StringComparison.OrdinalIgnoreCase));
         Assert.Contains(plan, s => s.StartsWith($"Stop container '{target.Name}'", StringComparison.Ordinal));
         Assert.Contains(plan, s => s.StartsWith($"Start container '{target.Name}'", StringComparison.Ordinal));

@@ -160,7 +160,7 @@ public class SnapshotOperationTests
     public async Task PlanDescribesStepsAndChangesNothing()
     {
         using var dir = new TempDirectory();
-        var steps = BackupOperation.Plan(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new() { Port = 1 }, Directory = dir.Combine("sub"), Keep = 3 });
+        var steps = BackupOperation.Prepare(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new() { Port = 1 }, Directory = dir.Combine("sub"), Keep = 3 }).Texts;
         Assert.Contains(steps, s => s.Contains("SYNC", StringComparison.Ordinal));
         Assert.Contains(steps, s => s.Contains("keep the newest 3", StringComparison.Ordinal));
         Assert.False(Directory.Exists(dir.Combine("sub")));

@@ -61,7 +61,7 @@ public class SealedSidecarTests
         Assert.StartsWith("hmac-sha256:", Sidecar(backup.Path)["seal"]!.GetValue<string>(), StringComparison.Ordinal);
         TruncateAndForge(backup.Path, keepSeal);
         Assert.False(VerifyOperation.HasTrustedSidecar(backup.Path));
-        Assert.StartsWith("Verify ", RestoreOperation.Plan(new RestoreRequest { Path = backup.Path, Endpoint = source.Endpoint })[0], StringComparison.Ordinal);
+        Assert.StartsWith("Verify ", RestoreOperation.Prepare(new RestoreRequest { Path = backup.Path, Endpoint = source.Endpoint }).Texts[0], StringComparison.Ordinal);
 
         await using var target = await RedisServer.StartAsync();
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint }));
@@ -82,7 +82,7 @@ public class SealedSidecarTests
         await using var _ = source;
         var sealedText = File.ReadAllText(backup.Path + ".meta.json");
         Assert.True(VerifyOperation.HasTrustedSidecar(backup.Path));
-        Assert.StartsWith("Check ", RestoreOperation.Plan(new RestoreRequest { Path = backup.Path, Endpoint = source.Endpoint })[0], StringComparison.Ordinal);
+        Assert.StartsWith("Check ", RestoreOperation.Prepare(new RestoreRequest { Path = backup.Path, Endpoint = source.Endpoint }).Texts[0], StringComparison.Ordinal);
 
         await using (var target = await RedisServer.StartAsync())
         {
