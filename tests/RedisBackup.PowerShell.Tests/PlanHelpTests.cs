@@ -29,8 +29,8 @@ public class PlanHelpTests
     {
         using var dir = new RedisBackup.Tests.Infrastructure.TempDirectory();
         var keyLevel = BackupOperation.Prepare(new BackupRequest { Endpoint = new(), Directory = dir.Path, Keep = 2 });
-        var container = BackupOperation.Prepare(new BackupRequest { Kind = Engine.Catalog.BackupKind.Snapshot, Container = "c", Directory = dir.Path, Keep = 2 });
-        var replication = BackupOperation.Prepare(new BackupRequest { Kind = Engine.Catalog.BackupKind.Snapshot, Endpoint = new(), Directory = dir.Path, Keep = 2 });
+        var container = BackupOperation.Prepare(new BackupRequest { Kind = Engine.Model.BackupKind.Snapshot, Container = "c", Directory = dir.Path, Keep = 2 });
+        var replication = BackupOperation.Prepare(new BackupRequest { Kind = Engine.Model.BackupKind.Snapshot, Endpoint = new(), Directory = dir.Path, Keep = 2 });
         var help = Help("New-RedisBackup");
         var doc = CliDoc();
         foreach (var (plan, what) in new[] { (keyLevel, "key-level"), (container, "container"), (replication, "replication") })

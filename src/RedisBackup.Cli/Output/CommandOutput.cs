@@ -54,7 +54,7 @@ internal sealed class CommandOutput(CliHost host, OutputMode mode)
     public void Plan(string title, Engine.Operations.OperationPlan plan)
     {
         ArgumentNullException.ThrowIfNull(plan);
-        var retention = plan is Engine.Operations.BackupPlan backup && backup.FindStep(Engine.Operations.PlanStepIds.Retention) is not null
+        var retention = plan is Engine.Operations.BackupPlan backup && backup.FindStep(Engine.Model.PlanStepIds.Retention) is not null
             ? backup.RetentionWouldRemove : null;
         if (IsJson)
         {

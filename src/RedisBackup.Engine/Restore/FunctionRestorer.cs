@@ -1,4 +1,4 @@
-using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 

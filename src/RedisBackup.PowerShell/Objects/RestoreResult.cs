@@ -84,7 +84,7 @@ public sealed class IncompleteKey
 /// <summary>A function library that could not be restored, and the server's reason (read-only).</summary>
 public sealed class FunctionFailure
 {
-    private FunctionFailure(EngineOperations.FunctionFailure source)
+    private FunctionFailure(EngineModel.FunctionFailure source)
     {
         Library = source.Library;
         Reason = source.Reason;
@@ -95,13 +95,13 @@ public sealed class FunctionFailure
 
     public override string ToString() => $"{Library}: {Reason}";
 
-    internal static FunctionFailure From(EngineOperations.FunctionFailure source) => new(source ?? throw new ArgumentNullException(nameof(source)));
+    internal static FunctionFailure From(EngineModel.FunctionFailure source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
 /// <summary>What a restore did with the backup's function libraries (Redis 7.0+, Valkey; read-only).</summary>
 public sealed class FunctionRestoreResult
 {
-    private FunctionRestoreResult(EngineOperations.FunctionRestoreResult source)
+    private FunctionRestoreResult(EngineModel.FunctionRestoreResult source)
     {
         Libraries = source.Libraries;
         Restored = source.Restored;
@@ -141,7 +141,7 @@ public sealed class FunctionRestoreResult
             ? $"{NotSelected.ToString(CultureInfo.InvariantCulture)} libraries left out (filtered restore)"
             : $"{Restored.ToString(CultureInfo.InvariantCulture)} of {Libraries.ToString(CultureInfo.InvariantCulture)} restored ({Method}), {Skipped.ToString(CultureInfo.InvariantCulture)} skipped, {Failed.ToString(CultureInfo.InvariantCulture)} failed";
 
-    internal static FunctionRestoreResult? FromOrNull(EngineOperations.FunctionRestoreResult? source) => source is null ? null : new(source);
+    internal static FunctionRestoreResult? FromOrNull(EngineModel.FunctionRestoreResult? source) => source is null ? null : new(source);
 }
 
 /// <summary>The result of restoring one backup (read-only): which backup, where to, and what happened to its keys.</summary>

@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 
@@ -29,7 +30,7 @@ internal static class RequestFieldMap
 
     public static readonly IReadOnlyList<Entry> Backup =
     [
-        new("Backup.Kind", ["--kind", "rdb"], ["Kind"], r => ((BackupRequest)r).Kind == Engine.Catalog.BackupKind.Snapshot),
+        new("Backup.Kind", ["--kind", "rdb"], ["Kind"], r => ((BackupRequest)r).Kind == Engine.Model.BackupKind.Snapshot),
         new("Backup.Endpoint", ["--host", "h1"], ["HostName", "Port", "Uri"], r => ((BackupRequest)r).Endpoint?.Host == "h1"),
         new("Backup.Container", ["--container", "c1"], ["Container"], r => ((BackupRequest)r).Container == "c1"),
         new("Backup.ContainerCredentials", ["--container", "c1", "--user", "u1", "--password", "p1"], ["Credential"], r => ((BackupRequest)r).ContainerCredentials?.User == "u1"),

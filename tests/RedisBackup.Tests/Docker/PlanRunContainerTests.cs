@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Docker;
 using RedisBackup.Engine.Operations;

@@ -1,3 +1,4 @@
+using RedisBackup.Engine.Model;
 using System.Text.RegularExpressions;
 using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;

@@ -1,3 +1,5 @@
+using RedisBackup.Engine.Export;
+using RedisBackup.Engine.Model;
 using System.Globalization;
 using System.IO.Compression;
 using System.Text;
