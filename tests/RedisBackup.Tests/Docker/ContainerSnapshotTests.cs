@@ -141,6 +141,41 @@ public sealed class ContainerSnapshotTests : IDisposable
         Assert.Equal("BackgroundSaveTimeout", ex.ErrorId);
     }
 
+    /// <summary>
+    /// Fault-matrix case 3 of issue 9: the container is killed (<c>docker kill</c>) while its BGSAVE runs. The backup
+    /// fails and the catalog keeps nothing but its lock and journal, which records the failure.
+    /// </summary>
+    [DockerFact(Timeout = 300_000)]
+    public async Task A_container_killed_during_its_BGSAVE_fails_the_backup_and_keeps_nothing()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker);
+        await TestDataset.PopulateAsync(redis.Endpoint);
+        await redis.ExecuteAsync("CONFIG", "SET", "rdb-key-save-delay", "100000"); // 0.1 s a key: the BGSAVE lasts long
+        var catalog = _temp.Combine("catalog");
+
+        var run = BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Container = redis.Name, Directory = catalog });
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!((await redis.ExecuteAsync("INFO", "persistence")).AsString() ?? "").Contains("rdb_bgsave_in_progress:1", StringComparison.Ordinal))
+        {
+            Assert.False(run.IsCompleted, "the backup ended before the BGSAVE was seen");
+            Assert.True(DateTime.UtcNow < deadline, "the container never started a BGSAVE");
+            await Task.Delay(50);
+        }
+        using (var kill = System.Diagnostics.Process.Start("docker", ["kill", redis.Name])!)
+        {
+            await kill.WaitForExitAsync();
+            Assert.Equal(0, kill.ExitCode);
+        }
+
+        var ex = await Assert.ThrowsAnyAsync<RedisBackupException>(() => run.WaitAsync(TimeSpan.FromMinutes(2)));
+
+        Assert.NotEqual("UnexpectedError", ex.ErrorId);
+        var left = Directory.EnumerateFiles(catalog).Select(Path.GetFileName)
+            .Where(n => n is not (".redis-backup.lock" or ".redis-backup-journal.jsonl")).ToList();
+        Assert.Empty(left);
+        Assert.Equal(ex.ErrorId, new Engine.Catalog.BackupCatalog(catalog).GetStats().LastFailure?.ErrorId);
+    }
+
     [DockerFact]
     public async Task Missing_container_is_a_clear_not_found_error()
     {

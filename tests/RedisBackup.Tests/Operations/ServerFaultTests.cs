@@ -3,6 +3,7 @@ using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
+using RedisBackup.Engine.Redis;
 using RedisBackup.Tests.Infrastructure;
 using RedisBackup.Tests.Restore;
 using Xunit.Abstractions;
@@ -11,7 +12,8 @@ namespace RedisBackup.Tests.Operations;
 
 /// <summary>
 /// Fault-matrix cases of issue 9 about the server, against real redis-server processes: the source SIGKILLed in the
-/// middle of a key-level export (case 1) and of a replication SYNC, diskless and disk (case 2), and a restore into a
+/// middle of a key-level export (case 1) and of a replication SYNC, diskless and disk (case 2), an unknown user
+/// (case 15), a backup user without a command it needs or limited to a key pattern (case 16), and a restore into a
 /// read-only replica (case 23). In each the tool must fail, say so, keep nothing that looks like a backup, and never
 /// report success.
 /// </summary>
@@ -106,6 +108,80 @@ public class ServerFaultTests(ITestOutputHelper output)
         output.WriteLine($"{ex.ErrorId}: {ex.Message}");
         Assert.Equal(ErrorKind.ConnectionFailed, ex.Kind);
         AssertNothingKeptAndJournaled(dir.Path, ex);
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task An_unknown_user_is_an_authentication_failure_and_nothing_is_kept()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using (var c = await source.ConnectAsync())
+            await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", 100, "k", 10);
+        using var dir = new TempDirectory();
+
+        var ex = await Assert.ThrowsAnyAsync<RedisBackupException>(() => BackupOperation.RunAsync(new BackupRequest
+        {
+            Endpoint = source.Endpoint with { User = "nobody-such", Password = "pw" }, Directory = dir.Path,
+        }).WaitAsync(TimeSpan.FromMinutes(2)));
+
+        output.WriteLine($"{ex.ErrorId}: {ex.Message}");
+        Assert.Equal(ErrorKind.AuthenticationFailed, ex.Kind);
+        AssertNothingKeptAndJournaled(dir.Path, ex);
+    }
+
+    /// <summary>
+    /// A key-level backup user without SCAN, INFO or (for an exact backup) DUMP, or one whose keys are limited to a
+    /// pattern, gets a permission error naming what is missing, and the run keeps nothing: a backup of only the keys
+    /// the user may read would look complete.
+    /// </summary>
+    [Theory(Timeout = 300_000)]
+    [InlineData("~* +@all -scan", false, "SCAN")]
+    [InlineData("~* +@all -scan", true, "SCAN")]
+    [InlineData("~* +@all -info", false, "INFO")]
+    [InlineData("~* +@all -dump", true, "DUMP")]
+    [InlineData("~user:* +@all", false, "NOPERM")]
+    [InlineData("~user:* +@all", true, "NOPERM")]
+    public async Task A_backup_user_without_a_command_or_key_it_needs_is_refused_clearly_and_nothing_is_kept(string rules, bool exact, string named)
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using (var c = await source.ConnectAsync())
+        {
+            await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", 1000, "k", 10);
+            await c.ExecuteAsync(CancellationToken.None, "SET", "user:1", "a");
+            var args = new List<RedisArg> { "ACL", "SETUSER", "backup", "on", ">pw" };
+            foreach (var rule in rules.Split(' ')) args.Add(rule);
+            await c.ExecuteAsync(CancellationToken.None, [.. args]);
+        }
+        using var dir = new TempDirectory();
+
+        var ex = await Assert.ThrowsAnyAsync<RedisBackupException>(() => BackupOperation.RunAsync(new BackupRequest
+        {
+            Endpoint = source.Endpoint with { User = "backup", Password = "pw" }, Directory = dir.Path, Exact = exact,
+        }).WaitAsync(TimeSpan.FromMinutes(2)));
+
+        output.WriteLine($"{ex.ErrorId}: {ex.Message}");
+        Assert.Equal(ErrorKind.PermissionDenied, ex.Kind);
+        Assert.Contains(named, ex.Message, StringComparison.Ordinal);
+        AssertNothingKeptAndJournaled(dir.Path, ex);
+    }
+
+    [Fact(Timeout = 300_000)]
+    public async Task A_logical_backup_needs_no_DUMP()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await using var target = await RedisServer.StartAsync();
+        await using (var c = await source.ConnectAsync())
+        {
+            await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", 1000, "k", 10);
+            await c.ExecuteAsync(CancellationToken.None, "ACL", "SETUSER", "backup", "on", ">pw", "~*", "+@all", "-dump");
+        }
+        using var dir = new TempDirectory();
+
+        var outcome = await BackupOperation.RunAsync(new BackupRequest { Endpoint = source.Endpoint with { User = "backup", Password = "pw" }, Directory = dir.Path })
+            .WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.Equal(1000, outcome.Backup.KeyCount);
+        var restored = await RestoreOperation.RunAsync(new RestoreRequest { Path = outcome.Backup.Path, Endpoint = target.Endpoint }).WaitAsync(TimeSpan.FromMinutes(2));
+        Assert.True(restored.Success);
+        Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
 
     [Fact(Timeout = 300_000)]
