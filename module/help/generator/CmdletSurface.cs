@@ -126,7 +126,9 @@ public sealed class CmdletSurface : IDisposable
             .SelectMany(arg => arg.Value is IEnumerable<CustomAttributeTypedArgument> many ? many.Select(m => m.Value) : [arg.Value])
             .OfType<Type>()
             .ToList();
+        // Parameters a base class declares come first, as PowerShell lists them for a cmdlet that declares them all.
         var parameters = type.GetProperties(BindingFlags.Public | BindingFlags.Instance)
+            .OrderBy(p => Depth(p.DeclaringType!))
             .Select(ReadParameter)
             .OfType<ParameterModel>()
             .ToList();
@@ -139,6 +141,13 @@ public sealed class CmdletSurface : IDisposable
             Named(cmdlet, "DefaultParameterSetName") as string,
             outputTypes,
             parameters);
+    }
+
+    private static int Depth(Type type)
+    {
+        var depth = 0;
+        for (var t = type.BaseType; t is not null; t = t.BaseType) depth++;
+        return depth;
     }
 
     private static ParameterModel? ReadParameter(PropertyInfo property)

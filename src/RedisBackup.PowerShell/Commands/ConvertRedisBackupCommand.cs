@@ -1,7 +1,6 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Operations;
-using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;
 
 namespace RedisBackup.PowerShell.Commands;
@@ -13,40 +12,13 @@ namespace RedisBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsData.Convert, "RedisBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(BackupRecord))]
-public sealed class ConvertRedisBackupCommand : RedisBackupCmdlet
+public sealed class ConvertRedisBackupCommand : BackupFileCmdlet
 {
-    private const string ObjectSet = "InputObject";
-    private const string PathSet = "Path";
-    private const string LiteralSet = "LiteralPath";
-    private const string NameSet = "Name";
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
-    [ValidateNotNull]
-    public BackupRecord[] InputObject { get; set; } = [];
-
-    /// <summary>Backup files; strings piped in bind here.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralSet)]
-    [Alias("PSPath", "FullName", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
-    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = NameSet)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(BackupNameCompleter))]
-    public string[] Name { get; set; } = [];
-
     /// <summary>The catalog the converted backup goes into (default: REDISBACKUP_PATH, else ./backups/redis); with -Name, also where the names are looked up.</summary>
     [Parameter]
     [Alias("Directory")]
     [ValidateNotNullOrEmpty]
-    public string? CatalogPath { get; set; }
+    public new string? CatalogPath { get; set; }
 
     /// <summary>Skips the integrity check of the source.</summary>
     [Parameter]
@@ -55,13 +27,8 @@ public sealed class ConvertRedisBackupCommand : RedisBackupCmdlet
     protected override void ProcessRecord()
     {
         var directory = ResolveCatalogDirectory(CatalogPath);
-        IEnumerable<string> paths = ParameterSetName switch
-        {
-            ObjectSet => InputObject.Select(b => b.Path),
-            PathSet => ResolveFilePaths(Path, literal: false),
-            LiteralSet => ResolveFilePaths(LiteralPath, literal: true),
-            _ => ResolveNames(Name, directory).ToList(), // listed before any conversion adds to the catalog
-        };
+        var paths = ResolveBackupFiles(directory);
+        if (ParameterSetName == NameSet) paths = paths.ToList(); // listed before any conversion adds to the catalog
         foreach (var path in paths) ConvertOne(path, directory);
     }
 

@@ -1,6 +1,5 @@
 using System.Management.Automation;
 using RedisBackup.Engine.Catalog;
-using RedisBackup.PowerShell.Completion;
 using RedisBackup.PowerShell.Infrastructure;
 
 namespace RedisBackup.PowerShell.Commands;
@@ -11,40 +10,8 @@ namespace RedisBackup.PowerShell.Commands;
 /// </summary>
 [Cmdlet(VerbsCommon.Copy, "RedisBackup", SupportsShouldProcess = true, DefaultParameterSetName = PathSet)]
 [OutputType(typeof(BackupRecord))]
-public sealed class CopyRedisBackupCommand : RedisBackupCmdlet
+public sealed class CopyRedisBackupCommand : BackupFileCmdlet
 {
-    private const string ObjectSet = "InputObject";
-    private const string PathSet = "Path";
-    private const string LiteralSet = "LiteralPath";
-    private const string NameSet = "Name";
-
-    [Parameter(Mandatory = true, ValueFromPipeline = true, ParameterSetName = ObjectSet)]
-    [ValidateNotNull]
-    public BackupRecord[] InputObject { get; set; } = [];
-
-    /// <summary>Backup files; strings piped in bind here.</summary>
-    [Parameter(Mandatory = true, Position = 0, ValueFromPipeline = true, ValueFromPipelineByPropertyName = true, ParameterSetName = PathSet)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    public string[] Path { get; set; } = [];
-
-    [Parameter(Mandatory = true, ValueFromPipelineByPropertyName = true, ParameterSetName = LiteralSet)]
-    [Alias("PSPath", "FullName", "LP")]
-    [ValidateNotNullOrEmpty]
-    public string[] LiteralPath { get; set; } = [];
-
-    /// <summary>Names of backups in the catalog (-CatalogPath); wildcards match several.</summary>
-    [Parameter(Mandatory = true, ParameterSetName = NameSet)]
-    [ValidateNotNullOrEmpty]
-    [SupportsWildcards]
-    [ArgumentCompleter(typeof(BackupNameCompleter))]
-    public string[] Name { get; set; } = [];
-
-    [Parameter(ParameterSetName = NameSet)]
-    [Alias("Directory")]
-    [ValidateNotNullOrEmpty]
-    public string? CatalogPath { get; set; }
-
     /// <summary>A directory (the copy keeps the backup's name) or a file path.</summary>
     [Parameter(Mandatory = true, Position = 1)]
     [ValidateNotNullOrEmpty]
@@ -59,13 +26,7 @@ public sealed class CopyRedisBackupCommand : RedisBackupCmdlet
 
     protected override void ProcessRecord()
     {
-        IEnumerable<string> paths = ParameterSetName switch
-        {
-            ObjectSet => InputObject.Select(b => b.Path),
-            PathSet => ResolveFilePaths(Path, literal: false),
-            LiteralSet => ResolveFilePaths(LiteralPath, literal: true),
-            _ => ResolveNames(Name, ResolveCatalogDirectory(CatalogPath)),
-        };
+        var paths = ResolveBackupFiles();
         var destination = SessionState.Path.GetUnresolvedProviderPathFromPSPath(Destination);
         foreach (var path in paths) CopyOne(path, destination);
     }
