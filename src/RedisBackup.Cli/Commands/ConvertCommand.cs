@@ -11,8 +11,7 @@ namespace RedisBackup.Cli.Commands;
 internal sealed class ConvertCommand
 {
     private readonly CliHost _host;
-    private readonly Argument<string> _backup = new("FILE|NAME") { Description = "An RDB snapshot or a key-level backup (a file, or a name in the catalog, see --dir)." };
-    private readonly Option<string> _dir = CommonOptions.Directory();
+    private readonly BackupArgument _backup = new("An RDB snapshot or a key-level backup (a file, or a name in the catalog, see --dir).");
     private readonly Option<bool> _skipVerify = new("--skip-verify") { Description = "Skip the integrity check of the source that otherwise runs first." };
     private readonly Option<bool> _json = CommonOptions.Json();
     private readonly Option<bool> _quiet = CommonOptions.Quiet();
@@ -23,8 +22,8 @@ internal sealed class ConvertCommand
         _host = host;
         Command = new Command("convert", "Convert an RDB snapshot or an exact backup into a logical key-level backup in the catalog, offline (no server needed). " +
                                          "The new backup restores into any Redis or Valkey version and is verified as it is written.");
-        Command.Arguments.Add(_backup);
-        foreach (var option in new Option[] { _dir, _skipVerify, _json, _quiet, _dryRun }) Command.Options.Add(option);
+        _backup.AddTo(Command);
+        foreach (var option in new Option[] { _skipVerify, _json, _quiet, _dryRun }) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -33,10 +32,10 @@ internal sealed class ConvertCommand
     public ConvertRequest ToRequest(ParseResult result)
     {
         ArgumentNullException.ThrowIfNull(result);
-        var directory = result.GetValue(_dir);
+        var directory = _backup.Directory(result);
         return new ConvertRequest
         {
-            Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
+            Path = _backup.Resolve(result, _host.Environment),
             Directory = BackupCatalog.ResolveDirectory(directory, _host.Environment),
             SkipVerify = result.GetValue(_skipVerify),
         };

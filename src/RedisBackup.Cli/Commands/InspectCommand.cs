@@ -1,7 +1,6 @@
 using System.CommandLine;
 using RedisBackup.Cli.Options;
 using RedisBackup.Cli.Output;
-using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
@@ -13,8 +12,7 @@ internal sealed class InspectCommand
     private const int Width = 80;
 
     private readonly CliHost _host;
-    private readonly Argument<string> _backup = new("FILE|NAME") { Description = "A backup file, or the name of a backup in the catalog (see --dir)." };
-    private readonly Option<string> _dir = CommonOptions.Directory();
+    private readonly BackupArgument _backup = new();
     private readonly Option<int?> _top = new Option<int?>("--top") { Description = $"List the N biggest keys (default {InspectOperation.DefaultTop}; 0 for none).", HelpName = "N" }.AtLeast(0);
     private readonly Option<bool> _json = CommonOptions.Json();
 
@@ -23,8 +21,8 @@ internal sealed class InspectCommand
         _host = host;
         Command = new Command("inspect", "Show what a backup holds without restoring it: keys per database and type, keys with TTLs, the biggest keys, " +
                                          "functions, module types and the server version that wrote it. Reads any file size in bounded memory.");
-        Command.Arguments.Add(_backup);
-        foreach (var option in new Option[] { _dir, _top, _json }) Command.Options.Add(option);
+        _backup.AddTo(Command);
+        foreach (var option in new Option[] { _top, _json }) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -35,7 +33,7 @@ internal sealed class InspectCommand
         var output = new CommandOutput(_host, OutputModes.From(result.GetValue(_json), quiet: false));
         return CommandRunner.RunAsync(output, async () =>
         {
-            var path = BackupLocator.Resolve(result.GetRequiredValue(_backup), result.GetValue(_dir), _host.Environment);
+            var path = _backup.Resolve(result, _host.Environment);
             BackupContent content;
             using (var progress = output.CreateProgress())
                 content = await InspectOperation.RunAsync(path, result.GetValue(_top) ?? InspectOperation.DefaultTop, progress, cancellationToken).ConfigureAwait(false);

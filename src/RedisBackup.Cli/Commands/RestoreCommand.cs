@@ -12,8 +12,7 @@ namespace RedisBackup.Cli.Commands;
 internal sealed class RestoreCommand
 {
     private readonly CliHost _host;
-    private readonly Argument<string> _backup = new("FILE|NAME") { Description = "A backup file, or the name of a backup in the catalog (see --dir)." };
-    private readonly Option<string> _dir = CommonOptions.Directory();
+    private readonly BackupArgument _backup = new();
     private readonly ConnectionOptions _connection = new();
     private readonly Option<string> _container = new("--container") { Description = "Restore an RDB snapshot into this Docker container (stop, swap the data file, start, check)." };
     private readonly Option<bool> _replace = new("--replace") { Description = "Overwrite keys that already exist (default: skip them)." };
@@ -43,8 +42,7 @@ internal sealed class RestoreCommand
     {
         _host = host;
         Command = new Command("restore", "Restore a backup into a live server (--host/--port/--uri) or a Docker container (--container).");
-        Command.Arguments.Add(_backup);
-        Command.Options.Add(_dir);
+        _backup.AddTo(Command);
         _connection.AddTo(Command);
         foreach (var option in new Option[] { _container, _replace, _flush, _yes, _ttl, _toDb, _db, _match, _type, _failFast, _requireFieldTtl, _skipVerify, _noSafetySnapshot, _json, _quiet, _dryRun })
             Command.Options.Add(option);
@@ -58,10 +56,10 @@ internal sealed class RestoreCommand
     {
         ArgumentNullException.ThrowIfNull(result);
         var container = result.GetValue(_container);
-        var directory = result.GetValue(_dir);
+        var directory = _backup.Directory(result);
         return RestoreOperation.Check(new RestoreRequest
         {
-            Path = BackupLocator.Resolve(result.GetRequiredValue(_backup), directory, _host.Environment),
+            Path = _backup.Resolve(result, _host.Environment),
             // With --container only the credentials for its redis-cli apply; a host, port, URI or TLS option reaches the engine, which refuses two targets.
             Endpoint = container is null || _connection.AnyEndpointGiven(result) ? _connection.Build(result, _host, warnings) : null,
             Container = container,

@@ -1,7 +1,6 @@
 using System.CommandLine;
 using RedisBackup.Cli.Options;
 using RedisBackup.Cli.Output;
-using RedisBackup.Engine.Catalog;
 using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 
@@ -11,8 +10,7 @@ namespace RedisBackup.Cli.Commands;
 internal sealed class VerifyCommand
 {
     private readonly CliHost _host;
-    private readonly Argument<string> _backup = new("FILE|NAME") { Description = "A backup file, or the name of a backup in the catalog (see --dir)." };
-    private readonly Option<string> _dir = CommonOptions.Directory();
+    private readonly BackupArgument _backup = new();
     private readonly Option<bool> _deep = new("--deep") { Description = "Also decode every value, not only walk the structure." };
     private readonly Option<bool> _strict = new("--strict") { Description = "Fail when part of the file could not be checked (an RDB of a server newer than this version)." };
     private readonly Option<bool> _json = CommonOptions.Json();
@@ -21,8 +19,8 @@ internal sealed class VerifyCommand
     {
         _host = host;
         Command = new Command("verify", "Verify a backup: its SHA-256 against the recorded one, and its structure.");
-        Command.Arguments.Add(_backup);
-        foreach (var option in new Option[] { _dir, _deep, _strict, _json }) Command.Options.Add(option);
+        _backup.AddTo(Command);
+        foreach (var option in new Option[] { _deep, _strict, _json }) Command.Options.Add(option);
         Command.SetAction(RunAsync);
     }
 
@@ -33,7 +31,7 @@ internal sealed class VerifyCommand
         var output = new CommandOutput(_host, OutputModes.From(result.GetValue(_json), quiet: false));
         return CommandRunner.RunAsync(output, async () =>
         {
-            var path = BackupLocator.Resolve(result.GetRequiredValue(_backup), result.GetValue(_dir), _host.Environment);
+            var path = _backup.Resolve(result, _host.Environment);
             VerifyResult verified;
             var strict = result.GetValue(_strict);
             using (var progress = output.CreateProgress())
