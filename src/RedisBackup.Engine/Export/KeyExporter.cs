@@ -144,6 +144,8 @@ internal static class KeyExporter
             // Read before the header, which says whether the file holds them (requires "functions").
             var functions = await FunctionCapture.ReadAsync(conn, version, cancellationToken).ConfigureAwait(false);
             if (functions.NotCaptured is { } notCaptured) progress?.Report(OperationProgress.Step(activity, "Function libraries not included: " + notCaptured));
+            // Also before the header, which says whether the file may hold logical stream records (requires "streamRecords").
+            var streamRecords = await StreamProbe.MayHoldStreamRecordsAsync(conn, options, databases, cancellationToken).ConfigureAwait(false);
 
             var counting = new CountingStream(destination);
             var gzip = options.Exact ? GzipFactory.ForEncodedPayloads(counting) : GzipFactory.Fastest(counting);
@@ -162,13 +164,13 @@ internal static class KeyExporter
                     Exact = options.Exact,
                     // The header goes out before any key is read: a file that may hold field expiries says so, and
                     // a reader that does not know them refuses it rather than silently restoring fields that never expire.
-                    Requires = Requirements(fieldTtls, functions.Libraries is not null),
+                    Requires = Requirements(fieldTtls, functions.Libraries is not null, streamRecords),
                 });
                 if (functions.Libraries is { } libraries) writer.WriteFunctions(libraries);
 
                 // Redis reads run in this task; JSON + gzip run in the consumer, so the two overlap.
                 var channel = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
-                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector);
+                var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector, streamRecords);
                 using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
                 var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
                 try
@@ -229,6 +231,7 @@ internal static class KeyExporter
                     Records = records,
                     FieldTtls = writer.FieldTtls,
                     LogicalKeys = scanner.LogicalKeys,
+                    StreamsAsRecords = scanner.StreamsAsRecords,
                     FunctionLibraries = functions.Libraries?.Count ?? 0,
                     FunctionsNotCaptured = functions.NotCaptured,
                 }, repeats.Count > 0 ? repeats : null);
@@ -272,11 +275,12 @@ internal static class KeyExporter
         await writer.FlushAsync(ct).ConfigureAwait(false);
     }
 
-    private static List<string> Requirements(bool fieldTtls, bool functions)
+    private static List<string> Requirements(bool fieldTtls, bool functions, bool streamRecords)
     {
-        var requires = new List<string>(2);
+        var requires = new List<string>(3);
         if (fieldTtls) requires.Add(KeyFileFormat.FieldTtlRequirement);
         if (functions) requires.Add(KeyFileFormat.FunctionsRequirement);
+        if (streamRecords) requires.Add(KeyFileFormat.StreamRecordsRequirement);
         return requires;
     }
 

@@ -54,11 +54,18 @@ internal sealed class KeyScanner
     private readonly TimeProvider _clock;
     private readonly bool _fieldTtls;
     private readonly RepeatedKeyDetector? _written;
+    private readonly bool _streamRecords;
 
     /// <param name="fieldTtls">Read hash field expiries (only for a server that has HPEXPIRETIME).</param>
     /// <param name="written">Notes every key handed over, in file order, for the repeat check.</param>
-    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null)
+    /// <param name="streamRecords">
+    /// A stream whose DUMP payload is longer than the exact limit is written as logical stream records (the file's
+    /// header requires <c>streamRecords</c>); otherwise every stream is its DUMP payload, whatever its size.
+    /// </param>
+    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null,
+        bool streamRecords = false)
     {
+        _streamRecords = streamRecords;
         _fieldTtls = fieldTtls;
         _written = written;
         _conn = connection;
@@ -77,6 +84,9 @@ internal sealed class KeyScanner
 
     /// <summary>Exact mode: keys over the exact limit, written as logical records.</summary>
     public long LogicalKeys { get; private set; }
+
+    /// <summary>Streams over the exact limit, written as logical stream records (both modes).</summary>
+    public long StreamsAsRecords { get; private set; }
     public Dictionary<int, long> KeysPerDatabase { get; } = [];
 
     /// <summary>
@@ -221,8 +231,9 @@ internal sealed class KeyScanner
 
     /// <summary>
     /// Exact mode: the keys over the limit, read as a logical export reads them (TYPE + PTTL + STRLEN, then windows),
-    /// once nothing else is in flight. Their records are marked logical. Streams and module values have no logical form
-    /// in a key-level file: they are read with DUMP, whole, whatever their size.
+    /// once nothing else is in flight. Their records are marked logical. A stream becomes logical stream records (when
+    /// the file may hold them, see <see cref="_streamRecords"/>); module values have no logical form in a key-level file:
+    /// they are read with DUMP, whole, whatever their size.
     /// </summary>
     private void ReadBigKeys(int db, List<byte[]> big, CancellationToken ct)
     {
@@ -230,7 +241,7 @@ internal sealed class KeyScanner
         for (var at = 0; at < big.Count; at += ScanCount)
         {
             var keys = big.GetRange(at, Math.Min(ScanCount, big.Count - at));
-            var (changed, _) = ReadBatch(db, keys, null, ct);
+            var (changed, _) = ReadBatch(db, keys, null, ct, knownBig: true);
             foreach (var key in changed)
             {
                 if (retried.Add(KeyHash.Of(key))) big.Add(key);
@@ -291,7 +302,8 @@ internal sealed class KeyScanner
     /// Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile,
     /// and the reply of <paramref name="nextScan"/>, which is sent in the first pipeline after the batch's commands.
     /// </summary>
-    private (List<byte[]> Changed, RespValue? NextScan) ReadBatch(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct)
+    /// <param name="knownBig">Exact mode's big keys: their DUMP was over the limit already, so a stream among them is not dumped again.</param>
+    private (List<byte[]> Changed, RespValue? NextScan) ReadBatch(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct, bool knownBig = false)
     {
         WriteProbes(keys);
         if (nextScan is not null) _conn.WriteCommand(nextScan);
@@ -301,14 +313,32 @@ internal sealed class KeyScanner
         var records = new List<KeyRecord>(keys.Count);
         ReadProbes(db, keys, now, pending, ct);
         var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
+        if (knownBig && _streamRecords)
+            foreach (var p in pending)
+                if (p.Record.Type == "stream") p.BigStream = true;
 
         // Pipeline 2: the first window of every value.
         foreach (var p in pending) WriteFirstRead(p);
         _conn.Flush(ct);
         List<byte[]> changed = [];
         List<Pending> big = [];
+        List<Pending> bigStreams = [];
         foreach (var p in pending)
         {
+            // A stream's DUMP payload over the limit is read and dropped unkept: the stream is read in windows instead.
+            if (p.Record.Type == "stream" && _streamRecords && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
+                p.BigStream = true;
+            else if (p.BigStream)
+            {
+                var length = _conn.ReadReply(ct); // XLEN: only whether the key is still a stream
+                if (length.IsError && length.AsString()!.StartsWith("WRONGTYPE", StringComparison.Ordinal)) { changed.Add(p.Record.Key); continue; }
+                length.ThrowIfError("XLEN");
+            }
+            if (p.BigStream)
+            {
+                bigStreams.Add(p);
+                continue;
+            }
             var reply = _conn.ReadReply(ct);
             if (reply.IsError)
             {
@@ -328,12 +358,48 @@ internal sealed class KeyScanner
         if (big.Count == 0)
         {
             if (records.Count > 0) Hand(records, ct);
-            return (changed, scanReply);
         }
-        var small = records.Where(r => !r.More).ToList();
-        if (small.Count > 0) Hand(small, ct);
-        foreach (var p in big) ContinueBig(p, ct);
+        else
+        {
+            var small = records.Where(r => !r.More).ToList();
+            if (small.Count > 0) Hand(small, ct);
+            foreach (var p in big) ContinueBig(p, ct);
+        }
+        foreach (var p in bigStreams) WriteStream(p, ct);
         return (changed, scanReply);
+    }
+
+    /// <summary>
+    /// A stream over the limit, as logical stream records (<see cref="LiveStreamReader"/>): one part per record, the
+    /// first carrying the key's expiry, marked logical in an exact export. A stream gone before any part was read is
+    /// counted as vanished.
+    /// </summary>
+    private void WriteStream(Pending p, CancellationToken ct)
+    {
+        var first = p.Record;
+        KeyRecord? held = null;
+        var chunk = 0;
+        foreach (var part in new LiveStreamReader(_conn).Read(first.Key, ct))
+        {
+            var record = chunk == 0 ? first : new KeyRecord { Database = first.Database, Key = first.Key, Type = "stream", Chunk = chunk, Logical = first.Logical };
+            record.Stream = part;
+            chunk++;
+            if (held is not null)
+            {
+                held.More = true;
+                Hand([held], ct);
+            }
+            held = record;
+        }
+        if (held is null)
+        {
+            Vanished++;
+            return;
+        }
+        held.More = false;
+        Hand([held], ct);
+        StreamsAsRecords++;
+        Count(first);
     }
 
     /// <summary>Hands records to the writing side, blocking while its queue is full.</summary>
@@ -365,6 +431,7 @@ internal sealed class KeyScanner
             case "set": _conn.WriteCommand("SSCAN", key, "0", "COUNT", ChunkElements); break;
             case "list": _conn.WriteCommand("LRANGE", key, 0, ChunkElements - 1); break;
             case "zset": _conn.WriteCommand("ZRANGE", key, 0, ChunkElements - 1, "WITHSCORES"); break;
+            case "stream" when p.BigStream: _conn.WriteCommand("XLEN", key); break; // known to be over the limit: no second DUMP
             default: _conn.WriteCommand("DUMP", key); break; // stream and module types
         }
     }
@@ -588,5 +655,8 @@ internal sealed class KeyScanner
         public long StrLen { get; } = strLen;
         public byte[]? Cursor { get; set; }
         public long Offset { get; set; }
+
+        /// <summary>A stream over the exact limit, to be written as logical stream records.</summary>
+        public bool BigStream { get; set; }
     }
 }
