@@ -12,8 +12,9 @@ namespace RedisBackup.Engine.Export;
 /// Redis 7.0 entries added, max deleted ID and recorded first ID; the length is the number of entries written, as in an
 /// RDB file); then each group of <c>XINFO GROUPS</c> (last delivered ID, entries read), its consumers
 /// (<c>XINFO CONSUMERS</c>: seen time, and from Redis 7.2 active time, as the server's clock minus the idle and
-/// inactive times), each followed by the pending entries it owns (<c>XPENDING key group start + 2000 consumer</c>:
-/// delivery time as the server's clock minus the idle time, delivery count).
+/// inactive times), each followed by the pending entries it owns (<c>XPENDING key group start + 200 consumer</c>, ten
+/// calls to a record: delivery time as the server's clock minus the idle time, exact to the millisecond (see
+/// <see cref="Timed"/>), and delivery count). Memory: one window, and a group's consumer list (XINFO CONSUMERS).
 ///
 /// A stream that changes while it is read is read as it is at each window, like any big key: entries added after the
 /// entries were read are not in the file (the state read afterwards may name a later last ID, which a restore sets
@@ -24,8 +25,14 @@ internal sealed class LiveStreamReader(RedisConnection connection)
     /// <summary>Entries per window: a quarter of an element window, as convert's windows (entries hold several fields).</summary>
     public const int EntryWindow = KeyRecord.ChunkElements / 4;
 
-    /// <summary>Pending entries per window.</summary>
+    /// <summary>Pending entries per window (per record).</summary>
     public const int PendingWindow = KeyRecord.ChunkElements;
+
+    /// <summary>
+    /// Pending entries per XPENDING call: a short command, so that it runs within one millisecond of the server's clock
+    /// (see <see cref="Timed"/>); a window is several calls.
+    /// </summary>
+    public const int PendingRead = 200;
 
     /// <summary>The parts of the stream, in file order; none when the stream was gone before anything was read.</summary>
     public IEnumerable<StreamPart> Read(byte[] key, CancellationToken ct)
@@ -119,32 +126,37 @@ internal sealed class LiveStreamReader(RedisConnection connection)
     private IEnumerable<StreamPart> Pending(byte[] key, byte[] group, byte[] consumer, CancellationToken ct)
     {
         var start = "-";
-        while (true)
+        var window = new List<StreamPending>(PendingRead);
+        var more = true;
+        while (more)
         {
             ct.ThrowIfCancellationRequested();
-            var (reply, now) = Timed(ct, "XPENDING", key, group, start, "+", PendingWindow, consumer);
-            if (reply.IsError && IsGone(reply)) yield break;
+            var (reply, now) = Timed(ct, "XPENDING", key, group, start, "+", PendingRead, consumer);
+            if (reply.IsError && IsGone(reply)) break;
             var items = reply.ThrowIfError("XPENDING").AsArray();
-            if (items.Length == 0) yield break;
-            var window = new List<StreamPending>(items.Length);
             foreach (var item in items)
             {
                 var fields = item.AsArray();
                 if (fields.Length != 4) throw Unexpected("XPENDING", "a pending entry that is not [id, consumer, idle, count]");
                 window.Add(new StreamPending(ParseId(fields[0], "XPENDING"), now - fields[2].AsInt64(), (ulong)fields[3].AsInt64()));
             }
-            yield return new StreamPart { Kind = StreamPartKind.Pending, Group = group, Consumer = consumer, Pending = window };
-            if (items.Length < PendingWindow || Next(window[^1].Id) is not { } next) yield break;
-            start = next.ToString();
+            more = items.Length == PendingRead && window.Count > 0 && Next(window[^1].Id) is not null;
+            if (more) start = Next(window[^1].Id)!.Value.ToString();
+            if (window.Count >= PendingWindow || (!more && window.Count > 0))
+            {
+                yield return new StreamPart { Kind = StreamPartKind.Pending, Group = group, Consumer = consumer, Pending = window };
+                window = new List<StreamPending>(PendingRead);
+            }
         }
+        if (window.Count > 0) yield return new StreamPart { Kind = StreamPartKind.Pending, Group = group, Consumer = consumer, Pending = window };
     }
 
     /// <summary>
     /// A command whose reply holds times relative to the server's clock (idle times), and that clock in Unix ms:
     /// <c>TIME</c>, the command, <c>TIME</c> in one pipeline. The server computes the idle times from its clock in whole
     /// milliseconds while it runs the command, between the two TIMEs; when both read the same millisecond, that is the
-    /// clock the command used, so a delivery time (clock − idle) is exact. Otherwise the command is sent again, a few
-    /// times, and then the later clock is taken (a delivery time then within the milliseconds the command took).
+    /// clock the command used, so a delivery time (clock − idle) is exact. Otherwise the command is sent again, up to
+    /// 20 times, and then the later clock is taken (a delivery time then within the milliseconds the command took).
     /// </summary>
     private (RespValue Reply, long Now) Timed(CancellationToken ct, params RedisArg[] command)
     {
@@ -157,7 +169,7 @@ internal sealed class LiveStreamReader(RedisConnection connection)
             var before = ServerTime(connection.ReadReply(ct));
             var reply = connection.ReadReply(ct);
             var after = ServerTime(connection.ReadReply(ct));
-            if (before == after || attempt == 5) return (reply, after);
+            if (before == after || attempt == 20) return (reply, after);
         }
     }
 

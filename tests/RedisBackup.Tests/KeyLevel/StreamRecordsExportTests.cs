@@ -20,7 +20,7 @@ namespace RedisBackup.Tests.KeyLevel;
 public class StreamRecordsExportTests
 {
     private const long Limit = 64 * 1024;
-    private const int Entries = 100_000;
+    private const int Entries = 300_000;
     private static CancellationToken None => CancellationToken.None;
 
     [ServerTheory(Timeout = 15 * 60 * 1000)]
