@@ -23,6 +23,10 @@ namespace RedisBackup.Engine.Export;
 /// the reply is read and dropped unkept) is read like a logical key instead, in windows, each record marked
 /// <see cref="KeyRecord.Logical"/> (see <see cref="ScanExact"/>).
 ///
+/// Streams, in both modes, are read with DUMP; a reply longer than the same limit is read and dropped unkept, and the
+/// stream is written as logical stream records instead (<see cref="LiveStreamReader"/>: entries in XRANGE windows,
+/// state, groups, consumers, pending entries), when the file may hold them (its header requires streamRecords).
+///
 /// Hash field expiration (Redis 7.4+, Valkey 9): when the server has it, every hash window read is followed by one
 /// pipeline of HPEXPIRETIME (the window's fields) per hash plus one TIME, and each record carries its fields' absolute
 /// expiries and the server's clock when they were read. A field that HSCAN returned and HPEXPIRETIME no longer finds
@@ -480,7 +484,7 @@ internal sealed class KeyScanner
             default:
                 if (reply.IsNull) return WindowState.Vanished;
                 r.Dump = reply.Bytes;
-                r.Logical = false; // a stream or module value has no logical form here, whatever its size
+                r.Logical = false; // a module value, or a stream whose payload is under the limit (or whose file holds no stream records)
                 return WindowState.Done;
         }
     }
