@@ -91,6 +91,22 @@ public sealed class ContainerRestoreFaultTests : IDisposable
     }
 
     [DockerFact(Timeout = Timeout)]
+    public async Task Cancelled_while_the_container_stops_it_is_started_again_with_its_data()
+    {
+        var (backup, _) = await ContainerBackupFiles.LargeAsync(_temp.Path, keys: 20_000);
+        var (target, digest) = await PopulatedTargetAsync();
+        await using var _ = target;
+
+        // Cancelled as the stop is announced: the stop request runs (or is cut short) with the token cancelled.
+        var ex = await CancelAtAsync(target, backup, p => p.IsStep && p.Status.StartsWith("Step 5/9", StringComparison.Ordinal));
+
+        Assert.Equal(5, ex.Step); // the stop
+        Assert.False(ex.NewDataWasInPlace);
+        Assert.Contains("cancelled at step 5/9", ex.Message, StringComparison.Ordinal);
+        await AssertIntactAsync(target, digest);
+    }
+
+    [DockerFact(Timeout = Timeout)]
     public async Task Cancelled_after_the_switch_before_the_start_the_previous_file_goes_back()
     {
         var (backup, _) = await ContainerBackupFiles.LargeAsync(_temp.Path, keys: 20_000);

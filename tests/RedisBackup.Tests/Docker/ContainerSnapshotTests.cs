@@ -141,6 +141,84 @@ public sealed class ContainerSnapshotTests : IDisposable
         Assert.Equal("BackgroundSaveTimeout", ex.ErrorId);
     }
 
+    /// <summary>
+    /// Runs a container snapshot into a catalog, and while the container's BGSAVE runs (slowed to 0.1 s a key), runs
+    /// <c>docker</c> with <paramref name="dockerArgs"/> and the container's name. The backup fails with an error of
+    /// this tool, and the catalog keeps nothing but its lock and journal, which records the failure.
+    /// </summary>
+    private async Task<(RedisBackupException Error, string Container)> InterruptTheSaveAsync(params string[] dockerArgs)
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker);
+        await TestDataset.PopulateAsync(redis.Endpoint);
+        await redis.ExecuteAsync("CONFIG", "SET", "rdb-key-save-delay", "100000");
+        var catalog = _temp.Combine("catalog");
+
+        var run = BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Container = redis.Name, Directory = catalog });
+        var deadline = DateTime.UtcNow.AddMinutes(2);
+        while (!((await redis.ExecuteAsync("INFO", "persistence")).AsString() ?? "").Contains("rdb_bgsave_in_progress:1", StringComparison.Ordinal))
+        {
+            Assert.False(run.IsCompleted, "the backup ended before the BGSAVE was seen");
+            Assert.True(DateTime.UtcNow < deadline, "the container never started a BGSAVE");
+            await Task.Delay(50);
+        }
+        using (var docker = System.Diagnostics.Process.Start("docker", [.. dockerArgs, redis.Name])!)
+        {
+            await docker.WaitForExitAsync();
+            Assert.Equal(0, docker.ExitCode);
+        }
+
+        var ex = await Assert.ThrowsAnyAsync<RedisBackupException>(() => run.WaitAsync(TimeSpan.FromMinutes(2)));
+
+        Assert.NotEqual("UnexpectedError", ex.ErrorId);
+        var left = Directory.EnumerateFiles(catalog).Select(Path.GetFileName)
+            .Where(n => n is not (".redis-backup.lock" or ".redis-backup-journal.jsonl")).ToList();
+        Assert.Empty(left);
+        Assert.Equal(ex.ErrorId, new Engine.Catalog.BackupCatalog(catalog).GetStats().LastFailure?.ErrorId);
+        return (ex, redis.Name);
+    }
+
+    /// <summary>Fault-matrix case 3 of issue 9: the container is killed while its BGSAVE runs.</summary>
+    [DockerFact(Timeout = 300_000)]
+    public async Task A_container_killed_during_its_BGSAVE_fails_the_backup_and_keeps_nothing()
+        => await InterruptTheSaveAsync("kill");
+
+    /// <summary>Fault-matrix case 9 of issue 9: the container is removed while a run is under way.</summary>
+    [DockerFact(Timeout = 300_000)]
+    public async Task A_container_removed_during_its_BGSAVE_fails_the_backup_and_keeps_nothing()
+    {
+        var (ex, container) = await InterruptTheSaveAsync("rm", "--force");
+        Assert.Contains(container, ex.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>
+    /// Fault-matrix case 3 of issue 9, the copy-out: the container is killed as the copy of its data file begins. The
+    /// BGSAVE had finished, so the file is complete, and the archive API reads it from the stopped container: the
+    /// backup is the data the container held, verified.
+    /// </summary>
+    [DockerFact(Timeout = 300_000)]
+    public async Task A_container_killed_as_its_data_file_is_copied_out_still_gives_its_complete_data()
+    {
+        await using var redis = await RedisContainer.StartAsync(_docker);
+        await TestDataset.PopulateAsync(redis.Endpoint);
+        var digest = await redis.DigestAsync();
+        var killed = false;
+        var progress = new SynchronousProgress<OperationProgress>(p =>
+        {
+            if (killed || !p.IsStep || !p.Status.StartsWith("Step 2/", StringComparison.Ordinal)) return;
+            killed = true;
+            using var kill = System.Diagnostics.Process.Start("docker", ["kill", redis.Name])!;
+            kill.WaitForExit();
+        });
+
+        var outcome = await BackupOperation.RunAsync(new BackupRequest { Kind = BackupKind.Snapshot, Container = redis.Name, Directory = _temp.Combine("catalog") },
+            progress, CancellationToken.None).WaitAsync(TimeSpan.FromMinutes(2));
+
+        Assert.True(killed, "the copy-out step was never announced");
+        Assert.False(await redis.IsRunningAsync());
+        Assert.True((await VerifyOperation.RunAsync(outcome.Backup.Path)).IsValid);
+        Assert.Equal(digest, (await LoadOnHostAsync(outcome.Backup.Path)).Digest);
+    }
+
     [DockerFact]
     public async Task Missing_container_is_a_clear_not_found_error()
     {

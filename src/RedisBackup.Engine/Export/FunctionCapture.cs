@@ -1,8 +1,9 @@
 using System.Globalization;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
 
-namespace RedisBackup.Engine.Formats;
+namespace RedisBackup.Engine.Export;
 
 /// <summary>What a key-level export found of the source's function libraries.</summary>
 /// <param name="Libraries">The libraries (FUNCTION DUMP), or null when the server has none or they could not be read.</param>
