@@ -25,7 +25,8 @@ namespace RedisBackup.Engine.Export;
 ///
 /// Streams, in both modes, are read with DUMP; a reply longer than the same limit is read and dropped unkept, and the
 /// stream is written as logical stream records instead (<see cref="LiveStreamReader"/>: entries in XRANGE windows,
-/// state, groups, consumers, pending entries), when the file may hold them (its header requires streamRecords).
+/// state, groups, consumers, pending entries). <see cref="StreamsAsRecords"/> counts them: the file's header, written
+/// before any key, does not require streamRecords, so the export writes the file a second time with it when there are any.
 ///
 /// Hash field expiration (Redis 7.4+, Valkey 9): when the server has it, every hash window read is followed by one
 /// pipeline of HPEXPIRETIME (the window's fields) per hash plus one TIME, and each record carries its fields' absolute
@@ -58,18 +59,11 @@ internal sealed class KeyScanner
     private readonly TimeProvider _clock;
     private readonly bool _fieldTtls;
     private readonly RepeatedKeyDetector? _written;
-    private readonly bool _streamRecords;
 
     /// <param name="fieldTtls">Read hash field expiries (only for a server that has HPEXPIRETIME).</param>
     /// <param name="written">Notes every key handed over, in file order, for the repeat check.</param>
-    /// <param name="streamRecords">
-    /// A stream whose DUMP payload is longer than the exact limit is written as logical stream records (the file's
-    /// header requires <c>streamRecords</c>); otherwise every stream is its DUMP payload, whatever its size.
-    /// </param>
-    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null,
-        bool streamRecords = false)
+    public KeyScanner(RedisConnection connection, KeyExportOptions options, ChannelWriter<List<KeyRecord>> output, TimeProvider clock, bool fieldTtls = false, RepeatedKeyDetector? written = null)
     {
-        _streamRecords = streamRecords;
         _fieldTtls = fieldTtls;
         _written = written;
         _conn = connection;
@@ -235,9 +229,8 @@ internal sealed class KeyScanner
 
     /// <summary>
     /// Exact mode: the keys over the limit, read as a logical export reads them (TYPE + PTTL + STRLEN, then windows),
-    /// once nothing else is in flight. Their records are marked logical. A stream becomes logical stream records (when
-    /// the file may hold them, see <see cref="_streamRecords"/>); module values have no logical form in a key-level file:
-    /// they are read with DUMP, whole, whatever their size.
+    /// once nothing else is in flight. Their records are marked logical. A stream becomes logical stream records; module
+    /// values have no logical form in a key-level file: they are read with DUMP, whole, whatever their size.
     /// </summary>
     private void ReadBigKeys(int db, List<byte[]> big, CancellationToken ct)
     {
@@ -317,7 +310,7 @@ internal sealed class KeyScanner
         var records = new List<KeyRecord>(keys.Count);
         ReadProbes(db, keys, now, pending, ct);
         var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
-        if (knownBig && _streamRecords)
+        if (knownBig)
             foreach (var p in pending)
                 if (p.Record.Type == "stream") p.BigStream = true;
 
@@ -330,7 +323,7 @@ internal sealed class KeyScanner
         foreach (var p in pending)
         {
             // A stream's DUMP payload over the limit is read and dropped unkept: the stream is read in windows instead.
-            if (p.Record.Type == "stream" && _streamRecords && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
+            if (p.Record.Type == "stream" && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
                 p.BigStream = true;
             else if (p.BigStream)
             {
@@ -484,7 +477,7 @@ internal sealed class KeyScanner
             default:
                 if (reply.IsNull) return WindowState.Vanished;
                 r.Dump = reply.Bytes;
-                r.Logical = false; // a module value, or a stream whose payload is under the limit (or whose file holds no stream records)
+                r.Logical = false; // a module value, or a stream whose payload is under the limit
                 return WindowState.Done;
         }
     }

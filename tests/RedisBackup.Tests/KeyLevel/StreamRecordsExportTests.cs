@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using RedisBackup.Engine.Export;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Operations;
 using RedisBackup.Engine.Redis;
 using RedisBackup.Tests.Decode;
 using RedisBackup.Tests.Infrastructure;
@@ -13,7 +14,8 @@ namespace RedisBackup.Tests.KeyLevel;
 /// A key-level export never holds a big stream whole (issue 11 §5): a stream whose DUMP payload is longer than the exact
 /// limit (16 MB; lowered here to 64 KiB) is written, in logical and in exact mode, as the logical stream records convert
 /// writes (entries in XRANGE windows, its state, each group, its consumers and their pending entries), and the header
-/// requires "streamRecords" whenever the exported databases hold a stream. Restored into the same version, the stream is
+/// requires "streamRecords" exactly when the file holds such records (the file is written a second time with it, as for
+/// keys SCAN returned twice; a stream that only became big after the export started included). Restored into the same version, the stream is
 /// the same: entries by DEBUG DIGEST-VALUE, and last ID, counters, groups (last delivered ID, entries read), consumers
 /// and pending entries (owner, delivery time, delivery count) by XINFO STREAM FULL.
 /// </summary>
@@ -58,30 +60,121 @@ public class StreamRecordsExportTests
     }
 
     [Fact(Timeout = 5 * 60 * 1000)]
-    public async Task The_header_requires_stream_records_only_when_the_exported_databases_hold_a_stream()
+    public async Task The_header_requires_stream_records_exactly_when_the_file_holds_stream_records()
     {
         await using var source = await RedisServer.StartAsync();
         await KeyFiles.RunAsync(source, 0, "HSET", "h", "f", "v");
         await KeyFiles.RunAsync(source, 1, "SET", "s", "v");
+        await using (var c = await source.ConnectAsync())
+        {
+            await c.SelectAsync(1);
+            var rnd = new Random(3);
+            for (var i = 1; i <= 200; i++) c.WriteCommand("XADD", "stream", $"{i}-1", "f", Dataset.Bytes(rnd, 100));
+            await c.FlushAsync();
+            for (var i = 0; i < 200; i++) (await c.ReadReplyAsync()).ThrowIfError();
+        }
         using var dir = new TempDirectory();
 
-        async Task<IReadOnlyList<string>> Requires(KeyExportOptions options)
+        // The stream's payload is about 20 KB: a limit of 4 KiB makes it big.
+        const long Small = 4 * 1024;
+        foreach (var exact in new[] { false, true })
         {
-            var path = dir.Combine(Guid.NewGuid().ToString("N") + ".jsonl.gz");
-            await KeyFiles.ExportAsync(source, path, options);
-            await using var f = File.OpenRead(path);
-            return (await KeyFileVerifier.VerifyAsync(f)).Requires;
+            // A stream under the limit is its DUMP payload: a version 1 file every release reads, written once.
+            Assert.Equal((0L, 1, 0), await ExportAsync(dir, source, new KeyExportOptions { Exact = exact }));
+            Assert.Equal((1L, 2, 1), await ExportAsync(dir, source, new KeyExportOptions { Exact = exact, ExactLimit = Small }));
+            Assert.Equal((0L, 1, 0), await ExportAsync(dir, source, new KeyExportOptions { Exact = exact, ExactLimit = Small, Databases = [0] }));
+            Assert.Equal((0L, 1, 0), await ExportAsync(dir, source, new KeyExportOptions { Exact = exact, ExactLimit = Small, Types = ["hash", "string"] }));
+            Assert.Equal((0L, 1, 0), await ExportAsync(dir, source, new KeyExportOptions { Exact = exact, ExactLimit = Small, Match = "s" }));
+            Assert.Equal((1L, 2, 1), await ExportAsync(dir, source, new KeyExportOptions { Exact = exact, ExactLimit = Small, Types = ["stream"] }));
+        }
+    }
+
+    [Fact(Timeout = 5 * 60 * 1000)]
+    public async Task A_stream_made_big_after_the_export_started_still_ends_in_a_file_that_requires_stream_records()
+    {
+        await using var source = await RedisServer.StartAsync();
+        await KeyFiles.RunAsync(source, 0, "SET", "s", "v");
+        await KeyFiles.RunAsync(source, 0, "XADD", "stream", "1-1", "f", "v");
+        using var dir = new TempDirectory();
+        foreach (var exact in new[] { false, true })
+        {
+            // The header's clock read, after everything the export asks before its header and before the first SCAN:
+            // only then does the stream grow past the limit.
+            var clock = new GrowStreamAtHeader(source, "stream");
+            var outcome = await BackupOperation.RunAsync(new BackupRequest { Endpoint = source.Endpoint, Directory = dir.Path, Exact = exact, Clock = clock, ExactLimit = 4 * 1024 });
+            Assert.True(clock.Grown);
+            var check = await RepeatedKeyExportTests.CheckFileAsync(outcome.Backup.Path);
+            Assert.Equal((2L, 0L), (check.Keys, check.Duplicates));
+            Assert.True(Forms(outcome.Backup.Path)["stream"].StreamParts > 1);
+            Assert.Equal(2, HeaderVersion(outcome.Backup.Path));
+            Assert.Equal([KeyFileFormat.StreamRecordsRequirement], Requirements(outcome.Backup.Path));
+            Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(".partial", StringComparison.Ordinal));
+            Assert.True((await VerifyOperation.RunAsync(outcome.Backup.Path)).IsValid);
+
+            await using var target = await RedisServer.StartAsync();
+            var restored = await RestoreOperation.RunAsync(new RestoreRequest { Path = outcome.Backup.Path, Endpoint = target.Endpoint });
+            Assert.Equal(0, restored.Failed);
+            Assert.Equal(2, restored.Restored);
+            await ServerComparison.AssertSameAsync(source, target, [0], sameDigests: true);
+            await KeyFiles.RunAsync(source, 0, "DEL", "stream");
+            await KeyFiles.RunAsync(source, 0, "XADD", "stream", "1-1", "f", "v");
+        }
+    }
+
+    /// <summary>A clock that, at its first read (the header's), adds 2,000 entries to a stream of the server.</summary>
+    private sealed class GrowStreamAtHeader(RedisServer server, string key) : TimeProvider
+    {
+        private int _calls;
+
+        public bool Grown { get; private set; }
+
+        public override DateTimeOffset GetUtcNow()
+        {
+            if (Interlocked.Increment(ref _calls) == 1)
+            {
+                GrowAsync().GetAwaiter().GetResult();
+                Grown = true;
+            }
+            return DateTimeOffset.UtcNow;
         }
 
-        Assert.Empty(await Requires(new KeyExportOptions())); // no stream: a version 1 file every release reads
-        await KeyFiles.RunAsync(source, 1, "XADD", "small-stream", "1-1", "f", "v");
-        Assert.Equal([KeyFileFormat.StreamRecordsRequirement], await Requires(new KeyExportOptions()));
-        Assert.Equal([KeyFileFormat.StreamRecordsRequirement], await Requires(new KeyExportOptions { Exact = true }));
-        Assert.Empty(await Requires(new KeyExportOptions { Databases = [0] }));
-        Assert.Empty(await Requires(new KeyExportOptions { Types = ["hash", "string"] }));
-        Assert.Empty(await Requires(new KeyExportOptions { Match = "s" }));
-        Assert.Equal([KeyFileFormat.StreamRecordsRequirement], await Requires(new KeyExportOptions { Types = ["stream"] }));
+        private async Task GrowAsync()
+        {
+            await using var c = await server.ConnectAsync();
+            var rnd = new Random(7);
+            for (var i = 0; i < 2000; i++) c.WriteCommand("XADD", key, "*", "f", Dataset.Bytes(rnd, 50));
+            await c.FlushAsync();
+            for (var i = 0; i < 2000; i++) (await c.ReadReplyAsync()).ThrowIfError();
+        }
     }
+
+    /// <summary>Exports, and returns the streams written as records, the header's version and how often it requires streamRecords.</summary>
+    private static async Task<(long StreamsAsRecords, int Version, int Requires)> ExportAsync(TempDirectory dir, RedisServer source, KeyExportOptions options)
+    {
+        var path = dir.Combine(Guid.NewGuid().ToString("N") + ".jsonl.gz");
+        var summary = await KeyFiles.ExportAsync(source, path, options);
+        await using (var f = File.OpenRead(path))
+        {
+            var check = await KeyFileVerifier.VerifyAsync(f);
+            Assert.Equal(summary.Keys, check.Keys);
+        }
+        var parts = Forms(path).Values.Sum(v => v.StreamParts);
+        Assert.Equal(summary.StreamsAsRecords > 0, parts > 0);
+        return (summary.StreamsAsRecords, HeaderVersion(path), Requirements(path).Count(r => r == KeyFileFormat.StreamRecordsRequirement));
+    }
+
+    private static JsonElement Header(string path)
+    {
+        using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        using var doc = JsonDocument.Parse(reader.ReadLine()!);
+        Assert.Equal("header", doc.RootElement.GetProperty("rec").GetString());
+        return doc.RootElement.Clone();
+    }
+
+    internal static int HeaderVersion(string path) => Header(path).GetProperty("version").GetInt32();
+
+    internal static List<string> Requirements(string path) => [.. Header(path).GetProperty("requires").EnumerateArray().Select(e => e.GetString()!)];
 
     [Fact(Timeout = 5 * 60 * 1000)]
     public async Task A_stream_with_no_entries_left_and_groups_round_trips()
