@@ -36,14 +36,29 @@ internal sealed record KeyExportOptions
     internal long ExactLimit { get; init; } = KeyScanner.DefaultExactLimit;
 }
 
-/// <summary>One pass of an export: what it wrote, and the keys it wrote more than once. Disposing it deletes the spill file.</summary>
+/// <summary>
+/// One pass of an export: what it wrote, the keys it wrote more than once, and whether its header lacks a requirement.
+/// Disposing it deletes the spill file.
+/// </summary>
 internal sealed class KeyExportPass(KeyExportSummary summary, RepeatedKeys? repeats, RepeatedKeyDetector detector) : IDisposable
 {
     /// <summary>What the file holds as written (repeats included, in <see cref="KeyExportSummary.Keys"/> and the trailer).</summary>
     public KeyExportSummary Summary { get; } = summary;
 
-    /// <summary>The later occurrences of keys written twice; null when there are none, so the file is final as it is.</summary>
+    /// <summary>The later occurrences of keys written twice; null when there are none.</summary>
     public RepeatedKeys? Repeats { get; } = repeats;
+
+    /// <summary>
+    /// The file holds logical stream records, so its header must require <c>streamRecords</c>, which the pass's header
+    /// (written before any key) does not.
+    /// </summary>
+    public bool NeedsStreamRecords => Summary.StreamsAsRecords > 0;
+
+    /// <summary>
+    /// The file must be written a second time (<see cref="KeyFileRewriter"/>): without the repeats, with the header's
+    /// missing requirement, or both. False for almost every export: the file is final as it is.
+    /// </summary>
+    public bool NeedsRewrite => Repeats is not null || NeedsStreamRecords;
 
     /// <summary>The spill file of the pass (the key index's), for a copy of the file the rewrite reads from.</summary>
     public LazySpillFile Spill => detector.Spill;
@@ -55,24 +70,27 @@ internal sealed class KeyExportPass(KeyExportSummary summary, RepeatedKeys? repe
 /// Reads every selected key of a live server and writes our gzip JSON Lines format to a stream. A key that SCAN
 /// returned more than once is written once: the export notes every key it writes in a <see cref="RepeatedKeyDetector"/>
 /// (bounded memory) and, in the rare export where the keyspace shrank during the scan and a key came twice, writes the
-/// file a second time without the later occurrences (<see cref="KeyFileRewriter"/>).
+/// file a second time without the later occurrences (<see cref="KeyFileRewriter"/>). The other rare case takes the same
+/// second pass: a stream over the exact limit is written as logical stream records, which the header (written before
+/// any key, without <c>streamRecords</c>) must require, so the file is written again with the requirement.
 /// </summary>
 internal static class KeyExporter
 {
     /// <param name="destination">
     /// Receives the gzip-compressed file; left open. It must be readable and seekable (a file or memory): in the rare
-    /// export that finds a key written twice, the file is rewritten from what was written.
+    /// export that finds a key written twice or writes a stream as stream records, the file is rewritten from what was written.
     /// </param>
     public static async Task<KeyExportSummary> ExportAsync(RedisEndpoint source, KeyExportOptions options, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(destination);
         if (!destination.CanRead || !destination.CanWrite || !destination.CanSeek)
-            throw new ArgumentException("The export's destination must be readable, writable and seekable: an export that finds a key written twice rewrites it.", nameof(destination));
+            throw new ArgumentException("The export's destination must be readable, writable and seekable: an export that finds a key written twice or a stream over the limit rewrites it.", nameof(destination));
         var start = destination.Position;
         using var pass = await ExportPassAsync(source, options, destination, progress, cancellationToken).ConfigureAwait(false);
-        if (pass.Repeats is not { } repeats) return pass.Summary;
+        if (!pass.NeedsRewrite) return pass.Summary;
 
-        // Copy what was written aside (to the spill file) and write the destination again from it, without the repeats.
+        // Copy what was written aside (to the spill file) and write the destination again from it, without the repeats
+        // and with the header's requirements.
         var spill = pass.Spill.File;
         var length = destination.Position - start;
         var copyAt = spill.Length;
@@ -89,13 +107,14 @@ internal static class KeyExporter
         destination.Position = start;
         var copy = spill.OpenRead(copyAt, length);
         await using (copy.ConfigureAwait(false))
-            return await KeyFileRewriter.WithoutRepeatsAsync(copy, repeats, pass.Summary, destination, cancellationToken).ConfigureAwait(false);
+            return await KeyFileRewriter.RewriteAsync(copy, pass.Repeats, pass.NeedsStreamRecords, pass.Summary, destination, cancellationToken).ConfigureAwait(false);
     }
 
     /// <summary>
     /// Writes the export into <paramref name="destination"/> (any writable stream; left open) and finds the keys it wrote
-    /// more than once. The caller writes the file again without them when <see cref="KeyExportPass.Repeats"/> is not null
-    /// (the backup operation does so into a second partial file, checked as it is written) and disposes the pass.
+    /// more than once. The caller writes the file again when <see cref="KeyExportPass.NeedsRewrite"/> (without the repeats,
+    /// with <c>streamRecords</c> required; the backup operation does so into a second partial file, checked as it is
+    /// written) and disposes the pass.
     /// </summary>
     internal static async Task<KeyExportPass> ExportPassAsync(RedisEndpoint source, KeyExportOptions options, Stream destination, IProgress<OperationProgress>? progress, CancellationToken cancellationToken)
     {
@@ -162,6 +181,8 @@ internal static class KeyExporter
                     Exact = options.Exact,
                     // The header goes out before any key is read: a file that may hold field expiries says so, and
                     // a reader that does not know them refuses it rather than silently restoring fields that never expire.
+                    // Which stream is over the limit is known only when it is read: a file that turns out to hold stream
+                    // records is written again with "streamRecords" (KeyExportPass.NeedsStreamRecords).
                     Requires = Requirements(fieldTtls, functions.Libraries is not null),
                 });
                 if (functions.Libraries is { } libraries) writer.WriteFunctions(libraries);
@@ -229,6 +250,7 @@ internal static class KeyExporter
                     Records = records,
                     FieldTtls = writer.FieldTtls,
                     LogicalKeys = scanner.LogicalKeys,
+                    StreamsAsRecords = scanner.StreamsAsRecords,
                     FunctionLibraries = functions.Libraries?.Count ?? 0,
                     FunctionsNotCaptured = functions.NotCaptured,
                 }, repeats.Count > 0 ? repeats : null);

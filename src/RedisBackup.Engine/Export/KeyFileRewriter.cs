@@ -8,19 +8,24 @@ using RedisBackup.Engine.IO;
 namespace RedisBackup.Engine.Export;
 
 /// <summary>
-/// The rare second pass of an export whose SCAN returned keys more than once: writes the file again without the later
-/// occurrences. Every line is copied byte for byte except the records of a repeat (all its chunks) and the trailer,
-/// which gets the new file's counts, with the records left out added to <c>duplicates</c>. Each record left out is
-/// checked against the repeat list (its ordinal and its key's hash), so a mismatch stops the backup instead of
-/// dropping the wrong key.
+/// The rare second pass of an export: writes the file again without the later occurrences of keys SCAN returned more
+/// than once, and with <c>streamRecords</c> added to the header's <c>requires</c> when the file turned out to hold
+/// logical stream records (the header is written before any key; which stream is over the limit is known only when it
+/// is read). Every line is copied byte for byte except the header when it gains the requirement (the same header
+/// written again with it, so also as format version 2), the records of a repeat (all its chunks), and, when repeats
+/// were left out, the trailer, which gets the new file's counts, with the records left out added to <c>duplicates</c>.
+/// Each record left out is checked against the repeat list (its ordinal and its key's hash), so a mismatch stops the
+/// backup instead of dropping the wrong key.
 /// </summary>
 internal static class KeyFileRewriter
 {
     private const int FlushAt = 256 * 1024;
 
     /// <param name="firstPass">The file as the export wrote it (gzip), from its start; left open.</param>
+    /// <param name="repeats">The later occurrences to leave out; null for none.</param>
+    /// <param name="requireStreamRecords">The header must require <c>streamRecords</c> (the file holds stream records).</param>
     /// <param name="destination">Receives the new file (gzip); left open.</param>
-    public static async Task<KeyExportSummary> WithoutRepeatsAsync(Stream firstPass, RepeatedKeys repeats, KeyExportSummary written, Stream destination, CancellationToken ct)
+    public static async Task<KeyExportSummary> RewriteAsync(Stream firstPass, RepeatedKeys? repeats, bool requireStreamRecords, KeyExportSummary written, Stream destination, CancellationToken ct)
     {
         var input = new GZipStream(new NonClosingStream(firstPass), CompressionMode.Decompress);
         await using (input.ConfigureAwait(false))
@@ -42,7 +47,9 @@ internal static class KeyFileRewriter
             await using (gzip.ConfigureAwait(false))
             {
                 var buffer = new ArrayBufferWriter<byte>(FlushAt + 64 * 1024);
-                Append(buffer, headerLine.Span);
+                if (requireStreamRecords && !header.Requires.Contains(KeyFileFormat.StreamRecordsRequirement))
+                    Append(buffer, await WithStreamRecordsAsync(header, headerLine, ct).ConfigureAwait(false));
+                else Append(buffer, headerLine.Span);
                 if (header.Requires.Contains(KeyFileFormat.FunctionsRequirement))
                 {
                     // The function libraries follow the header, copied as they are.
@@ -57,12 +64,13 @@ internal static class KeyFileRewriter
                     }
                     Append(buffer, functionsLine.Span);
                 }
-                using var next = repeats.InFileOrder(ct).GetEnumerator();
+                using var next = (repeats?.InFileOrder(ct) ?? Enumerable.Empty<(long Ordinal, ulong Check)>()).GetEnumerator();
                 var pending = next.MoveNext();
                 long ordinal = -1, keys = 0, records = 0, dropped = 0, droppedRecords = 0, fieldTtls = 0;
                 var perDb = new Dictionary<int, long>();
                 var dropping = false;
                 KeyFileTrailer trailer;
+                ReadOnlyMemory<byte> trailerLine;
                 while (true)
                 {
                     var line = await NextLineAsync(lines, records + droppedRecords, ct).ConfigureAwait(false);
@@ -70,6 +78,7 @@ internal static class KeyFileRewriter
                     if (kind == KeyRecordParser.Kind.Trailer)
                     {
                         trailer = parsedTrailer!;
+                        trailerLine = line;
                         break;
                     }
                     if (kind != KeyRecordParser.Kind.Key) throw Broken("it has a second header");
@@ -108,10 +117,10 @@ internal static class KeyFileRewriter
                     }
                 }
                 if (pending) throw Broken("the repeat list names keys beyond the end of the file");
-                if (dropped != repeats.Count) throw Broken($"{dropped.ToString(CultureInfo.InvariantCulture)} repeats were left out where the index found {repeats.Count.ToString(CultureInfo.InvariantCulture)}");
+                var expected = repeats?.Count ?? 0;
+                if (dropped != expected) throw Broken($"{dropped.ToString(CultureInfo.InvariantCulture)} repeats were left out where the index found {expected.ToString(CultureInfo.InvariantCulture)}");
                 await gzip.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
 
-                using var writer = new KeyRecordWriter(gzip);
                 var newTrailer = trailer with
                 {
                     Keys = keys,
@@ -120,8 +129,22 @@ internal static class KeyFileRewriter
                     Duplicates = trailer.Duplicates + dropped,
                     FieldTtls = fieldTtls,
                 };
-                writer.WriteTrailer(newTrailer);
-                await writer.FlushAsync(ct).ConfigureAwait(false);
+                if (dropped == 0)
+                {
+                    // Nothing left out: the trailer's counts stay what they are, and so does its line.
+                    if (trailer.Keys != keys || trailer.Records != records || trailer.FieldTtls != fieldTtls
+                        || trailer.KeysPerDatabase.Count != perDb.Count || perDb.Any(p => trailer.KeysPerDatabase.GetValueOrDefault(p.Key) != p.Value))
+                        throw Broken("its trailer's counts do not match its records");
+                    buffer.Clear();
+                    Append(buffer, trailerLine.Span);
+                    await gzip.WriteAsync(buffer.WrittenMemory, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    using var writer = new KeyRecordWriter(gzip);
+                    writer.WriteTrailer(newTrailer);
+                    await writer.FlushAsync(ct).ConfigureAwait(false);
+                }
                 await gzip.FlushAsync(ct).ConfigureAwait(false);
                 await gzip.DisposeAsync().ConfigureAwait(false);
                 return written with
@@ -149,6 +172,30 @@ internal static class KeyFileRewriter
         }
     }
 
+    /// <summary>
+    /// The header with <c>streamRecords</c> added to its <c>requires</c> (written by the same writer, so its version
+    /// follows the format's rule for a non-empty list). Before, the header as parsed is written again unchanged and must
+    /// give the original line byte for byte: so nothing but the requirement and the version can differ.
+    /// </summary>
+    private static async Task<byte[]> WithStreamRecordsAsync(KeyFileHeader header, ReadOnlyMemory<byte> original, CancellationToken ct)
+    {
+        if (!(await HeaderLineAsync(header, ct).ConfigureAwait(false)).AsSpan().SequenceEqual(original.Span))
+            throw Broken("its header would not be written again unchanged");
+        return await HeaderLineAsync(header with { Requires = [.. header.Requires, KeyFileFormat.StreamRecordsRequirement] }, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A header record as the export writes it, without its line break.</summary>
+    private static async Task<byte[]> HeaderLineAsync(KeyFileHeader header, CancellationToken ct)
+    {
+        using var ms = new MemoryStream();
+        using (var writer = new KeyRecordWriter(ms))
+        {
+            writer.WriteHeader(header);
+            await writer.FlushAsync(ct).ConfigureAwait(false);
+        }
+        return ms.ToArray()[..^1];
+    }
+
     private static void Append(ArrayBufferWriter<byte> buffer, ReadOnlySpan<byte> line)
     {
         var span = buffer.GetSpan(line.Length + 1);
@@ -167,5 +214,5 @@ internal static class KeyFileRewriter
 
     private static RedisBackupException Broken(string what)
         => new(ErrorKind.InvalidData, "KeyExportRewriteFailed",
-            $"Rewriting the new backup without the keys SCAN returned twice failed: {what}. Nothing was kept; run the backup again.");
+            $"Rewriting the new backup (without the keys SCAN returned twice, or with its header requiring stream records) failed: {what}. Nothing was kept; run the backup again.");
 }

@@ -23,6 +23,11 @@ namespace RedisBackup.Engine.Export;
 /// the reply is read and dropped unkept) is read like a logical key instead, in windows, each record marked
 /// <see cref="KeyRecord.Logical"/> (see <see cref="ScanExact"/>).
 ///
+/// Streams, in both modes, are read with DUMP; a reply longer than the same limit is read and dropped unkept, and the
+/// stream is written as logical stream records instead (<see cref="LiveStreamReader"/>: entries in XRANGE windows,
+/// state, groups, consumers, pending entries). <see cref="StreamsAsRecords"/> counts them: the file's header, written
+/// before any key, does not require streamRecords, so the export writes the file a second time with it when there are any.
+///
 /// Hash field expiration (Redis 7.4+, Valkey 9): when the server has it, every hash window read is followed by one
 /// pipeline of HPEXPIRETIME (the window's fields) per hash plus one TIME, and each record carries its fields' absolute
 /// expiries and the server's clock when they were read. A field that HSCAN returned and HPEXPIRETIME no longer finds
@@ -77,6 +82,9 @@ internal sealed class KeyScanner
 
     /// <summary>Exact mode: keys over the exact limit, written as logical records.</summary>
     public long LogicalKeys { get; private set; }
+
+    /// <summary>Streams over the exact limit, written as logical stream records (both modes).</summary>
+    public long StreamsAsRecords { get; private set; }
     public Dictionary<int, long> KeysPerDatabase { get; } = [];
 
     /// <summary>
@@ -221,8 +229,8 @@ internal sealed class KeyScanner
 
     /// <summary>
     /// Exact mode: the keys over the limit, read as a logical export reads them (TYPE + PTTL + STRLEN, then windows),
-    /// once nothing else is in flight. Their records are marked logical. Streams and module values have no logical form
-    /// in a key-level file: they are read with DUMP, whole, whatever their size.
+    /// once nothing else is in flight. Their records are marked logical. A stream becomes logical stream records; module
+    /// values have no logical form in a key-level file: they are read with DUMP, whole, whatever their size.
     /// </summary>
     private void ReadBigKeys(int db, List<byte[]> big, CancellationToken ct)
     {
@@ -230,7 +238,7 @@ internal sealed class KeyScanner
         for (var at = 0; at < big.Count; at += ScanCount)
         {
             var keys = big.GetRange(at, Math.Min(ScanCount, big.Count - at));
-            var (changed, _) = ReadBatch(db, keys, null, ct);
+            var (changed, _) = ReadBatch(db, keys, null, ct, knownBig: true);
             foreach (var key in changed)
             {
                 if (retried.Add(KeyHash.Of(key))) big.Add(key);
@@ -291,7 +299,8 @@ internal sealed class KeyScanner
     /// Reads one batch of keys and writes their records to the channel. Returns keys whose type changed meanwhile,
     /// and the reply of <paramref name="nextScan"/>, which is sent in the first pipeline after the batch's commands.
     /// </summary>
-    private (List<byte[]> Changed, RespValue? NextScan) ReadBatch(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct)
+    /// <param name="knownBig">Exact mode's big keys: their DUMP was over the limit already, so a stream among them is not dumped again.</param>
+    private (List<byte[]> Changed, RespValue? NextScan) ReadBatch(int db, List<byte[]> keys, RedisArg[]? nextScan, CancellationToken ct, bool knownBig = false)
     {
         WriteProbes(keys);
         if (nextScan is not null) _conn.WriteCommand(nextScan);
@@ -301,14 +310,32 @@ internal sealed class KeyScanner
         var records = new List<KeyRecord>(keys.Count);
         ReadProbes(db, keys, now, pending, ct);
         var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
+        if (knownBig)
+            foreach (var p in pending)
+                if (p.Record.Type == "stream") p.BigStream = true;
 
         // Pipeline 2: the first window of every value.
         foreach (var p in pending) WriteFirstRead(p);
         _conn.Flush(ct);
         List<byte[]> changed = [];
         List<Pending> big = [];
+        List<Pending> bigStreams = [];
         foreach (var p in pending)
         {
+            // A stream's DUMP payload over the limit is read and dropped unkept: the stream is read in windows instead.
+            if (p.Record.Type == "stream" && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
+                p.BigStream = true;
+            else if (p.BigStream)
+            {
+                var length = _conn.ReadReply(ct); // XLEN: only whether the key is still a stream
+                if (length.IsError && length.AsString()!.StartsWith("WRONGTYPE", StringComparison.Ordinal)) { changed.Add(p.Record.Key); continue; }
+                length.ThrowIfError("XLEN");
+            }
+            if (p.BigStream)
+            {
+                bigStreams.Add(p);
+                continue;
+            }
             var reply = _conn.ReadReply(ct);
             if (reply.IsError)
             {
@@ -328,12 +355,48 @@ internal sealed class KeyScanner
         if (big.Count == 0)
         {
             if (records.Count > 0) Hand(records, ct);
-            return (changed, scanReply);
         }
-        var small = records.Where(r => !r.More).ToList();
-        if (small.Count > 0) Hand(small, ct);
-        foreach (var p in big) ContinueBig(p, ct);
+        else
+        {
+            var small = records.Where(r => !r.More).ToList();
+            if (small.Count > 0) Hand(small, ct);
+            foreach (var p in big) ContinueBig(p, ct);
+        }
+        foreach (var p in bigStreams) WriteStream(p, ct);
         return (changed, scanReply);
+    }
+
+    /// <summary>
+    /// A stream over the limit, as logical stream records (<see cref="LiveStreamReader"/>): one part per record, the
+    /// first carrying the key's expiry, marked logical in an exact export. A stream gone before any part was read is
+    /// counted as vanished.
+    /// </summary>
+    private void WriteStream(Pending p, CancellationToken ct)
+    {
+        var first = p.Record;
+        KeyRecord? held = null;
+        var chunk = 0;
+        foreach (var part in new LiveStreamReader(_conn).Read(first.Key, ct))
+        {
+            var record = chunk == 0 ? first : new KeyRecord { Database = first.Database, Key = first.Key, Type = "stream", Chunk = chunk, Logical = first.Logical };
+            record.Stream = part;
+            chunk++;
+            if (held is not null)
+            {
+                held.More = true;
+                Hand([held], ct);
+            }
+            held = record;
+        }
+        if (held is null)
+        {
+            Vanished++;
+            return;
+        }
+        held.More = false;
+        Hand([held], ct);
+        StreamsAsRecords++;
+        Count(first);
     }
 
     /// <summary>Hands records to the writing side, blocking while its queue is full.</summary>
@@ -365,6 +428,7 @@ internal sealed class KeyScanner
             case "set": _conn.WriteCommand("SSCAN", key, "0", "COUNT", ChunkElements); break;
             case "list": _conn.WriteCommand("LRANGE", key, 0, ChunkElements - 1); break;
             case "zset": _conn.WriteCommand("ZRANGE", key, 0, ChunkElements - 1, "WITHSCORES"); break;
+            case "stream" when p.BigStream: _conn.WriteCommand("XLEN", key); break; // known to be over the limit: no second DUMP
             default: _conn.WriteCommand("DUMP", key); break; // stream and module types
         }
     }
@@ -413,7 +477,7 @@ internal sealed class KeyScanner
             default:
                 if (reply.IsNull) return WindowState.Vanished;
                 r.Dump = reply.Bytes;
-                r.Logical = false; // a stream or module value has no logical form here, whatever its size
+                r.Logical = false; // a module value, or a stream whose payload is under the limit
                 return WindowState.Done;
         }
     }
@@ -588,5 +652,8 @@ internal sealed class KeyScanner
         public long StrLen { get; } = strLen;
         public byte[]? Cursor { get; set; }
         public long Offset { get; set; }
+
+        /// <summary>A stream over the exact limit, to be written as logical stream records.</summary>
+        public bool BigStream { get; set; }
     }
 }

@@ -24,6 +24,9 @@ internal sealed record KeyExportSummary
     /// <summary>Exact mode: keys over the exact limit (16 MB), written as logical records marked <c>"logical":true</c>.</summary>
     public long LogicalKeys { get; init; }
 
+    /// <summary>Streams over the exact limit (16 MB), written as logical stream records (the header requires <c>streamRecords</c>).</summary>
+    public long StreamsAsRecords { get; init; }
+
     /// <summary>Function libraries in the backup (its <c>functions</c> record).</summary>
     public int FunctionLibraries { get; init; }
 

@@ -58,6 +58,9 @@ public sealed record BackupRequest
 
     /// <summary>Key-level: keys the export's key index holds in memory before it spills a sorted run (tests make it small).</summary>
     internal int IndexRunCapacity { get; init; } = IO.SpillSorter.DefaultRunCapacity;
+
+    /// <summary>Key-level: the DUMP payload size over which a key is read in windows (exact mode) and a stream becomes stream records (tests make it small).</summary>
+    internal long ExactLimit { get; init; } = Export.KeyScanner.DefaultExactLimit;
 }
 
 /// <summary>The result of a backup run: the new backup and what retention removed (or why it removed nothing).</summary>

@@ -126,6 +126,7 @@ public static class BackupOperation
                     {
                         Databases = request.Databases, Match = request.Match, Types = request.Types, Exact = request.Exact, Clock = request.Clock,
                         SpillPath = BackupNaming.SpillName(pending.TempPath, KeyExporter.SpillSuffix), IndexRunCapacity = request.IndexRunCapacity,
+                        ExactLimit = request.ExactLimit,
                     };
                     // The pass owns the key index's spill file: it lives until the file is final, and goes on every path.
                     KeyExportPass? pass = null;
@@ -135,18 +136,24 @@ public static class BackupOperation
                         Finishing, cancellationToken).ConfigureAwait(false);
                     var summary = pass!.Summary;
                     CheckKeyCount(check.Result.Keys, summary.Keys, pending);
-                    if (pass.Repeats is { } repeats)
+                    if (pass.NeedsRewrite)
                     {
-                        // SCAN returned keys twice (the keyspace shrank while it ran): write the file once more without
-                        // the later occurrences, into a second partial file checked as it is written, and keep that one.
-                        progress?.Report(OperationProgress.Step(activity, $"SCAN returned {repeats.Count} keys more than once (the keyspace was resized during the scan): writing the backup again without the repeats"));
+                        // SCAN returned keys twice (the keyspace shrank while it ran), or a stream over the limit was
+                        // written as stream records, which the header (written before any key) does not require yet:
+                        // write the file once more, without the later occurrences and with the requirement, into a
+                        // second partial file checked as it is written, and keep that one.
+                        var (repeats, streamRecords) = (pass.Repeats, pass.NeedsStreamRecords);
+                        if (repeats is not null)
+                            progress?.Report(OperationProgress.Step(activity, $"SCAN returned {repeats.Count} keys more than once (the keyspace was resized during the scan): writing the backup again without the repeats"));
+                        if (streamRecords)
+                            progress?.Report(OperationProgress.Step(activity, $"{summary.StreamsAsRecords} streams over the exact limit were written as stream records: writing the backup again with a header that requires them"));
                         var rewritten = catalog.CreatePending(request.Kind, format, compressed, pending.CreatedAt, request.Label);
                         try
                         {
                             pending.Stream.Position = 0;
                             var first = summary;
                             (summary, check) = await WriteCheckedAsync(rewritten.Stream, KeyFileVerifier.VerifyAsync,
-                                sink => KeyFileRewriter.WithoutRepeatsAsync(pending.Stream, repeats, first, sink, cancellationToken), static () => { }, cancellationToken).ConfigureAwait(false);
+                                sink => KeyFileRewriter.RewriteAsync(pending.Stream, repeats, streamRecords, first, sink, cancellationToken), static () => { }, cancellationToken).ConfigureAwait(false);
                             CheckKeyCount(check.Result.Keys, summary.Keys, rewritten);
                         }
                         catch
@@ -158,6 +165,8 @@ public static class BackupOperation
                         pending = rewritten;
                         partialPath = pending.TempPath;
                     }
+                    if (summary.StreamsAsRecords > 0 && !check.Result.Requires.Contains(KeyFileFormat.StreamRecordsRequirement))
+                        throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", "The new backup holds stream records but its header does not require them.", pending.TempPath);
                     (sha256, bytes) = (check.Sha256, check.Bytes);
                     functionsNotCaptured = summary.FunctionsNotCaptured;
                     metadata = new BackupMetadata

@@ -131,7 +131,8 @@ public class FunctionsAndBigKeysReplayTests
             await c.ExecuteAsync(None, [.. hash]);
             await c.ExecuteAsync(None, [.. list]);
             await c.ExecuteAsync(None, "HPEXPIRE", "big-hash", 3_600_000, "FIELDS", 1, "field:7");
-            for (var i = 0; i < 2000; i++) await c.ExecuteAsync(None, "XADD", "big-stream", "*", "field", Dataset.Bytes(rnd, 30));
+            // Under the limit (a stream over it is written as logical stream records): an RDB 12 payload Redis 7.0 cannot take.
+            for (var i = 0; i < 500; i++) await c.ExecuteAsync(None, "XADD", "big-stream", "*", "field", Dataset.Bytes(rnd, 30));
         }
         await FunctionLibraryData.LoadAsync(source, FunctionLibraryData.Counters);
         using var dir = new TempDirectory();

@@ -52,7 +52,7 @@ internal static class ServerComparison
                 {
                     var se = await StreamStateAsync(e, key);
                     var sa = await StreamStateAsync(a, key);
-                    Assert.True(se == sa, $"{name}: stream state differs\nexpected {se}\nactual   {sa}");
+                    Assert.True(se == sa, $"{name}: stream state differs\n{FirstDifference(se, sa)}");
                 }
                 var te = (await e.Run("PTTL", key)).AsInt64();
                 var ta = (await a.Run("PTTL", key)).AsInt64();
@@ -103,6 +103,16 @@ internal static class ServerComparison
         "-inf" => double.NegativeInfinity,
         _ => double.Parse(text, NumberStyles.Float, CultureInfo.InvariantCulture),
     };
+
+    /// <summary>Where two long texts first differ, with some context (a big stream's state is megabytes of text).</summary>
+    private static string FirstDifference(string expected, string actual)
+    {
+        var at = 0;
+        while (at < expected.Length && at < actual.Length && expected[at] == actual[at]) at++;
+        var from = Math.Max(0, at - 300);
+        string Part(string text) => text.Length <= from ? "" : text.Substring(from, Math.Min(600, text.Length - from));
+        return $"first difference at character {at} of {expected.Length} / {actual.Length}:\nexpected …{Part(expected)}…\nactual   …{Part(actual)}…";
+    }
 
     /// <summary>XINFO STREAM FULL as text, keeping only what a restore can set (no radix-tree sizes, no consumer times).</summary>
     public static async Task<string> StreamStateAsync(RedisConnection c, byte[] key)

@@ -12,7 +12,8 @@ namespace RedisBackup.Tests.KeyLevel;
 /// <summary>
 /// Exact mode never holds a big key whole (issue 11 §5): a key whose DUMP payload is longer than the exact limit (the
 /// reply is read and dropped unkept) is written as logical records in windows, each marked "logical":true, and restores
-/// like any logical key; the keys under it stay DUMP payloads, and so does a stream, which has no logical form here.
+/// like any logical key; the keys under it stay DUMP payloads. A stream over it becomes logical stream records, marked
+/// too (see <see cref="StreamRecordsExportTests"/>).
 /// The limit is 16 MB; these tests lower it to 48 KiB so that small keys show the behaviour.
 /// </summary>
 public class ExactLimitTests
@@ -61,7 +62,8 @@ public class ExactLimitTests
         var path = dir.Combine("exact.jsonl.gz");
         var summary = await KeyFiles.ExportAsync(source, path, new KeyExportOptions { Exact = true, ExactLimit = Limit });
         Assert.Equal(9, summary.Keys);
-        Assert.Equal(BigLogical.Length, summary.LogicalKeys);
+        Assert.Equal(BigLogical.Length + 1, summary.LogicalKeys); // and the stream
+        Assert.Equal(1, summary.StreamsAsRecords);
         AssertForms(path);
 
         await using (var f = File.OpenRead(path)) Assert.Equal(9, (await KeyFileVerifier.VerifyAsync(f)).Keys);
@@ -81,7 +83,7 @@ public class ExactLimitTests
         var path = dir.Combine("exact.jsonl.gz");
         var summary = await KeyFiles.ExportAsync(source, path, new KeyExportOptions { Exact = true, ExactLimit = Limit, Types = ["hash", "stream"] });
         Assert.Equal(3, summary.Keys); // big-hash, small-hash, big-stream
-        Assert.Equal(1, summary.LogicalKeys);
+        Assert.Equal(2, summary.LogicalKeys); // big-hash and big-stream
         await using var target = await RedisServer.StartAsync();
         Assert.True((await KeyFiles.RestoreAsync(path, target.Endpoint)).Success);
         foreach (var key in new[] { "big-hash", "small-hash", "big-stream" })
@@ -116,7 +118,7 @@ public class ExactLimitTests
                 (await KeyFiles.RunAsync(target, 0, "HPEXPIRETIME", "big-hash", "FIELDS", 1, field)).AsArray()[0].AsInt64());
     }
 
-    /// <summary>Every record of a big key is logical and marked; small keys, the bitmap (a small payload) and the stream (no logical form) are DUMP records.</summary>
+    /// <summary>Every record of a big key is logical and marked (the stream's hold stream parts); small keys and the bitmap (a small payload) are DUMP records.</summary>
     private static void AssertForms(string path)
     {
         using var gzip = new GZipStream(File.OpenRead(path), CompressionMode.Decompress);
@@ -129,14 +131,14 @@ public class ExactLimitTests
             if (r.GetProperty("rec").GetString() != "key") continue;
             var key = r.GetProperty("key").GetString()!;
             var logical = r.TryGetProperty("logical", out var marker) && marker.GetBoolean();
-            Assert.Equal(logical, r.TryGetProperty("value", out _));
+            Assert.Equal(logical, r.TryGetProperty(key == "big-stream" ? "stream" : "value", out _));
             Assert.Equal(!logical, r.TryGetProperty("dump", out _));
             if (seen.TryGetValue(key, out var before)) Assert.Equal(before.Logical, logical);
             seen[key] = (before.Records + 1, logical);
         }
-        Assert.Equal(BigLogical, seen.Where(p => p.Value.Logical).Select(p => p.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(BigLogical.Append("big-stream").Order(StringComparer.Ordinal), seen.Where(p => p.Value.Logical).Select(p => p.Key).Order(StringComparer.Ordinal));
         Assert.All(BigLogical.Where(k => k != "big-string" && k != "bitmap"), k => Assert.True(seen[k].Records > 1, $"{k}: {seen[k].Records} records"));
-        Assert.False(seen["big-stream"].Logical);
+        Assert.True(seen["big-stream"].Records > 1);
         Assert.False(seen["small"].Logical);
         Assert.False(seen["bitmap"].Logical); // 1 MB, but its payload (LZF) is a few KB: exact as a DUMP
     }

@@ -10,7 +10,8 @@ namespace RedisBackup.Tests.KeyLevel;
 /// <summary>
 /// The second pass of an export whose SCAN returned keys twice, on real files: the later occurrences go (every chunk of
 /// a big key), everything else is copied byte for byte, the trailer gets the new counts, and a repeat list that does not
-/// match the file stops the rewrite instead of dropping the wrong key.
+/// match the file stops the rewrite instead of dropping the wrong key. The same pass adds "streamRecords" to the header
+/// of a file that holds stream records, with or without repeats, and changes nothing else of the header.
 /// </summary>
 public class KeyFileRewriterTests
 {
@@ -22,7 +23,7 @@ public class KeyFileRewriterTests
     }
 
     /// <summary>A first pass as the exporter writes it: A, big B (3 chunks), C in db 1, big B again, A again, then the trailer.</summary>
-    private static (byte[] File, List<KeyRecord> Records) FirstPass(bool exact, RedisBackup.Engine.Rdb.FunctionLibraries? functions = null)
+    private static (byte[] File, List<KeyRecord> Records) FirstPass(bool exact, RedisBackup.Engine.Rdb.FunctionLibraries? functions = null, bool noRequirements = false)
     {
         var records = new List<KeyRecord>
         {
@@ -43,7 +44,7 @@ public class KeyFileRewriterTests
             writer.WriteHeader(new KeyFileHeader
             {
                 CreatedAt = DateTimeOffset.UnixEpoch, SourceAddress = "127.0.0.1:6379", Exact = exact,
-                Requires = functions is null ? [KeyFileFormat.FieldTtlRequirement] : [KeyFileFormat.FieldTtlRequirement, KeyFileFormat.FunctionsRequirement],
+                Requires = noRequirements ? [] : functions is null ? [KeyFileFormat.FieldTtlRequirement] : [KeyFileFormat.FieldTtlRequirement, KeyFileFormat.FunctionsRequirement],
             });
             if (functions is not null) writer.WriteFunctions(functions);
             foreach (var r in records) writer.WriteKey(r);
@@ -70,7 +71,7 @@ public class KeyFileRewriterTests
         Assert.Equal(2, repeats.Count);
 
         using var output = new MemoryStream();
-        var summary = await KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), repeats, new KeyExportSummary { Keys = 5, ServerVersion = "7.0.15" }, output, CancellationToken.None);
+        var summary = await KeyFileRewriter.RewriteAsync(new MemoryStream(file), repeats, false, new KeyExportSummary { Keys = 5, ServerVersion = "7.0.15" }, output, CancellationToken.None);
         Assert.Equal(3, summary.Keys);
         Assert.Equal(5, summary.Records);
         Assert.Equal(2, summary.Duplicates);
@@ -103,7 +104,7 @@ public class KeyFileRewriterTests
         var (file, _) = FirstPass(exact: true);
         using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "b"), (0, "a")]);
         using var output = new MemoryStream();
-        await KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), index.Find(CancellationToken.None), new KeyExportSummary(), output, CancellationToken.None);
+        await KeyFileRewriter.RewriteAsync(new MemoryStream(file), index.Find(CancellationToken.None), false, new KeyExportSummary(), output, CancellationToken.None);
         output.Position = 0;
         Assert.True((await KeyFileVerifier.VerifyAsync(output)).Exact);
     }
@@ -116,7 +117,7 @@ public class KeyFileRewriterTests
         var (file, _) = FirstPass(exact: false, functions);
         using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "b"), (0, "a")]);
         using var output = new MemoryStream();
-        await KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), index.Find(CancellationToken.None), new KeyExportSummary(), output, CancellationToken.None);
+        await KeyFileRewriter.RewriteAsync(new MemoryStream(file), index.Find(CancellationToken.None), false, new KeyExportSummary(), output, CancellationToken.None);
         output.Position = 0;
         var check = await KeyFileVerifier.VerifyAsync(output);
         Assert.Equal(3, check.Keys);
@@ -134,8 +135,56 @@ public class KeyFileRewriterTests
         // The index saw other keys than the file holds: its 4th key is "z", repeated, where the file's 4th key is "b".
         using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "z"), (0, "z")]);
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
-            KeyFileRewriter.WithoutRepeatsAsync(new MemoryStream(file), index.Find(CancellationToken.None), new KeyExportSummary(), new MemoryStream(), CancellationToken.None));
+            KeyFileRewriter.RewriteAsync(new MemoryStream(file), index.Find(CancellationToken.None), false, new KeyExportSummary(), new MemoryStream(), CancellationToken.None));
         Assert.Equal("KeyExportRewriteFailed", ex.ErrorId);
         Assert.Contains("key 4 of the file", ex.Message);
+    }
+
+    [Theory]
+    [InlineData(true, false)]
+    [InlineData(false, false)]
+    [InlineData(true, true)]
+    [InlineData(false, true)]
+    public async Task The_header_gains_stream_records_and_every_other_line_is_copied_byte_for_byte(bool withRepeats, bool noRequirements)
+    {
+        using var dir = new TempDirectory();
+        var (file, _) = FirstPass(exact: false, noRequirements: noRequirements);
+        using var index = IndexOf(dir, [(0, "a"), (0, "b"), (1, "c"), (0, "b"), (0, "a")]);
+        using var output = new MemoryStream();
+        var summary = await KeyFileRewriter.RewriteAsync(new MemoryStream(file), withRepeats ? index.Find(CancellationToken.None) : null, true,
+            new KeyExportSummary { Keys = 5, Records = 9, StreamsAsRecords = 1 }, output, CancellationToken.None);
+        Assert.Equal(withRepeats ? 3 : 5, summary.Keys);
+        Assert.Equal(1, summary.StreamsAsRecords);
+
+        var before = Lines(file);
+        var after = Lines(output.ToArray());
+        // The header: only the requirement is added (and the version is 2 for a non-empty list).
+        var expectedHeader = noRequirements
+            ? before[0].Replace("\"version\":1,\"minor\":1,\"requires\":[]", "\"version\":2,\"minor\":1,\"requires\":[\"streamRecords\"]", StringComparison.Ordinal)
+            : before[0].Replace("\"requires\":[\"fieldTtl\"]", "\"requires\":[\"fieldTtl\",\"streamRecords\"]", StringComparison.Ordinal);
+        Assert.NotEqual(before[0], expectedHeader);
+        Assert.Equal(expectedHeader, after[0]);
+        if (withRepeats)
+        {
+            // a, b (3 chunks), c as they were; the repeats gone; the trailer counts them.
+            Assert.Equal(before[1..6], after[1..6]);
+            Assert.Equal(7, after.Count);
+            Assert.Contains("\"duplicates\":2", after[6], StringComparison.Ordinal);
+        }
+        else Assert.Equal(before[1..], after[1..]); // every record and the trailer, byte for byte
+
+        output.Position = 0;
+        var check = await KeyFileVerifier.VerifyAsync(output);
+        Assert.Equal(withRepeats ? 3 : 5, check.Keys);
+        Assert.Equal(noRequirements ? new[] { KeyFileFormat.StreamRecordsRequirement } : new[] { KeyFileFormat.FieldTtlRequirement, KeyFileFormat.StreamRecordsRequirement }, check.Requires);
+    }
+
+    private static List<string> Lines(byte[] gzipFile)
+    {
+        using var gzip = new System.IO.Compression.GZipStream(new MemoryStream(gzipFile), System.IO.Compression.CompressionMode.Decompress);
+        using var reader = new StreamReader(gzip, Encoding.UTF8);
+        var lines = new List<string>();
+        while (reader.ReadLine() is { } line) lines.Add(line);
+        return lines;
     }
 }

@@ -59,6 +59,69 @@ public class RepeatedKeyExportTests(ITestOutputHelper output)
         Assert.True(verify.IsValid, string.Join("; ", verify.Problems));
     }
 
+    /// <summary>
+    /// Both rare cases in one export: SCAN returns keys twice and a stream over the limit (lowered to 64 KiB) is written
+    /// as stream records. The one second pass leaves the repeats out and adds "streamRecords" to the header.
+    /// </summary>
+    [ServerFact("redis-7.0")]
+    public async Task A_backup_with_repeats_and_a_big_stream_is_written_again_once_with_both_fixed()
+    {
+        await using var source = await RedisServer.StartVersionAsync("redis-7.0", "--hz", "100");
+        await using (var c = await source.ConnectAsync())
+        {
+            await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", BaseKeys, "base", 10);
+            // In database 1, so the keyspace the resizer grows and shrinks (database 0) is the one of the test above.
+            await c.SelectAsync(1);
+            var rnd = new Random(11);
+            for (var i = 1; i <= 3000; i++) c.WriteCommand("XADD", "stream", $"{i}-0", "f", Dataset.Bytes(rnd, 40));
+            await c.FlushAsync();
+            for (var i = 0; i < 3000; i++) (await c.ReadReplyAsync()).ThrowIfError();
+            await c.ExecuteAsync(CancellationToken.None, "XGROUP", "CREATE", "stream", "g", "0");
+            await c.ExecuteAsync(CancellationToken.None, "XREADGROUP", "GROUP", "g", "alice", "COUNT", 10, "STREAMS", "stream", ">");
+        }
+        using var dir = new TempDirectory();
+
+        BackupOutcome? outcome = null;
+        KeyFileTrailer? check = null;
+        for (var attempt = 1; attempt <= 4; attempt++)
+        {
+            var resizer = new KeyspaceResizer(source, BaseKeys, TemporaryKeys, exact: false, cycles: 40);
+            var request = new BackupRequest { Endpoint = source.Endpoint, Directory = dir.Path, Clock = resizer, IndexRunCapacity = 1000, ExactLimit = 64 * 1024 };
+            outcome = await BackupOperation.RunAsync(request);
+            await DeleteTemporaryKeysAsync(source);
+            check = await CheckFileAsync(outcome.Backup.Path);
+            output.WriteLine($"export {attempt}: {resizer.Shrinks} shrinks, {check.Keys} keys, {check.Duplicates} repeats left out, {check.Vanished} vanished");
+            if (check.Duplicates > 0) break;
+            Assert.True(attempt < 4, "SCAN never returned a key twice in 4 exports while the keyspace shrank");
+        }
+        Assert.Equal([KeyFileFormat.StreamRecordsRequirement], StreamRecordsExportTests.Requirements(outcome!.Backup.Path));
+        Assert.Equal(2, StreamRecordsExportTests.HeaderVersion(outcome.Backup.Path));
+        Assert.DoesNotContain(Directory.GetFiles(dir.Path), f => f.EndsWith(".partial", StringComparison.Ordinal));
+        Assert.True((await VerifyOperation.RunAsync(outcome.Backup.Path)).IsValid);
+
+        await using var target = await RedisServer.StartVersionAsync("redis-7.0");
+        var restored = await RestoreOperation.RunAsync(new RestoreRequest { Path = outcome.Backup.Path, Endpoint = target.Endpoint });
+        Assert.Equal(0, restored.Failed);
+        Assert.Equal(check!.Keys, restored.Restored);
+        await AssertBaseKeysEqualAsync(source, target);
+        await using var s = await source.ConnectAsync();
+        await using var t = await target.ConnectAsync();
+        await s.SelectAsync(1);
+        await t.SelectAsync(1);
+        Assert.Equal((await s.ExecuteAsync(CancellationToken.None, "DEBUG", "DIGEST-VALUE", "stream")).AsArray()[0].AsString(),
+            (await t.ExecuteAsync(CancellationToken.None, "DEBUG", "DIGEST-VALUE", "stream")).AsArray()[0].AsString());
+        Assert.Equal(10L, (await t.ExecuteAsync(CancellationToken.None, "XPENDING", "stream", "g")).AsArray()[0].AsInt64());
+        var parts = 0;
+        await using (var file = File.OpenRead(outcome.Backup.Path))
+        {
+            var reader = await KeyFileReader.OpenAsync(file, CancellationToken.None);
+            await using (reader)
+                while (await reader.ReadNextAsync(CancellationToken.None) is { } record)
+                    if (record.Stream is not null) parts++;
+        }
+        Assert.True(parts > 1, $"{parts} stream records");
+    }
+
     /// <summary>What a key-level file holds: its trailer, after checking that no key is in it twice and that the counts match.</summary>
     internal static async Task<KeyFileTrailer> CheckFileAsync(string path)
     {
