@@ -7,6 +7,8 @@ namespace RedisBackup.Engine.Redis;
 // synchronously: see the class summary.
 internal sealed partial class RedisConnection
 {
+    /// <summary>Sends what is buffered by <see cref="WriteCommand(RedisArg[])"/>.</summary>
+    /// <remarks>On a blocking connection (<see cref="IsBlocking"/>) this completes synchronously: it blocks the calling thread (see the class summary).</remarks>
     public async ValueTask FlushAsync(CancellationToken ct = default)
     {
         if (IsBlocking)
@@ -21,12 +23,12 @@ internal sealed partial class RedisConnection
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            _broken = true;
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            throw ConnectionLost("sending", ex);
         }
     }
 
     /// <summary>Reads the next reply. Error replies are returned, not thrown.</summary>
+    /// <remarks>On a blocking connection (<see cref="IsBlocking"/>) this completes synchronously: it blocks the calling thread (see the class summary).</remarks>
     public ValueTask<RespValue> ReadReplyAsync(CancellationToken ct = default)
     {
         if (IsBlocking) return ValueTask.FromResult(ReadReply(ct));
@@ -67,9 +69,7 @@ internal sealed partial class RedisConnection
         }
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
-            _broken = true;
-            throw new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
-                $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
+            throw ReplyTimedOut();
         }
         catch (OperationCanceledException)
         {
@@ -83,8 +83,7 @@ internal sealed partial class RedisConnection
         }
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
-            _broken = true;
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            throw ConnectionLost("reading", ex);
         }
         finally
         {
@@ -93,6 +92,7 @@ internal sealed partial class RedisConnection
     }
 
     /// <summary>Sends one command and returns its reply; an error reply is thrown as <see cref="RedisServerException"/>.</summary>
+    /// <remarks>On a blocking connection (<see cref="IsBlocking"/>) this completes synchronously: it blocks the calling thread (see the class summary).</remarks>
     public async Task<RespValue> ExecuteAsync(CancellationToken ct, params RedisArg[] args)
     {
         var reply = await ExecuteRawAsync(args, ct).ConfigureAwait(false);
@@ -101,6 +101,7 @@ internal sealed partial class RedisConnection
     }
 
     /// <summary>Sends one command and returns its reply, error replies included.</summary>
+    /// <remarks>On a blocking connection (<see cref="IsBlocking"/>) this completes synchronously: it blocks the calling thread (see the class summary).</remarks>
     public async Task<RespValue> ExecuteRawAsync(RedisArg[] args, CancellationToken ct = default)
     {
         WriteCommand(args);

@@ -21,7 +21,7 @@ internal sealed partial class RedisConnection
         {
             _broken = true;
             ct.ThrowIfCancellationRequested();
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            throw ConnectionLost("sending", ex);
         }
     }
 
@@ -99,8 +99,7 @@ internal sealed partial class RedisConnection
         _broken = true;
         ct.ThrowIfCancellationRequested();
         if ((ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            return new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
-                $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
-        return new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            return ReplyTimedOut();
+        return ConnectionLost("reading", ex);
     }
 }

@@ -16,8 +16,8 @@ internal sealed partial class RedisConnection
     /// <summary>
     /// Connects with plain blocking socket I/O, for bulk transfers whose reads and writes run on threads of their own
     /// (the replication download, key export, live restore): the socket never enters .NET's asynchronous mode (see
-    /// <see cref="IO.BlockingStream"/>), so each read is one system call. Every call on this connection blocks, asynchronous ones included, and the command timeout is the
-    /// socket's own timeout. Cancelling <paramref name="cancellationToken"/> during the connect closes the socket.
+    /// <see cref="IO.BlockingStream"/>), so each read is one system call. Every call on this connection blocks, asynchronous ones included (they
+    /// complete synchronously: see the class summary), and the command timeout is the socket's own timeout. Cancelling <paramref name="cancellationToken"/> during the connect closes the socket.
     /// </summary>
     public static RedisConnection ConnectBlocking(RedisEndpoint endpoint, CancellationToken cancellationToken = default)
         => ConnectCoreAsync(endpoint, blocking: true, cancellationToken).GetAwaiter().GetResult();

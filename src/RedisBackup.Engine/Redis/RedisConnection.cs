@@ -13,6 +13,18 @@ namespace RedisBackup.Engine.Redis;
 /// another reads (one writer, one reader at a time). <see cref="ExecuteAsync(CancellationToken, RedisArg[])"/> is write + flush + read for one command.
 /// Error replies are returned as values by <see cref="ReadReplyAsync"/> (so one failed key does not break a pipeline)
 /// and thrown by <see cref="ExecuteAsync(CancellationToken, RedisArg[])"/>.
+///
+/// Two I/O modes, fixed when the connection opens. <see cref="ConnectAsync"/>: the asynchronous methods wait without
+/// holding a thread, under a timer for the command timeout. <see cref="ConnectBlocking"/> (<see cref="IsBlocking"/>):
+/// for bulk transfers on threads of their own, which call the blocking methods (<see cref="Flush"/>,
+/// <see cref="ReadReply"/>, <see cref="Execute"/>, <see cref="SkipBulkIfLonger"/>) with the socket's timeout as the
+/// command timeout. On a blocking connection the asynchronous methods (<see cref="FlushAsync"/>,
+/// <see cref="ReadReplyAsync"/>, <see cref="ExecuteAsync(CancellationToken, RedisArg[])"/>, <see cref="ExecuteRawAsync"/>
+/// and those built on them) complete synchronously: they block the calling thread for the round trip and return a
+/// finished task. Callers that rely on this: <see cref="ConnectBlocking"/> (its AUTH and SELECT run through
+/// <see cref="ExecuteRawAsync"/>, and it waits for the finished task), and the short setup of the key export, the
+/// key-level restore and the RDB replay (INFO, CONFIG GET, FUNCTION DUMP/RESTORE, the permission and database checks),
+/// which runs on the caller's path before their bulk work moves to a thread of its own.
 /// </summary>
 internal sealed partial class RedisConnection : IAsyncDisposable, IDisposable
 {
@@ -76,6 +88,25 @@ internal sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     /// use after pipelining a SELECT yourself.
     /// </summary>
     public void AssumeDatabase(int database) => Database = database;
+
+    /// <summary>
+    /// The one error for a connection lost while <paramref name="doing"/> ("sending", "reading"), with the hint for a
+    /// server that closed it before its first reply. Marks this connection unusable.
+    /// </summary>
+    private RedisBackupException ConnectionLost(string doing, Exception ex)
+    {
+        _broken = true;
+        return new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost",
+            $"The connection to {Endpoint.Address} was lost while {doing}: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+    }
+
+    /// <summary>The one error for a reply that did not come within the command timeout. Marks this connection unusable.</summary>
+    private RedisBackupException ReplyTimedOut()
+    {
+        _broken = true;
+        return new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
+            $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
+    }
 
     /// <summary>
     /// For a connection the server closed before its first reply: the usual reasons are TLS, which a plain connection to a
