@@ -2,6 +2,9 @@ using System.Text;
 
 namespace RedisBackup.Engine.Docker;
 
+/// <summary>One container as listed by the engine.</summary>
+public sealed record ContainerSummary(string Id, string Name, string Image, string State);
+
 /// <summary>A container port published on the host.</summary>
 internal sealed record PublishedPort(int ContainerPort, string Protocol, string HostIp, int HostPort);
 
