@@ -4,14 +4,17 @@ using EngineModel = RedisBackup.Engine.Model;
 
 namespace RedisBackup.PowerShell;
 
-/// <summary>One key that could not be restored (read-only).</summary>
-public sealed class KeyFailure
+/// <summary>
+/// A key and a reason, in a database (read-only): what <see cref="KeyFailure"/> and <see cref="KeyWarning"/> share.
+/// Only those two derive from it.
+/// </summary>
+public abstract class KeyIssue
 {
-    private KeyFailure(EngineModel.KeyFailure source)
+    private protected KeyIssue(int database, string key, string reason)
     {
-        Database = source.Database;
-        Key = source.Key;
-        Reason = source.Reason;
+        Database = database;
+        Key = key;
+        Reason = reason;
     }
 
     public int Database { get; }
@@ -19,25 +22,26 @@ public sealed class KeyFailure
     public string Reason { get; }
 
     public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}': {Reason}";
+}
+
+/// <summary>One key that could not be restored (read-only).</summary>
+public sealed class KeyFailure : KeyIssue
+{
+    private KeyFailure(EngineModel.KeyFailure source)
+        : base(source.Database, source.Key, source.Reason)
+    {
+    }
 
     internal static KeyFailure From(EngineModel.KeyFailure source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
 
 /// <summary>One key that was restored with something left out, such as hash field TTLs the target cannot keep (read-only).</summary>
-public sealed class KeyWarning
+public sealed class KeyWarning : KeyIssue
 {
     private KeyWarning(EngineModel.KeyWarning source)
+        : base(source.Database, source.Key, source.Reason)
     {
-        Database = source.Database;
-        Key = source.Key;
-        Reason = source.Reason;
     }
-
-    public int Database { get; }
-    public string Key { get; }
-    public string Reason { get; }
-
-    public override string ToString() => $"db {Database.ToString(CultureInfo.InvariantCulture)} '{Key}': {Reason}";
 
     internal static KeyWarning From(EngineModel.KeyWarning source) => new(source ?? throw new ArgumentNullException(nameof(source)));
 }
