@@ -11,6 +11,13 @@ namespace RedisBackup.PowerShell.Infrastructure;
 /// <remarks>
 /// PowerShell takes parameters declared here as the derived cmdlet's own. A cmdlet whose -CatalogPath means more than
 /// where -Name is looked up declares its own with <c>new</c>; the one declared lowest in the hierarchy is the one bound.
+///
+/// Remove-RedisBackup and Restore-RedisBackup take backups the same four ways but do not derive from this. Remove binds
+/// piped strings and position 0 to -Name (its default set), not to -Path: it would redeclare -Name, -Path and
+/// -CatalogPath, and PowerShell lists a derived class's parameters before its base's, so its parameter sets and syntax
+/// would come out in another order (tried: `Get-Command -Syntax` and the generated help changed). Restore has each of
+/// the four inputs twice, to an endpoint and to a container (eight parameter sets), which these single-set
+/// declarations cannot express.
 /// </remarks>
 public abstract class BackupFileCmdlet : RedisBackupCmdlet
 {
