@@ -611,7 +611,7 @@ internal sealed class KeyScanner
         var items = record.Items;
         var fields = items.Count / 2;
         if (times.Length != fields && times.Length != 0)
-            throw new RedisBackupException(ErrorKind.ProtocolError, "RedisUnexpectedReply",
+            throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply,
                 $"HPEXPIRETIME answered {times.Length.ToString(CultureInfo.InvariantCulture)} values for {fields.ToString(CultureInfo.InvariantCulture)} fields.");
         List<long>? expiry = null;
         var kept = 0;
@@ -644,7 +644,7 @@ internal sealed class KeyScanner
     }
 
     private static RedisBackupException Unexpected(string command, int length)
-        => new(ErrorKind.ProtocolError, "RedisUnexpectedReply", $"Unexpected {command} reply (array of {length.ToString(CultureInfo.InvariantCulture)}).");
+        => new(ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply, $"Unexpected {command} reply (array of {length.ToString(CultureInfo.InvariantCulture)}).");
 
     private sealed class Pending(KeyRecord record, long strLen)
     {

@@ -271,7 +271,7 @@ internal static class KeyRecordParser
     /// any key is read, so nothing is written and nothing is silently dropped.
     /// </summary>
     private static RedisBackupException TooNew(string what)
-        => new(ErrorKind.NotSupported, "BackupFormatTooNew",
+        => new(ErrorKind.NotSupported, ErrorIds.BackupFormatTooNew,
             $"BackupFormatTooNew: the backup {what}. It was written by a newer redis-backup than this one; read, verify or restore it with that version or a later one. Nothing was read from it.");
 
     private static KeyFileTrailer ParseTrailer(ref Utf8JsonReader r)

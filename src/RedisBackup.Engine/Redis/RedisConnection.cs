@@ -99,7 +99,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
                 catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException && timeout.IsCancellationRequested)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    throw new RedisBackupException(ErrorKind.Timeout, "RedisConnectTimeout",
+                    throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.RedisConnectTimeout,
                         $"Could not connect to Redis at {endpoint.Address} within {endpoint.ConnectTimeout.TotalSeconds:0.#} s.", endpoint.ToString());
                 }
                 catch (SocketException ex)
@@ -112,7 +112,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
                         SocketError.NetworkUnreachable or SocketError.HostUnreachable => "the host is unreachable.",
                         _ => ex.Message,
                     };
-                    throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionFailed",
+                    throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionFailed,
                         $"Could not connect to Redis at {endpoint.Address}: {why}", endpoint.ToString(), ex);
                 }
 
@@ -152,7 +152,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         if (endpoint.TlsCaFile is not null)
         {
             if (!File.Exists(endpoint.TlsCaFile))
-                throw new RedisBackupException(ErrorKind.NotFound, "TlsCaFileNotFound", $"The TLS CA file '{endpoint.TlsCaFile}' does not exist.", endpoint.TlsCaFile);
+                throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.TlsCaFileNotFound, $"The TLS CA file '{endpoint.TlsCaFile}' does not exist.", endpoint.TlsCaFile);
             customRoots = new X509Certificate2Collection();
             customRoots.ImportFromPemFile(endpoint.TlsCaFile);
         }
@@ -193,12 +193,12 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         catch (OperationCanceledException) when (!userToken.IsCancellationRequested)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new RedisBackupException(ErrorKind.Timeout, "RedisTlsTimeout", $"The TLS handshake with {endpoint.Address} timed out. Does the server speak TLS on that port?", endpoint.ToString());
+            throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.RedisTlsTimeout, $"The TLS handshake with {endpoint.Address} timed out. Does the server speak TLS on that port?", endpoint.ToString());
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisTlsFailed",
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisTlsFailed,
                 $"The TLS handshake with {endpoint.Address} failed: {ex.Message}" + TlsHint(endpoint, rejected), endpoint.ToString(), ex);
         }
     }
@@ -270,7 +270,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             _broken = true;
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionLost, $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
         }
     }
 
@@ -288,7 +288,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         {
             _broken = true;
             ct.ThrowIfCancellationRequested();
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionLost, $"The connection to {Endpoint.Address} was lost while sending: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
         }
     }
 
@@ -388,9 +388,9 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         _broken = true;
         ct.ThrowIfCancellationRequested();
         if ((ex as SocketException ?? ex.InnerException as SocketException)?.SocketErrorCode is SocketError.TimedOut or SocketError.WouldBlock)
-            return new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
+            return new RedisBackupException(ErrorKind.Timeout, ErrorIds.RedisTimeout,
                 $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
-        return new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+        return new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionLost, $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
     }
 
     /// <summary>Reads a reply that needs bytes from the socket, under the command timeout.</summary>
@@ -413,7 +413,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         catch (OperationCanceledException) when (!ct.IsCancellationRequested)
         {
             _broken = true;
-            throw new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
+            throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.RedisTimeout,
                 $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
         }
         catch (OperationCanceledException)
@@ -429,7 +429,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
         catch (Exception ex) when (ex is IOException or SocketException or ObjectDisposedException)
         {
             _broken = true;
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost", $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionLost, $"The connection to {Endpoint.Address} was lost while reading: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
         }
         finally
         {
@@ -522,7 +522,7 @@ internal sealed class RedisConnection : IAsyncDisposable, IDisposable
 
     private void EnsureUsable()
     {
-        if (_broken) throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionBroken",
+        if (_broken) throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionBroken,
             $"The connection to {Endpoint.Address} is no longer usable after an earlier failure.", Endpoint.ToString());
     }
 

@@ -165,7 +165,7 @@ internal sealed class KeyWritePipeline : IDisposable
                 await AddAsync(record, token).ConfigureAwait(false);
             await ProcessBatchAsync(token).ConfigureAwait(false);
             if (_current is not null)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupTruncated, "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
         }
         catch (Exception ex)
         {
@@ -187,7 +187,7 @@ internal sealed class KeyWritePipeline : IDisposable
         static bool Real(Exception? e) => e is not null and not OperationCanceledException;
         var reader = _readerError;
         // "No longer usable after an earlier failure": the earlier failure, seen by the writer, says more.
-        if (reader is RedisBackupException { ErrorId: "RedisConnectionBroken" } && Real(writerError)) reader = null;
+        if (reader is RedisBackupException { ErrorId: ErrorIds.RedisConnectionBroken } && Real(writerError)) reader = null;
         if (reader is not null) return reader;
         if (_failFastError is { } failFast) return failFast;
         if (Real(writerError)) return writerError;
@@ -306,7 +306,7 @@ internal sealed class KeyWritePipeline : IDisposable
             var r = _batch[i];
             if (r.IsFirst)
             {
-                if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
+                if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupCorrupt, "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
                 state.ExpiredFields = r.ExpiredFields;
                 state.Replayed = r.Replayed;
@@ -331,7 +331,7 @@ internal sealed class KeyWritePipeline : IDisposable
             else
             {
                 if (_current is null || !_current.Key.AsSpan().SequenceEqual(r.Key))
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a chunk record does not follow the first record of its key.");
+                    throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupCorrupt, "BackupCorrupt: a chunk record does not follow the first record of its key.");
                 _current.ExpiredFields += r.ExpiredFields;
                 states[i] = _current;
                 if (r.Losses is not null) (_current.Losses ??= []).AddRange(r.Losses);
@@ -627,7 +627,7 @@ internal sealed class KeyWritePipeline : IDisposable
                                 throw TargetDatabases.SelectRefused(op.Db, text, _options.TargetDatabase is not null, _conn.Endpoint, nothingWritten: false);
                             var classified = RedisServerException.FromReply(text, op.What);
                             if (classified.Kind != ErrorKind.ServerError) throw classified; // NOAUTH, WRONGPASS, NOPERM
-                            throw new RedisBackupException(ErrorKind.ServerError, "RestoreCommandFailed", $"{op.What} of database {op.Db} failed on {_conn.Endpoint}: {text}", _conn.Endpoint.ToString());
+                            throw new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreCommandFailed, $"{op.What} of database {op.Db} failed on {_conn.Endpoint}: {text}", _conn.Endpoint.ToString());
                         }
                         op.Signal?.TrySetResult();
                         break;
@@ -748,7 +748,7 @@ internal sealed class KeyWritePipeline : IDisposable
     /// </summary>
     private void StopForFailFast(KeyState state)
     {
-        var error = new RedisBackupException(ErrorKind.ServerError, "RestoreKeyFailed",
+        var error = new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreKeyFailed,
             $"Key '{Describe(state.Key)}' in database {state.Db} could not be restored: {state.Failure}. Stopped there because fail-fast was asked for",
             _conn.Endpoint.ToString());
         if (Interlocked.CompareExchange(ref _failFastError, error, null) is null)

@@ -109,7 +109,7 @@ internal static class RdbLiveRestorer
     }
 
     private static RedisBackupException TooNew(int fileVersion, RedisEndpoint target)
-        => new(ErrorKind.NotSupported, "RdbVersionTooNew",
+        => new(ErrorKind.NotSupported, ErrorIds.RdbVersionTooNew,
             $"The snapshot is RDB version {fileVersion} (written by {RdbVersions.ReleaseOf(fileVersion)}), and the target {target} refused every payload of that version. " +
             "Its release could not be read (INFO is not permitted), so the keys were not replayed logically instead: grant the user +info, " +
             "or restore into a server at least as new as the one that wrote the snapshot.", target.ToString());
