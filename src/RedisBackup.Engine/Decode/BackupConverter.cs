@@ -58,7 +58,7 @@ internal static class BackupConverter
         {
             var reader = RdbReader.WithLazyValues(rdb);
             while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is { } entry)
-                if (entry.Kind == RdbEntryKind.Key && RdbFormatCatalog.LogicalType(entry.Family, entry.Type) == "stream" && entry.KeyMetadata is null && reader.SkipValue() > limit)
+                if (entry.Kind == RdbEntryKind.Key && RedisKeyTypes.Parse(RdbFormatCatalog.LogicalType(entry.Family, entry.Type)) == RedisKeyType.Stream && entry.KeyMetadata is null && reader.SkipValue() > limit)
                     return true;
             return false;
         }

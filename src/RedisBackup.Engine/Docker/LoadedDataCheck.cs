@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Docker;
 
@@ -39,7 +40,7 @@ internal static class LoadedDataCheck
             var db = cli.InDatabase(sample.Database);
             var type = (await db.RunAsync(ct, "TYPE", sample.Key).ConfigureAwait(false)).Trim();
             string? problem = null;
-            if (type == "none") problem = "is missing";
+            if (RedisKeyTypes.Parse(type) == RedisKeyType.None) problem = "is missing";
             else if (type != sample.Type) problem = $"is a {type}, not a {sample.Type} as in the backup";
             else if (sample.ValueSha256 is { } expectedSha)
             {

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Export;
@@ -207,7 +208,7 @@ internal sealed class KeyScanner
             var pttl = _conn.ReadReply(ct).AsInt64();
             var skipped = _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0;
             var dump = skipped ? null : _conn.ReadReply(ct);
-            if (type == "none" || pttl == -2) { Vanished++; continue; }
+            if (RedisKeyTypes.Parse(type) == RedisKeyType.None || pttl == -2) { Vanished++; continue; }
             if (type is not null && !_typeFilter!.Contains(type)) continue;
             if (skipped)
             {
@@ -274,7 +275,7 @@ internal sealed class KeyScanner
             var type = _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()!;
             var pttl = _conn.ReadReply(ct).AsInt64();
             var strlen = _conn.ReadReply(ct);
-            if (type == "none" || pttl == -2) { Vanished++; continue; }
+            if (RedisKeyTypes.Parse(type) == RedisKeyType.None || pttl == -2) { Vanished++; continue; }
             if (_typeFilter is not null && !_typeFilter.Contains(type)) continue;
             var record = new KeyRecord { Database = db, Key = key, Type = type, Logical = _options.Exact };
             if (pttl >= 0)
@@ -312,7 +313,7 @@ internal sealed class KeyScanner
         var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
         if (knownBig)
             foreach (var p in pending)
-                if (p.Record.Type == "stream") p.BigStream = true;
+                if (p.Record.Kind == RedisKeyType.Stream) p.BigStream = true;
 
         // Pipeline 2: the first window of every value.
         foreach (var p in pending) WriteFirstRead(p);
@@ -323,7 +324,7 @@ internal sealed class KeyScanner
         foreach (var p in pending)
         {
             // A stream's DUMP payload over the limit is read and dropped unkept: the stream is read in windows instead.
-            if (p.Record.Type == "stream" && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
+            if (p.Record.Kind == RedisKeyType.Stream && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
                 p.BigStream = true;
             else if (p.BigStream)
             {
@@ -418,17 +419,17 @@ internal sealed class KeyScanner
     private void WriteFirstRead(Pending p)
     {
         var key = p.Record.Key;
-        switch (p.Record.Type)
+        switch (p.Record.Kind)
         {
-            case "string":
+            case RedisKeyType.String:
                 if (p.StrLen > StringWindow) _conn.WriteCommand("GETRANGE", key, 0, StringWindow - 1);
                 else _conn.WriteCommand("GET", key);
                 break;
-            case "hash": _conn.WriteCommand("HSCAN", key, "0", "COUNT", ChunkElements); break;
-            case "set": _conn.WriteCommand("SSCAN", key, "0", "COUNT", ChunkElements); break;
-            case "list": _conn.WriteCommand("LRANGE", key, 0, ChunkElements - 1); break;
-            case "zset": _conn.WriteCommand("ZRANGE", key, 0, ChunkElements - 1, "WITHSCORES"); break;
-            case "stream" when p.BigStream: _conn.WriteCommand("XLEN", key); break; // known to be over the limit: no second DUMP
+            case RedisKeyType.Hash: _conn.WriteCommand("HSCAN", key, "0", "COUNT", ChunkElements); break;
+            case RedisKeyType.Set: _conn.WriteCommand("SSCAN", key, "0", "COUNT", ChunkElements); break;
+            case RedisKeyType.List: _conn.WriteCommand("LRANGE", key, 0, ChunkElements - 1); break;
+            case RedisKeyType.ZSet: _conn.WriteCommand("ZRANGE", key, 0, ChunkElements - 1, "WITHSCORES"); break;
+            case RedisKeyType.Stream when p.BigStream: _conn.WriteCommand("XLEN", key); break; // known to be over the limit: no second DUMP
             default: _conn.WriteCommand("DUMP", key); break; // stream and module types
         }
     }
@@ -438,9 +439,9 @@ internal sealed class KeyScanner
     private static WindowState TakeFirstWindow(Pending p, RespValue reply)
     {
         var r = p.Record;
-        switch (r.Type)
+        switch (r.Kind)
         {
-            case "string":
+            case RedisKeyType.String:
                 if (reply.IsNull) return WindowState.Vanished;
                 r.Items.Add(reply.Bytes!);
                 if (p.StrLen > StringWindow)
@@ -451,8 +452,8 @@ internal sealed class KeyScanner
                     return r.More ? WindowState.More : WindowState.Done;
                 }
                 return WindowState.Done;
-            case "hash":
-            case "set":
+            case RedisKeyType.Hash:
+            case RedisKeyType.Set:
             {
                 var parts = reply.AsArray();
                 var cursor = parts[0].Bytes!;
@@ -463,13 +464,13 @@ internal sealed class KeyScanner
                 r.More = !(cursor is [(byte)'0']);
                 return r.More ? WindowState.More : WindowState.Done;
             }
-            case "list":
-            case "zset":
+            case RedisKeyType.List:
+            case RedisKeyType.ZSet:
             {
                 var items = reply.AsArray();
                 if (items.Length == 0) return WindowState.Vanished;
                 foreach (var it in items) r.Items.Add(it.Bytes!);
-                var elements = r.Type == "zset" ? items.Length / 2 : items.Length;
+                var elements = r.Kind == RedisKeyType.ZSet ? items.Length / 2 : items.Length;
                 p.Offset = elements;
                 r.More = elements == ChunkElements;
                 return r.More ? WindowState.More : WindowState.Done;
@@ -495,9 +496,9 @@ internal sealed class KeyScanner
             var key = first.Key;
             var next = new KeyRecord { Database = first.Database, Key = key, Type = first.Type, Chunk = ++chunk, Logical = first.Logical };
             RespValue reply;
-            switch (first.Type)
+            switch (first.Kind)
             {
-                case "string":
+                case RedisKeyType.String:
                 {
                     var end = Math.Min(p.Offset + StringWindow, p.StrLen) - 1;
                     reply = _conn.Execute(ct, "GETRANGE", key, p.Offset, end);
@@ -507,15 +508,15 @@ internal sealed class KeyScanner
                     more = bytes.Length > 0 && p.Offset < p.StrLen;
                     break;
                 }
-                case "hash":
-                case "set":
+                case RedisKeyType.Hash:
+                case RedisKeyType.Set:
                 {
-                    var cmd = first.Type == "hash" ? "HSCAN" : "SSCAN";
+                    var cmd = first.Kind == RedisKeyType.Hash ? "HSCAN" : "SSCAN";
                     var parts = _conn.Execute(ct, cmd, key, p.Cursor!, "COUNT", ChunkElements).AsArray();
                     p.Cursor = parts[0].Bytes!;
                     foreach (var it in parts[1].AsArray()) next.Items.Add(it.Bytes!);
                     more = !(p.Cursor is [(byte)'0']);
-                    if (_fieldTtls && first.Type == "hash" && next.Items.Count > 0)
+                    if (_fieldTtls && first.Kind == RedisKeyType.Hash && next.Items.Count > 0)
                     {
                         WriteFieldExpiryRead(next);
                         _conn.WriteCommand("TIME");
@@ -527,11 +528,11 @@ internal sealed class KeyScanner
                 }
                 default:
                 {
-                    var items = first.Type == "list"
+                    var items = first.Kind == RedisKeyType.List
                         ? _conn.Execute(ct, "LRANGE", key, p.Offset, p.Offset + ChunkElements - 1).AsArray()
                         : _conn.Execute(ct, "ZRANGE", key, p.Offset, p.Offset + ChunkElements - 1, "WITHSCORES").AsArray();
                     foreach (var it in items) next.Items.Add(it.Bytes!);
-                    var elements = first.Type == "zset" ? items.Length / 2 : items.Length;
+                    var elements = first.Kind == RedisKeyType.ZSet ? items.Length / 2 : items.Length;
                     p.Offset += elements;
                     more = elements == ChunkElements;
                     break;
@@ -553,7 +554,7 @@ internal sealed class KeyScanner
         var asked = new List<KeyRecord>();
         foreach (var r in records)
         {
-            if (r.Type != "hash" || r.Items.Count == 0) continue;
+            if (r.Kind != RedisKeyType.Hash || r.Items.Count == 0) continue;
             WriteFieldExpiryRead(r);
             asked.Add(r);
         }

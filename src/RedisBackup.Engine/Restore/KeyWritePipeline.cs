@@ -380,7 +380,7 @@ internal sealed class KeyWritePipeline : IDisposable
                 {
                     // The key is accounted for when the reply of its last command is read: make sure this record has one.
                     if (_pendingOps.Count == 0) Stage(["EXISTS", r.Key], state);
-                    if (r.Type == "hash" && !state.IsRestore && state.FieldsWritten == 0 && state.ExpiredFields > 0) state.AllFieldsExpired = true;
+                    if (r.Kind == RedisKeyType.Hash && !state.IsRestore && state.FieldsWritten == 0 && state.ExpiredFields > 0) state.AllFieldsExpired = true;
                     state.LastOp!.Final = true;
                     Total++;
                 }
@@ -445,7 +445,7 @@ internal sealed class KeyWritePipeline : IDisposable
 
     private void WriteTyped(KeyRecord r, KeyState state)
     {
-        if (r.IsFirst && _options.ExistingKeys == ExistingKeyPolicy.Replace && !(r.Type == "string" && r.IsLast))
+        if (r.IsFirst && _options.ExistingKeys == ExistingKeyPolicy.Replace && !(r.Kind == RedisKeyType.String && r.IsLast))
             Stage(["DEL", r.Key], state);
         var items = r.Items;
         if (r.ExpireAtMs is not null || r.TtlMs is not null) { state.ExpireAtMs = r.ExpireAtMs; state.TtlMs = r.TtlMs; }
@@ -458,31 +458,31 @@ internal sealed class KeyWritePipeline : IDisposable
                 state.LastOp.LossWhat = command.LossWhat;
             }
         }
-        else if (items.Count > 0 || r.Type == "string")
+        else if (items.Count > 0 || r.Kind == RedisKeyType.String)
         {
             var args = new RedisArg[2 + items.Count];
             args[1] = r.Key;
-            switch (r.Type)
+            switch (r.Kind)
             {
-                case "string":
+                case RedisKeyType.String:
                     if (items.Count != 1) { Fail(state, "a string record without exactly one value"); return; }
                     args[0] = r.IsFirst ? "SET" : "APPEND";
                     args[2] = items[0];
                     break;
-                case "hash":
+                case RedisKeyType.Hash:
                     args[0] = "HSET";
                     for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
                     state.FieldsWritten += items.Count / 2;
                     break;
-                case "list":
+                case RedisKeyType.List:
                     args[0] = "RPUSH";
                     for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
                     break;
-                case "set":
+                case RedisKeyType.Set:
                     args[0] = "SADD";
                     for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
                     break;
-                case "zset":
+                case RedisKeyType.ZSet:
                     args[0] = "ZADD";
                     for (var i = 0; i + 1 < items.Count; i += 2)
                     {
@@ -521,7 +521,7 @@ internal sealed class KeyWritePipeline : IDisposable
 
     /// <summary>A whole hash every field of which had expired (and was taken out by <see cref="Prepare"/>).</summary>
     private static bool AllFieldsExpired(KeyRecord r)
-        => r.IsFirst && r.IsLast && r.Type == "hash" && r.Dump is null && r.Items.Count == 0 && r.ExpiredFields > 0;
+        => r.IsFirst && r.IsLast && r.Kind == RedisKeyType.Hash && r.Dump is null && r.Items.Count == 0 && r.ExpiredFields > 0;
 
     /// <summary>The expiry to set: (null, _) for none; absolute Unix ms or relative ms.</summary>
     private (long? Ttl, bool Absolute) ExpiryFor(long? expireAtMs, long? ttlMs)
