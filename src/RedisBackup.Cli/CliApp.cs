@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.CommandLine.Help;
 using RedisBackup.Cli.Commands;
 using RedisBackup.Cli.Output;
+using RedisBackup.Engine.Errors;
 
 namespace RedisBackup.Cli;
 
@@ -94,7 +95,7 @@ internal sealed class CliApp
     {
         var output = new CommandOutput(Host, args.Contains("--json") ? OutputMode.Json : OutputMode.Human);
         var message = string.Join(" ", result.Errors.Select(e => e.Message));
-        CommandRunner.ReportError(output, "InvalidCommandLine", "invalidArgument", message);
+        CommandRunner.ReportError(output, ErrorIds.InvalidCommandLine, "invalidArgument", message);
         var command = result.CommandResult.Command;
         var name = command is RootCommand ? "redis-backup" : "redis-backup " + command.Name;
         Host.Error.WriteLine($"Run '{name} --help' for usage.");

@@ -22,7 +22,7 @@ internal static class CommandRunner
         }
         catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
         {
-            ReportError(output, "Cancelled", "cancelled", "Cancelled. Nothing partial was kept.");
+            ReportError(output, ErrorIds.Cancelled, "cancelled", "Cancelled. Nothing partial was kept.");
             return ExitCodes.Cancelled;
         }
         catch (RestoreInterruptedException ex)
@@ -42,7 +42,7 @@ internal static class CommandRunner
         catch (Exception ex)
 #pragma warning restore CA1031
         {
-            ReportError(output, "UnexpectedError", "unexpected", $"{ex.GetType().Name}: {ex.Message}");
+            ReportError(output, ErrorIds.UnexpectedError, "unexpected", $"{ex.GetType().Name}: {ex.Message}");
             return ExitCodes.Failed;
         }
     }

@@ -19,7 +19,7 @@ internal static class Confirmation
         var host = output.Host;
         if (output.IsJson || !host.InputIsTerminal || !host.ErrorIsTerminal)
         {
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConfirmationRequired",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConfirmationRequired,
                 $"{what}. Add --yes to confirm it; without --yes a non-interactive restore with --flush is refused. Nothing was changed.");
         }
         host.Error.Write($"{what}.{Environment.NewLine}Type 'yes' to continue: ");
@@ -30,6 +30,6 @@ internal static class Confirmation
         cancellationToken.ThrowIfCancellationRequested();
         var answer = await read.ConfigureAwait(false);
         if (!string.Equals(answer?.Trim(), "yes", StringComparison.OrdinalIgnoreCase))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ConfirmationDeclined", "The restore with --flush was not confirmed. Nothing was changed.");
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConfirmationDeclined, "The restore with --flush was not confirmed. Nothing was changed.");
     }
 }

@@ -92,7 +92,7 @@ internal sealed class ConnectionOptions
         if (result.GetValue(_passwordStdin))
         {
             if (password is not null)
-                throw new RedisBackupException(ErrorKind.InvalidArgument, "ConflictingPasswordOptions", "Give the password either with --password-stdin or with --password, not both.");
+                throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ConflictingPasswordOptions, "Give the password either with --password-stdin or with --password, not both.");
             return ReadPassword(host.In);
         }
         if (password is not null)
@@ -104,7 +104,7 @@ internal sealed class ConnectionOptions
     {
         var line = input.ReadLine();
         if (string.IsNullOrEmpty(line))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "PasswordStdinEmpty", "--password-stdin was given but standard input held no password (an empty first line).");
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.PasswordStdinEmpty, "--password-stdin was given but standard input held no password (an empty first line).");
         return line;
     }
 }

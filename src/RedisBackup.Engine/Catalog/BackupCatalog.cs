@@ -35,7 +35,7 @@ public sealed class BackupCatalog
     /// </summary>
     public IReadOnlyList<BackupRecord> List(string? namePattern = null, BackupKind? kind = null, int? latest = null)
     {
-        if (latest is < 0) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidLatest", "Latest must not be negative.", latest);
+        if (latest is < 0) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidLatest, "Latest must not be negative.", latest);
         CatalogDirectory.RequireExisting(Directory);
         return CatalogScanner.Filter(CatalogScanner.Scan(Directory), namePattern, kind, latest);
     }
@@ -50,11 +50,11 @@ public sealed class BackupCatalog
         var path = Path.Combine(Directory, name);
         var file = new FileInfo(path);
         if ((!file.Exists && file.LinkTarget is null) || !BackupNaming.HasBackupExtension(name))
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"There is no backup named '{name}' in {Directory}.", name);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"There is no backup named '{name}' in {Directory}.", name);
         BackupNameValidator.EnsureInsideCatalog(path, Directory);
         var (content, problem) = Classify(file);
         if (problem is not null)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "NotABackup", $"'{name}' in {Directory} is {problem}, so it is not a backup; it was left alone.", name);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.NotABackup, $"'{name}' in {Directory} is {problem}, so it is not a backup; it was left alone.", name);
         var record = Inspect(file);
         return content is null ? record : record with { SizeBytes = content.Length };
     }
@@ -66,9 +66,9 @@ public sealed class BackupCatalog
         var file = new FileInfo(Path.GetFullPath(path));
         var kind = RegularFile.KindOf(file.FullName);
         if (kind is null)
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{path}' does not exist.", path);
         if (kind != UnixFileKind.Regular)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "NotABackup", $"'{path}' is a {UnixFile.DescribeKind(kind.Value)}, not a regular file, so it is not a backup.", path);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.NotABackup, $"'{path}' is a {UnixFile.DescribeKind(kind.Value)}, not a regular file, so it is not a backup.", path);
         return Inspect(file);
     }
 
@@ -80,7 +80,7 @@ public sealed class BackupCatalog
         }
         catch (FileNotFoundException ex)
         {
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"There is no backup named '{file.Name}' in {Directory}.", file.Name, ex);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"There is no backup named '{file.Name}' in {Directory}.", file.Name, ex);
         }
     }
 
@@ -92,7 +92,7 @@ public sealed class BackupCatalog
         }
         catch (RegularFile.NotRegularException ex)
         {
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "NotABackup", $"{ex.Message.TrimEnd('.')}, so it is not a backup.", file.FullName, ex);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.NotABackup, $"{ex.Message.TrimEnd('.')}, so it is not a backup.", file.FullName, ex);
         }
     }
 
@@ -123,8 +123,8 @@ public sealed class BackupCatalog
     public IReadOnlyList<BackupRecord> ApplyRetention(RetentionPolicy policy, BackupRecord? justMade, bool dryRun = false)
     {
         ArgumentNullException.ThrowIfNull(policy);
-        if (policy.Keep is < 1) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidKeep", "Keep must be at least 1: the backup just made is always kept.", policy.Keep);
-        if (policy.MaxAge is { } age && age <= TimeSpan.Zero) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidMaxAge", "MaxAge must be positive.", age);
+        if (policy.Keep is < 1) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidKeep, "Keep must be at least 1: the backup just made is always kept.", policy.Keep);
+        if (policy.MaxAge is { } age && age <= TimeSpan.Zero) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidMaxAge, "MaxAge must be positive.", age);
         var plan = RetentionPlanner.Plan(CatalogScanner.Scan(Directory), policy, justMade, DateTimeOffset.UtcNow);
         if (dryRun) return plan;
         if (plan.Count > 0) CatalogDirectory.Prepare(Directory);

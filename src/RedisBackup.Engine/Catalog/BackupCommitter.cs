@@ -16,7 +16,7 @@ internal static class BackupCommitter
     public static PendingBackup CreatePending(string directory, BackupKind kind, BackupFormat format, bool compressed, DateTimeOffset createdAt, string? label)
     {
         if (format == BackupFormat.Unknown)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidBackupFormat", "A new backup needs a known format (rdb or keys-jsonl).", format);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidBackupFormat, "A new backup needs a known format (rdb or keys-jsonl).", format);
         var baseName = BackupNaming.BaseName(kind, createdAt, label);
         var extension = BackupNaming.Extension(format, compressed);
         CatalogDirectory.Prepare(directory);
@@ -32,9 +32,9 @@ internal static class BackupCommitter
         ArgumentNullException.ThrowIfNull(pending);
         ArgumentNullException.ThrowIfNull(metadata);
         if (pending.Committed)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "BackupAlreadyCommitted", $"{pending.FinalName} was already committed.", pending.FinalName);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.BackupAlreadyCommitted, $"{pending.FinalName} was already committed.", pending.FinalName);
         if (!string.Equals(Path.GetDirectoryName(pending.TempPath), directory, StringComparison.Ordinal))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "PendingBackupOfOtherCatalog", $"{pending.TempPath} does not belong to the catalog {directory}.", pending.TempPath);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.PendingBackupOfOtherCatalog, $"{pending.TempPath} does not belong to the catalog {directory}.", pending.TempPath);
 
         var sidecarTemps = new List<string>();
         try
@@ -42,7 +42,7 @@ internal static class BackupCommitter
             pending.Stream.Flush(flushToDisk: true);
             var size = pending.Stream.Length;
             if (written is { } w && w.Bytes != size)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed,
                     $"The new backup file holds {size:N0} bytes but {w.Bytes:N0} were written.", pending.TempPath);
             pending.Stream.Position = 0;
             var sha256 = written?.Sha256 ?? FileHash.Sha256(pending.Stream);
@@ -91,7 +91,7 @@ internal static class BackupCommitter
             var candidate = BackupNaming.Candidate(baseName, extension, n);
             if (!Taken(directory, candidate)) return candidate;
         }
-        throw new RedisBackupException(ErrorKind.ResourceBusy, "BackupNameExhausted", $"No free name for {baseName}{extension} in {directory}.", directory);
+        throw new RedisBackupException(ErrorKind.ResourceBusy, ErrorIds.BackupNameExhausted, $"No free name for {baseName}{extension} in {directory}.", directory);
     }
 
     private static bool Taken(string directory, string name)

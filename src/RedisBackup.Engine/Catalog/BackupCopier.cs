@@ -19,19 +19,19 @@ internal static class BackupCopier
     {
         ArgumentNullException.ThrowIfNull(backup);
         if (string.IsNullOrWhiteSpace(destination))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidCopyDestination", "The copy needs a destination directory or file path.", destination);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidCopyDestination, "The copy needs a destination directory or file path.", destination);
         if (!File.Exists(backup.Path))
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{backup.Path}' does not exist.", backup.Path);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{backup.Path}' does not exist.", backup.Path);
 
         var target = ResolveTarget(backup, destination);
         if (string.Equals(Path.GetFullPath(target), Path.GetFullPath(backup.Path), StringComparison.Ordinal))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "CopyOntoItself", $"The destination '{target}' is the backup itself.", target);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.CopyOntoItself, $"The destination '{target}' is the backup itself.", target);
         var targetDir = Path.GetDirectoryName(target)!;
         if (!Directory.Exists(targetDir))
-            throw new RedisBackupException(ErrorKind.NotFound, "CopyDestinationNotFound", $"The destination directory '{targetDir}' does not exist.", targetDir);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.CopyDestinationNotFound, $"The destination directory '{targetDir}' does not exist.", targetDir);
         var targetName = Path.GetFileName(target);
         if (!overwrite && (File.Exists(target) || File.Exists(target + BackupNaming.MetadataSuffix) || File.Exists(target + BackupNaming.ChecksumSuffix)))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "CopyDestinationExists",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.CopyDestinationExists,
                 $"'{target}' already exists (or its sidecar does); nothing was overwritten. Allow overwriting to replace it.", target);
 
         var sidecar = BackupSidecar.TryRead(backup.Path);
@@ -42,12 +42,12 @@ internal static class BackupCopier
         {
             var sourceHash = CopyHashing(backup.Path, temp);
             if (expected is not null && !string.Equals(expected, sourceHash, StringComparison.OrdinalIgnoreCase))
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupChecksumMismatch",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupChecksumMismatch,
                     $"{backup.Name} does not match its recorded SHA-256 (recorded {expected}, read {sourceHash}); it was not copied.", backup.Path);
             beforeCheck?.Invoke(temp);
             var copyHash = FileHash.Sha256(temp);
             if (!string.Equals(copyHash, sourceHash, StringComparison.Ordinal))
-                throw new RedisBackupException(ErrorKind.WriteFailed, "CopyChecksumMismatch",
+                throw new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.CopyChecksumMismatch,
                     $"The copy of {backup.Name} at '{target}' reads back with SHA-256 {copyHash}, not {sourceHash}; the copy was removed.", target);
 
             if (sidecar is not null)

@@ -17,7 +17,7 @@ internal static class BackupNameValidator
         else if (name[0] == '.') reason = "it names a hidden file (temporary files, the lock and the journal are not backups)";
         else if (BackupNaming.IsSidecar(name)) reason = "it names a metadata or checksum sidecar, not a backup";
         if (reason is not null)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidBackupName",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidBackupName,
                 $"'{name}' is not a valid backup name because {reason}. Give the file name of a backup in the catalog, such as redis-backup-20260117-230436.rdb.", name);
     }
 
@@ -48,7 +48,7 @@ internal static class BackupNameValidator
         => IsInside(path, catalogDirectory) || IsInside(path, RealDirectory(catalogDirectory));
 
     private static RedisBackupException Outside(string path, string target, Exception? inner)
-        => new(ErrorKind.PermissionDenied, "BackupOutsideCatalog",
+        => new(ErrorKind.PermissionDenied, ErrorIds.BackupOutsideCatalog,
             $"'{Path.GetFileName(path)}' is a symbolic link to '{target}', outside the catalog; it was left alone.", path, inner);
 
     private static bool IsInside(string path, string directory)

@@ -12,13 +12,13 @@ internal static class BackupRemover
         var path = Path.Combine(directory, name);
         var file = new FileInfo(path);
         if (!file.Exists && file.LinkTarget is null)
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"There is no backup named '{name}' in {directory}.", name);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"There is no backup named '{name}' in {directory}.", name);
         BackupNameValidator.EnsureInsideCatalog(path, directory);
         if (!file.Exists)
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"'{name}' in {directory} is a dangling link, not a backup.", name);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"'{name}' in {directory} is a dangling link, not a backup.", name);
         var record = BackupInspector.Describe(file);
         if (!BackupNaming.HasBackupExtension(name) || (!record.HasMetadata && record.Format == BackupFormat.Unknown))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "NotABackup",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.NotABackup,
                 $"'{name}' in {directory} is not a backup this tool recognizes (neither RDB nor a key-level export); it was left alone.", name);
         if (!dryRun)
         {

@@ -71,12 +71,12 @@ internal static class CatalogDirectory
         if (File.Exists(full)) throw NotADirectory(full, full, null);
         var file = Prefixes(full).LastOrDefault(File.Exists);
         if (file is not null) throw NotADirectory(full, file, null);
-        throw new RedisBackupException(ErrorKind.NotFound, "CatalogNotFound",
+        throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.CatalogNotFound,
             $"The catalog directory {full} does not exist. Check the catalog path, or REDISBACKUP_PATH when no path is given; a backup creates the directory.", full);
     }
 
     private static RedisBackupException NotADirectory(string catalog, string file, Exception? inner)
-        => new(ErrorKind.InvalidArgument, "CatalogNotADirectory",
+        => new(ErrorKind.InvalidArgument, ErrorIds.CatalogNotADirectory,
             catalog == file
                 ? $"The catalog path {catalog} is a file, not a directory. Give the directory that holds (or will hold) the backups."
                 : $"The catalog path {catalog} passes through {file}, which is a file, not a directory. Give a directory path.",
@@ -87,7 +87,7 @@ internal static class CatalogDirectory
     {
         if (OperatingSystem.IsWindows()) return;
         if (depth > MaxLinkDepth)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "UnsafeCatalogPath", $"The catalog path {catalog} goes through too many symbolic links.", catalog);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.UnsafeCatalogPath, $"The catalog path {catalog} goes through too many symbolic links.", catalog);
         foreach (var prefix in Prefixes(path))
         {
             var info = new DirectoryInfo(prefix);
@@ -102,14 +102,14 @@ internal static class CatalogDirectory
             var mode = File.GetUnixFileMode(prefix);
             if ((mode & UnixFileMode.OtherWrite) != 0 && (mode & UnixFileMode.StickyBit) == 0)
             {
-                throw new RedisBackupException(ErrorKind.PermissionDenied, "UnsafeCatalogPath",
+                throw new RedisBackupException(ErrorKind.PermissionDenied, ErrorIds.UnsafeCatalogPath,
                     $"The catalog path {catalog} passes through {prefix}, which every user may write (mode {Octal(mode)}, without the sticky bit): " +
                     "another user could replace a part of the path with a link to a directory of theirs. Remove write access for others " +
                     $"(chmod o-w {prefix}) or choose another directory. Nothing was written.", prefix);
             }
             if (OwnerOf(prefix) is { } owner && owner != 0 && owner != UnixFile.EffectiveUserId && (mode & UnixFileMode.UserWrite) != 0)
             {
-                throw new RedisBackupException(ErrorKind.PermissionDenied, "UnsafeCatalogPath",
+                throw new RedisBackupException(ErrorKind.PermissionDenied, ErrorIds.UnsafeCatalogPath,
                     $"The catalog path {catalog} passes through {prefix}, which belongs to another user (user id {owner}) who may change it: " +
                     "that user could replace a part of the path, or the backups in it. Use a directory owned by you or by root. Nothing was written.", prefix);
             }

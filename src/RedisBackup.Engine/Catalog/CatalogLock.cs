@@ -38,14 +38,14 @@ internal sealed class CatalogLock : IDisposable
             }
             catch (IOException ex)
             {
-                throw new RedisBackupException(ErrorKind.WriteFailed, "CatalogLockFailed", $"The catalog's lock file {path} could not be opened: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
+                throw new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.CatalogLockFailed, $"The catalog's lock file {path} could not be opened: {ex.Message.TrimEnd('.')}. Nothing was changed.", path, ex);
             }
             if (!opened.Busy || waited.Elapsed >= BusyWait) break;
             Thread.Sleep(20);
         }
         if (opened.Busy)
         {
-            throw new RedisBackupException(ErrorKind.ResourceBusy, "CatalogLocked",
+            throw new RedisBackupException(ErrorKind.ResourceBusy, ErrorIds.CatalogLocked,
                 $"Another backup is running in {directory}: its lock file {path} is held by another process. Wait for it to finish and try again.", path);
         }
         var stream = opened.Stream!;

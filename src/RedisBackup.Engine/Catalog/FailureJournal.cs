@@ -160,7 +160,7 @@ internal static class FailureJournal
     public static string ErrorIdOf(Exception error) => error switch
     {
         RedisBackupException rbe => rbe.ErrorId,
-        OperationCanceledException => "Cancelled",
+        OperationCanceledException => ErrorIds.Cancelled,
         _ => error.GetType().Name,
     };
 

@@ -90,7 +90,7 @@ internal static class OwnedFile
     }
 
     private static RedisBackupException Unsafe(string path, string what, string problem)
-        => new(ErrorKind.PermissionDenied, "UnsafeCatalogFile",
+        => new(ErrorKind.PermissionDenied, ErrorIds.UnsafeCatalogFile,
             $"{what} {path} {problem}, so it was not used and nothing was changed. Remove it (the tool creates a new one) and run again.", path);
 
     private static Exception OpenFailed(string path, string what, int errno) => errno switch
@@ -105,7 +105,7 @@ internal static class OwnedFile
 
     /// <summary>The error for a catalog this user cannot write: a read-only file system, or permissions.</summary>
     public static RedisBackupException NotWritable(string directory, string path, string reason, Exception? inner)
-        => new(ErrorKind.PermissionDenied, "CatalogNotWritable",
+        => new(ErrorKind.PermissionDenied, ErrorIds.CatalogNotWritable,
             $"The catalog {directory} cannot be written ({reason}: {path}). Nothing was changed. Check that the volume is mounted read-write and that this user may write the directory.",
             directory, inner);
 

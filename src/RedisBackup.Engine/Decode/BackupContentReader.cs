@@ -13,8 +13,6 @@ namespace RedisBackup.Engine.Decode;
 /// </summary>
 internal sealed class BackupContentReader(int top)
 {
-    private static readonly HashSet<string> DataTypes = new(StringComparer.Ordinal) { "string", "hash", "list", "set", "zset", "stream" };
-
     private readonly Dictionary<int, (long Keys, long Ttl, Dictionary<string, long> Types)> _dbs = [];
     private readonly PriorityQueue<KeySize, long> _biggest = new();
     private readonly Dictionary<string, long> _modules = new(StringComparer.Ordinal);
@@ -88,7 +86,7 @@ internal sealed class BackupContentReader(int top)
         if (!_dbs.TryGetValue(db, out var d)) d = (0, 0, new Dictionary<string, long>(StringComparer.Ordinal));
         d.Types[type] = d.Types.GetValueOrDefault(type) + 1;
         _dbs[db] = (d.Keys + 1, d.Ttl + (hasTtl ? 1 : 0), d.Types);
-        if (!DataTypes.Contains(type) && type is not "array") _modules[type] = _modules.GetValueOrDefault(type) + 1;
+        if (!RedisKeyTypes.Parse(type).IsBuiltIn() && type is not "array") _modules[type] = _modules.GetValueOrDefault(type) + 1;
         if (top <= 0) return;
         if (_biggest.Count < top) _biggest.Enqueue(Size(), bytes);
         else if (_biggest.TryPeek(out _, out var smallest) && bytes > smallest) _biggest.EnqueueDequeue(Size(), bytes);

@@ -58,7 +58,7 @@ internal static class BackupConverter
         {
             var reader = RdbReader.WithLazyValues(rdb);
             while (await reader.ReadNextAsync(ct).ConfigureAwait(false) is { } entry)
-                if (entry.Kind == RdbEntryKind.Key && RdbFormatCatalog.LogicalType(entry.Family, entry.Type) == "stream" && entry.KeyMetadata is null && reader.SkipValue() > limit)
+                if (entry.Kind == RdbEntryKind.Key && RedisKeyTypes.Parse(RdbFormatCatalog.LogicalType(entry.Family, entry.Type)) == RedisKeyType.Stream && entry.KeyMetadata is null && reader.SkipValue() > limit)
                     return true;
             return false;
         }
@@ -77,10 +77,10 @@ internal static class BackupConverter
 
         var end = reader.Summary;
         if (end.Unchecked is { } part)
-            throw new RedisBackupException(ErrorKind.NotSupported, "ConvertStopped",
+            throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ConvertStopped,
                 $"{sourceName} could be read only up to byte {part.Offset}: {part.Reason}. A conversion must hold every key, so nothing was kept; use a newer RedisBackup.", sourceName);
         if (source.StoppedAtCommand is { } command)
-            throw new RedisBackupException(ErrorKind.NotSupported, "ConvertStopped",
+            throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ConvertStopped,
                 $"{sourceName} holds at byte {command.Offset} a replication command Valkey wrote inline during a forkless save, which a key-level backup cannot hold; nothing was kept.", sourceName);
         return result with { ServerVersion = end.RedisVersion };
     }
@@ -134,10 +134,10 @@ internal static class BackupConverter
             while (await next(ct).ConfigureAwait(false) is { } record)
             {
                 if (record.Unwritable is { } reason)
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt",
+                    throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupCorrupt,
                         $"Key '{Describe(record.Key)}' in database {record.Database} of {sourceName} cannot be converted: {reason}. Nothing was kept.", sourceName);
                 if (record.Losses is { Count: > 0 } losses)
-                    throw new RedisBackupException(ErrorKind.NotSupported, "ConvertWouldLoseData",
+                    throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ConvertWouldLoseData,
                         $"Key '{Describe(record.Key)}' in database {record.Database} of {sourceName} is a stream too big to keep as one DUMP record, and its logical records cannot hold " +
                         $"{string.Join(" and ", losses.Select(l => $"{l.Count} {l.What}"))}. Nothing was kept; restore the snapshot into a server of its own version instead.", sourceName);
                 writer.WriteKey(record);

@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Decode;
@@ -33,8 +34,6 @@ internal sealed record KeyRecordReplayOptions
 /// </summary>
 internal sealed class KeyRecordReplay(Func<CancellationToken, ValueTask<KeyRecord?>> source, KeyRecordReplayOptions options)
 {
-    private static readonly HashSet<string> DataTypes = new(StringComparer.Ordinal) { "string", "hash", "list", "set", "zset", "stream" };
-
     private IEnumerator<KeyRecord>? _windows;
     private KeyRecord? _next;
     private KeyRecord? _original;
@@ -54,7 +53,7 @@ internal sealed class KeyRecordReplay(Func<CancellationToken, ValueTask<KeyRecor
             if (record is null) return null;
             if (record.IsFirst)
             {
-                _skipping = !options.Filter.Takes(record.Database, record.Key, record.Type, isModule: !DataTypes.Contains(record.Type));
+                _skipping = !options.Filter.Takes(record.Database, record.Key, record.Type, isModule: !record.Kind.IsBuiltIn());
                 if (_skipping) NotSelected++;
             }
             if (_skipping) continue;
@@ -66,7 +65,7 @@ internal sealed class KeyRecordReplay(Func<CancellationToken, ValueTask<KeyRecor
             var info = DumpPayloadDecoder.Inspect(payload, checkCrc: false);
             if ((info.Problem ?? DumpPayloadDecoder.CrcProblem(payload)) is { } problem) return Unwritable(record, problem);
             var undecodable = RdbValueDecoder.CannotDecode(info.Family, info.Type);
-            if (options.KeepStreamAndModulePayloads && (undecodable is not null || info.HasKeyMetadata || RdbValueDecoder.TypeName(info.Family, info.Type) == "stream")) return record;
+            if (options.KeepStreamAndModulePayloads && (undecodable is not null || info.HasKeyMetadata || RedisKeyTypes.Parse(RdbValueDecoder.TypeName(info.Family, info.Type)) == RedisKeyType.Stream)) return record;
             if (undecodable is not null)
                 return Unwritable(record, $"its payload ({(info.Family == RdbFamily.Valkey ? "VALKEY" : "RDB")} version {info.Version}) cannot be restored into {options.Target}, and {undecodable}");
 

@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Decode;
@@ -101,7 +102,7 @@ internal sealed class RdbKeySource(RdbReader reader, RdbKeySourceOptions options
             var limit = undecodable is null ? options.CaptureLimit : long.MaxValue;
             if (reader.CaptureValue(limit, out var template) is { } value) return Payload(entry, type, value, template);
         }
-        else if (options.PayloadsForStreamsAndModules && (undecodable is not null || type == "stream" || entry.KeyMetadata is not null))
+        else if (options.PayloadsForStreamsAndModules && (undecodable is not null || RedisKeyTypes.Parse(type) == RedisKeyType.Stream || entry.KeyMetadata is not null))
         {
             // A stream too big to hold whole becomes logical stream records; the others are held whatever their size.
             var limit = undecodable is null && entry.KeyMetadata is null ? options.CaptureLimit : long.MaxValue;

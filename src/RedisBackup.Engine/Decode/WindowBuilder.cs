@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Decode;
 
@@ -9,6 +10,8 @@ namespace RedisBackup.Engine.Decode;
 /// </summary>
 internal sealed class WindowBuilder(string type, int maxElements, int maxBytes)
 {
+    private readonly RedisKeyType _kind = RedisKeyTypes.Parse(type);
+
     private KeyRecord _current = new() { Type = type };
     private long _bytes;
     private bool _yielded;
@@ -54,7 +57,7 @@ internal sealed class WindowBuilder(string type, int maxElements, int maxBytes)
 
     private KeyRecord? Full()
     {
-        var elements = _current.FieldExpireAt is not null || type is "hash" or "zset" ? _current.Items.Count / 2 : _current.Items.Count;
+        var elements = _current.FieldExpireAt is not null || _kind is RedisKeyType.Hash or RedisKeyType.ZSet ? _current.Items.Count / 2 : _current.Items.Count;
         if (elements < maxElements && _bytes < maxBytes) return null;
         var full = _current;
         if (full.FieldExpireAt is { } expiry && !expiry.Exists(at => at != 0)) full.FieldExpireAt = null;

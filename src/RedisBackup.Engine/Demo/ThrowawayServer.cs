@@ -30,14 +30,14 @@ internal sealed class ThrowawayServer : IAsyncDisposable
     {
         if (!string.IsNullOrEmpty(explicitPath))
             return File.Exists(explicitPath) ? explicitPath
-                : throw new RedisBackupException(ErrorKind.NotFound, "DemoServerNotFound", $"The redis-server '{explicitPath}' does not exist.", explicitPath);
+                : throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.DemoServerNotFound, $"The redis-server '{explicitPath}' does not exist.", explicitPath);
         foreach (var name in new[] { "redis-server", "valkey-server" })
             foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
             {
                 var candidate = Path.Combine(dir, OperatingSystem.IsWindows() ? name + ".exe" : name);
                 if (File.Exists(candidate)) return candidate;
             }
-        throw new RedisBackupException(ErrorKind.NotFound, "DemoServerNotFound",
+        throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.DemoServerNotFound,
             "The demo starts its own throwaway Redis, but no redis-server (or valkey-server) is on PATH. Install it (Debian: apt-get install redis-server; bash .ci/setup does) or name one.");
     }
 
@@ -53,7 +53,7 @@ internal sealed class ThrowawayServer : IAsyncDisposable
             foreach (var a in new[] { "--port", port.ToString(CultureInfo.InvariantCulture), "--bind", "127.0.0.1", "--dir", dir, "--save", "", "--appendonly", "no",
                          "--daemonize", "no", "--enable-debug-command", "local", "--logfile", Path.Combine(dir, "server.log") })
                 psi.ArgumentList.Add(a);
-            var process = Process.Start(psi) ?? throw new RedisBackupException(ErrorKind.ConnectionFailed, "DemoServerFailed", $"{serverPath} did not start.");
+            var process = Process.Start(psi) ?? throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.DemoServerFailed, $"{serverPath} did not start.");
             var server = new ThrowawayServer(process, port, dir);
             try
             {
@@ -66,7 +66,7 @@ internal sealed class ThrowawayServer : IAsyncDisposable
                 await server.DisposeAsync().ConfigureAwait(false);
             }
         }
-        throw new RedisBackupException(ErrorKind.ConnectionFailed, "DemoServerFailed", $"{serverPath} did not start: {last?.Message}", serverPath, last);
+        throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.DemoServerFailed, $"{serverPath} did not start: {last?.Message}", serverPath, last);
     }
 
     private async Task WaitReadyAsync(CancellationToken ct)

@@ -132,7 +132,7 @@ internal sealed class ArchiveContent(IReadOnlyList<ArchiveEntry> entries, IProgr
             while ((n = await entry.Content!.ReadAsync(buffer.AsMemory(0, (int)Math.Min(buffer.Length, entry.Size - done + 1)), ct).ConfigureAwait(false)) > 0)
             {
                 if (done + n > entry.Size)
-                    throw new RedisBackupException(ErrorKind.InvalidData, "ArchiveSourceChanged",
+                    throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ArchiveSourceChanged,
                         $"The data for '{entry.Name}' is longer than the {entry.Size} bytes announced (the file changed while it was read); the upload was abandoned.", entry.Name);
                 await output.WriteAsync(buffer.AsMemory(0, n), ct).ConfigureAwait(false);
                 sha.AppendData(buffer, 0, n);
@@ -144,7 +144,7 @@ internal sealed class ArchiveContent(IReadOnlyList<ArchiveEntry> entries, IProgr
                 }
             }
             if (done != entry.Size)
-                throw new RedisBackupException(ErrorKind.InvalidData, "ArchiveSourceChanged",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ArchiveSourceChanged,
                     $"The data for '{entry.Name}' ended after {done} of the {entry.Size} bytes announced (the file changed while it was read); the upload was abandoned.", entry.Name);
             Sha256 = Convert.ToHexStringLower(sha.GetHashAndReset());
         }
@@ -200,6 +200,6 @@ internal sealed class ArchiveContent(IReadOnlyList<ArchiveEntry> entries, IProgr
     {
         if (name.Length == 0 || name.Contains('/', StringComparison.Ordinal) || name.Contains('\0', StringComparison.Ordinal) || name is "." or ".."
             || Encoding.UTF8.GetByteCount(name) > 100)
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerFileNameInvalid", $"'{name}' is not a plain file name of at most 100 bytes.", name);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ContainerFileNameInvalid, $"'{name}' is not a plain file name of at most 100 bytes.", name);
     }
 }

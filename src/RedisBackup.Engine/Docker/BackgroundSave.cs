@@ -54,7 +54,7 @@ internal static class BackgroundSave
                 if (lastSave > before && ok) return;
                 // A scheduled save may not have started yet; a started one that ended without moving LASTSAVE failed.
                 if (!scheduled)
-                    throw new RedisBackupException(ErrorKind.ServerError, "BackgroundSaveFailed",
+                    throw new RedisBackupException(ErrorKind.ServerError, ErrorIds.BackgroundSaveFailed,
                         $"BGSAVE in container '{cli.Container}' failed (rdb_last_bgsave_status:{info.GetValueOrDefault("rdb_last_bgsave_status", "?")}). " +
                         "Check the container's log: the data directory may be full or not writable.", cli.Container);
             }
@@ -81,13 +81,13 @@ internal static class BackgroundSave
         var text = await cli.RunAsync(ct, "LASTSAVE").ConfigureAwait(false);
         return long.TryParse(text.Trim(), NumberStyles.None, CultureInfo.InvariantCulture, out var value)
             ? value
-            : throw new RedisBackupException(ErrorKind.ProtocolError, "ContainerRedisReplyInvalid", $"Redis in container '{cli.Container}' answered LASTSAVE with '{text}', not a timestamp.", cli.Container);
+            : throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.ContainerRedisReplyInvalid, $"Redis in container '{cli.Container}' answered LASTSAVE with '{text}', not a timestamp.", cli.Container);
     }
 
     private static long Long(Dictionary<string, string> info, string field)
         => long.TryParse(info.GetValueOrDefault(field), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) ? v : 0;
 
     private static RedisBackupException TimedOut(ContainerRedisCli cli, TimeSpan timeout)
-        => new(ErrorKind.Timeout, "BackgroundSaveTimeout",
+        => new(ErrorKind.Timeout, ErrorIds.BackgroundSaveTimeout,
             $"BGSAVE in container '{cli.Container}' did not finish within {timeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s. The save may still be running; nothing was copied.", cli.Container);
 }

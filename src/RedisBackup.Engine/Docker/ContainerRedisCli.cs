@@ -121,16 +121,16 @@ internal sealed partial class ContainerRedisCli
             // The runtime answers 126 both for a missing program and for a container that has just stopped.
             var info = await _docker.InspectContainerAsync(Container, ct).ConfigureAwait(false);
             if (!info.Running)
-                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning", $"Container '{Container}' stopped (it is {info.Status}, exit code {info.ExitCode}).", Container);
-            throw new RedisBackupException(ErrorKind.NotSupported, "RedisCliMissing",
+                throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerNotRunning, $"Container '{Container}' stopped (it is {info.Status}, exit code {info.ExitCode}).", Container);
+            throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.RedisCliMissing,
                 $"Container '{Container}' has no runnable redis-cli or valkey-cli ({FirstLine(stdout + " " + stderr)}). Back it up over its port instead (a replication snapshot).", Container);
         }
         if (stderr.StartsWith("AUTH failed", StringComparison.Ordinal) || stdout.StartsWith("NOAUTH", StringComparison.Ordinal) || stdout.StartsWith("WRONGPASS", StringComparison.Ordinal))
-            throw new RedisBackupException(ErrorKind.AuthenticationFailed, "RedisAuthenticationFailed",
+            throw new RedisBackupException(ErrorKind.AuthenticationFailed, ErrorIds.RedisAuthenticationFailed,
                 $"Redis in container '{Container}' needs a password that was not found or is wrong ({FirstLine(stderr.Length > 0 ? stderr : stdout)}). " +
                 "Give it as for a server: REDISCLI_AUTH, --password-stdin or --password (with --user for an ACL user) on the command line, -Credential in PowerShell; it reaches redis-cli inside the container through its environment.", Container);
         if (stdout.Length == 0 && exec.ExitCode != 0)
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "ContainerRedisUnreachable",
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.ContainerRedisUnreachable,
                 $"redis-cli in container '{Container}' could not talk to Redis: {FirstLine(stderr)} (exit code {exec.ExitCode}).", Container);
         if (ErrorLine().IsMatch(stdout)) return ("", FirstLine(stdout));
         return (stdout, null);
@@ -156,7 +156,7 @@ internal sealed partial class ContainerRedisCli
     {
         var lines = (await RunAsync(ct, "CONFIG", "GET", parameter).ConfigureAwait(false)).Split('\n');
         if (lines.Length < 2 || !string.Equals(lines[0].TrimEnd('\r'), parameter, StringComparison.OrdinalIgnoreCase))
-            throw new RedisBackupException(ErrorKind.ProtocolError, "ContainerRedisConfigUnreadable",
+            throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.ContainerRedisConfigUnreadable,
                 $"Redis in container '{Container}' did not report its '{parameter}' setting (CONFIG GET {parameter}).", Container);
         return lines[1].TrimEnd('\r');
     }
@@ -180,7 +180,7 @@ internal sealed partial class ContainerRedisCli
     }
 
     public RedisBackupException ErrorReply(string[] command, string error)
-        => new(ErrorKind.ServerError, "ContainerRedisError", $"Redis in container '{Container}' refused {string.Join(' ', command)}: {error}", Container);
+        => new(ErrorKind.ServerError, ErrorIds.ContainerRedisError, $"Redis in container '{Container}' refused {string.Join(' ', command)}: {error}", Container);
 
     private static string FirstLine(string text)
     {

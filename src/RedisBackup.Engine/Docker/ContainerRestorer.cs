@@ -101,7 +101,7 @@ internal static class ContainerRestorer
                 source = startup.Describe();
                 if (runtimeDir is not null && runtimeFile is not null
                     && (runtimeFile != file || !await SameDirectoryAsync(docker, info.Name, dir, runtimeDir, ct).ConfigureAwait(false)))
-                    throw new RedisBackupException(ErrorKind.NotSupported, "ContainerConfigChanged",
+                    throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerConfigChanged,
                         $"Redis in container '{info.Name}' runs with its data file at {ContainerSnapshotSource.JoinPath(runtimeDir, runtimeFile)}, but {source} puts it at " +
                         $"{ContainerSnapshotSource.JoinPath(dir, file)}, which is what it loads on a restart. Nothing was changed. Make them agree (CONFIG SET dir/dbfilename, or CONFIG REWRITE) and run the restore again.", info.Name);
             }
@@ -124,7 +124,7 @@ internal static class ContainerRestorer
         else
         {
             if (!startup.Known)
-                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
+                throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerNotRunning,
                     $"Container '{info.Name}' is not running (it is {info.Status}) and does not start redis-server directly ({startup.Command}), so where its data file lies cannot be read from its command line. " +
                     "Start it first: then the running server is asked. Nothing was changed.", info.Name);
             if (startup.AppendOnly)
@@ -192,7 +192,7 @@ internal static class ContainerRestorer
         else if (valkey && evidence.Magic == "REDIS" && evidence.Version is >= 12 and < 80) why = "which does not read the Redis-only RDB versions 12 to 79";
         else if (RdbVersions.MaxReadableBy(info) is { } max && evidence.Version > max) why = $"which reads RDB versions up to {max.ToString(CultureInfo.InvariantCulture)}";
         if (why is null) return;
-        throw new RedisBackupException(ErrorKind.NotSupported, "RdbVersionTooNew",
+        throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.RdbVersionTooNew,
             $"{backupName} is RDB version {evidence.Version.ToString(CultureInfo.InvariantCulture)} (written by {RdbVersions.ReleaseOf(evidence.Version)}), but container '{target.Container}' runs {server}, {why}. " +
             "Nothing was changed: the container was not stopped. Restore it into a container whose server is at least as new as the one that wrote it, or take a key-level backup of the source, which restores into any version.",
             target.Container);
@@ -355,10 +355,10 @@ internal static class ContainerRestorer
         else if (rollbackError is not null)
             text.Add(" No safety snapshot was taken.");
 
-        var (kind, id) = rollbackError is not null ? ((cause as RedisBackupException)?.Kind ?? ErrorKind.ServerError, "ContainerRestoreRollbackFailed")
-            : cancelled ? (ErrorKind.WriteFailed, "ContainerRestoreCancelled")
+        var (kind, id) = rollbackError is not null ? ((cause as RedisBackupException)?.Kind ?? ErrorKind.ServerError, ErrorIds.ContainerRestoreRollbackFailed)
+            : cancelled ? (ErrorKind.WriteFailed, ErrorIds.ContainerRestoreCancelled)
             : cause is RedisBackupException rb ? (rb.Kind, rb.ErrorId)
-            : (ErrorKind.ServerError, "ContainerRestoreFailed");
+            : (ErrorKind.ServerError, ErrorIds.ContainerRestoreFailed);
         return new ContainerRestoreException(kind, id, string.Concat(text), container, cause)
         {
             Step = run.Step,
@@ -391,7 +391,7 @@ internal static class ContainerRestorer
             if (!info.Running)
             {
                 var logs = await docker.GetLogsAsync(container, 15, null, ct).ConfigureAwait(false);
-                throw new RedisBackupException(ErrorKind.ServerError, "RestoreLoadFailed",
+                throw new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreLoadFailed,
                     $"Container '{container}' stopped (exit code {info.ExitCode}) instead of loading its data file. Its last log lines:{Environment.NewLine}{logs.TrimEnd()}{Environment.NewLine}", container);
             }
             var cli = ContainerRedisCli.For(docker, info, target.Credentials, target.Port);
@@ -403,24 +403,24 @@ internal static class ContainerRestorer
                     return cli;
                 last = error ?? pong;
             }
-            catch (RedisBackupException ex) when (ex.ErrorId is "ContainerRedisUnreachable" or "ContainerNotRunning")
+            catch (RedisBackupException ex) when (ex.ErrorId is ErrorIds.ContainerRedisUnreachable or ErrorIds.ContainerNotRunning)
             {
                 last = ex.Message;
             }
             await Task.Delay(200, ct).ConfigureAwait(false);
         }
-        throw new RedisBackupException(ErrorKind.Timeout, "RestoreLoadTimeout",
+        throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.RestoreLoadTimeout,
             $"Redis in container '{container}' did not finish loading within {LoadTimeout.TotalSeconds.ToString("0", CultureInfo.InvariantCulture)} s (last answer: {last}).", container);
     }
 
     private static RedisBackupException AppendOnly(string container, string file, string why)
-        => new(ErrorKind.NotSupported, "AppendOnlyTarget",
+        => new(ErrorKind.NotSupported, ErrorIds.AppendOnlyTarget,
             $"Container '{container}' {why} so on restart it loads only its AOF and a replaced {file} would silently be ignored. " +
             "Nothing was changed. Restore into the live server over its port instead (a live restore), which replays the keys without a restart.",
             container);
 
     private static RedisBackupException Unreadable(ContainerRedisCli cli, string parameter)
-        => new(ErrorKind.ProtocolError, "ContainerRedisConfigUnreadable",
+        => new(ErrorKind.ProtocolError, ErrorIds.ContainerRedisConfigUnreadable,
             $"Redis in container '{cli.Container}' did not report its '{parameter}' setting (CONFIG GET {parameter}), and its start-up settings cannot be read either. Nothing was changed.", cli.Container);
 
     /// <summary>CONFIG GET, or null when the server refuses it and <paramref name="optional"/> (a renamed or forbidden CONFIG).</summary>
@@ -430,7 +430,7 @@ internal static class ContainerRestorer
         {
             return await cli.ConfigGetAsync(parameter, ct).ConfigureAwait(false);
         }
-        catch (RedisBackupException ex) when (optional && ex.ErrorId is "ContainerRedisError" or "ContainerRedisConfigUnreadable")
+        catch (RedisBackupException ex) when (optional && ex.ErrorId is ErrorIds.ContainerRedisError or ErrorIds.ContainerRedisConfigUnreadable)
         {
             return null;
         }

@@ -85,11 +85,11 @@ internal static class ContainerSnapshotSource
         {
             var startup = await ContainerStartupConfig.ReadAsync(docker, info, cancellationToken).ConfigureAwait(false);
             if (!startup.Known)
-                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
+                throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerNotRunning,
                     $"Container '{container}' is not running (it is {info.Status}) and does not start redis-server directly ({startup.Command}), so where its data file lies cannot be read. Start it to take a snapshot.", container);
             var path = JoinPath(startup.DataDirectory, startup.DbFileName);
             if (await docker.StatPathAsync(container, path, cancellationToken).ConfigureAwait(false) is null)
-                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning",
+                throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerNotRunning,
                     $"Container '{container}' is not running (it is {info.Status}) and has no data file {path}: there is nothing to copy. Start it to take a snapshot.", container);
             Stage(ContainerSnapshotStage.SaveSkipped, $"container '{container}' is stopped ({info.Status}): its data file {path} is copied as it is");
             Stage(ContainerSnapshotStage.Copying, null, $"Container '{container}' is stopped ({info.Status}): copying its data file {path} as it is");
@@ -146,19 +146,19 @@ internal static class ContainerSnapshotSource
                 await using (reader.ConfigureAwait(false))
                 {
                     var entry = await reader.GetNextEntryAsync(copyData: false, ct).ConfigureAwait(false)
-                        ?? throw new RedisBackupException(ErrorKind.InvalidData, "ContainerArchiveEmpty", $"The Docker engine sent an empty archive for {path} in container '{container}'.", container);
+                        ?? throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerArchiveEmpty, $"The Docker engine sent an empty archive for {path} in container '{container}'.", container);
                     if (entry.EntryType == TarEntryType.SymbolicLink)
                     {
                         path = entry.LinkName.StartsWith('/') ? entry.LinkName : JoinPath(path[..(path.LastIndexOf('/') + 1)], entry.LinkName);
                         continue;
                     }
                     if (entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null)
-                        throw new RedisBackupException(ErrorKind.InvalidData, "ContainerRdbNotAFile", $"{path} in container '{container}' is not a regular file ({entry.EntryType}).", container);
+                        throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerRdbNotAFile, $"{path} in container '{container}' is not a regular file ({entry.EntryType}).", container);
                     return await CopyWithProgressAsync(entry.DataStream, destination, entry.Length, activity, progress, ct).ConfigureAwait(false);
                 }
             }
         }
-        throw new RedisBackupException(ErrorKind.InvalidData, "ContainerRdbLinkLoop", $"{path} in container '{container}' is a chain of symbolic links too long to follow.", container);
+        throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerRdbLinkLoop, $"{path} in container '{container}' is a chain of symbolic links too long to follow.", container);
     }
 
     private static async Task<long> CopyWithProgressAsync(Stream source, Stream destination, long total, string activity, IProgress<OperationProgress>? progress, CancellationToken ct)
@@ -180,7 +180,7 @@ internal static class ContainerSnapshotSource
                 }
             }
             if (done != total)
-                throw new RedisBackupException(ErrorKind.InvalidData, "ContainerArchiveTruncated", $"The RDB file stream from the container ended after {done} of {total} bytes.");
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerArchiveTruncated, $"The RDB file stream from the container ended after {done} of {total} bytes.");
             return done;
         }
         finally

@@ -58,7 +58,7 @@ internal sealed record ContainerStartupConfig
         if (configFile is not null)
         {
             if (configFile == "-")
-                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerConfigUnreadable",
+                throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerConfigUnreadable,
                     $"Container '{info.Name}' starts redis-server with its configuration on standard input ({command}), so the settings it starts with cannot be read. Nothing was changed.", info.Name);
             configPath = ContainerSnapshotSource.JoinPath(workingDir, configFile);
             var files = 0;
@@ -91,7 +91,7 @@ internal sealed record ContainerStartupConfig
     private static async Task ApplyFileAsync(DockerClient docker, string container, string path, string workingDir, Dictionary<string, string> values, int depth, Func<int> countFile, CancellationToken ct)
     {
         if (depth > 8 || countFile() > MaxFiles)
-            throw new RedisBackupException(ErrorKind.NotSupported, "ContainerConfigUnreadable",
+            throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerConfigUnreadable,
                 $"The configuration of container '{container}' includes more than {MaxFiles} files or nests includes too deeply ({path}). Nothing was changed.", container);
         var text = await ReadTextAsync(docker, container, path, ct).ConfigureAwait(false);
         List<ConfigDirective> directives;
@@ -101,7 +101,7 @@ internal sealed record ContainerStartupConfig
         }
         catch (FormatException ex)
         {
-            throw new RedisBackupException(ErrorKind.InvalidData, "ContainerConfigUnreadable",
+            throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerConfigUnreadable,
                 $"The config file {path} of container '{container}' cannot be read as redis-server reads it: {ex.Message}. Nothing was changed.", container, ex);
         }
         foreach (var d in directives)
@@ -111,7 +111,7 @@ internal sealed record ContainerStartupConfig
                 foreach (var include in d.Args)
                 {
                     if (include.IndexOfAny(['*', '?', '[']) >= 0)
-                        throw new RedisBackupException(ErrorKind.NotSupported, "ContainerConfigUnreadable",
+                        throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerConfigUnreadable,
                             $"The config file {path} of container '{container}' includes files by a pattern ({include}), which this tool does not expand. Nothing was changed.", container);
                     await ApplyFileAsync(docker, container, ContainerSnapshotSource.JoinPath(workingDir, include), workingDir, values, depth + 1, countFile, ct).ConfigureAwait(false);
                 }
@@ -131,9 +131,9 @@ internal sealed record ContainerStartupConfig
             {
                 archive = await docker.GetArchiveAsync(container, path, ct).ConfigureAwait(false);
             }
-            catch (RedisBackupException ex) when (ex.ErrorId == "ContainerPathNotFound")
+            catch (RedisBackupException ex) when (ex.ErrorId == ErrorIds.ContainerPathNotFound)
             {
-                throw new RedisBackupException(ErrorKind.NotFound, "ContainerConfigUnreadable",
+                throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.ContainerConfigUnreadable,
                     $"Container '{container}' starts redis-server with the config file {path}, which is not in the container. Nothing was changed.", container, ex);
             }
             await using (archive.ConfigureAwait(false))
@@ -148,14 +148,14 @@ internal sealed record ContainerStartupConfig
                         continue;
                     }
                     if (entry is null || entry.EntryType is not (TarEntryType.RegularFile or TarEntryType.V7RegularFile) || entry.DataStream is null || entry.Length > MaxConfigBytes)
-                        throw new RedisBackupException(ErrorKind.InvalidData, "ContainerConfigUnreadable",
+                        throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerConfigUnreadable,
                             $"The config file {path} of container '{container}' is not a regular file of at most 1 MiB. Nothing was changed.", container);
                     using var text = new StreamReader(entry.DataStream, Encoding.UTF8);
                     return await text.ReadToEndAsync(ct).ConfigureAwait(false);
                 }
             }
         }
-        throw new RedisBackupException(ErrorKind.InvalidData, "ContainerConfigUnreadable", $"The config file {path} of container '{container}' is a chain of symbolic links too long to follow.", container);
+        throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerConfigUnreadable, $"The config file {path} of container '{container}' is a chain of symbolic links too long to follow.", container);
     }
 
     private static string Quote(string arg) => arg.Length == 0 ? "\"\"" : arg.Contains(' ', StringComparison.Ordinal) ? "'" + arg + "'" : arg;

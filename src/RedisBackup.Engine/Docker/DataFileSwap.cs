@@ -43,7 +43,7 @@ internal sealed class DataFileSwap(DockerClient docker, ContainerTarget target)
     {
         Original = await docker.StatPathAsync(target.Container, LivePath, ct).ConfigureAwait(false);
         if (Original is { IsDirectory: true })
-            throw new RedisBackupException(ErrorKind.InvalidData, "ContainerRdbNotAFile", $"{LivePath} in container '{target.Container}' is a directory, not a data file. Nothing was changed.", target.Container);
+            throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ContainerRdbNotAFile, $"{LivePath} in container '{target.Container}' is a directory, not a data file. Nothing was changed.", target.Container);
         var probe = Original is null ? Directory : LivePath;
         var header = await FirstEntryAsync(probe, ct).ConfigureAwait(false);
         var uid = header?.Uid ?? 0;
@@ -64,12 +64,12 @@ internal sealed class DataFileSwap(DockerClient docker, ContainerTarget target)
             var sent = await docker.PutArchiveAsync(target.Container, Directory,
                 [ArchiveEntry.File(IncomingName, plain, evidence.Bytes, NewOwner.Mode, NewOwner.Uid, NewOwner.Gid)], bytes, ct).ConfigureAwait(false);
             if (!string.Equals(sent, evidence.Sha256, StringComparison.Ordinal))
-                throw new RedisBackupException(ErrorKind.InvalidData, "ArchiveSourceChanged",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.ArchiveSourceChanged,
                     $"The bytes sent for {IncomingPath} differ from those checked before the restore began (the backup file changed while it was read).", target.Container);
         }
         var stat = await docker.StatPathAsync(target.Container, IncomingPath, ct).ConfigureAwait(false);
         if (stat is null || stat.Size != evidence.Bytes)
-            throw new RedisBackupException(ErrorKind.WriteFailed, "ContainerRestoreCopyFailed",
+            throw new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.ContainerRestoreCopyFailed,
                 $"{IncomingPath} in container '{target.Container}' holds {stat?.Size.ToString("N0", CultureInfo.InvariantCulture) ?? "nothing"} bytes after the copy, not the {evidence.Bytes.ToString("N0", CultureInfo.InvariantCulture)} sent.", target.Container);
     }
 
@@ -80,7 +80,7 @@ internal sealed class DataFileSwap(DockerClient docker, ContainerTarget target)
         await docker.PutArchiveAsync(target.Container, Directory, [ArchiveEntry.HardLink(PreviousName, LiveName, OriginalOwner.Mode, OriginalOwner.Uid, OriginalOwner.Gid)], null, ct).ConfigureAwait(false);
         var kept = await docker.StatPathAsync(target.Container, PreviousPath, ct).ConfigureAwait(false);
         if (kept is null || kept.Size != Original.Size || kept.IsSymbolicLink != Original.IsSymbolicLink)
-            throw new RedisBackupException(ErrorKind.WriteFailed, "ContainerRestoreKeepFailed",
+            throw new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.ContainerRestoreKeepFailed,
                 $"Keeping {LivePath} of container '{target.Container}' as {PreviousPath} did not work (it shows {kept?.Size.ToString(CultureInfo.InvariantCulture) ?? "no"} bytes).", target.Container);
     }
 
@@ -104,7 +104,7 @@ internal sealed class DataFileSwap(DockerClient docker, ContainerTarget target)
         await docker.PutArchiveAsync(target.Container, Directory, [ArchiveEntry.HardLink(LiveName, PreviousName, OriginalOwner.Mode, OriginalOwner.Uid, OriginalOwner.Gid)], null, ct).ConfigureAwait(false);
         var live = await docker.StatPathAsync(target.Container, LivePath, ct).ConfigureAwait(false);
         if (live is null || live.Size != Original.Size)
-            throw new RedisBackupException(ErrorKind.WriteFailed, "ContainerRestorePutBackFailed",
+            throw new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.ContainerRestorePutBackFailed,
                 $"{LivePath} in container '{target.Container}' shows {live?.Size.ToString(CultureInfo.InvariantCulture) ?? "no"} bytes after putting the previous data back, not {Original.Size.ToString(CultureInfo.InvariantCulture)}.", target.Container);
     }
 

@@ -22,7 +22,7 @@ internal sealed partial class DockerClient
             using var response = await SendRawAsync(request, HttpCompletionOption.ResponseContentRead, ct).ConfigureAwait(false);
             var header = response.Headers.TryGetValues("Api-Version", out var values) ? values.FirstOrDefault() : null;
             if (!response.IsSuccessStatusCode && header is null)
-                throw new RedisBackupException(ErrorKind.ConnectionFailed, "DockerUnreachable",
+                throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.DockerUnreachable,
                     $"Cannot reach the Docker engine at {Host.Display}: /_ping answered {(int)response.StatusCode} {response.ReasonPhrase}.", Host.Display);
             _versionPrefix = "/v" + ApiVersionValue.Negotiate(header);
             return _versionPrefix;
@@ -58,7 +58,7 @@ internal sealed partial class DockerClient
         }
         catch (JsonException ex)
         {
-            throw new RedisBackupException(ErrorKind.ProtocolError, "DockerReplyInvalid", $"The Docker engine sent a reply that is not JSON: {ex.Message}", null, ex);
+            throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.DockerReplyInvalid, $"The Docker engine sent a reply that is not JSON: {ex.Message}", null, ex);
         }
     }
 
@@ -95,7 +95,7 @@ internal sealed partial class DockerClient
         }
         catch (TaskCanceledException ex) when (!ct.IsCancellationRequested)
         {
-            throw new RedisBackupException(ErrorKind.Timeout, "DockerTimeout", $"The Docker engine at {Host.Display} did not answer in time.", Host.Display, ex);
+            throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.DockerTimeout, $"The Docker engine at {Host.Display} did not answer in time.", Host.Display, ex);
         }
     }
 
@@ -108,12 +108,12 @@ internal sealed partial class DockerClient
                 var hint = Host.Transport == DockerTransport.Unix
                     ? " Add your user to the 'docker' group (then log in again) or run with rights to the socket."
                     : " Run with rights to the Docker engine.";
-                return new RedisBackupException(ErrorKind.PermissionDenied, "DockerPermissionDenied",
+                return new RedisBackupException(ErrorKind.PermissionDenied, ErrorIds.DockerPermissionDenied,
                     $"Permission denied on the Docker engine at {Host.Display}.{hint}", Host.Display, ex);
             }
         }
         var reason = (ex.InnerException ?? ex).Message;
-        return new RedisBackupException(ErrorKind.ConnectionFailed, "DockerUnreachable",
+        return new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.DockerUnreachable,
             $"Cannot reach the Docker engine at {Host.Display}: {reason}. Is Docker running, and is DOCKER_HOST right?", Host.Display, ex);
     }
 
@@ -125,17 +125,17 @@ internal sealed partial class DockerClient
         throw response.StatusCode switch
         {
             HttpStatusCode.NotFound when message.Contains("No such container", StringComparison.OrdinalIgnoreCase) || path is null && container is not null
-                => new RedisBackupException(ErrorKind.NotFound, "ContainerNotFound",
+                => new RedisBackupException(ErrorKind.NotFound, ErrorIds.ContainerNotFound,
                     $"No container named {subject} exists on the Docker engine at {Host.Display}.", container),
             HttpStatusCode.NotFound when path is not null
-                => new RedisBackupException(ErrorKind.NotFound, "ContainerPathNotFound", $"Container {subject} has no file or directory '{path}': {message}", container),
+                => new RedisBackupException(ErrorKind.NotFound, ErrorIds.ContainerPathNotFound, $"Container {subject} has no file or directory '{path}': {message}", container),
             HttpStatusCode.Conflict when message.Contains("not running", StringComparison.OrdinalIgnoreCase) || message.Contains("paused", StringComparison.OrdinalIgnoreCase)
-                => new RedisBackupException(ErrorKind.NotSupported, "ContainerNotRunning", $"Container {subject} is not running: {message}", container),
+                => new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerNotRunning, $"Container {subject} is not running: {message}", container),
             HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
-                => new RedisBackupException(ErrorKind.PermissionDenied, "DockerPermissionDenied", $"The Docker engine refused the request for {subject}: {message}", container),
+                => new RedisBackupException(ErrorKind.PermissionDenied, ErrorIds.DockerPermissionDenied, $"The Docker engine refused the request for {subject}: {message}", container),
             HttpStatusCode.BadRequest when message.Contains("client version", StringComparison.OrdinalIgnoreCase)
-                => new RedisBackupException(ErrorKind.NotSupported, "DockerApiVersionUnsupported", $"The Docker engine at {Host.Display} does not accept this API version: {message}", Host.Display),
-            _ => new RedisBackupException(ErrorKind.ServerError, "DockerRequestFailed",
+                => new RedisBackupException(ErrorKind.NotSupported, ErrorIds.DockerApiVersionUnsupported, $"The Docker engine at {Host.Display} does not accept this API version: {message}", Host.Display),
+            _ => new RedisBackupException(ErrorKind.ServerError, ErrorIds.DockerRequestFailed,
                 $"The Docker engine answered {(int)response.StatusCode} {response.ReasonPhrase} for {response.RequestMessage?.Method} {response.RequestMessage?.RequestUri}: {message}", container),
         };
     }

@@ -145,7 +145,7 @@ internal sealed partial class DockerClient : IDisposable
             var exit = inspect["ExitCode"]?.GetValue<int?>();
             if (!running && exit is not null) return new ExecResult(exit.Value, stdout.ToArray(), stderr.ToArray());
             if (attempt > 200)
-                throw new RedisBackupException(ErrorKind.Timeout, "DockerExecNoExitCode",
+                throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.DockerExecNoExitCode,
                     $"The command '{string.Join(' ', command)}' in container '{container}' finished its output but the engine reported no exit code.", container);
             await Task.Delay(25, cancellationToken).ConfigureAwait(false);
         }
@@ -199,7 +199,7 @@ internal sealed partial class DockerClient : IDisposable
         {
             // The HTTP layer wraps what went wrong while the body was written (a source that changed size): report that.
             if (failure is RedisBackupException) System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
-            throw new RedisBackupException(ErrorKind.WriteFailed, "ContainerUploadFailed",
+            throw new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.ContainerUploadFailed,
                 $"Sending the archive to container '{container}' failed: {failure.Message}", container, failure);
         }
         return body.Sha256;
@@ -250,7 +250,7 @@ internal sealed partial class DockerClient : IDisposable
     private static string Escape(string name)
     {
         if (string.IsNullOrWhiteSpace(name))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "ContainerNameEmpty", "A container name or id is required.");
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.ContainerNameEmpty, "A container name or id is required.");
         return Uri.EscapeDataString(name);
     }
 

@@ -63,7 +63,7 @@ internal sealed record DockerHost
         var host = Parse(environment("DOCKER_HOST"));
         var apiVersion = NullIfEmpty(environment("DOCKER_API_VERSION"));
         if (apiVersion is not null && !ApiVersionValue.TryParse(apiVersion, out _))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "DockerApiVersionInvalid",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.DockerApiVersionInvalid,
                 $"DOCKER_API_VERSION '{apiVersion}' is not an API version such as 1.41.", apiVersion);
         host = host with { ApiVersion = apiVersion };
         if (host.Transport != DockerTransport.Tcp) return host;
@@ -102,7 +102,7 @@ internal sealed record DockerHost
             case "HTTPS":
                 return ParseTcp(value, rest, scheme == "HTTPS");
             case "SSH":
-                throw new RedisBackupException(ErrorKind.NotSupported, "DockerHostUnsupported",
+                throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.DockerHostUnsupported,
                     $"DOCKER_HOST '{value}' uses ssh://, which only the docker CLI supports. Forward the socket (ssh -L) and use unix:// or tcp:// instead.", value);
             default:
                 throw Invalid(value, $"the scheme '{value[..schemeEnd]}' is not unix://, npipe:// or tcp://");
@@ -151,7 +151,7 @@ internal sealed record DockerHost
     }
 
     private static RedisBackupException Invalid(string value, string why)
-        => new(ErrorKind.InvalidArgument, "DockerHostInvalid", $"DOCKER_HOST '{value}' is not valid: {why}.", value);
+        => new(ErrorKind.InvalidArgument, ErrorIds.DockerHostInvalid, $"DOCKER_HOST '{value}' is not valid: {why}.", value);
 
     private static string? NullIfEmpty(string? s) => string.IsNullOrEmpty(s) ? null : s;
 }

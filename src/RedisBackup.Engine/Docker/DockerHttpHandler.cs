@@ -86,7 +86,7 @@ internal static class DockerHttpHandler
             }
             catch (System.Security.Cryptography.CryptographicException ex)
             {
-                throw new RedisBackupException(ErrorKind.InvalidArgument, "DockerCertificateInvalid",
+                throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.DockerCertificateInvalid,
                     $"The Docker client certificate in {certPath} (cert.pem, key.pem) could not be loaded: {ex.Message}", certPath, ex);
             }
         }
@@ -95,7 +95,7 @@ internal static class DockerHttpHandler
         {
             var caFile = Path.Combine(certPath, "ca.pem");
             if (!File.Exists(caFile))
-                throw new RedisBackupException(ErrorKind.NotFound, "DockerCaMissing",
+                throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.DockerCaMissing,
                     $"DOCKER_TLS_VERIFY is set but {caFile} does not exist.", caFile);
             var roots = new X509Certificate2Collection();
             roots.ImportFromPemFile(caFile);

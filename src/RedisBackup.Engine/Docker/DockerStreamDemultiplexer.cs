@@ -46,5 +46,5 @@ internal static class DockerStreamDemultiplexer
     }
 
     private static RedisBackupException Broken(string why)
-        => new(ErrorKind.ProtocolError, "DockerStreamInvalid", $"The Docker engine sent a malformed output stream: {why}.");
+        => new(ErrorKind.ProtocolError, ErrorIds.DockerStreamInvalid, $"The Docker engine sent a malformed output stream: {why}.");
 }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Docker;
 
@@ -27,7 +28,7 @@ internal static class LoadedDataCheck
             total += actual;
             // A file checked only in part (a newer server's) holds at least the keys counted before the unknown part.
             if ((actual > expected && evidence.Complete) || actual < expected - mayExpire)
-                throw new RedisBackupException(ErrorKind.ServerError, "RestoreKeyCountMismatch",
+                throw new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreKeyCountMismatch,
                     $"After the restart database {db.ToString(CultureInfo.InvariantCulture)} in container '{cli.Container}' holds {actual.ToString("N0", CultureInfo.InvariantCulture)} keys " +
                     $"but the backup has {(evidence.Complete ? "" : "at least ")}{expected.ToString("N0", CultureInfo.InvariantCulture)} there" +
                     (mayExpire > 0 ? $" ({mayExpire.ToString("N0", CultureInfo.InvariantCulture)} of them with an expiry time)" : "") +
@@ -39,7 +40,7 @@ internal static class LoadedDataCheck
             var db = cli.InDatabase(sample.Database);
             var type = (await db.RunAsync(ct, "TYPE", sample.Key).ConfigureAwait(false)).Trim();
             string? problem = null;
-            if (type == "none") problem = "is missing";
+            if (RedisKeyTypes.Parse(type) == RedisKeyType.None) problem = "is missing";
             else if (type != sample.Type) problem = $"is a {type}, not a {sample.Type} as in the backup";
             else if (sample.ValueSha256 is { } expectedSha)
             {
@@ -50,7 +51,7 @@ internal static class LoadedDataCheck
                     problem = "has a different value than in the backup";
             }
             if (problem is not null)
-                throw new RedisBackupException(ErrorKind.ServerError, "RestoreDataMismatch",
+                throw new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreDataMismatch,
                     $"After the restart key '{sample.Key}' (database {sample.Database.ToString(CultureInfo.InvariantCulture)}) in container '{cli.Container}' {problem}: " +
                     "Redis did not load the restored file as it is (it may have loaded an AOF or another file).", cli.Container);
         }

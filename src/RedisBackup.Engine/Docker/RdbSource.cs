@@ -19,7 +19,7 @@ internal sealed record RdbSource(string Path, bool Compressed)
         }
         catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
         {
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{Path}' does not exist.", Path, ex);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{Path}' does not exist.", Path, ex);
         }
         return Compressed ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: false) : file;
     }

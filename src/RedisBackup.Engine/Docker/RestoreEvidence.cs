@@ -118,7 +118,7 @@ internal sealed class RestoreEvidence
     private static SampledKey ToSample(RdbEntry entry, string key, string type)
     {
         string? sha = null;
-        if (type == "string" && entry.Value is { } raw)
+        if (RedisKeyTypes.Parse(type) == RedisKeyType.String && entry.Value is { } raw)
         {
             var input = new RdbInput(new MemoryStream(raw, writable: false), Math.Max(64, raw.Length));
             var value = input.ReadBlob("a string value");

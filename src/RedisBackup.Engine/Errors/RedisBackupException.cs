@@ -15,11 +15,11 @@ public class RedisBackupException : Exception
         Target = target;
     }
 
-    public RedisBackupException() : this(ErrorKind.ProtocolError, "Unknown", "An unknown error occurred.") { }
+    public RedisBackupException() : this(ErrorKind.ProtocolError, ErrorIds.Unknown, "An unknown error occurred.") { }
 
-    public RedisBackupException(string message) : this(ErrorKind.ProtocolError, "Unknown", message) { }
+    public RedisBackupException(string message) : this(ErrorKind.ProtocolError, ErrorIds.Unknown, message) { }
 
-    public RedisBackupException(string message, Exception inner) : this(ErrorKind.ProtocolError, "Unknown", message, null, inner) { }
+    public RedisBackupException(string message, Exception inner) : this(ErrorKind.ProtocolError, ErrorIds.Unknown, message, null, inner) { }
 
     public ErrorKind Kind { get; }
 

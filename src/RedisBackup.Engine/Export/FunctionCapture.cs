@@ -1,4 +1,5 @@
 using System.Globalization;
+using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Rdb;
 using RedisBackup.Engine.Redis;
@@ -33,7 +34,7 @@ internal static class FunctionCapture
             }
             catch (FormatException ex)
             {
-                throw new Errors.RedisBackupException(Errors.ErrorKind.ProtocolError, "RedisUnexpectedReply", $"FUNCTION DUMP returned a payload this tool cannot read: {ex.Message}", conn.Endpoint.ToString(), ex);
+                throw new Errors.RedisBackupException(Errors.ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply, $"FUNCTION DUMP returned a payload this tool cannot read: {ex.Message}", conn.Endpoint.ToString(), ex);
             }
             return new CapturedFunctions(libraries.Count > 0 ? libraries : null, null);
         }

@@ -157,7 +157,7 @@ internal static class KeyExporter
             // Hash field expiries are read only from a server that has them and only when hashes are exported: in
             // logical mode, and in exact mode for a hash over the exact limit, which is read logically (a DUMP payload
             // holds them already).
-            var fieldTtls = (options.Types is not { Count: > 0 } || options.Types.Any(t => string.Equals(t, "hash", StringComparison.OrdinalIgnoreCase)))
+            var fieldTtls = (options.Types is not { Count: > 0 } || options.Types.Any(t => RedisKeyTypes.ParseIgnoreCase(t) == RedisKeyType.Hash))
                 && await HashFieldExpiration.IsSupportedAsync(conn, server, cancellationToken).ConfigureAwait(false);
             long total = databases.Sum(db => keyspace.GetValueOrDefault(db));
             // Read before the header, which says whether the file holds them (requires "functions").

@@ -213,6 +213,6 @@ internal static class KeyFileRewriter
     }
 
     private static RedisBackupException Broken(string what)
-        => new(ErrorKind.InvalidData, "KeyExportRewriteFailed",
+        => new(ErrorKind.InvalidData, ErrorIds.KeyExportRewriteFailed,
             $"Rewriting the new backup (without the keys SCAN returned twice, or with its header requiring stream records) failed: {what}. Nothing was kept; run the backup again.");
 }

@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Export;
@@ -26,7 +27,7 @@ internal sealed partial class KeyScanner
             var type = _conn.ReadReply(ct).ThrowIfError("TYPE").AsString()!;
             var pttl = _conn.ReadReply(ct).AsInt64();
             var strlen = _conn.ReadReply(ct);
-            if (type == "none" || pttl == -2) { Vanished++; continue; }
+            if (RedisKeyTypes.Parse(type) == RedisKeyType.None || pttl == -2) { Vanished++; continue; }
             if (_typeFilter is not null && !_typeFilter.Contains(type)) continue;
             var record = new KeyRecord { Database = db, Key = key, Type = type, Logical = _options.Exact };
             if (pttl >= 0)
@@ -55,7 +56,7 @@ internal sealed partial class KeyScanner
         var scanReply = nextScan is null ? null : _conn.ReadReply(ct);
         if (knownBig)
             foreach (var p in pending)
-                if (p.Record.Type == "stream") p.BigStream = true;
+                if (p.Record.Kind == RedisKeyType.Stream) p.BigStream = true;
 
         // Pipeline 2: the first window of every value.
         foreach (var p in pending) WriteFirstRead(p);
@@ -66,7 +67,7 @@ internal sealed partial class KeyScanner
         foreach (var p in pending)
         {
             // A stream's DUMP payload over the limit is read and dropped unkept: the stream is read in windows instead.
-            if (p.Record.Type == "stream" && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
+            if (p.Record.Kind == RedisKeyType.Stream && !p.BigStream && _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0)
                 p.BigStream = true;
             else if (p.BigStream)
             {
@@ -112,17 +113,17 @@ internal sealed partial class KeyScanner
     private void WriteFirstRead(Pending p)
     {
         var key = p.Record.Key;
-        switch (p.Record.Type)
+        switch (p.Record.Kind)
         {
-            case "string":
+            case RedisKeyType.String:
                 if (p.StrLen > StringWindow) _conn.WriteCommand("GETRANGE", key, 0, StringWindow - 1);
                 else _conn.WriteCommand("GET", key);
                 break;
-            case "hash": _conn.WriteCommand("HSCAN", key, "0", "COUNT", ChunkElements); break;
-            case "set": _conn.WriteCommand("SSCAN", key, "0", "COUNT", ChunkElements); break;
-            case "list": _conn.WriteCommand("LRANGE", key, 0, ChunkElements - 1); break;
-            case "zset": _conn.WriteCommand("ZRANGE", key, 0, ChunkElements - 1, "WITHSCORES"); break;
-            case "stream" when p.BigStream: _conn.WriteCommand("XLEN", key); break; // known to be over the limit: no second DUMP
+            case RedisKeyType.Hash: _conn.WriteCommand("HSCAN", key, "0", "COUNT", ChunkElements); break;
+            case RedisKeyType.Set: _conn.WriteCommand("SSCAN", key, "0", "COUNT", ChunkElements); break;
+            case RedisKeyType.List: _conn.WriteCommand("LRANGE", key, 0, ChunkElements - 1); break;
+            case RedisKeyType.ZSet: _conn.WriteCommand("ZRANGE", key, 0, ChunkElements - 1, "WITHSCORES"); break;
+            case RedisKeyType.Stream when p.BigStream: _conn.WriteCommand("XLEN", key); break; // known to be over the limit: no second DUMP
             default: _conn.WriteCommand("DUMP", key); break; // stream and module types
         }
     }
@@ -132,9 +133,9 @@ internal sealed partial class KeyScanner
     private static WindowState TakeFirstWindow(Pending p, RespValue reply)
     {
         var r = p.Record;
-        switch (r.Type)
+        switch (r.Kind)
         {
-            case "string":
+            case RedisKeyType.String:
                 if (reply.IsNull) return WindowState.Vanished;
                 r.Items.Add(reply.Bytes!);
                 if (p.StrLen > StringWindow)
@@ -145,8 +146,8 @@ internal sealed partial class KeyScanner
                     return r.More ? WindowState.More : WindowState.Done;
                 }
                 return WindowState.Done;
-            case "hash":
-            case "set":
+            case RedisKeyType.Hash:
+            case RedisKeyType.Set:
             {
                 var parts = reply.AsArray();
                 var cursor = parts[0].Bytes!;
@@ -157,13 +158,13 @@ internal sealed partial class KeyScanner
                 r.More = !(cursor is [(byte)'0']);
                 return r.More ? WindowState.More : WindowState.Done;
             }
-            case "list":
-            case "zset":
+            case RedisKeyType.List:
+            case RedisKeyType.ZSet:
             {
                 var items = reply.AsArray();
                 if (items.Length == 0) return WindowState.Vanished;
                 foreach (var it in items) r.Items.Add(it.Bytes!);
-                var elements = r.Type == "zset" ? items.Length / 2 : items.Length;
+                var elements = r.Kind == RedisKeyType.ZSet ? items.Length / 2 : items.Length;
                 p.Offset = elements;
                 r.More = elements == ChunkElements;
                 return r.More ? WindowState.More : WindowState.Done;

@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Export;
@@ -77,7 +78,7 @@ internal sealed partial class KeyScanner
             var pttl = _conn.ReadReply(ct).AsInt64();
             var skipped = _conn.SkipBulkIfLonger(_options.ExactLimit, ct) >= 0;
             var dump = skipped ? null : _conn.ReadReply(ct);
-            if (type == "none" || pttl == -2) { Vanished++; continue; }
+            if (RedisKeyTypes.Parse(type) == RedisKeyType.None || pttl == -2) { Vanished++; continue; }
             if (type is not null && !_typeFilter!.Contains(type)) continue;
             if (skipped)
             {

@@ -1,6 +1,7 @@
 using System.Globalization;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Export;
@@ -18,7 +19,7 @@ internal sealed partial class KeyScanner
         var asked = new List<KeyRecord>();
         foreach (var r in records)
         {
-            if (r.Type != "hash" || r.Items.Count == 0) continue;
+            if (r.Kind != RedisKeyType.Hash || r.Items.Count == 0) continue;
             WriteFieldExpiryRead(r);
             asked.Add(r);
         }
@@ -76,7 +77,7 @@ internal sealed partial class KeyScanner
         var items = record.Items;
         var fields = items.Count / 2;
         if (times.Length != fields && times.Length != 0)
-            throw new RedisBackupException(ErrorKind.ProtocolError, "RedisUnexpectedReply",
+            throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply,
                 $"HPEXPIRETIME answered {times.Length.ToString(CultureInfo.InvariantCulture)} values for {fields.ToString(CultureInfo.InvariantCulture)} fields.");
         List<long>? expiry = null;
         var kept = 0;

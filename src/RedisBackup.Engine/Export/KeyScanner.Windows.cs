@@ -1,4 +1,5 @@
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Redis;
 
 namespace RedisBackup.Engine.Export;
@@ -53,9 +54,9 @@ internal sealed partial class KeyScanner
             var key = first.Key;
             var next = new KeyRecord { Database = first.Database, Key = key, Type = first.Type, Chunk = ++chunk, Logical = first.Logical };
             RespValue reply;
-            switch (first.Type)
+            switch (first.Kind)
             {
-                case "string":
+                case RedisKeyType.String:
                 {
                     var end = Math.Min(p.Offset + StringWindow, p.StrLen) - 1;
                     reply = _conn.Execute(ct, "GETRANGE", key, p.Offset, end);
@@ -65,15 +66,15 @@ internal sealed partial class KeyScanner
                     more = bytes.Length > 0 && p.Offset < p.StrLen;
                     break;
                 }
-                case "hash":
-                case "set":
+                case RedisKeyType.Hash:
+                case RedisKeyType.Set:
                 {
-                    var cmd = first.Type == "hash" ? "HSCAN" : "SSCAN";
+                    var cmd = first.Kind == RedisKeyType.Hash ? "HSCAN" : "SSCAN";
                     var parts = _conn.Execute(ct, cmd, key, p.Cursor!, "COUNT", ChunkElements).AsArray();
                     p.Cursor = parts[0].Bytes!;
                     foreach (var it in parts[1].AsArray()) next.Items.Add(it.Bytes!);
                     more = !(p.Cursor is [(byte)'0']);
-                    if (_fieldTtls && first.Type == "hash" && next.Items.Count > 0)
+                    if (_fieldTtls && first.Kind == RedisKeyType.Hash && next.Items.Count > 0)
                     {
                         WriteFieldExpiryRead(next);
                         _conn.WriteCommand("TIME");
@@ -85,11 +86,11 @@ internal sealed partial class KeyScanner
                 }
                 default:
                 {
-                    var items = first.Type == "list"
+                    var items = first.Kind == RedisKeyType.List
                         ? _conn.Execute(ct, "LRANGE", key, p.Offset, p.Offset + ChunkElements - 1).AsArray()
                         : _conn.Execute(ct, "ZRANGE", key, p.Offset, p.Offset + ChunkElements - 1, "WITHSCORES").AsArray();
                     foreach (var it in items) next.Items.Add(it.Bytes!);
-                    var elements = first.Type == "zset" ? items.Length / 2 : items.Length;
+                    var elements = first.Kind == RedisKeyType.ZSet ? items.Length / 2 : items.Length;
                     p.Offset += elements;
                     more = elements == ChunkElements;
                     break;

@@ -176,5 +176,5 @@ internal sealed partial class KeyScanner
     }
 
     private static RedisBackupException Unexpected(string command, int length)
-        => new(ErrorKind.ProtocolError, "RedisUnexpectedReply", $"Unexpected {command} reply (array of {length.ToString(CultureInfo.InvariantCulture)}).");
+        => new(ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply, $"Unexpected {command} reply (array of {length.ToString(CultureInfo.InvariantCulture)}).");
 }

@@ -217,5 +217,5 @@ internal sealed class LiveStreamReader(RedisConnection connection)
     }
 
     private static RedisBackupException Unexpected(string command, string what)
-        => new(ErrorKind.ProtocolError, "RedisUnexpectedReply", $"Unexpected {command} reply: {what}.");
+        => new(ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply, $"Unexpected {command} reply: {what}.");
 }

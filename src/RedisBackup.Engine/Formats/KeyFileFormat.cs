@@ -42,8 +42,6 @@ internal static class KeyFileFormat
     /// <summary>The first bytes of every file of ours once decompressed.</summary>
     public static ReadOnlySpan<byte> HeaderPrefix => "{\"rec\":\"header\""u8;
 
-    public static readonly IReadOnlySet<string> LogicalTypes = new HashSet<string>(StringComparer.Ordinal) { "string", "hash", "list", "set", "zset" };
-
     /// <summary>The type name of a DUMP payload, from its first byte (the RDB value type).</summary>
     public static string TypeOfPayload(ReadOnlySpan<byte> payload)
     {

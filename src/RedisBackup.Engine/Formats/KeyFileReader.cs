@@ -82,9 +82,9 @@ internal sealed class KeyFileReader : IAsyncDisposable
             }
             var trimmed = head.TrimStart(" \t\r\n"u8);
             if (trimmed.IsEmpty)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupEmpty", "The backup file is empty.");
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupEmpty, "The backup file is empty.");
             if (trimmed[0] != (byte)'{')
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", "The file is neither a redis-backup key export nor a seed-service JSON backup.");
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupFormatUnknown, "The file is neither a redis-backup key export nor a seed-service JSON backup.");
             // The seed reader reads the plain stream itself; hand it what the line reader already buffered.
             return new KeyFileReader(plain, null, new SeedFileReader(new PrefixedStream(head.ToArray(), plain)), false, ct);
         }
@@ -244,10 +244,10 @@ internal sealed class KeyFileReader : IAsyncDisposable
     }
 
     private static RedisBackupException Corrupt(string what, Exception? inner = null)
-        => new(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: the key-level backup is damaged: " + what.TrimEnd('.') + ".", null, inner);
+        => new(ErrorKind.InvalidData, ErrorIds.BackupCorrupt, "BackupCorrupt: the key-level backup is damaged: " + what.TrimEnd('.') + ".", null, inner);
 
     private static RedisBackupException Truncated(string what, Exception? inner = null)
-        => new(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: " + what.TrimEnd('.') + ". The file is incomplete; it was cut off while being written or copied.", null, inner);
+        => new(ErrorKind.InvalidData, ErrorIds.BackupTruncated, "BackupTruncated: " + what.TrimEnd('.') + ". The file is incomplete; it was cut off while being written or copied.", null, inner);
 
     public async ValueTask DisposeAsync()
     {

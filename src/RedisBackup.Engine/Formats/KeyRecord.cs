@@ -1,3 +1,5 @@
+using RedisBackup.Engine.Model;
+
 namespace RedisBackup.Engine.Formats;
 
 /// <summary>
@@ -14,7 +16,20 @@ internal sealed class KeyRecord
     public byte[] Key { get; set; } = [];
 
     /// <summary>Redis type name: string, hash, list, set, zset, stream, or a module type name.</summary>
-    public string Type { get; set; } = "";
+    public string Type
+    {
+        get => _type;
+        set
+        {
+            _type = value;
+            Kind = RedisKeyTypes.Parse(value);
+        }
+    }
+
+    private string _type = "";
+
+    /// <summary>What <see cref="Type"/> denotes, for decisions (<see cref="RedisKeyType.Other"/> for a module type).</summary>
+    public RedisKeyType Kind { get; private set; } = RedisKeyType.Other;
 
     /// <summary>A DUMP payload (stream, module types, every key in exact mode); null when <see cref="Items"/> holds the value.</summary>
     public byte[]? Dump { get; set; }

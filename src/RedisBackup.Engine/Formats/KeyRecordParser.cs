@@ -2,6 +2,7 @@ using System.Buffers;
 using System.Buffers.Text;
 using System.Text.Json;
 using RedisBackup.Engine.Errors;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Formats;
 
@@ -106,21 +107,21 @@ internal static class KeyRecordParser
         if (!hasDb || !hasKey || !hasType || !hasValue)
             throw new FormatException("A key record lacks one of db, key, type, value/dump.");
         if (record.Database < 0 || record.Chunk < 0) throw new FormatException("A key record has a negative db or chunk number.");
-        if (record.Stream is not null && (record.Type != "stream" || hasDump || items > 0))
+        if (record.Stream is not null && (record.Kind != RedisKeyType.Stream || hasDump || items > 0))
             throw new FormatException($"A key record of type '{record.Type}' holds a stream part together with a value or DUMP payload, or is not a stream.");
         if (!hasDump && record.Stream is null)
         {
-            var valid = record.Type switch
+            var valid = record.Kind switch
             {
-                "string" => items == 1 || record.Chunk > 0 || record.More,
-                "hash" or "zset" => items % 2 == 0,
-                "list" or "set" => true,
+                RedisKeyType.String => items == 1 || record.Chunk > 0 || record.More,
+                RedisKeyType.Hash or RedisKeyType.ZSet => items % 2 == 0,
+                RedisKeyType.List or RedisKeyType.Set => true,
                 _ => false,
             };
             if (!valid) throw new FormatException($"A key record of type '{record.Type}' has a value of the wrong shape ({items} items).");
         }
         if (record.Logical && hasDump) throw new FormatException("A key record marked logical holds a DUMP payload.");
-        if (record.FieldExpireAt is { } fieldExpiry && (record.Type != "hash" || hasDump || fieldExpiry.Count * 2 != items))
+        if (record.FieldExpireAt is { } fieldExpiry && (record.Kind != RedisKeyType.Hash || hasDump || fieldExpiry.Count * 2 != items))
             throw new FormatException($"A key record's fieldExpireAt ({fieldExpiry.Count} entries) does not match the fields of its value ({record.Type}, {items / 2} fields).");
         return record;
     }
@@ -271,7 +272,7 @@ internal static class KeyRecordParser
     /// any key is read, so nothing is written and nothing is silently dropped.
     /// </summary>
     private static RedisBackupException TooNew(string what)
-        => new(ErrorKind.NotSupported, "BackupFormatTooNew",
+        => new(ErrorKind.NotSupported, ErrorIds.BackupFormatTooNew,
             $"BackupFormatTooNew: the backup {what}. It was written by a newer redis-backup than this one; read, verify or restore it with that version or a later one. Nothing was read from it.");
 
     private static KeyFileTrailer ParseTrailer(ref Utf8JsonReader r)

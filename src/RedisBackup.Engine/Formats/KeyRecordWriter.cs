@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Unicode;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Formats;
 
@@ -99,7 +100,7 @@ internal sealed class KeyRecordWriter : IDisposable
         {
             _json.WriteBase64String("dump", record.Dump);
         }
-        else if (record.Type == "string" && record.Items.Count == 1 && record.Chunk == 0 && !record.More)
+        else if (record.Kind == RedisKeyType.String && record.Items.Count == 1 && record.Chunk == 0 && !record.More)
         {
             _json.WritePropertyName("value");
             WriteBlob(record.Items[0]);

@@ -2,6 +2,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using RedisBackup.Engine.Model;
 
 namespace RedisBackup.Engine.Formats;
 
@@ -116,7 +117,7 @@ internal sealed class SeedFileReader(Stream plain)
                             {
                                 current.Items.Add(Scalar(_json.TokenType, key));
                             }
-                            var limit = type == "zset" || type == "hash" ? 2 * KeyRecord.ChunkElements : KeyRecord.ChunkElements;
+                            var limit = RedisKeyTypes.Parse(type) is RedisKeyType.ZSet or RedisKeyType.Hash ? 2 * KeyRecord.ChunkElements : KeyRecord.ChunkElements;
                             if (type is not null && current.Items.Count >= limit)
                             {
                                 yield return Emit(ref current, ref chunk, key, type);
@@ -134,9 +135,9 @@ internal sealed class SeedFileReader(Stream plain)
             }
         }
         if (!sawValue || type is null) throw new FormatException($"Key '{Describe(key)}' has no type or no value.");
-        if (type is not ("string" or "hash" or "list" or "set" or "zset"))
+        if (!RedisKeyTypes.Parse(type).IsLogical())
             throw new FormatException($"Key '{Describe(key)}' has type '{type}', which the seed format does not carry.");
-        if (type == "string" && current.Items.Count != 1) throw new FormatException($"String key '{Describe(key)}' does not hold one value.");
+        if (RedisKeyTypes.Parse(type) == RedisKeyType.String && current.Items.Count != 1) throw new FormatException($"String key '{Describe(key)}' does not hold one value.");
         current.Type = type;
         current.Chunk = chunk;
         current.More = false;

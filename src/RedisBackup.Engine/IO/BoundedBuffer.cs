@@ -32,6 +32,6 @@ internal sealed class BoundedBuffer(int limit) : MemoryStream
     private void Check(int count)
     {
         if (Length + count > limit)
-            throw new RedisBackupException(ErrorKind.InvalidData, "DockerOutputTooLarge", $"A command's output in the container exceeded {limit / (1 << 20)} MB.");
+            throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.DockerOutputTooLarge, $"A command's output in the container exceeded {limit / (1 << 20)} MB.");
     }
 }

@@ -23,9 +23,9 @@ public class RestoreInterruptedException : RedisBackupException
 
     public RestoreInterruptedException() : this(new RestoreResult { Complete = false }, new OperationCanceledException()) { }
 
-    public RestoreInterruptedException(string message) : base(ErrorKind.ProtocolError, "RestoreInterrupted", message) => Partial = new RestoreResult { Complete = false };
+    public RestoreInterruptedException(string message) : base(ErrorKind.ProtocolError, ErrorIds.RestoreInterrupted, message) => Partial = new RestoreResult { Complete = false };
 
-    public RestoreInterruptedException(string message, Exception inner) : base(ErrorKind.ProtocolError, "RestoreInterrupted", message, null, inner) => Partial = new RestoreResult { Complete = false };
+    public RestoreInterruptedException(string message, Exception inner) : base(ErrorKind.ProtocolError, ErrorIds.RestoreInterrupted, message, null, inner) => Partial = new RestoreResult { Complete = false };
 
     /// <summary>A stop of a kind of its own (a subclass): its id and message, and the partial result.</summary>
     protected RestoreInterruptedException(ErrorKind kind, string errorId, string message, object? target, RestoreResult partial, Exception? inner = null)
@@ -59,8 +59,8 @@ public class RestoreInterruptedException : RedisBackupException
     private static string IdOf(Exception cause) => cause switch
     {
         RedisBackupException rbe => rbe.ErrorId,
-        OperationCanceledException => "Cancelled",
-        _ => "RestoreInterrupted",
+        OperationCanceledException => ErrorIds.Cancelled,
+        _ => ErrorIds.RestoreInterrupted,
     };
 
     private static string Count(long n) => n.ToString("N0", CultureInfo.InvariantCulture);

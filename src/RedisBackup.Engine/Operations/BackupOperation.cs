@@ -166,7 +166,7 @@ public static class BackupOperation
                         partialPath = pending.TempPath;
                     }
                     if (summary.StreamsAsRecords > 0 && !check.Result.Requires.Contains(KeyFileFormat.StreamRecordsRequirement))
-                        throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", "The new backup holds stream records but its header does not require them.", pending.TempPath);
+                        throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed, "The new backup holds stream records but its header does not require them.", pending.TempPath);
                     (sha256, bytes) = (check.Sha256, check.Bytes);
                     functionsNotCaptured = summary.FunctionsNotCaptured;
                     metadata = new BackupMetadata
@@ -228,7 +228,7 @@ public static class BackupOperation
         catch (Exception ex)
         {
             var error = Translate(ex, catalog.Directory, partialPath);
-            if (error is not RedisBackupException { ErrorId: "CatalogNotADirectory" or "UnsafeCatalogPath" or "CatalogNotWritable" })
+            if (error is not RedisBackupException { ErrorId: ErrorIds.CatalogNotADirectory or ErrorIds.UnsafeCatalogPath or ErrorIds.CatalogNotWritable })
             {
                 var problem = catalog.RecordFailure("backup", source, error);
                 if (problem is not null && error is RedisBackupException rbe)
@@ -247,8 +247,8 @@ public static class BackupOperation
             : File.Exists(partialPath) ? $" The partial file {Path.GetFileName(partialPath)} could not be removed; the next backup run removes it."
             : " The partial file was removed and earlier backups are untouched.";
         if (ex is IOException io && IsDiskFull(io))
-            return new RedisBackupException(ErrorKind.WriteFailed, "BackupDiskFull", $"The backup volume of {directory} is full.{partial}", directory, ex);
-        return new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the backup into {directory} failed: {ex.Message.TrimEnd('.')}.{partial}", directory, ex);
+            return new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.BackupDiskFull, $"The backup volume of {directory} is full.{partial}", directory, ex);
+        return new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.BackupWriteFailed, $"Writing the backup into {directory} failed: {ex.Message.TrimEnd('.')}.{partial}", directory, ex);
     }
 
     private sealed class DisposeLater(Action dispose) : IDisposable
@@ -259,7 +259,7 @@ public static class BackupOperation
     private static void CheckKeyCount(long checkedKeys, long writtenKeys, PendingBackup pending)
     {
         if (checkedKeys != writtenKeys)
-            throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The new backup holds {checkedKeys} keys but {writtenKeys} were written.", pending.TempPath);
+            throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed, $"The new backup holds {checkedKeys} keys but {writtenKeys} were written.", pending.TempPath);
     }
 
     /// <summary>The RDB check of a snapshot being written: decompressed first when it is stored gzip-compressed.</summary>
@@ -292,7 +292,7 @@ public static class BackupOperation
             catch (Exception ex) when (sink.CheckFailure is { } failure and not OperationCanceledException)
             {
                 var detail = failure is RedisBackupException rb ? rb.Message : failure.Message;
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed,
                     $"The new backup failed its check while it was being written, so it was not kept: {detail}", null, failure is RedisBackupException ? failure : ex);
             }
         }

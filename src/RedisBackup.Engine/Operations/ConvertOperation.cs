@@ -53,10 +53,10 @@ public static class ConvertOperation
                 progress?.Report(plan.Entering(verify));
                 var check = await VerifyOperation.CheckBeforeRestoreAsync(source.Path, progress, cancellationToken).ConfigureAwait(false);
                 if (!check.IsValid)
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                    throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed,
                         $"{source.Name} failed verification, so it was not converted: {string.Join("; ", check.Problems)}", source.Path);
                 if (check.Level == VerificationLevel.Partial)
-                    throw new RedisBackupException(ErrorKind.NotSupported, "ConvertStopped",
+                    throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ConvertStopped,
                         $"{source.Name} was verified only in part ({check.Note}): a conversion must hold every key, and this version of RedisBackup cannot read all of them. Use a newer RedisBackup.", source.Path);
             }
 
@@ -68,9 +68,9 @@ public static class ConvertOperation
                 sink => ConvertAsync(source, sink, progress, cancellationToken),
                 () => progress?.Report(OperationProgress.Step(activity, $"Finishing the check of {pending.FinalName}")), cancellationToken).ConfigureAwait(false);
             if (check2.Result.Keys != summary.Keys)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed", $"The converted backup holds {check2.Result.Keys} keys but {summary.Keys} were written.", pending.TempPath);
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed, $"The converted backup holds {check2.Result.Keys} keys but {summary.Keys} were written.", pending.TempPath);
             if (check2.Result.FunctionLibraries.Count != summary.FunctionLibraries)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed,
                     $"The converted backup holds {check2.Result.FunctionLibraries.Count} function libraries but {summary.FunctionLibraries} were written.", pending.TempPath);
             var options = new Dictionary<string, string>
             {
@@ -91,11 +91,11 @@ public static class ConvertOperation
             };
             return catalog.Commit(pending, metadata, check2.Sha256, check2.Bytes);
         }
-        catch (Exception ex) when (ex is not RedisBackupException { ErrorId: "CatalogLocked" })
+        catch (Exception ex) when (ex is not RedisBackupException { ErrorId: ErrorIds.CatalogLocked })
         {
             catalog.RecordFailure("convert", source.Path, ex);
             if (ex is IOException or UnauthorizedAccessException)
-                throw new RedisBackupException(ErrorKind.WriteFailed, "BackupWriteFailed", $"Writing the converted backup into {catalog.Directory} failed: {ex.Message}. The partial file was removed.", catalog.Directory, ex);
+                throw new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.BackupWriteFailed, $"Writing the converted backup into {catalog.Directory} failed: {ex.Message}. The partial file was removed.", catalog.Directory, ex);
             throw;
         }
     }
@@ -121,10 +121,10 @@ public static class ConvertOperation
     private static BackupRecord Describe(ConvertRequest request)
     {
         if (!File.Exists(request.Path))
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{request.Path}' does not exist.", request.Path);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{request.Path}' does not exist.", request.Path);
         var source = BackupCatalog.Describe(request.Path);
         if (source.Format is BackupFormat.Unknown)
-            throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", $"{source.Name} is not a backup this tool can read (neither RDB nor a key-level export).", source.Path);
+            throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupFormatUnknown, $"{source.Name} is not a backup this tool can read (neither RDB nor a key-level export).", source.Path);
         return source;
     }
 

@@ -73,7 +73,7 @@ public static class DemoOperation
             {
                 var check = await VerifyOperation.RunAsync(backup.Path, deep: true, null, cancellationToken).ConfigureAwait(false);
                 if (!check.IsValid)
-                    throw new RedisBackupException(ErrorKind.InvalidData, "DemoVerificationFailed", $"{backup.Name} failed verification: {string.Join("; ", check.Problems)}", backup.Path);
+                    throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.DemoVerificationFailed, $"{backup.Name} failed verification: {string.Join("; ", check.Problems)}", backup.Path);
                 Step($"Verified {backup.Name}: SHA-256 {(check.ChecksumMatches == true ? "matches" : "not recorded")}, structure and every value decoded, {check.KeyCount} keys");
             }
 

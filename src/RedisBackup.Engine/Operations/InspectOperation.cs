@@ -19,8 +19,8 @@ public static class InspectOperation
     public static async Task<BackupContent> RunAsync(string path, int top = DefaultTop, IProgress<OperationProgress>? progress = null, CancellationToken cancellationToken = default)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(path);
-        if (top < 0) throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidTop", $"The number of biggest keys to list must be 0 or more, not {top}.", top);
-        if (!File.Exists(path)) throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path);
+        if (top < 0) throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidTop, $"The number of biggest keys to list must be 0 or more, not {top}.", top);
+        if (!File.Exists(path)) throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{path}' does not exist.", path);
         var backup = BackupCatalog.Describe(path);
         progress?.Report(OperationProgress.Step($"Inspecting {backup.Name}", $"Reading {backup.Name}"));
         var reader = new BackupContentReader(top);
@@ -36,7 +36,7 @@ public static class InspectOperation
                 case BackupFormat.KeysJsonl or BackupFormat.SeedJson:
                     return await reader.ReadKeyFileAsync(file, backup.Name, backup.Path, cancellationToken).ConfigureAwait(false);
                 default:
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
+                    throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupFormatUnknown, $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
             }
         }
     }

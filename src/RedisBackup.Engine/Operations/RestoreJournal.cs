@@ -28,11 +28,11 @@ internal static class RestoreJournal
             : null;
         if (result.Failed == 0)
         {
-            if (functions is not null) RecordFailure(request, new RedisBackupException(ErrorKind.ServerError, "RestoreIncomplete", functions));
+            if (functions is not null) RecordFailure(request, new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreIncomplete, functions));
             return;
         }
         var first = result.Failures.Count > 0 ? $" The first: key '{result.Failures[0].Key}' (db {result.Failures[0].Database}): {result.Failures[0].Reason}" : "";
-        RecordFailure(request, new RedisBackupException(ErrorKind.ServerError, "RestoreIncomplete",
+        RecordFailure(request, new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreIncomplete,
             string.Create(CultureInfo.InvariantCulture, $"{result.Failed:N0} of {result.Total:N0} keys failed ({result.Restored:N0} restored).{first}") + (functions is null ? "" : " " + functions)));
     }
 

@@ -125,7 +125,7 @@ public static class RestoreOperation
             progress?.Report(plan.Entering(plan.Step(PlanStepIds.VerifyBackup)));
             var check = await VerifyOperation.CheckBeforeRestoreAsync(backup.Path, progress, cancellationToken).ConfigureAwait(false);
             if (!check.IsValid)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupVerificationFailed",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupVerificationFailed,
                     $"{backup.Name} failed verification, so nothing was restored: {string.Join("; ", check.Problems)}", backup.Path);
             databases = check.Databases;
             if (check.Level == VerificationLevel.Partial) progress?.Report(OperationProgress.Step(activity, $"{backup.Name} was verified in part: {check.Note}"));
@@ -136,7 +136,7 @@ public static class RestoreOperation
         if (request.Container is not null)
         {
             if (backup.Format != BackupFormat.Rdb)
-                throw new RedisBackupException(ErrorKind.NotSupported, "ContainerRestoreNeedsSnapshot",
+                throw new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerRestoreNeedsSnapshot,
                     $"{backup.Name} is a key-level backup; only RDB snapshots are swapped into a container. Restore it into the live server instead (its host and port).", backup.Path);
             result = await RestoreIntoContainerAsync(plan, progress, cancellationToken).ConfigureAwait(false);
         }
@@ -171,7 +171,7 @@ public static class RestoreOperation
             }
             if (backup.Format is BackupFormat.KeysJsonl or BackupFormat.SeedJson)
                 return await KeyRestorer.RestoreAsync(file, request.Endpoint!, options, progress, ct).ConfigureAwait(false);
-            throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown", $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
+            throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupFormatUnknown, $"{backup.Name} is not a backup this tool can read (neither RDB nor a key-level export).", backup.Path);
         }
     }
 
@@ -277,11 +277,11 @@ public static class RestoreOperation
         }
         catch (FileNotFoundException ex)
         {
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{path}' does not exist.", path, ex);
         }
         catch (DirectoryNotFoundException ex)
         {
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{path}' does not exist.", path, ex);
         }
     }
 

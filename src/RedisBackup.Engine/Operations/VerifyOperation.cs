@@ -112,7 +112,7 @@ public static class VerifyOperation
         }
         catch (FileNotFoundException ex)
         {
-            throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"The backup file '{path}' does not exist.", path, ex);
+            throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"The backup file '{path}' does not exist.", path, ex);
         }
     }
 
@@ -138,14 +138,14 @@ public static class VerifyOperation
                 {
                     structure = await CheckStructureAsync(backup, hashing, deep, cancellationToken).ConfigureAwait(false);
                 }
-                catch (RedisBackupException ex) when (ex.ErrorId == "BackupFormatTooNew" && throwIfTooNew)
+                catch (RedisBackupException ex) when (ex.ErrorId == ErrorIds.BackupFormatTooNew && throwIfTooNew)
                 {
                     throw;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
                 {
                     problems.Add(Describe(ex));
-                    tooNew |= ex is RedisBackupException { ErrorId: "BackupFormatTooNew" };
+                    tooNew |= ex is RedisBackupException { ErrorId: ErrorIds.BackupFormatTooNew };
                 }
                 sha256 = await hashing.DrainAsync(cancellationToken).ConfigureAwait(false);
             }
@@ -212,7 +212,7 @@ public static class VerifyOperation
                 return new Checked(summary.Keys, null, null, DatabasesOf(summary.KeysPerDatabase));
             }
             default:
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupFormatUnknown",
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupFormatUnknown,
                     $"{backup.Name} is not a backup this tool can read: it starts neither with an RDB header (REDIS0…/VALKEY…) nor with a key-level export's header, plain or gzip");
         }
     }

@@ -43,7 +43,7 @@ internal static class DumpPayload
     public static ushort VersionOf(ReadOnlySpan<byte> payload)
     {
         if (payload.Length < 1 + FooterLength)
-            throw new RedisBackupException(ErrorKind.InvalidData, "DumpPayloadTooShort",
+            throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.DumpPayloadTooShort,
                 $"A DUMP payload needs at least {1 + FooterLength} bytes (type, version, CRC64); this one has {payload.Length}.");
         return BinaryPrimitives.ReadUInt16LittleEndian(payload.Slice(payload.Length - FooterLength, 2));
     }

@@ -138,7 +138,7 @@ internal sealed record RdbSummary
 public sealed class RdbFormatException : RedisBackupException
 {
     public RdbFormatException(string message, long offset, object? target = null)
-        : base(ErrorKind.InvalidData, "RdbCorrupt", $"{message} (at byte offset {offset})", target)
+        : base(ErrorKind.InvalidData, ErrorIds.RdbCorrupt, $"{message} (at byte offset {offset})", target)
     {
         Offset = offset;
         Detail = message;
@@ -146,7 +146,7 @@ public sealed class RdbFormatException : RedisBackupException
 
     public RdbFormatException() : this("The RDB file is corrupt.", 0) { }
     public RdbFormatException(string message) : this(message, 0) { }
-    public RdbFormatException(string message, Exception inner) : base(ErrorKind.InvalidData, "RdbCorrupt", message, null, inner) => Detail = message;
+    public RdbFormatException(string message, Exception inner) : base(ErrorKind.InvalidData, ErrorIds.RdbCorrupt, message, null, inner) => Detail = message;
 
     public long Offset { get; }
 

@@ -52,7 +52,7 @@ internal sealed partial class RedisConnection
                 catch (Exception ex) when (ex is OperationCanceledException or ObjectDisposedException or SocketException && timeout.IsCancellationRequested)
                 {
                     cancellationToken.ThrowIfCancellationRequested();
-                    throw new RedisBackupException(ErrorKind.Timeout, "RedisConnectTimeout",
+                    throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.RedisConnectTimeout,
                         $"Could not connect to Redis at {endpoint.Address} within {endpoint.ConnectTimeout.TotalSeconds:0.#} s.", endpoint.ToString());
                 }
                 catch (SocketException ex)
@@ -65,7 +65,7 @@ internal sealed partial class RedisConnection
                         SocketError.NetworkUnreachable or SocketError.HostUnreachable => "the host is unreachable.",
                         _ => ex.Message,
                     };
-                    throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionFailed",
+                    throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionFailed,
                         $"Could not connect to Redis at {endpoint.Address}: {why}", endpoint.ToString(), ex);
                 }
 
@@ -105,7 +105,7 @@ internal sealed partial class RedisConnection
         if (endpoint.TlsCaFile is not null)
         {
             if (!File.Exists(endpoint.TlsCaFile))
-                throw new RedisBackupException(ErrorKind.NotFound, "TlsCaFileNotFound", $"The TLS CA file '{endpoint.TlsCaFile}' does not exist.", endpoint.TlsCaFile);
+                throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.TlsCaFileNotFound, $"The TLS CA file '{endpoint.TlsCaFile}' does not exist.", endpoint.TlsCaFile);
             customRoots = new X509Certificate2Collection();
             customRoots.ImportFromPemFile(endpoint.TlsCaFile);
         }
@@ -146,12 +146,12 @@ internal sealed partial class RedisConnection
         catch (OperationCanceledException) when (!userToken.IsCancellationRequested)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new RedisBackupException(ErrorKind.Timeout, "RedisTlsTimeout", $"The TLS handshake with {endpoint.Address} timed out. Does the server speak TLS on that port?", endpoint.ToString());
+            throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.RedisTlsTimeout, $"The TLS handshake with {endpoint.Address} timed out. Does the server speak TLS on that port?", endpoint.ToString());
         }
         catch (Exception ex) when (ex is AuthenticationException or IOException)
         {
             await ssl.DisposeAsync().ConfigureAwait(false);
-            throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisTlsFailed",
+            throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisTlsFailed,
                 $"The TLS handshake with {endpoint.Address} failed: {ex.Message}" + TlsHint(endpoint, rejected), endpoint.ToString(), ex);
         }
     }

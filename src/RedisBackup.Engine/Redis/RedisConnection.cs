@@ -96,7 +96,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     private RedisBackupException ConnectionLost(string doing, Exception ex)
     {
         _broken = true;
-        return new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionLost",
+        return new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionLost,
             $"The connection to {Endpoint.Address} was lost while {doing}: {ex.Message}{ClosedEarlyHint()}", Endpoint.ToString(), ex);
     }
 
@@ -104,7 +104,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable, IDisposable
     private RedisBackupException ReplyTimedOut()
     {
         _broken = true;
-        return new RedisBackupException(ErrorKind.Timeout, "RedisTimeout",
+        return new RedisBackupException(ErrorKind.Timeout, ErrorIds.RedisTimeout,
             $"Redis at {Endpoint.Address} did not reply within {Endpoint.CommandTimeout.TotalSeconds:0.#} s.", Endpoint.ToString());
     }
 
@@ -128,7 +128,7 @@ internal sealed partial class RedisConnection : IAsyncDisposable, IDisposable
 
     private void EnsureUsable()
     {
-        if (_broken) throw new RedisBackupException(ErrorKind.ConnectionFailed, "RedisConnectionBroken",
+        if (_broken) throw new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionBroken,
             $"The connection to {Endpoint.Address} is no longer usable after an earlier failure.", Endpoint.ToString());
     }
 

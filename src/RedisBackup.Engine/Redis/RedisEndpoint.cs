@@ -63,7 +63,7 @@ public sealed record RedisEndpoint
         ArgumentNullException.ThrowIfNull(uri);
         if (!Uri.TryCreate(uri, UriKind.Absolute, out var u) || (u.Scheme != "redis" && u.Scheme != "rediss"))
         {
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidRedisUri",
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidRedisUri,
                 $"'{Redact(uri)}' is not a redis:// or rediss:// URI.", Redact(uri));
         }
 
@@ -90,7 +90,7 @@ public sealed record RedisEndpoint
         if (path.Length > 0)
         {
             if (!int.TryParse(path, NumberStyles.None, CultureInfo.InvariantCulture, out var number))
-                throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidRedisUri",
+                throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidRedisUri,
                     $"The database '{path}' in '{Redact(uri)}' is not a number.", Redact(uri));
             db = number;
         }
@@ -132,7 +132,7 @@ public sealed record RedisEndpoint
         if (port is not null)
         {
             if (port is < 1 or > 65535)
-                throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidPort", $"Port {port} is out of range 1-65535.", port);
+                throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidPort, $"Port {port} is out of range 1-65535.", port);
             ep = ep with { Port = port.Value };
         }
         if (user is not null) ep = ep with { User = user };

@@ -69,7 +69,7 @@ internal static class ReplicationSnapshot
                 if (header[0] == (byte)'-') throw Refused(source, Encoding.UTF8.GetString(header, 1, header.Length - 1));
                 if (header[0] == (byte)'+') continue; // +FULLRESYNC (PSYNC-style servers)
                 if (header[0] == (byte)'$') break;
-                throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError",
+                throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.ReplicationProtocolError,
                     $"{source.Address} answered SYNC with an unexpected line '{Printable(header)}'.", source.ToString());
             }
 
@@ -79,13 +79,13 @@ internal static class ReplicationSnapshot
             {
                 var mark = Encoding.ASCII.GetBytes(text[4..]);
                 if (mark.Length != EofMarkLength)
-                    throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"The EOF mark from {source.Address} is {mark.Length} bytes, expected {EofMarkLength}.", source.ToString());
+                    throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.ReplicationProtocolError, $"The EOF mark from {source.Address} is {mark.Length} bytes, expected {EofMarkLength}.", source.ToString());
                 var bytes = CopyUntilMark(reader, destination, mark, idle, source, activity, progress);
                 return new ReplicationSnapshotInfo { Bytes = bytes, Diskless = true, ServerVersion = version };
             }
 
             if (!long.TryParse(text, System.Globalization.NumberStyles.None, System.Globalization.CultureInfo.InvariantCulture, out var length))
-                throw new RedisBackupException(ErrorKind.ProtocolError, "ReplicationProtocolError", $"{source.Address} sent an invalid payload length '{Printable(header)}'.", source.ToString());
+                throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.ReplicationProtocolError, $"{source.Address} sent an invalid payload length '{Printable(header)}'.", source.ToString());
             CopyExactly(reader, destination, length, idle, source, activity, progress);
             return new ReplicationSnapshotInfo { Bytes = length, Diskless = false, ServerVersion = version };
         }
@@ -130,16 +130,16 @@ internal static class ReplicationSnapshot
     }
 
     private static bool IsReceiveFailure(Exception ex)
-        => ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or RedisBackupException { ErrorId: "RedisConnectionClosed" };
+        => ex is IOException or ObjectDisposedException or System.Net.Sockets.SocketException or RedisBackupException { ErrorId: ErrorIds.RedisConnectionClosed };
 
     private static RedisBackupException ReceiveFailure(Exception ex, TimeSpan idle, RedisEndpoint source)
     {
         if ((ex.InnerException ?? ex) is System.Net.Sockets.SocketException { SocketErrorCode: System.Net.Sockets.SocketError.TimedOut or System.Net.Sockets.SocketError.WouldBlock })
             return IdleTimeout(idle, source);
         if (ex is RedisBackupException)
-            return new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionClosed",
+            return new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.ReplicationConnectionClosed,
                 $"{source.Address} closed the connection before the snapshot was complete.", source.ToString(), ex);
-        return new RedisBackupException(ErrorKind.ConnectionFailed, "ReplicationConnectionLost",
+        return new RedisBackupException(ErrorKind.ConnectionFailed, ErrorIds.ReplicationConnectionLost,
             $"The connection to {source.Address} broke during the snapshot download: {ex.Message}", source.ToString(), ex);
     }
 
@@ -222,17 +222,17 @@ internal static class ReplicationSnapshot
     }
 
     private static RedisBackupException IdleTimeout(TimeSpan idle, RedisEndpoint source)
-        => new(ErrorKind.Timeout, "ReplicationTimeout", $"{source.Address} sent nothing for {idle.TotalSeconds:0} s during the snapshot download.", source.ToString());
+        => new(ErrorKind.Timeout, ErrorIds.ReplicationTimeout, $"{source.Address} sent nothing for {idle.TotalSeconds:0} s during the snapshot download.", source.ToString());
 
     private static bool IsPermission(string reply) => reply.StartsWith("NOPERM", StringComparison.Ordinal) || reply.StartsWith("NOAUTH", StringComparison.Ordinal);
 
     private static RedisBackupException Refused(RedisEndpoint source, string reply)
-        => new(reply.StartsWith("NOPERM", StringComparison.Ordinal) ? ErrorKind.PermissionDenied : ErrorKind.NotSupported, "ReplicationRefused",
+        => new(reply.StartsWith("NOPERM", StringComparison.Ordinal) ? ErrorKind.PermissionDenied : ErrorKind.NotSupported, ErrorIds.ReplicationRefused,
             $"{source.Address} refused the replication download (SYNC): {reply.TrimEnd('.')}. Managed services and ACL users without +sync/+replconf refuse it; take a key-level backup instead.",
             source.ToString());
 
     private static RedisBackupException Truncated(RedisEndpoint source, long got, long? expected)
-        => new(ErrorKind.ConnectionFailed, "ReplicationConnectionClosed",
+        => new(ErrorKind.ConnectionFailed, ErrorIds.ReplicationConnectionClosed,
             $"{source.Address} closed the connection after {got:N0} bytes" + (expected is null ? " without sending the end-of-snapshot mark." : $" of {expected:N0}."), source.ToString());
 
     private static string Printable(byte[] line)

@@ -313,8 +313,8 @@ internal sealed class RespReader
     }
 
     private static RedisBackupException Protocol(string message)
-        => new(ErrorKind.ProtocolError, "RedisProtocolError", "Redis protocol error: " + message);
+        => new(ErrorKind.ProtocolError, ErrorIds.RedisProtocolError, "Redis protocol error: " + message);
 
     private static RedisBackupException Truncated()
-        => new(ErrorKind.ConnectionFailed, "RedisConnectionClosed", "The server closed the connection in the middle of a reply.");
+        => new(ErrorKind.ConnectionFailed, ErrorIds.RedisConnectionClosed, "The server closed the connection in the middle of a reply.");
 }

@@ -68,7 +68,7 @@ internal sealed class RespValue
         {
             RespType.Integer => Integer,
             RespType.BulkString or RespType.SimpleString when long.TryParse(Encoding.ASCII.GetString(Bytes!), NumberStyles.AllowLeadingSign, CultureInfo.InvariantCulture, out var v) => v,
-            _ => throw new RedisBackupException(ErrorKind.ProtocolError, "RedisUnexpectedReply", $"Expected an integer reply, got {Describe()}."),
+            _ => throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply, $"Expected an integer reply, got {Describe()}."),
         };
     }
 
@@ -79,7 +79,7 @@ internal sealed class RespValue
         {
             RespType.Array => Items!,
             RespType.Null => [],
-            _ => throw new RedisBackupException(ErrorKind.ProtocolError, "RedisUnexpectedReply", $"Expected an array reply, got {Describe()}."),
+            _ => throw new RedisBackupException(ErrorKind.ProtocolError, ErrorIds.RedisUnexpectedReply, $"Expected an array reply, got {Describe()}."),
         };
     }
 

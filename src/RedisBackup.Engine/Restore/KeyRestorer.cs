@@ -101,7 +101,7 @@ internal static class KeyRestorer
     {
         var release = info.TryGetValue("valkey_version", out var valkey) ? "Valkey " + valkey : "Redis " + info.GetValueOrDefault("redis_version", "(unknown version)");
         var what = held > 0 ? $"holds {held} hash field TTLs" : "may hold hash field TTLs";
-        return new RedisBackupException(ErrorKind.NotSupported, "FieldTtlNotSupported",
+        return new RedisBackupException(ErrorKind.NotSupported, ErrorIds.FieldTtlNotSupported,
             $"The backup {what}, but the target {target} runs {release}, which has no hash field expiration (Redis 7.4+ or Valkey 9 needed), " +
             "and keeping them was required (--require-field-ttl / -RequireFieldTtl). Nothing was restored. Restore into a server with hash field expiration, " +
             "or without that option to restore the fields without their TTLs (counted and named in the result).", target.ToString());

@@ -165,7 +165,7 @@ internal sealed class KeyWritePipeline : IDisposable
                 await AddAsync(record, token).ConfigureAwait(false);
             await ProcessBatchAsync(token).ConfigureAwait(false);
             if (_current is not null)
-                throw new RedisBackupException(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
+                throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupTruncated, "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
         }
         catch (Exception ex)
         {
@@ -187,7 +187,7 @@ internal sealed class KeyWritePipeline : IDisposable
         static bool Real(Exception? e) => e is not null and not OperationCanceledException;
         var reader = _readerError;
         // "No longer usable after an earlier failure": the earlier failure, seen by the writer, says more.
-        if (reader is RedisBackupException { ErrorId: "RedisConnectionBroken" } && Real(writerError)) reader = null;
+        if (reader is RedisBackupException { ErrorId: ErrorIds.RedisConnectionBroken } && Real(writerError)) reader = null;
         if (reader is not null) return reader;
         if (_failFastError is { } failFast) return failFast;
         if (Real(writerError)) return writerError;
@@ -306,7 +306,7 @@ internal sealed class KeyWritePipeline : IDisposable
             var r = _batch[i];
             if (r.IsFirst)
             {
-                if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a new key starts before the last chunk of a big key.");
+                if (_current is not null) throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupCorrupt, "BackupCorrupt: a new key starts before the last chunk of a big key.");
                 var state = new KeyState(_options.TargetDatabase ?? r.Database, r.Key);
                 state.ExpiredFields = r.ExpiredFields;
                 state.Replayed = r.Replayed;
@@ -331,7 +331,7 @@ internal sealed class KeyWritePipeline : IDisposable
             else
             {
                 if (_current is null || !_current.Key.AsSpan().SequenceEqual(r.Key))
-                    throw new RedisBackupException(ErrorKind.InvalidData, "BackupCorrupt", "BackupCorrupt: a chunk record does not follow the first record of its key.");
+                    throw new RedisBackupException(ErrorKind.InvalidData, ErrorIds.BackupCorrupt, "BackupCorrupt: a chunk record does not follow the first record of its key.");
                 _current.ExpiredFields += r.ExpiredFields;
                 states[i] = _current;
                 if (r.Losses is not null) (_current.Losses ??= []).AddRange(r.Losses);
@@ -380,7 +380,7 @@ internal sealed class KeyWritePipeline : IDisposable
                 {
                     // The key is accounted for when the reply of its last command is read: make sure this record has one.
                     if (_pendingOps.Count == 0) Stage(["EXISTS", r.Key], state);
-                    if (r.Type == "hash" && !state.IsRestore && state.FieldsWritten == 0 && state.ExpiredFields > 0) state.AllFieldsExpired = true;
+                    if (r.Kind == RedisKeyType.Hash && !state.IsRestore && state.FieldsWritten == 0 && state.ExpiredFields > 0) state.AllFieldsExpired = true;
                     state.LastOp!.Final = true;
                     Total++;
                 }
@@ -445,7 +445,7 @@ internal sealed class KeyWritePipeline : IDisposable
 
     private void WriteTyped(KeyRecord r, KeyState state)
     {
-        if (r.IsFirst && _options.ExistingKeys == ExistingKeyPolicy.Replace && !(r.Type == "string" && r.IsLast))
+        if (r.IsFirst && _options.ExistingKeys == ExistingKeyPolicy.Replace && !(r.Kind == RedisKeyType.String && r.IsLast))
             Stage(["DEL", r.Key], state);
         var items = r.Items;
         if (r.ExpireAtMs is not null || r.TtlMs is not null) { state.ExpireAtMs = r.ExpireAtMs; state.TtlMs = r.TtlMs; }
@@ -458,31 +458,31 @@ internal sealed class KeyWritePipeline : IDisposable
                 state.LastOp.LossWhat = command.LossWhat;
             }
         }
-        else if (items.Count > 0 || r.Type == "string")
+        else if (items.Count > 0 || r.Kind == RedisKeyType.String)
         {
             var args = new RedisArg[2 + items.Count];
             args[1] = r.Key;
-            switch (r.Type)
+            switch (r.Kind)
             {
-                case "string":
+                case RedisKeyType.String:
                     if (items.Count != 1) { Fail(state, "a string record without exactly one value"); return; }
                     args[0] = r.IsFirst ? "SET" : "APPEND";
                     args[2] = items[0];
                     break;
-                case "hash":
+                case RedisKeyType.Hash:
                     args[0] = "HSET";
                     for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
                     state.FieldsWritten += items.Count / 2;
                     break;
-                case "list":
+                case RedisKeyType.List:
                     args[0] = "RPUSH";
                     for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
                     break;
-                case "set":
+                case RedisKeyType.Set:
                     args[0] = "SADD";
                     for (var i = 0; i < items.Count; i++) args[2 + i] = items[i];
                     break;
-                case "zset":
+                case RedisKeyType.ZSet:
                     args[0] = "ZADD";
                     for (var i = 0; i + 1 < items.Count; i += 2)
                     {
@@ -521,7 +521,7 @@ internal sealed class KeyWritePipeline : IDisposable
 
     /// <summary>A whole hash every field of which had expired (and was taken out by <see cref="Prepare"/>).</summary>
     private static bool AllFieldsExpired(KeyRecord r)
-        => r.IsFirst && r.IsLast && r.Type == "hash" && r.Dump is null && r.Items.Count == 0 && r.ExpiredFields > 0;
+        => r.IsFirst && r.IsLast && r.Kind == RedisKeyType.Hash && r.Dump is null && r.Items.Count == 0 && r.ExpiredFields > 0;
 
     /// <summary>The expiry to set: (null, _) for none; absolute Unix ms or relative ms.</summary>
     private (long? Ttl, bool Absolute) ExpiryFor(long? expireAtMs, long? ttlMs)
@@ -627,7 +627,7 @@ internal sealed class KeyWritePipeline : IDisposable
                                 throw TargetDatabases.SelectRefused(op.Db, text, _options.TargetDatabase is not null, _conn.Endpoint, nothingWritten: false);
                             var classified = RedisServerException.FromReply(text, op.What);
                             if (classified.Kind != ErrorKind.ServerError) throw classified; // NOAUTH, WRONGPASS, NOPERM
-                            throw new RedisBackupException(ErrorKind.ServerError, "RestoreCommandFailed", $"{op.What} of database {op.Db} failed on {_conn.Endpoint}: {text}", _conn.Endpoint.ToString());
+                            throw new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreCommandFailed, $"{op.What} of database {op.Db} failed on {_conn.Endpoint}: {text}", _conn.Endpoint.ToString());
                         }
                         op.Signal?.TrySetResult();
                         break;
@@ -748,7 +748,7 @@ internal sealed class KeyWritePipeline : IDisposable
     /// </summary>
     private void StopForFailFast(KeyState state)
     {
-        var error = new RedisBackupException(ErrorKind.ServerError, "RestoreKeyFailed",
+        var error = new RedisBackupException(ErrorKind.ServerError, ErrorIds.RestoreKeyFailed,
             $"Key '{Describe(state.Key)}' in database {state.Db} could not be restored: {state.Failure}. Stopped there because fail-fast was asked for",
             _conn.Endpoint.ToString());
         if (Interlocked.CompareExchange(ref _failFastError, error, null) is null)

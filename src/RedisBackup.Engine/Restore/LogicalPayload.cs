@@ -3,6 +3,7 @@ using System.Buffers.Binary;
 using System.Globalization;
 using System.Text;
 using RedisBackup.Engine.Formats;
+using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Rdb;
 
 namespace RedisBackup.Engine.Restore;
@@ -41,7 +42,7 @@ internal static class LogicalPayload
     {
         ArgumentNullException.ThrowIfNull(record);
         var items = record.Items;
-        if (record.Type != "hash" || record.FieldExpireAt is not { } expiry || expiry.Count * 2 != items.Count || items.Count == 0) return null;
+        if (record.Kind != RedisKeyType.Hash || record.FieldExpireAt is not { } expiry || expiry.Count * 2 != items.Count || items.Count == 0) return null;
         if (limits is not { Listpacks: true, ReadableVersion: >= 12 and < 80 }) return null;
         if (items.Count / 2 > limits.HashEntries || !AllAtMost(items, limits.HashValue) || !Distinct(items, start: 0, step: 2)) return null;
 
@@ -76,27 +77,27 @@ internal static class LogicalPayload
         if (compact is not null && TryCreateCompact(record, compact) is { } blob) return blob;
         var buffer = new ArrayBufferWriter<byte>(64 + items.Sum(i => i.Length + 5));
         byte type;
-        switch (record.Type)
+        switch (record.Kind)
         {
-            case "string":
+            case RedisKeyType.String:
                 if (items.Count != 1) return null;
                 type = 0;
                 WriteString(buffer, items[0]);
                 break;
-            case "list":
-            case "set":
+            case RedisKeyType.List:
+            case RedisKeyType.Set:
                 if (items.Count == 0) return null;
-                type = record.Type == "list" ? (byte)1 : (byte)2;
+                type = record.Kind == RedisKeyType.List ? (byte)1 : (byte)2;
                 WriteLength(buffer, (ulong)items.Count);
                 foreach (var item in items) WriteString(buffer, item);
                 break;
-            case "hash":
+            case RedisKeyType.Hash:
                 if (items.Count == 0 || items.Count % 2 != 0) return null;
                 type = 4;
                 WriteLength(buffer, (ulong)(items.Count / 2));
                 foreach (var item in items) WriteString(buffer, item);
                 break;
-            case "zset":
+            case RedisKeyType.ZSet:
                 if (items.Count == 0 || items.Count % 2 != 0) return null;
                 type = 3;
                 WriteLength(buffer, (ulong)(items.Count / 2));
@@ -117,18 +118,18 @@ internal static class LogicalPayload
     {
         var items = record.Items;
         if (items.Count == 0) return null;
-        switch (record.Type)
+        switch (record.Kind)
         {
-            case "hash" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.HashEntries && AllAtMost(items, limits.HashValue)
+            case RedisKeyType.Hash when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.HashEntries && AllAtMost(items, limits.HashValue)
                              && Distinct(items, start: 0, step: 2):
                 return ListpackPayload(16, items, 10);
-            case "zset" when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.ZsetEntries && Distinct(items, start: 0, step: 2):
+            case RedisKeyType.ZSet when limits.Listpacks && items.Count % 2 == 0 && items.Count / 2 <= limits.ZsetEntries && Distinct(items, start: 0, step: 2):
                 return ZsetListpack(items, limits);
-            case "list" when limits.Listpacks && limits.ListNodeFits(items.Count, ListpackEncoding.ListpackSize(items)):
+            case RedisKeyType.List when limits.Listpacks && limits.ListNodeFits(items.Count, ListpackEncoding.ListpackSize(items)):
                 return ListpackPayload(18, items, 10); // quicklist2: one packed node
-            case "set" when items.Count <= limits.IntsetEntries && AllIntegers(items, out var values):
+            case RedisKeyType.Set when items.Count <= limits.IntsetEntries && AllIntegers(items, out var values):
                 return Blob(11, ListpackEncoding.Intset(values), StampedVersion);
-            case "set" when limits.ReadableVersion >= 11 && items.Count <= limits.SetEntries && AllAtMost(items, limits.SetValue)
+            case RedisKeyType.Set when limits.ReadableVersion >= 11 && items.Count <= limits.SetEntries && AllAtMost(items, limits.SetValue)
                             && Distinct(items, start: 0, step: 1):
                 return ListpackPayload(20, items, 11);
             default:

@@ -48,6 +48,11 @@ internal static class RdbLiveRestorer
             // The file's function libraries come before its first key (read with it): restored first, following the key
             // policy (a filtered restore leaves them out: they are not keys).
             var first = await source.NextAsync(cancellationToken).ConfigureAwait(false);
+            // A target whose release is unknown (INFO not permitted) is asked whether it reads the file's RDB version
+            // before anything is sent; when it plainly does not, say so before writing anything.
+            if (!RdbVersions.Knows(info) && first is not null
+                && await PayloadVersionProbe.AcceptsAsync(conn, reader.Version, cancellationToken).ConfigureAwait(false) == false)
+                throw TooNew(reader.Version, target);
             var functions = reader.FunctionLibraries is { Count: > 0 } code
                 ? await FunctionRestorer.RestoreUnlessFilteredAsync(conn, FunctionLibraries.FromCode(code, reader.Version), options, info, progress, activity, cancellationToken).ConfigureAwait(false)
                 : null;
@@ -80,10 +85,6 @@ internal static class RdbLiveRestorer
             {
                 throw stopped.WithResult(Fill);
             }
-            // A target whose release is unknown (INFO not permitted) is sent the payloads as they are; when it refuses
-            // every one for its version, say so plainly.
-            if (!RdbVersions.Knows(info) && result.Restored == 0 && result.Failed > 0 && result.Failures.All(f => f.Reason.Contains("payload version", StringComparison.OrdinalIgnoreCase)))
-                throw TooNew(reader.Version, target);
             result = Fill(result);
             var summary = reader.Summary;
             if (summary.Unchecked is { } part)
@@ -109,7 +110,7 @@ internal static class RdbLiveRestorer
     }
 
     private static RedisBackupException TooNew(int fileVersion, RedisEndpoint target)
-        => new(ErrorKind.NotSupported, "RdbVersionTooNew",
+        => new(ErrorKind.NotSupported, ErrorIds.RdbVersionTooNew,
             $"The snapshot is RDB version {fileVersion} (written by {RdbVersions.ReleaseOf(fileVersion)}), and the target {target} refused every payload of that version. " +
             "Its release could not be read (INFO is not permitted), so the keys were not replayed logically instead: grant the user +info, " +
             "or restore into a server at least as new as the one that wrote the snapshot.", target.ToString());

@@ -12,7 +12,7 @@ namespace RedisBackup.Engine.Restore;
 public sealed class RdbRestoreStoppedException : RestoreInterruptedException
 {
     public RdbRestoreStoppedException(string message, RestoreResult partial, long offset, object? target)
-        : base(ErrorKind.NotSupported, "RdbRestoreStopped", message, target, partial)
+        : base(ErrorKind.NotSupported, ErrorIds.RdbRestoreStopped, message, target, partial)
     {
         Offset = offset;
     }
@@ -20,7 +20,7 @@ public sealed class RdbRestoreStoppedException : RestoreInterruptedException
     public RdbRestoreStoppedException() : this("The restore stopped part-way.", new RestoreResult { Complete = false }, 0, null) { }
     public RdbRestoreStoppedException(string message) : this(message, new RestoreResult { Complete = false }, 0, null) { }
     public RdbRestoreStoppedException(string message, Exception inner)
-        : base(ErrorKind.NotSupported, "RdbRestoreStopped", message, null, new RestoreResult { Complete = false }, inner) { }
+        : base(ErrorKind.NotSupported, ErrorIds.RdbRestoreStopped, message, null, new RestoreResult { Complete = false }, inner) { }
 
     /// <summary>Byte offset in the file where the restore stopped.</summary>
     public long Offset { get; }

@@ -30,7 +30,7 @@ internal static class RestorePermission
 
     /// <summary>The error for a restore that can only be done with RESTORE when the target refuses it.</summary>
     public static RedisBackupException Refused(RedisEndpoint target, string what, string reply)
-        => new(ErrorKind.PermissionDenied, "RestoreNotPermitted",
+        => new(ErrorKind.PermissionDenied, ErrorIds.RestoreNotPermitted,
             $"{what} can only be restored with RESTORE, which {(target.User is null ? "the default user" : $"the user '{target.User}'")} on {target.Address} may not run ({reply}). " +
             "Nothing was written. Grant the user +restore (docs/reliability.md lists what each kind of restore needs), or restore a logical key-level backup, which falls back to typed writes.",
             target.ToString());

@@ -83,7 +83,7 @@ internal sealed class TargetDatabases
         : $"The backup holds keys in database {db.ToString(CultureInfo.InvariantCulture)}";
 
     public static RedisBackupException OutOfRange(int db, int count, bool fromOption, RedisEndpoint target, bool nothingWritten)
-        => new(fromOption ? ErrorKind.InvalidArgument : ErrorKind.NotSupported, "DatabaseOutOfRange",
+        => new(fromOption ? ErrorKind.InvalidArgument : ErrorKind.NotSupported, ErrorIds.DatabaseOutOfRange,
             $"{Subject(db, fromOption)}, but the target {target.Address} has {count.ToString(CultureInfo.InvariantCulture)} databases " +
             $"(0-{(count - 1).ToString(CultureInfo.InvariantCulture)}).{(nothingWritten ? " Nothing was written." : "")} {Remedy(fromOption)}",
             db);
@@ -92,7 +92,7 @@ internal sealed class TargetDatabases
     {
         if (reply.StartsWith("NOPERM", StringComparison.Ordinal) || reply.StartsWith("NOAUTH", StringComparison.Ordinal))
             return RedisServerException.FromReply(reply, "SELECT");
-        return new RedisBackupException(fromOption ? ErrorKind.InvalidArgument : ErrorKind.NotSupported, "DatabaseOutOfRange",
+        return new RedisBackupException(fromOption ? ErrorKind.InvalidArgument : ErrorKind.NotSupported, ErrorIds.DatabaseOutOfRange,
             $"{Subject(db, fromOption)}, but the target {target.Address} refused SELECT {db.ToString(CultureInfo.InvariantCulture)}: {reply}." +
             $"{(nothingWritten ? " Nothing was written." : "")} {Remedy(fromOption)}",
             db);

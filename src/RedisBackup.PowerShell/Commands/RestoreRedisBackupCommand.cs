@@ -325,7 +325,7 @@ public sealed class RestoreRedisBackupCommand : RedisBackupCmdlet
                       + (first is null ? "." : $"; the first: '{first.Library}': {first.Reason.TrimEnd('.')}.")
                       + " The result's Functions property lists them.");
         }
-        return ErrorMapping.ForItem(new RedisBackupException(ErrorKind.WriteFailed, "RestoreIncomplete", string.Join(" ", parts), path), path);
+        return ErrorMapping.ForItem(new RedisBackupException(ErrorKind.WriteFailed, ErrorIds.RestoreIncomplete, string.Join(" ", parts), path), path);
     }
 
     /// <summary>What the restore left out of the keys it wrote (hash field TTLs, stream details the target cannot keep), as warnings.</summary>

@@ -37,7 +37,7 @@ internal static class ErrorMapping
     /// <summary>Errors whose kind is right for the CLI's exit code but whose PowerShell category reads better more precisely.</summary>
     private static readonly Dictionary<string, ErrorCategory> CategoryById = new(StringComparer.Ordinal)
     {
-        ["ContainerNotRunning"] = ErrorCategory.ResourceUnavailable,
+        [ErrorIds.ContainerNotRunning] = ErrorCategory.ResourceUnavailable,
     };
 
     public static ErrorCategory ToCategory(RedisBackupException exception)
@@ -68,9 +68,9 @@ internal static class ErrorMapping
     public static ErrorRecord? TryForItem(Exception exception, object? item) => exception switch
     {
         RedisBackupException rbe => ForItem(rbe, item),
-        UnauthorizedAccessException => new ErrorRecord(exception, "FileAccessDenied", ErrorCategory.PermissionDenied, item),
-        FileNotFoundException or DirectoryNotFoundException => new ErrorRecord(exception, "BackupNotFound", ErrorCategory.ObjectNotFound, item),
-        IOException => new ErrorRecord(exception, "FileIOError", ErrorCategory.WriteError, item),
+        UnauthorizedAccessException => new ErrorRecord(exception, ErrorIds.FileAccessDenied, ErrorCategory.PermissionDenied, item),
+        FileNotFoundException or DirectoryNotFoundException => new ErrorRecord(exception, ErrorIds.BackupNotFound, ErrorCategory.ObjectNotFound, item),
+        IOException => new ErrorRecord(exception, ErrorIds.FileIOError, ErrorCategory.WriteError, item),
         _ => null,
     };
 }

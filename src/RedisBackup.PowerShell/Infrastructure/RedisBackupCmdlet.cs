@@ -142,7 +142,7 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
                     if (!IsFileSystem(provider, path, full)) continue;
                     if (Directory.Exists(full))
                     {
-                        WriteError(NotABackupFile($"'{full}' is a directory, not a backup file. Use -CatalogPath to name a catalog, or Get-RedisBackup -CatalogPath to list one.", "PathIsDirectory", full));
+                        WriteError(NotABackupFile($"'{full}' is a directory, not a backup file. Use -CatalogPath to name a catalog, or Get-RedisBackup -CatalogPath to list one.", ErrorIds.PathIsDirectory, full));
                         continue;
                     }
                     if (!File.Exists(full))
@@ -196,7 +196,7 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
                 {
                     resolved.AddRange(catalog.List(name).Select(b => b.Path));
                     if (resolved.Count == 0)
-                        throw new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", $"No backup in {catalog.Directory} matches '{name}'.", name);
+                        throw new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, $"No backup in {catalog.Directory} matches '{name}'.", name);
                 }
                 else
                 {
@@ -225,7 +225,7 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
     }
 
     private static ErrorRecord NotFound(string message, string target)
-        => ErrorMapping.ForItem(new RedisBackupException(ErrorKind.NotFound, "BackupNotFound", message, target), target);
+        => ErrorMapping.ForItem(new RedisBackupException(ErrorKind.NotFound, ErrorIds.BackupNotFound, message, target), target);
 
     private static ErrorRecord NotABackupFile(string message, string errorId, string target)
         => ErrorMapping.ForItem(new RedisBackupException(ErrorKind.InvalidArgument, errorId, message, target), target);
@@ -233,7 +233,7 @@ public abstract class RedisBackupCmdlet : PSCmdlet, IDisposable
     private bool IsFileSystem(ProviderInfo provider, string path, string full)
     {
         if (string.Equals(provider.Name, "FileSystem", StringComparison.OrdinalIgnoreCase)) return true;
-        WriteError(NotABackupFile($"'{path}' is a {provider.Name} path; backups are files.", "NotAFileSystemPath", full));
+        WriteError(NotABackupFile($"'{path}' is a {provider.Name} path; backups are files.", ErrorIds.NotAFileSystemPath, full));
         return false;
     }
 

@@ -180,7 +180,7 @@ internal static class RequestFactory
         var name = System.IO.Path.GetFileName(fullPath);
         var directory = System.IO.Path.GetDirectoryName(fullPath);
         if (string.IsNullOrEmpty(name) || string.IsNullOrEmpty(directory))
-            throw new RedisBackupException(ErrorKind.InvalidArgument, "InvalidBackupPath", $"'{fullPath}' does not name a backup file.", fullPath);
+            throw new RedisBackupException(ErrorKind.InvalidArgument, ErrorIds.InvalidBackupPath, $"'{fullPath}' does not name a backup file.", fullPath);
         return (directory, name);
     }
 

@@ -1,5 +1,6 @@
 using System.Collections.ObjectModel;
 using System.Globalization;
+using RedisBackup.Engine.Errors;
 using EngineCatalog = RedisBackup.Engine.Catalog;
 
 namespace RedisBackup.PowerShell;
@@ -27,7 +28,7 @@ public sealed class FailedAttempt
     public string? Target { get; }
 
     public override string ToString()
-        => $"{At.ToString("u", CultureInfo.InvariantCulture)} {Operation} {(ErrorId == "Cancelled" ? "cancelled" : $"failed ({ErrorId})")}: {Message}";
+        => $"{At.ToString("u", CultureInfo.InvariantCulture)} {Operation} {(ErrorId == ErrorIds.Cancelled ? "cancelled" : $"failed ({ErrorId})")}: {Message}";
 
     internal static FailedAttempt? FromOrNull(EngineCatalog.FailedAttempt? source) => source is null ? null : new(source);
 }
