@@ -158,11 +158,9 @@ internal sealed class KeyWritePipeline : IDisposable
     {
         Exception? writerError = null;
         var token = _writing.Token;
-        var records = new RecordPrefetcher(source, Prepare, token);
         try
         {
-            while (await records.ReadNextAsync(token).ConfigureAwait(false) is { } record)
-                await AddAsync(record, token).ConfigureAwait(false);
+            await RecordPrefetcher.RunAsync(source, Prepare, AddAsync, token).ConfigureAwait(false);
             await ProcessBatchAsync(token).ConfigureAwait(false);
             if (_current is not null)
                 throw new RedisBackupException(ErrorKind.InvalidData, "BackupTruncated", "BackupTruncated: the backup ends inside a big key (its last chunk is missing).");
@@ -171,7 +169,6 @@ internal sealed class KeyWritePipeline : IDisposable
         {
             writerError = ex;
         }
-        await records.DisposeAsync().ConfigureAwait(false);
         var finishError = await FinishAsync(removeIncomplete: writerError is not null).ConfigureAwait(false);
         Report(force: true);
 
