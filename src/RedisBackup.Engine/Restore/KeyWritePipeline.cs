@@ -46,6 +46,12 @@ internal sealed partial class KeyWritePipeline : IDisposable
     private readonly TimeProvider _clock;
     private readonly string _activity;
     private readonly IProgress<OperationProgress>? _progress;
+    /// <summary>
+    /// The ops of commands sent, for the reply reader in order. Not a <see cref="IO.BoundedPipeline"/> (the records are read
+    /// ahead through one, see <see cref="RecordPrefetcher"/>): when the writing side fails here the reading side must not be
+    /// cancelled but must read every reply still due, so the counts stay exact; only the connection's failure or the
+    /// grace period after a stop (<see cref="_abort"/>) ends it at once.
+    /// </summary>
     private readonly Channel<Op> _ops = Channel.CreateBounded<Op>(new BoundedChannelOptions(200_000) { SingleReader = true, SingleWriter = true });
     private readonly List<KeyRecord> _batch = new(BatchSize);
     private readonly HashSet<int> _flushed = [];
