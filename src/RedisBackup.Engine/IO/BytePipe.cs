@@ -1,37 +1,27 @@
 using System.Buffers;
-using System.IO.Pipelines;
-using System.Runtime.ExceptionServices;
+using System.Threading.Channels;
 
 namespace RedisBackup.Engine.IO;
 
 /// <summary>
-/// An in-memory pipe from one writer to one reader with bounded buffering, over <see cref="Pipe"/> (which does the
-/// buffering, the segment pooling and the writer's wait once <see cref="Capacity"/> × <see cref="BlockSize"/> bytes
-/// wait unread). What it adds to a plain <see cref="Pipe"/>: <see cref="Fail"/> may be called from either side, and
-/// then the reader throws that error after the bytes already written, and every waiting or later write throws it too,
-/// instead of a writer waiting for ever or writing on for nobody (a <see cref="PipeWriter"/> whose reader completed
-/// discards the bytes silently); and the count of bytes written.
+/// An in-memory pipe from one writer to one reader with bounded buffering: bytes written come out of
+/// <see cref="Reader"/>, in order. Writes are gathered into 64 KB blocks; once <see cref="Capacity"/> blocks wait
+/// unread, the writer waits. When the reader side stops (<see cref="Fail"/>), every later write throws that error
+/// instead of waiting for ever.
 /// </summary>
 internal sealed class BytePipe
 {
-    /// <summary>The writer hands its bytes to the reader once this many are gathered (or on a flush).</summary>
     public const int BlockSize = 64 * 1024;
-
-    /// <summary>How many blocks may wait unread before the writer waits.</summary>
     public const int Capacity = 32;
 
-    private readonly Pipe _pipe = new(new PipeOptions(
-        pauseWriterThreshold: (long)Capacity * BlockSize,
-        resumeWriterThreshold: (long)Capacity * BlockSize / 2,
-        minimumSegmentSize: BlockSize,
-        useSynchronizationContext: false));
-
-    private int _unflushed;
-    private volatile Exception? _failure;
+    private readonly Channel<(byte[] Buffer, int Length)> _blocks =
+        Channel.CreateBounded<(byte[], int)>(new BoundedChannelOptions(Capacity) { SingleReader = true, SingleWriter = true });
+    private byte[]? _pending;
+    private int _pendingLength;
 
     public BytePipe() => Reader = new ReadSide(this);
 
-    /// <summary>The reading end: returns 0 once the writer completed and everything was read; throws the error given to <see cref="Fail"/>.</summary>
+    /// <summary>The reading end: returns 0 once the writer completed and everything was read; throws the writer's error.</summary>
     public Stream Reader { get; }
 
     /// <summary>Total bytes written.</summary>
@@ -43,11 +33,7 @@ internal sealed class BytePipe
         {
             var n = Append(data);
             data = data[n..];
-            if (_unflushed >= BlockSize)
-            {
-                var flush = _pipe.Writer.FlushAsync();
-                Check(flush.IsCompletedSuccessfully ? flush.Result : flush.AsTask().GetAwaiter().GetResult());
-            }
+            if (_pendingLength == BlockSize) Post().AsTask().GetAwaiter().GetResult();
         }
     }
 
@@ -57,58 +43,60 @@ internal sealed class BytePipe
         {
             var n = Append(data.Span);
             data = data[n..];
-            if (_unflushed >= BlockSize) await FlushAsync(ct).ConfigureAwait(false);
+            if (_pendingLength == BlockSize) await Post(ct).ConfigureAwait(false);
         }
     }
 
-    /// <summary>Hands the gathered bytes to the reader now (and waits while the reader is <see cref="Capacity"/> blocks behind).</summary>
-    public async ValueTask FlushAsync(CancellationToken ct = default)
-    {
-        if (_unflushed == 0) return;
-        ThrowIfFailed();
-        Check(await _pipe.Writer.FlushAsync(ct).ConfigureAwait(false));
-    }
+    /// <summary>Hands the gathered bytes to the reader now.</summary>
+    public ValueTask FlushAsync(CancellationToken ct = default) => _pendingLength > 0 ? Post(ct) : ValueTask.CompletedTask;
 
     /// <summary>No more bytes: the reader sees the end after what was written.</summary>
     public async ValueTask CompleteAsync(CancellationToken ct = default)
     {
         await FlushAsync(ct).ConfigureAwait(false);
-        await _pipe.Writer.CompleteAsync().ConfigureAwait(false);
+        _blocks.Writer.TryComplete();
     }
 
-    /// <summary>Ends the pipe with an error (from either side): the reader throws it, and so does any later or waiting write.</summary>
-    public void Fail(Exception error)
-    {
-        Interlocked.CompareExchange(ref _failure, error, null);
-        _pipe.Writer.CancelPendingFlush(); // both are safe from the other side's thread
-        _pipe.Reader.CancelPendingRead();
-    }
+    /// <summary>Ends the pipe with an error: the reader throws it, and so does any later or waiting write.</summary>
+    public void Fail(Exception error) => _blocks.Writer.TryComplete(error);
 
     private int Append(ReadOnlySpan<byte> data)
     {
-        ThrowIfFailed();
-        var span = _pipe.Writer.GetSpan(Math.Min(data.Length, BlockSize));
-        var n = Math.Min(data.Length, span.Length);
-        data[..n].CopyTo(span);
-        _pipe.Writer.Advance(n);
-        _unflushed += n;
+        _pending ??= ArrayPool<byte>.Shared.Rent(BlockSize);
+        var n = Math.Min(data.Length, BlockSize - _pendingLength);
+        data[..n].CopyTo(_pending.AsSpan(_pendingLength));
+        _pendingLength += n;
         Written += n;
         return n;
     }
 
-    private void Check(FlushResult result)
+    private async ValueTask Post(CancellationToken ct = default)
     {
-        _unflushed = 0;
-        if (result.IsCanceled) ThrowIfFailed();
-    }
-
-    private void ThrowIfFailed()
-    {
-        if (_failure is { } failure) ExceptionDispatchInfo.Throw(failure);
+        var block = (_pending!, _pendingLength);
+        _pending = null;
+        _pendingLength = 0;
+        try
+        {
+            await _blocks.Writer.WriteAsync(block, ct).ConfigureAwait(false);
+        }
+        catch (ChannelClosedException ex) when (ex.InnerException is not null)
+        {
+            ArrayPool<byte>.Shared.Return(block.Item1);
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(ex.InnerException);
+        }
+        catch
+        {
+            ArrayPool<byte>.Shared.Return(block.Item1);
+            throw;
+        }
     }
 
     private sealed class ReadSide(BytePipe pipe) : Stream
     {
+        private byte[]? _block;
+        private int _offset;
+        private int _length;
+
         public override bool CanRead => true;
         public override bool CanSeek => false;
         public override bool CanWrite => false;
@@ -123,37 +111,26 @@ internal sealed class BytePipe
         public override async ValueTask<int> ReadAsync(Memory<byte> buffer, CancellationToken cancellationToken = default)
         {
             if (buffer.IsEmpty) return 0;
-            var reader = pipe._pipe.Reader;
-            while (true)
+            while (_block is null || _offset == _length)
             {
-                ReadResult result;
-                if (pipe._failure is { } failure)
+                Release();
+                if (!await pipe._blocks.Reader.WaitToReadAsync(cancellationToken).ConfigureAwait(false))
                 {
-                    // Failed: what was written before is still read; once it is gone, the failure.
-                    if (!reader.TryRead(out result)) ExceptionDispatchInfo.Throw(failure);
-                    if (result.Buffer.IsEmpty)
-                    {
-                        reader.AdvanceTo(result.Buffer.Start);
-                        ExceptionDispatchInfo.Throw(failure);
-                    }
+                    await pipe._blocks.Reader.Completion.ConfigureAwait(false); // throws the writer's error, if any
+                    return 0;
                 }
-                else
-                {
-                    result = await reader.ReadAsync(cancellationToken).ConfigureAwait(false);
-                }
-                var data = result.Buffer;
-                if (!data.IsEmpty)
-                {
-                    var n = (int)Math.Min(buffer.Length, data.Length);
-                    var taken = data.Slice(0, n);
-                    taken.CopyTo(buffer.Span);
-                    reader.AdvanceTo(taken.End);
-                    return n;
-                }
-                reader.AdvanceTo(data.Start);
-                if (result.IsCompleted) return 0;
-                // Cancelled with nothing to read: Fail was called; the loop throws its error.
+                if (pipe._blocks.Reader.TryRead(out var next)) (_block, _offset, _length) = (next.Buffer, 0, next.Length);
             }
+            var n = Math.Min(buffer.Length, _length - _offset);
+            _block.AsMemory(_offset, n).CopyTo(buffer);
+            _offset += n;
+            return n;
+        }
+
+        private void Release()
+        {
+            if (_block is not null) ArrayPool<byte>.Shared.Return(_block);
+            _block = null;
         }
 
         public override void Flush() { }
@@ -163,7 +140,7 @@ internal sealed class BytePipe
 
         protected override void Dispose(bool disposing)
         {
-            if (disposing) pipe._pipe.Reader.Complete();
+            if (disposing) Release();
             base.Dispose(disposing);
         }
     }
