@@ -71,7 +71,10 @@ if ($Test) {
     try {
         # xunit: every test project of the solution, once.
         $xunitWatch = [System.Diagnostics.Stopwatch]::StartNew()
-        dotnet test (Join-Path $root 'RedisBackup.sln') -c $Configuration --no-build --nologo --logger 'trx' --results-directory $results
+        # A hung test host (a deadlock; a synchronous test, whose [Fact(Timeout)] xunit 2 does not enforce) is killed after
+        # 10 minutes without a finished test and the run fails; the blame sequence file names the test it was running.
+        dotnet test (Join-Path $root 'RedisBackup.sln') -c $Configuration --no-build --nologo --logger 'trx' --results-directory $results `
+            --blame-hang --blame-hang-timeout 10m --blame-hang-dump-type none
         $xunitExit = $LASTEXITCODE
         $xunitWatch.Stop()
         $xunit = [ordered]@{ Passed = 0; Failed = 0; Skipped = 0 }
@@ -81,6 +84,14 @@ if ($Test) {
             $xunit.Passed += [int]$counters.passed
             $xunit.Failed += $failed
             $xunit.Skipped += [int]$counters.total - [int]$counters.passed - $failed
+        }
+        # The tests a killed or crashed test host was running: Completed="False" in the blame collector's sequence files.
+        $unfinished = @(Get-ChildItem -LiteralPath $results -Recurse -Filter 'Sequence_*.xml' | ForEach-Object {
+                ([xml](Get-Content -LiteralPath $_.FullName -Raw)).SelectNodes("//Test[@Completed='False']") | ForEach-Object { $_.GetAttribute('DisplayName') }
+            } | Sort-Object -Unique)
+        foreach ($test in $unfinished) {
+            $failures += "test host killed or crashed (hang timeout 10 min, or a crash) while running: $test"
+            $xunit.Failed += 1
         }
         if ($xunitExit -ne 0 -and $xunit.Failed -eq 0) {
             $failures += "dotnet test exited with $xunitExit without a failed test in its results (a crashed or hung test host?)"

@@ -1,4 +1,3 @@
-using System.Runtime.ExceptionServices;
 using System.Threading.Channels;
 using RedisBackup.Engine.Errors;
 using RedisBackup.Engine.Formats;
@@ -187,36 +186,24 @@ internal static class KeyExporter
                 });
                 if (functions.Libraries is { } libraries) writer.WriteFunctions(libraries);
 
-                // Redis reads run in this task; JSON + gzip run in the consumer, so the two overlap.
-                var channel = Channel.CreateBounded<List<KeyRecord>>(new BoundedChannelOptions(8) { SingleReader = true, SingleWriter = true });
+                // Redis reads run in the producer; JSON + gzip run in the consumer, so the two overlap. The scanner
+                // blocks on its socket reads: it gets a thread of its own. A failure of either side stops the other, and
+                // the first one is what is reported (not the scanner's cancellation when the writing side failed).
+                var channel = BoundedPipeline.CreateChannel<List<KeyRecord>>(8);
                 var scanner = new KeyScanner(conn, options, channel.Writer, clock, fieldTtls, detector);
-                using var linked = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-                var consumer = ConsumeAsync(channel.Reader, writer, scanner, counting, total, activity, progress, linked);
-                try
+                await BoundedPipeline.RunAsync(channel, (_, ct) =>
                 {
-                    // The scanner blocks on its socket reads: it gets a thread of its own.
-                    await Task.Factory.StartNew(() =>
+                    foreach (var db in databases)
                     {
-                        foreach (var db in databases)
-                        {
-                            progress?.Report(OperationProgress.Step(activity, $"Scanning database {db}"));
-                            scanner.ScanDatabase(db, linked.Token);
-                        }
-                    }, linked.Token, TaskCreationOptions.LongRunning, TaskScheduler.Default).ConfigureAwait(false);
-                    channel.Writer.Complete();
-                }
-                catch (Exception ex)
+                        progress?.Report(OperationProgress.Step(activity, $"Scanning database {db}"));
+                        scanner.ScanDatabase(db, ct);
+                    }
+                    return Task.CompletedTask;
+                }, async (reader, ct) =>
                 {
-                    channel.Writer.TryComplete(ex);
-                    await linked.CancelAsync().ConfigureAwait(false);
-                    Exception? consumerError = null;
-                    try { await consumer.ConfigureAwait(false); } catch (Exception c) { consumerError = c; }
-                    // The scanner stops with a cancellation when the writing side failed first: report the writing error.
-                    if (ex is OperationCanceledException && !cancellationToken.IsCancellationRequested && consumerError is not null and not OperationCanceledException)
-                        ExceptionDispatchInfo.Throw(consumerError);
-                    throw;
-                }
-                await consumer.ConfigureAwait(false);
+                    await WriteAllAsync(reader, writer, scanner, counting, total, activity, progress, ct).ConfigureAwait(false);
+                    return true;
+                }, cancellationToken, ProducerThread.Dedicated).ConfigureAwait(false);
 
                 if (detector.Keys != scanner.Keys)
                     throw new InvalidOperationException($"The key index noted {detector.Keys} keys where {scanner.Keys} were written.");
@@ -255,21 +242,6 @@ internal static class KeyExporter
                     FunctionsNotCaptured = functions.NotCaptured,
                 }, repeats.Count > 0 ? repeats : null);
             }
-        }
-    }
-
-    private static async Task ConsumeAsync(ChannelReader<List<KeyRecord>> reader, KeyRecordWriter writer, KeyScanner scanner, CountingStream counting,
-        long total, string activity, IProgress<OperationProgress>? progress, CancellationTokenSource cts)
-    {
-        await Task.Yield();
-        try
-        {
-            await WriteAllAsync(reader, writer, scanner, counting, total, activity, progress, cts.Token).ConfigureAwait(false);
-        }
-        catch
-        {
-            await cts.CancelAsync().ConfigureAwait(false);
-            throw;
         }
     }
 

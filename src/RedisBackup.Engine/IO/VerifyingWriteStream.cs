@@ -7,6 +7,11 @@ internal sealed record VerifiedWrite<T>(T Result, string Sha256, long Bytes);
 /// Writes through to a file and hands the same bytes, through a <see cref="BytePipe"/>, to a check that reads them as a
 /// stream on another thread: a new backup is verified and hashed while it is written, from exactly the bytes that go
 /// into the file, instead of being read back afterwards. A failed check fails the next write with its own error.
+/// Not a <see cref="BoundedPipeline"/>: the producer here is whoever writes into this stream (a gzip stream, a
+/// snapshot download), not a delegate it could run and cancel, and the bytes travel through a pipe, not a channel of
+/// items. The same guarantees hold in-band: the check's failure ends any waiting or later write with that failure (so
+/// the writer never waits for ever), the pipe is ended in every path (<see cref="CompleteAsync"/>, or a stop when
+/// disposed unfinished), and <see cref="CheckFailure"/> lets the caller report the check's failure as the first one.
 /// </summary>
 internal sealed class VerifyingWriteStream<T> : Stream
 {

@@ -8,6 +8,9 @@ namespace RedisBackup.PowerShell.Infrastructure;
 /// Runs one engine call on the thread pool while the calling thread (PowerShell's pipeline thread, which alone may
 /// write progress) drains its progress reports: every step in order, and of each burst of counter updates only the
 /// newest, so a fast engine cannot flood the host. No PowerShell types: the cmdlet base passes its writers in.
+/// Not the engine's BoundedPipeline (which is internal to the engine): the consumer must be the calling thread itself,
+/// the channel is unbounded on purpose (a progress report never makes the engine wait), and there is no failure to
+/// race: only the operation can fail, and its exception is rethrown once the channel it completes is drained.
 /// </summary>
 internal static class EngineRunner
 {
