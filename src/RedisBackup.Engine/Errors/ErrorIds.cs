@@ -299,7 +299,7 @@ public static class ErrorIds
     /// <summary>The backup holds hash field expirations and the target has none (Redis before 7.4, Valkey before 9). Kind: NotSupported.</summary>
     public const string FieldTtlNotSupported = "FieldTtlNotSupported";
 
-    /// <summary>The target refused every payload of the snapshot's RDB version and its release could not be read (INFO not permitted); or a container's server is older than the file. Kind: NotSupported.</summary>
+    /// <summary>A live RDB restore into a target whose release cannot be read (INFO not permitted) that does not read the snapshot's RDB version (asked before any key is sent, PayloadVersionProbe); or a container's server is older than the file. Kind: NotSupported.</summary>
     public const string RdbVersionTooNew = "RdbVersionTooNew";
 
     /// <summary>A live RDB restore stopped at a part of the file it cannot restore, after everything before it was written. Kind: NotSupported.</summary>
