@@ -25,8 +25,8 @@ internal sealed class BigKeySuite(Report report, string workDir)
     {
         var dir = Path.Combine(workDir, $"big-{kind}");
         Directory.CreateDirectory(dir);
-        await using var source = await RedisInstance.StartAsync($"big-{kind}", workDir, ct);
-        report.RedisVersion = await source.VersionAsync(ct);
+        await using var source = await BenchServer.StartAsync($"big-{kind}", workDir, ct);
+        report.RedisVersion = await source.VersionTextAsync(ct);
         Console.WriteLine($"Big keys, {Describe(kind)}: loading ...");
         await FillAsync(source, kind, ct);
         Console.WriteLine($"  used_memory {await source.UsedMemoryAsync(ct) / 1048576.0:0} MB");
@@ -41,7 +41,7 @@ internal sealed class BigKeySuite(Report report, string workDir)
         foreach (var (name, file) in new[] { ("restore logical", logical), ("restore --exact", exact), ("RDB live restore", snapshot) })
         {
             if (file is null) continue;
-            await using var target = await RedisInstance.StartAsync($"big-{kind}-target", workDir, ct);
+            await using var target = await BenchServer.StartAsync($"big-{kind}-target", workDir, ct);
             await MeasureAsync(kind, name, ["restore", "--port", target.PortText, "--file", file], ct);
             var verdict = await RoundTripCheck.CompareAsync(source, target, sample, ct);
             report.Add(new Measurement
@@ -86,7 +86,7 @@ internal sealed class BigKeySuite(Report report, string workDir)
         _ => kind,
     };
 
-    private static async Task FillAsync(RedisInstance server, string kind, CancellationToken ct)
+    private static async Task FillAsync(RedisServer server, string kind, CancellationToken ct)
     {
         await using var c = await server.ConnectAsync(ct);
         switch (kind)
