@@ -1,6 +1,6 @@
 using RedisBackup.Engine.Redis;
 
-namespace RedisBackup.Bench;
+namespace RedisBackup.Testing;
 
 /// <summary>The result of comparing a restored server with the source.</summary>
 internal sealed record RoundTripVerdict(bool Identical, string Detail);

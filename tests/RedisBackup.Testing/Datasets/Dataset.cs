@@ -1,8 +1,7 @@
 using System.Text;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Tests.Infrastructure;
 
-namespace RedisBackup.Tests.KeyLevel;
+namespace RedisBackup.Testing;
 
 /// <summary>Fills servers with every kind of data the key-level format must carry, and compares servers key by key.</summary>
 internal static class Dataset

@@ -1,11 +1,8 @@
 using System.Globalization;
 using System.Text;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Tests.Infrastructure;
-using RedisBackup.Tests.KeyLevel;
-using RedisBackup.Tests.Rdb;
 
-namespace RedisBackup.Tests.Decode;
+namespace RedisBackup.Testing;
 
 /// <summary>
 /// Compares two servers key by key when they may be different versions. Every key: its type, and its PTTL within a
