@@ -210,6 +210,13 @@ public sealed class RedisServer : IAsyncDisposable
         return Keyspace.TotalKeys(await c.InfoAsync("keyspace", ct).ConfigureAwait(false));
     }
 
+    /// <summary>Keys per database that holds any, from INFO keyspace.</summary>
+    public async Task<Dictionary<int, long>> KeysPerDatabaseAsync()
+    {
+        await using var c = await ConnectAsync().ConfigureAwait(false);
+        return Keyspace.Parse(await c.InfoAsync("keyspace").ConfigureAwait(false)).ToDictionary(d => d.Key, d => d.Value.Keys);
+    }
+
     /// <summary>INFO server's redis_version.</summary>
     public async Task<string> VersionTextAsync(CancellationToken ct)
     {

@@ -26,7 +26,7 @@ public class FieldTtlCliTests
         var refused = await new CliRun().RunAsync("restore", path, "--port", P(target), "--require-field-ttl", "--json");
         Assert.True(refused.ExitCode == 1, refused.ToString());
         Assert.Equal("FieldTtlNotSupported", refused.Json().GetProperty("error").GetProperty("id").GetString());
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
 
         var json = await new CliRun().RunAsync("restore", path, "--port", P(target), "--json");
         Assert.True(json.ExitCode == 0, json.ToString());

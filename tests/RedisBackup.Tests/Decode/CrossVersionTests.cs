@@ -111,7 +111,7 @@ public class CrossVersionTests(ITestOutputHelper output)
         await using var c = await server.ConnectAsync();
         long n = 0;
         foreach (var db in new[] { 0, 1, 2, 5, FieldTtlDb })
-            foreach (var key in await Dataset.KeysAsync(c, db))
+            foreach (var key in await ServerComparison.KeysAsync(c, db))
                 if ((await c.Run("TYPE", key)).AsString() == type) n++;
         return n;
     }

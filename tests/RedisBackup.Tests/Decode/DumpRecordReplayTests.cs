@@ -70,6 +70,6 @@ public class DumpRecordReplayTests
         Assert.Contains("fail-fast", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, ex.Partial.Failed);
         Assert.Equal(0, ex.Partial.Unconfirmed);
-        Assert.Equal(await Dataset.DbSizeAsync(target, 0), ex.Partial.Restored); // the keys of the batch already under way, exactly
+        Assert.Equal(await ServerComparison.DbSizeAsync(target, 0), ex.Partial.Restored); // the keys of the batch already under way, exactly
     }
 }

@@ -106,7 +106,7 @@ public class InspectTests
         {
             var counts = new Dictionary<string, long>();
             long dbTtl = 0;
-            foreach (var key in await Dataset.KeysAsync(c, db))
+            foreach (var key in await ServerComparison.KeysAsync(c, db))
             {
                 var type = (await c.Run("TYPE", key)).AsString()!;
                 counts[type] = counts.GetValueOrDefault(type) + 1;

@@ -31,7 +31,7 @@ public class RestoreFilterTests
         var (source, rdb, logical) = await BackupsAsync(dir);
         await using var _source = source;
         long all = 0;
-        foreach (var db in Dbs) all += await Dataset.DbSizeAsync(source, db);
+        foreach (var db in Dbs) all += await ServerComparison.DbSizeAsync(source, db);
 
         foreach (var path in new[] { rdb, logical })
         {
@@ -49,7 +49,7 @@ public class RestoreFilterTests
             await s.SelectAsync(1);
             foreach (var key in keys)
                 Assert.Equal((await s.Run("DEBUG", "DIGEST-VALUE", key!)).AsArray()[0].AsString(), (await c.Run("DEBUG", "DIGEST-VALUE", key!)).AsArray()[0].AsString());
-            Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+            Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
         }
     }
 
@@ -67,9 +67,9 @@ public class RestoreFilterTests
         var json = run.Json();
         Assert.Equal(2, json.GetProperty("restored").GetInt64());
         Assert.True(json.GetProperty("notSelected").GetInt64() > 50);
-        await Dataset.AssertSameAsync(source, target, []);
-        Assert.Equal(1, await Dataset.DbSizeAsync(target, 0));
-        Assert.Equal(1, await Dataset.DbSizeAsync(target, 5));
+        await ServerComparison.AssertIdenticalAsync(source, target, []);
+        Assert.Equal(1, await ServerComparison.DbSizeAsync(target, 0));
+        Assert.Equal(1, await ServerComparison.DbSizeAsync(target, 5));
         Assert.Equal("stream", (await KeyFiles.RunAsync(target, 5, "TYPE", "stream")).AsString());
 
         var human = await new CliRun().RunAsync("restore", rdb, "--port", port, "--match", "te?t", "--replace");
@@ -94,7 +94,7 @@ public class RestoreFilterTests
         Assert.Equal("InvalidKeyType", typo.Json().GetProperty("error").GetProperty("id").GetString());
         var negative = Assert.Throws<RedisBackupException>(() => RestoreOperation.Prepare(new RestoreRequest { Path = rdb, Endpoint = target.Endpoint, Options = new RestoreOptions { Databases = [-1] } }).Texts);
         Assert.Equal("InvalidDatabase", negative.ErrorId);
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
 
         // "module" (every module value) and a module's type name are types a restore filter takes.
         var modules = await new CliRun().RunAsync("restore", rdb, "--port", port, "--type", "module", "--type", "ReJSON-RL", "--json");

@@ -29,7 +29,7 @@ public class FieldTtlDowngradeTests
         Assert.Equal("FieldTtlNotSupported", refused.ErrorId);
         Assert.Contains($"holds {seeded.FieldTtls} hash field TTLs", refused.Message);
         Assert.Contains("Nothing was restored", refused.Message);
-        foreach (var db in seeded.Keys.Keys) Assert.Equal(0, await Dataset.DbSizeAsync(target, db));
+        foreach (var db in seeded.Keys.Keys) Assert.Equal(0, await ServerComparison.DbSizeAsync(target, db));
 
         // Not required: every field is written, and every TTL that could not be kept is counted and its key named.
         var result = await KeyFiles.RestoreAsync(path, target.Endpoint);

@@ -58,7 +58,7 @@ public class FormatVersionTests
         var checkedFirst = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = path, Endpoint = target.Endpoint }));
         Assert.Equal("BackupFormatTooNew", checkedFirst.ErrorId);
         Assert.Contains("'somethingNew'", checkedFirst.Message);
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
     }
 
     [Fact]

@@ -26,7 +26,7 @@ public class KeyRoundTripTests
         await using (var file = File.Create(path))
             summary = await KeyExporter.ExportAsync(source.Endpoint, new KeyExportOptions { Exact = exact }, file, null, CancellationToken.None);
         long expectedKeys = 0;
-        foreach (var db in Dbs) expectedKeys += await Dataset.DbSizeAsync(source, db);
+        foreach (var db in Dbs) expectedKeys += await ServerComparison.DbSizeAsync(source, db);
         Assert.Equal(expectedKeys, summary.Keys);
         Assert.Equal(3, summary.KeysPerDatabase.Count);
         Assert.Equal("7.0.15", summary.ServerVersion?[..6] == "7.0.15" ? "7.0.15" : summary.ServerVersion);
@@ -47,7 +47,7 @@ public class KeyRoundTripTests
         Assert.Equal(summary.Keys, result.Total);
         Assert.Equal(0, result.Failed + result.Skipped + result.Expired);
 
-        await Dataset.AssertSameAsync(source, target, Dbs);
+        await ServerComparison.AssertIdenticalAsync(source, target, Dbs);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
 
@@ -68,6 +68,6 @@ public class KeyRoundTripTests
         await using var target = await RedisServer.StartAsync();
         var result = await KeyFiles.RestoreAsync(path, target.Endpoint);
         Assert.Equal(3500, result.Restored);
-        await Dataset.AssertSameAsync(source, target, [0]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0]);
     }
 }

@@ -116,7 +116,7 @@ public class ForwardToleranceOperationTests
         Assert.Equal(path, partial.BackupPath);
         Assert.Equal(new KeyPosition(3, "c"), partial.LastWritten);
         Assert.Contains("Last key written: 'c' in database 3.", stopped.Message, StringComparison.Ordinal);
-        Assert.Equal(3, await Dataset.DbSizeAsync(target, 3));
+        Assert.Equal(3, await ServerComparison.DbSizeAsync(target, 3));
 
         var failure = new BackupCatalog(dir.Path).GetStats().LastRestoreFailure;
         Assert.NotNull(failure);
@@ -176,7 +176,7 @@ public class ForwardToleranceOperationTests
         await using var target = await RedisServer.StartAsync(ServerVersions.Redis74);
         var stopped = await Assert.ThrowsAsync<RdbRestoreStoppedException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint }));
         Assert.Equal(backup.KeyCount, stopped.Partial.Restored);
-        Assert.Equal(backup.KeyCount, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(backup.KeyCount, await ServerComparison.DbSizeAsync(target, 0));
         Assert.True(backup.KeyCount < 53);
     }
 }

@@ -134,8 +134,8 @@ public class KeyRestoreBehaviourTests
         await KeyFiles.ExportAsync(source, path);
         var result = await KeyFiles.RestoreAsync(path, target.Endpoint, new RestoreOptions { TargetDatabase = 7 });
         Assert.Equal(3, result.Restored);
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 2));
-        await Dataset.AssertSameAsync(source, target, [2], actualDb: 7);
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 2));
+        await ServerComparison.AssertIdenticalAsync(source, target, [2], actualDb: 7);
     }
 
     [Fact]
@@ -171,7 +171,7 @@ public class KeyRestoreBehaviourTests
             // The replies already due were read: the counts are exact, and say what the target holds.
             Assert.Equal(0, ex.Partial.Unconfirmed);
             Assert.InRange(ex.Partial.Failed, 1, 2);
-            Assert.Equal(await Dataset.DbSizeAsync(target, 0), ex.Partial.Restored);
+            Assert.Equal(await ServerComparison.DbSizeAsync(target, 0), ex.Partial.Restored);
             Assert.Contains($"Keys written so far: {ex.Partial.Restored}", ex.Message, StringComparison.Ordinal);
         }
     }

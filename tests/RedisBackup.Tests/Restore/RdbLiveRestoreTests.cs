@@ -30,11 +30,11 @@ public class RdbLiveRestoreTests
         var rdb = await SaveAsync(source);
         var result = await ReplayAsync(rdb, target);
         long keys = 0;
-        foreach (var db in new[] { 0, 1, 5 }) keys += await Dataset.DbSizeAsync(source, db);
+        foreach (var db in new[] { 0, 1, 5 }) keys += await ServerComparison.DbSizeAsync(source, db);
         Assert.Equal(keys, result.Restored);
         Assert.Equal(keys, result.Total);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
-        await Dataset.AssertSameAsync(source, target, [0, 1, 5]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0, 1, 5]);
 
         // Again: every key exists now, so every key is skipped; with replace, every key is written.
         var again = await ReplayAsync(rdb, target);
@@ -55,7 +55,7 @@ public class RdbLiveRestoreTests
         Assert.Equal(1, result.Expired);
         Assert.Equal(1, result.Restored);
         Assert.Equal("v", await KeyFiles.GetAsync(target, 9, "keep"));
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 3));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 3));
     }
 
     [Theory]
@@ -97,7 +97,7 @@ public class RdbLiveRestoreTests
         await using var c = await restored.ConnectAsync();
         var databases = Engine.Export.KeyExporter.ParseKeyspace(await c.InfoAsync("keyspace")).Keys;
         Assert.NotEmpty(databases);
-        await Dataset.AssertSameAsync(restored, replayed, databases);
+        await ServerComparison.AssertIdenticalAsync(restored, replayed, databases);
     }
 
     [Fact]
@@ -117,6 +117,6 @@ public class RdbLiveRestoreTests
         await File.WriteAllBytesAsync(path, bytes);
         var result = await ReplayAsync(path, target);
         Assert.Equal((2L, 2L, 0L), (result.Restored, result.Replayed, result.Failed));
-        await Dataset.AssertSameAsync(source, target, [0]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0]);
     }
 }

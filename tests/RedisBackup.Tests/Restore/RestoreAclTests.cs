@@ -60,7 +60,7 @@ public class RestoreAclTests
             Assert.Equal(result.Total, result.Restored);
             Assert.Contains(steps, s => s.Contains("RESTORE is not permitted", StringComparison.Ordinal));
             Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
-            await Dataset.AssertSameAsync(source, target, [0, 1, 5]);
+            await ServerComparison.AssertIdenticalAsync(source, target, [0, 1, 5]);
 
             // Replace needs DEL as well, flush needs FLUSHDB: with them, the same user overwrites and empties.
             user = await UserAsync(target, Logical, ["+del", "+flushdb"]);

@@ -143,7 +143,7 @@ public class SeedAndDamagedFileTests
         Assert.False(ex2.Partial.Complete);
         Assert.Equal(0, ex2.Partial.Unconfirmed);
         // Every key written so far is on the target, in whichever of the backup's databases (0, 1, 5) the stop came.
-        Assert.Equal(await Dataset.DbSizeAsync(target, 0) + await Dataset.DbSizeAsync(target, 1) + await Dataset.DbSizeAsync(target, 5), ex2.Partial.Restored);
+        Assert.Equal(await ServerComparison.DbSizeAsync(target, 0) + await ServerComparison.DbSizeAsync(target, 1) + await ServerComparison.DbSizeAsync(target, 5), ex2.Partial.Restored);
         Assert.Contains($"Keys written so far: {ex2.Partial.Restored}", ex2.Message, StringComparison.Ordinal);
     }
 
