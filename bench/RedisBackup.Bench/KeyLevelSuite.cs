@@ -32,8 +32,8 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
 
     public async Task RunAsync(CancellationToken ct)
     {
-        await using var source = await RedisInstance.StartAsync("source", workDir, ct);
-        report.RedisVersion = await source.VersionAsync(ct);
+        await using var source = await BenchServer.StartAsync("source", workDir, ct);
+        report.RedisVersion = await source.VersionTextAsync(ct);
 
         Console.WriteLine($"Loading {options.Keys:N0} mixed keys + {options.Vectors:N0} vector hashes (seed {options.Seed}) with redis-cli --pipe ...");
         var generator = new DatasetGenerator(options.Keys, options.Vectors, options.Seed);
@@ -90,7 +90,7 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         for (var run = 1; run <= options.Runs; run++)
         {
             Console.WriteLine($"Restore run {run}/{options.Runs} ...");
-            await using (var target = await RedisInstance.StartAsync("restore-baseline", workDir, ct))
+            await using (var target = await BenchServer.StartAsync("restore-baseline", workDir, ct))
             {
                 var cpuBefore = target.CpuSeconds();
                 var cli = await RedisCli.PipeFileAsync(target, restoreStream, ct);
@@ -122,7 +122,7 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         AddRoundTrip("Round trip identical, baseline RESTORE stream", pipe);
     }
 
-    private async Task BackupAsync(Side side, RedisInstance source, int run, bool exactMode, CancellationToken ct)
+    private async Task BackupAsync(Side side, RedisServer source, int run, bool exactMode, CancellationToken ct)
     {
         var name = exactMode ? "exact" : "logical";
         var dir = Path.Combine(workDir, $"{name}-{run}");
@@ -148,14 +148,14 @@ internal sealed class KeyLevelSuite(BenchOptions options, Report report, string 
         Console.WriteLine($"  our backup ({name}): {child.Seconds:0.000} s (process {process.Seconds:0.000} s, CPU {process.CpuSeconds:0.00} s), {Stats.Mb(Max(child.PeakRssKb, process.PeakRssKb)):0.0} MB peak RSS, {child.Bytes / 1048576.0:0.0} MB file; {child.Phases}");
     }
 
-    private async Task RestoreAsync(Side side, string? backupFile, string name, RedisInstance source, IReadOnlyList<(int, byte[])> sample, CancellationToken ct)
+    private async Task RestoreAsync(Side side, string? backupFile, string name, RedisServer source, IReadOnlyList<(int, byte[])> sample, CancellationToken ct)
     {
         if (backupFile is null)
         {
             side.Errors.Add("no backup file to restore (the backup failed)");
             return;
         }
-        await using var target = await RedisInstance.StartAsync("restore-" + name, workDir, ct);
+        await using var target = await BenchServer.StartAsync("restore-" + name, workDir, ct);
         var cpuBefore = target.CpuSeconds();
         var (child, process) = await ChildMode.InvokeAsync(["restore", "--port", target.PortText, "--file", backupFile], ct);
         var totalCpu = await target.TotalCpuSinceAsync(cpuBefore, process.CpuSeconds, ct);

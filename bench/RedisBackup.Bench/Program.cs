@@ -36,7 +36,7 @@ Directory.CreateDirectory(workDir);
 // SIGTERM (e.g. a timeout) skips the finally below: stop the servers and remove the files here too.
 AppDomain.CurrentDomain.ProcessExit += (_, _) =>
 {
-    RedisInstance.KillAll();
+    RedisServer.KillAll();
     if (!options.KeepFiles) TempFiles.DeleteDirectory(workDir);
 };
 var report = new Report { Options = options, Command = "dotnet run -c Release --project bench/RedisBackup.Bench -- " + string.Join(' ', args) };
@@ -63,7 +63,7 @@ catch (Exception ex) when (ex is InvalidOperationException or IOException or Red
 }
 finally
 {
-    RedisInstance.KillAll();
+    RedisServer.KillAll();
     if (!options.KeepFiles)
     {
         TempFiles.DeleteDirectory(workDir);

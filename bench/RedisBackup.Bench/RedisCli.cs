@@ -6,7 +6,7 @@ namespace RedisBackup.Bench;
 internal static partial class RedisCli
 {
     /// <summary>`redis-cli --pipe` with the commands written by <paramref name="writer"/>; fails on any error reply.</summary>
-    public static async Task<ProcessResult> PipeAsync(RedisInstance server, Func<Stream, CancellationToken, Task> writer, CancellationToken ct)
+    public static async Task<ProcessResult> PipeAsync(RedisServer server, Func<Stream, CancellationToken, Task> writer, CancellationToken ct)
     {
         var result = await ProcessRunner.RunAsync("redis-cli", ["-p", server.PortText, "--pipe"], ct, stdinWriter: writer).ConfigureAwait(false);
         CheckPipe(result);
@@ -14,7 +14,7 @@ internal static partial class RedisCli
     }
 
     /// <summary>`redis-cli --pipe &lt; file` (the restore baseline); fails on any error reply.</summary>
-    public static async Task<ProcessResult> PipeFileAsync(RedisInstance server, string file, CancellationToken ct)
+    public static async Task<ProcessResult> PipeFileAsync(RedisServer server, string file, CancellationToken ct)
     {
         var result = await ProcessRunner.RunAsync("redis-cli", ["-p", server.PortText, "--pipe"], ct, stdinFile: file).ConfigureAwait(false);
         CheckPipe(result);
@@ -22,7 +22,7 @@ internal static partial class RedisCli
     }
 
     /// <summary>`redis-cli --rdb FILE` (the snapshot baseline).</summary>
-    public static async Task<ProcessResult> RdbAsync(RedisInstance server, string file, CancellationToken ct)
+    public static async Task<ProcessResult> RdbAsync(RedisServer server, string file, CancellationToken ct)
     {
         var result = await ProcessRunner.RunAsync("redis-cli", ["-p", server.PortText, "--rdb", file], ct).ConfigureAwait(false);
         if (result.ExitCode != 0 || !File.Exists(file))

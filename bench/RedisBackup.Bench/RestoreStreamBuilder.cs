@@ -11,7 +11,7 @@ internal static class RestoreStreamBuilder
 {
     private const int Batch = 1000;
 
-    public static async Task<long> WriteAsync(RedisInstance server, string path, CancellationToken ct)
+    public static async Task<long> WriteAsync(RedisServer server, string path, CancellationToken ct)
     {
         await using var scan = await server.ConnectAsync(ct).ConfigureAwait(false);
         await using var reader = await server.ConnectAsync(ct).ConfigureAwait(false);

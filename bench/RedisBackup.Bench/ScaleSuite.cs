@@ -38,8 +38,8 @@ internal sealed class ScaleSuite(BenchOptions options, Report report, string wor
         var size = Label(keys);
         var dir = Path.Combine(workDir, $"scale-{size}");
         Directory.CreateDirectory(dir);
-        await using var source = await RedisInstance.StartAsync($"scale-{size}-source", workDir, ct);
-        report.RedisVersion = await source.VersionAsync(ct);
+        await using var source = await BenchServer.StartAsync($"scale-{size}-source", workDir, ct);
+        report.RedisVersion = await source.VersionTextAsync(ct);
         Console.WriteLine($"Scale {size}: DEBUG POPULATE {keys:N0} key 20 ...");
         var populateStart = DateTime.UtcNow;
         await source.ExecuteAsync(ct, "DEBUG", "POPULATE", keys, "key", 20);
@@ -92,7 +92,7 @@ internal sealed class ScaleSuite(BenchOptions options, Report report, string wor
         for (var run = 1; run <= options.Runs; run++)
         {
             Console.WriteLine($"  run {run}/{options.Runs}: restores ...");
-            await using (var target = await RedisInstance.StartAsync($"scale-{size}-pipe", workDir, ct))
+            await using (var target = await BenchServer.StartAsync($"scale-{size}-pipe", workDir, ct))
             {
                 var before = target.CpuSeconds();
                 var cli = await RedisCli.PipeFileAsync(target, restoreStream, ct);
@@ -123,14 +123,14 @@ internal sealed class ScaleSuite(BenchOptions options, Report report, string wor
         if (!options.KeepFiles) TempFiles.DeleteDirectory(dir);
     }
 
-    private async Task RestoreAsync(Samples samples, string name, string? file, RedisInstance source, IReadOnlyList<(int, byte[])> sample, string size, CancellationToken ct)
+    private async Task RestoreAsync(Samples samples, string name, string? file, RedisServer source, IReadOnlyList<(int, byte[])> sample, string size, CancellationToken ct)
     {
         if (file is null)
         {
             samples.Errors.Add("nothing to restore (the backup failed)");
             return;
         }
-        await using var target = await RedisInstance.StartAsync($"scale-{size}-restore", workDir, ct);
+        await using var target = await BenchServer.StartAsync($"scale-{size}-restore", workDir, ct);
         await ChildAsync(samples, name, target, ["restore", "--port", target.PortText, "--file", file], ct);
         var verdict = await RoundTripCheck.CompareAsync(source, target, sample, ct);
         samples.Verdicts.Add(verdict.Identical ? "" : verdict.Detail);
@@ -138,7 +138,7 @@ internal sealed class ScaleSuite(BenchOptions options, Report report, string wor
     }
 
     /// <summary>Runs one of our children, with the CPU <paramref name="server"/> spent meanwhile.</summary>
-    private static async Task ChildAsync(Samples samples, string name, RedisInstance? server, IReadOnlyList<string> args, CancellationToken ct)
+    private static async Task ChildAsync(Samples samples, string name, RedisServer? server, IReadOnlyList<string> args, CancellationToken ct)
     {
         var before = server?.CpuSeconds();
         var (child, process) = await ChildMode.InvokeAsync(args, ct);

@@ -14,8 +14,8 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
 
     public async Task RunAsync(CancellationToken ct)
     {
-        await using var server = await RedisInstance.StartAsync("snapshot", workDir, ct, "--rdbcompression", "no");
-        report.RedisVersion = await server.VersionAsync(ct);
+        await using var server = await BenchServer.StartAsync("snapshot", workDir, ct, "--rdbcompression", "no");
+        report.RedisVersion = await server.VersionTextAsync(ct);
         var count = (long)Math.Max(1, options.SnapshotGb * 1e9 / ValueSize);
         Console.WriteLine($"Snapshot dataset: DEBUG POPULATE {count:N0} keys of {ValueSize:N0} bytes (~{count * (double)ValueSize / 1e9:0.00} GB) ...");
         await server.ExecuteAsync(ct, "DEBUG", "POPULATE", count, "snap", ValueSize);
@@ -109,7 +109,7 @@ internal sealed class SnapshotSuite(BenchOptions options, Report report, string 
         await VerifyAsync(server, ourFile, keys, ct);
     }
 
-    private async Task VerifyAsync(RedisInstance server, string? file, long serverKeys, CancellationToken ct)
+    private async Task VerifyAsync(RedisServer server, string? file, long serverKeys, CancellationToken ct)
     {
         // Without our own snapshot, verify a redis-cli one so the verifier is still measured.
         var fromCli = file is null;

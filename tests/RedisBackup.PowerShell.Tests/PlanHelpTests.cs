@@ -27,7 +27,7 @@ public class PlanHelpTests
     [Fact]
     public void The_help_and_the_CLI_doc_list_the_backup_plans()
     {
-        using var dir = new RedisBackup.Tests.Infrastructure.TempDirectory();
+        using var dir = new TempDirectory();
         var keyLevel = BackupOperation.Prepare(new BackupRequest { Endpoint = new(), Directory = dir.Path, Keep = 2 });
         var container = BackupOperation.Prepare(new BackupRequest { Kind = Engine.Model.BackupKind.Snapshot, Container = "c", Directory = dir.Path, Keep = 2 });
         var replication = BackupOperation.Prepare(new BackupRequest { Kind = Engine.Model.BackupKind.Snapshot, Endpoint = new(), Directory = dir.Path, Keep = 2 });
@@ -43,7 +43,7 @@ public class PlanHelpTests
     [Fact]
     public void The_help_and_the_CLI_doc_list_the_restore_plans()
     {
-        var file = RedisBackup.Tests.Infrastructure.TestData.RedisAsset("encodings.rdb");
+        var file = TestData.RedisAsset("encodings.rdb");
         var live = RestoreOperation.Prepare(new RestoreRequest { Path = file, Endpoint = new() });
         var container = RestoreOperation.Prepare(new RestoreRequest { Path = file, Container = "c" });
         var help = Help("Restore-RedisBackup");

@@ -48,7 +48,7 @@ public class RetentionDuringRestoreTests(ITestOutputHelper output)
             // retention goes through the same catalog.
             second = BackupOperation.RunAsync(new BackupRequest { Endpoint = source.Endpoint, Directory = dir.Path, Keep = 1 })
                 .WaitAsync(TimeSpan.FromMinutes(2)).GetAwaiter().GetResult();
-            restoredInTheMiddle = Dataset.DbSizeAsync(target, 0).GetAwaiter().GetResult();
+            restoredInTheMiddle = ServerComparison.DbSizeAsync(target, 0).GetAwaiter().GetResult();
         });
 
         var restored = await RestoreOperation.RunAsync(new RestoreRequest { Path = first.Path, Endpoint = target.Endpoint }, progress, CancellationToken.None)

@@ -24,14 +24,14 @@ public class BigKeyMemoryTests(ITestOutputHelper output)
     private static readonly TimeSpan PerRun = TimeSpan.FromMinutes(10);
     private static CancellationToken None => CancellationToken.None;
 
-    public static TheoryData<string> Cases => new() { "random-string", "zero-string", "setbit-bitmap", "hash-5m", "stream-5m" };
+    public static TheoryData<string> Cases => new(BigKeys.Cases);
 
     [Theory(Timeout = 40 * 60 * 1000)]
     [MemberData(nameof(Cases))]
     public async Task Every_path_stays_under_200_MB_for_one_huge_key(string kind)
     {
         await using var source = await RedisServer.StartAsync();
-        await FillAsync(source, kind);
+        await BigKeys.FillAsync(source, kind, None);
         using var dir = new TempDirectory();
         var port = source.Port.ToString(CultureInfo.InvariantCulture);
         var peaks = new List<string>();
@@ -55,7 +55,7 @@ public class BigKeyMemoryTests(ITestOutputHelper output)
             await using (var target = await RedisServer.StartAsync())
             {
                 await Run($"{mode} restore", "restore", path, "--port", target.Port.ToString(CultureInfo.InvariantCulture), "--skip-verify", "--json");
-                await Dataset.AssertSameAsync(source, target, [0]);
+                await ServerComparison.AssertIdenticalAsync(source, target, [0]);
             }
             File.Delete(path);
         }
@@ -72,74 +72,5 @@ public class BigKeyMemoryTests(ITestOutputHelper output)
     {
         using var doc = JsonDocument.Parse(run.Stdout);
         return doc.RootElement.Clone();
-    }
-
-    /// <summary>The one huge key of each case, built on the server (a random string from a seeded generator, sent in 4 MB appends).</summary>
-    internal static async Task FillAsync(RedisServer server, string kind)
-    {
-        await using var c = await server.ConnectAsync();
-        switch (kind)
-        {
-            case "random-string":
-            {
-                var rnd = new Random(11);
-                var piece = new byte[4 << 20];
-                for (var i = 0; i < 100; i++)
-                {
-                    rnd.NextBytes(piece);
-                    await c.ExecuteAsync(None, "APPEND", "big", piece);
-                }
-                break;
-            }
-            case "zero-string":
-                await c.ExecuteAsync(None, "SETRANGE", "big", 400L * 1024 * 1024 - 1, new byte[1]);
-                break;
-            case "setbit-bitmap":
-                await c.ExecuteAsync(None, "SETBIT", "big", 2415919103L, 1);
-                break;
-            case "hash-5m":
-            {
-                const int perCommand = 1000;
-                for (var start = 0; start < 5_000_000; start += perCommand * 100)
-                {
-                    for (var batch = start; batch < start + perCommand * 100; batch += perCommand)
-                    {
-                        var args = new List<RedisArg>(2 + 2 * perCommand) { "HSET", "big" };
-                        for (var i = batch; i < batch + perCommand; i++) { args.Add("field:" + i); args.Add("value-" + (i * 7919 % 100003)); }
-                        c.WriteCommand([.. args]);
-                    }
-                    await c.FlushAsync();
-                    for (var i = 0; i < 100; i++) (await c.ReadReplyAsync()).ThrowIfError();
-                }
-                Assert.Equal(5_000_000, (await c.ExecuteAsync(None, "HLEN", "big")).AsInt64());
-                break;
-            }
-            case "stream-5m":
-            {
-                // Entries of one random 40-character value each (random, so that the payload's LZF compression cannot
-                // shrink it): the DUMP payload is over 200 MB, more than the bound by itself.
-                const int perFlush = 10_000;
-                var rnd = new Random(13);
-                var text = new char[40];
-                for (var start = 0; start < 5_000_000; start += perFlush)
-                {
-                    for (var i = start; i < start + perFlush; i++)
-                    {
-                        for (var j = 0; j < text.Length; j++) text[j] = (char)('a' + rnd.Next(26));
-                        c.WriteCommand("XADD", "big", $"{1_700_000_000_000L + i / 4}-{i % 4}", "f", new string(text));
-                    }
-                    await c.FlushAsync();
-                    for (var i = 0; i < perFlush; i++) (await c.ReadReplyAsync()).ThrowIfError();
-                }
-                Assert.Equal(5_000_000, (await c.ExecuteAsync(None, "XLEN", "big")).AsInt64());
-                await c.ExecuteAsync(None, "XGROUP", "CREATE", "big", "workers", "0");
-                await c.ExecuteAsync(None, "XREADGROUP", "GROUP", "workers", "alice", "COUNT", 20_000, "STREAMS", "big", ">");
-                Assert.True((await c.ExecuteAsync(None, "DUMP", "big")).Bytes!.Length > 200L << 20);
-                break;
-            }
-            default:
-                throw new ArgumentException(kind, nameof(kind));
-        }
-        await c.ExecuteAsync(None, "PEXPIRE", "big", 3_600_000);
     }
 }

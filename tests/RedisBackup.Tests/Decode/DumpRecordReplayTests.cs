@@ -40,7 +40,7 @@ public class DumpRecordReplayTests
     }
 
     [Fact]
-    public async Task ADamagedPayloadFailsItsKeyAndTheOthersAreReplayed()
+    public async Task A_damaged_payload_fails_its_key_and_the_others_are_replayed()
     {
         using var dir = new TempDirectory();
         var path = await WriteFileAsync(dir);
@@ -57,7 +57,7 @@ public class DumpRecordReplayTests
     }
 
     [Fact]
-    public async Task WithFailFastAKeyThatCannotBeWrittenStopsTheRestoreWithExactCounts()
+    public async Task With_fail_fast_a_key_that_cannot_be_written_stops_the_restore_with_exact_counts()
     {
         using var dir = new TempDirectory();
         var path = await WriteFileAsync(dir, damagedFirst: true);
@@ -70,6 +70,6 @@ public class DumpRecordReplayTests
         Assert.Contains("fail-fast", ex.Message, StringComparison.Ordinal);
         Assert.Equal(1, ex.Partial.Failed);
         Assert.Equal(0, ex.Partial.Unconfirmed);
-        Assert.Equal(await Dataset.DbSizeAsync(target, 0), ex.Partial.Restored); // the keys of the batch already under way, exactly
+        Assert.Equal(await ServerComparison.DbSizeAsync(target, 0), ex.Partial.Restored); // the keys of the batch already under way, exactly
     }
 }

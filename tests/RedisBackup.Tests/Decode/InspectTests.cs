@@ -15,7 +15,7 @@ public class InspectTests
     private const int FieldTtlDb = 9;
 
     [ServerFact("redis-7.4")]
-    public async Task WhatAnRdbAndKeyLevelBackupsHoldMatchesTheServer()
+    public async Task What_an_RDB_and_key_level_backups_hold_matches_the_server()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4", "--repl-diskless-sync-delay", "0");
         await CrossVersionData.FillAsync(source);
@@ -63,7 +63,7 @@ public class InspectTests
     }
 
     [Fact]
-    public async Task TheCliPrintsTablesThatFit80ColumnsOrOneJsonDocument()
+    public async Task The_CLI_prints_tables_that_fit_80_columns_or_one_JSON_document()
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await Dataset.FillAsync(source);
@@ -106,7 +106,7 @@ public class InspectTests
         {
             var counts = new Dictionary<string, long>();
             long dbTtl = 0;
-            foreach (var key in await Dataset.KeysAsync(c, db))
+            foreach (var key in await ServerComparison.KeysAsync(c, db))
             {
                 var type = (await c.Run("TYPE", key)).AsString()!;
                 counts[type] = counts.GetValueOrDefault(type) + 1;

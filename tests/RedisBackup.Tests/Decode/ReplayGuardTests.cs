@@ -43,11 +43,13 @@ public class ReplayGuardTests
         return target;
     }
 
-    private static async Task<Dictionary<int, long>> KeyspaceAsync(RedisServer server)
-    {
-        await using var c = await server.ConnectAsync();
-        return KeyExporter.ParseKeyspace(await c.InfoAsync("keyspace"));
-    }
+    /// <summary>
+    /// A restore through the operation, within <paramref name="minutes"/> (a hang fails the test); <paramref name="ct"/>
+    /// goes to the operation alone, so a cancellation ends in the operation's own exception.
+    /// </summary>
+    private static Task<RestoreResult> RestoreAsync(string path, RedisBackup.Engine.Redis.RedisEndpoint target, RestoreOptions options,
+        IProgress<OperationProgress>? progress = null, int minutes = 2, CancellationToken ct = default)
+        => RestoreOperation.RunAsync(new RestoreRequest { Path = path, Endpoint = target, Options = options }, progress, ct).WaitAsync(TimeSpan.FromMinutes(minutes), CancellationToken.None);
 
     [ServerFact("redis-7.4")]
     public async Task A_replayed_snapshot_is_checked_against_the_targets_databases_before_anything_and_the_filter_decides_which()
@@ -57,30 +59,20 @@ public class ReplayGuardTests
         await using var target = await TargetAsync();
         var before = await target.DigestAsync();
 
-        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest
-        {
-            Path = path,
-            Endpoint = target.Endpoint,
-            Options = new RestoreOptions { ExistingKeys = ExistingKeyPolicy.Flush },
-        }).WaitAsync(TimeSpan.FromMinutes(2)));
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreAsync(path, target.Endpoint, new RestoreOptions { ExistingKeys = ExistingKeyPolicy.Flush }));
         Assert.Equal("DatabaseOutOfRange", ex.ErrorId);
         Assert.Contains("database 17", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Nothing was written", ex.Message, StringComparison.Ordinal);
         Assert.Equal(before, await target.DigestAsync());
-        Assert.Equal(new Dictionary<int, long> { [0] = UnrelatedKeys }, await KeyspaceAsync(target));
+        Assert.Equal(new Dictionary<int, long> { [0] = UnrelatedKeys }, await target.KeysPerDatabaseAsync());
 
         // Database 0 only: database 17 is left out, so it is not checked, and every key is replayed (7.0 reads RDB 10).
-        var result = await RestoreOperation.RunAsync(new RestoreRequest
-        {
-            Path = path,
-            Endpoint = target.Endpoint,
-            Options = new RestoreOptions { ExistingKeys = ExistingKeyPolicy.Flush, Databases = [0] },
-        }).WaitAsync(TimeSpan.FromMinutes(2));
+        var result = await RestoreAsync(path, target.Endpoint, new RestoreOptions { ExistingKeys = ExistingKeyPolicy.Flush, Databases = [0] });
         Assert.True(result.Success);
         Assert.Equal(51, result.Restored);
         Assert.Equal(51, result.Replayed);
         Assert.Equal(100, result.NotSelected);
-        Assert.Equal(new Dictionary<int, long> { [0] = 51 }, await KeyspaceAsync(target));
+        Assert.Equal(new Dictionary<int, long> { [0] = 51 }, await target.KeysPerDatabaseAsync());
     }
 
     [ServerFact("redis-7.4")]
@@ -93,19 +85,14 @@ public class ReplayGuardTests
         using var cts = new CancellationTokenSource();
         var progress = new OnFirstCount(cts.Cancel);
 
-        var ex = await Assert.ThrowsAsync<RestoreInterruptedException>(() => RestoreOperation.RunAsync(new RestoreRequest
-        {
-            Path = path,
-            Endpoint = target.Endpoint,
-            Options = new RestoreOptions { Databases = [0] },
-        }, progress, cts.Token).WaitAsync(TimeSpan.FromMinutes(3)));
+        var ex = await Assert.ThrowsAsync<RestoreInterruptedException>(() => RestoreAsync(path, target.Endpoint, new RestoreOptions { Databases = [0] }, progress, minutes: 3, ct: cts.Token));
 
         Assert.True(ex.Cancelled);
         var partial = ex.Partial;
         Assert.False(partial.Complete);
         Assert.Equal(0, partial.Unconfirmed); // a clean stop reads every reply still due
         Assert.InRange(partial.Restored, 1, keys);
-        Assert.Equal(await Dataset.DbSizeAsync(target, 0), partial.Restored);
+        Assert.Equal(await ServerComparison.DbSizeAsync(target, 0), partial.Restored);
         Assert.Equal(partial.Restored, partial.Replayed); // every key went as logical commands
         Assert.Contains($"Keys written so far: {partial.Restored.ToString("N0", CultureInfo.InvariantCulture)}", ex.Message, StringComparison.Ordinal);
     }
@@ -122,16 +109,11 @@ public class ReplayGuardTests
 
         // The target's release is unknown, so nothing is decoded: Redis 7.0 refuses every RDB 12 payload, and the
         // error says why the keys were not replayed and what to grant.
-        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest
-        {
-            Path = path,
-            Endpoint = user,
-            Options = new RestoreOptions { Databases = [0] },
-        }).WaitAsync(TimeSpan.FromMinutes(2)));
+        var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreAsync(path, user, new RestoreOptions { Databases = [0] }));
         Assert.Equal("RdbVersionTooNew", ex.ErrorId);
         Assert.Contains("RDB version 12", ex.Message, StringComparison.Ordinal);
         Assert.Contains("+info", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
     }
 
     private sealed class OnFirstCount(Action action) : IProgress<OperationProgress>

@@ -25,13 +25,13 @@ public class RestoreFilterTests
     }
 
     [Fact]
-    public async Task OnlyTheSelectedKeysAreRestoredFromRdbAndKeyLevelBackups()
+    public async Task Only_the_selected_keys_are_restored_from_RDB_and_key_level_backups()
     {
         using var dir = new TempDirectory();
         var (source, rdb, logical) = await BackupsAsync(dir);
         await using var _source = source;
         long all = 0;
-        foreach (var db in Dbs) all += await Dataset.DbSizeAsync(source, db);
+        foreach (var db in Dbs) all += await ServerComparison.DbSizeAsync(source, db);
 
         foreach (var path in new[] { rdb, logical })
         {
@@ -49,12 +49,12 @@ public class RestoreFilterTests
             await s.SelectAsync(1);
             foreach (var key in keys)
                 Assert.Equal((await s.Run("DEBUG", "DIGEST-VALUE", key!)).AsArray()[0].AsString(), (await c.Run("DEBUG", "DIGEST-VALUE", key!)).AsArray()[0].AsString());
-            Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+            Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
         }
     }
 
     [Fact]
-    public async Task TheCliTakesDbMatchAndTypeAndAContainerRestoreRefusesThem()
+    public async Task The_CLI_takes_db_match_and_type_and_a_container_restore_refuses_them()
     {
         using var dir = new TempDirectory();
         var (source, rdb, _) = await BackupsAsync(dir);
@@ -67,9 +67,9 @@ public class RestoreFilterTests
         var json = run.Json();
         Assert.Equal(2, json.GetProperty("restored").GetInt64());
         Assert.True(json.GetProperty("notSelected").GetInt64() > 50);
-        await Dataset.AssertSameAsync(source, target, []);
-        Assert.Equal(1, await Dataset.DbSizeAsync(target, 0));
-        Assert.Equal(1, await Dataset.DbSizeAsync(target, 5));
+        await ServerComparison.AssertIdenticalAsync(source, target, []);
+        Assert.Equal(1, await ServerComparison.DbSizeAsync(target, 0));
+        Assert.Equal(1, await ServerComparison.DbSizeAsync(target, 5));
         Assert.Equal("stream", (await KeyFiles.RunAsync(target, 5, "TYPE", "stream")).AsString());
 
         var human = await new CliRun().RunAsync("restore", rdb, "--port", port, "--match", "te?t", "--replace");
@@ -94,7 +94,7 @@ public class RestoreFilterTests
         Assert.Equal("InvalidKeyType", typo.Json().GetProperty("error").GetProperty("id").GetString());
         var negative = Assert.Throws<RedisBackupException>(() => RestoreOperation.Prepare(new RestoreRequest { Path = rdb, Endpoint = target.Endpoint, Options = new RestoreOptions { Databases = [-1] } }).Texts);
         Assert.Equal("InvalidDatabase", negative.ErrorId);
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
 
         // "module" (every module value) and a module's type name are types a restore filter takes.
         var modules = await new CliRun().RunAsync("restore", rdb, "--port", port, "--type", "module", "--type", "ReJSON-RL", "--json");

@@ -63,6 +63,27 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         return failure;
     }
 
+    /// <summary>A container restore of <paramref name="backup"/> into <paramref name="target"/>, its safety snapshot in <see cref="SafetyDir"/>.</summary>
+    private Task<RestoreResult> RestoreIntoAsync(string backup, RedisContainer target)
+        => RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir });
+
+    /// <summary>SAVE, then a stop: the container is found stopped with its data file on disk.</summary>
+    private async Task SaveAndStopAsync(RedisContainer target)
+    {
+        await target.SaveAsync();
+        await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(10));
+    }
+
+    /// <summary>A refused restore changed nothing: the same container still runs with the same data, and no safety snapshot was taken.</summary>
+    private async Task AssertNothingChangedAsync(RedisContainer target, string containerId, string digest)
+    {
+        var after = await _docker.InspectContainerAsync(target.Name);
+        Assert.True(after.Running);
+        Assert.Equal(containerId, after.Id);
+        Assert.Equal(digest, await target.DigestAsync());
+        Assert.False(Directory.Exists(SafetyDir) && Directory.EnumerateFiles(SafetyDir).Any(), "a safety snapshot was taken for a restore that was refused");
+    }
+
     /// <summary>Running, with exactly the data it had, and no second copy of a dataset left in its data directory.</summary>
     private static async Task AssertIntactAsync(RedisContainer target, string digest)
     {
@@ -157,7 +178,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         await using var target = await RedisContainer.StartAsync(_docker);
         await target.ExecuteAsync("SET", "old", "data");
 
-        var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir });
+        var result = await RestoreIntoAsync(backup, target);
 
         Assert.Equal(keys, result.Restored);
         Assert.NotNull(result.Checked);
@@ -183,18 +204,14 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var before = await _docker.InspectContainerAsync(target.Name);
 
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
-            RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir }));
+            RestoreIntoAsync(backup, target));
 
         Assert.Equal("AppendOnlyTarget", ex.ErrorId);
         Assert.Contains("starts Redis with appendonly yes", ex.Message, StringComparison.Ordinal);
         Assert.Contains(expectedSource, ex.Message, StringComparison.Ordinal);
         Assert.Contains("CONFIG SET does not survive the restart", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Nothing was changed", ex.Message, StringComparison.Ordinal);
-        var after = await _docker.InspectContainerAsync(target.Name);
-        Assert.True(after.Running);
-        Assert.Equal(before.Id, after.Id);
-        Assert.Equal(digest, await target.DigestAsync());
-        Assert.False(Directory.Exists(SafetyDir) && Directory.EnumerateFiles(SafetyDir).Any(), "a safety snapshot was taken for a restore that was refused");
+        await AssertNothingChangedAsync(target, before.Id, digest);
     }
 
     [DockerFact(Timeout = Timeout)]
@@ -220,17 +237,13 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var before = await _docker.InspectContainerAsync(target.Name);
 
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
-            RestoreOperation.RunAsync(new RestoreRequest { Path = rdb11, Container = target.Name, SafetySnapshotDirectory = SafetyDir }));
+            RestoreIntoAsync(rdb11, target));
 
         Assert.Equal("RdbVersionTooNew", ex.ErrorId);
         Assert.Contains("RDB version 11", ex.Message, StringComparison.Ordinal);
         Assert.Contains("reads RDB versions up to 10", ex.Message, StringComparison.Ordinal);
         Assert.Contains("Nothing was changed", ex.Message, StringComparison.Ordinal);
-        var after = await _docker.InspectContainerAsync(target.Name);
-        Assert.True(after.Running);
-        Assert.Equal(before.Id, after.Id);
-        Assert.Equal(digest, await target.DigestAsync());
-        Assert.False(Directory.Exists(SafetyDir) && Directory.EnumerateFiles(SafetyDir).Any(), "a safety snapshot was taken for a restore that was refused");
+        await AssertNothingChangedAsync(target, before.Id, digest);
     }
 
     [DockerFact(Timeout = Timeout)]
@@ -240,12 +253,11 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var rdb11 = await ContainerBackupFiles.SmallAsync(_temp.Path, ServerVersions.Redis72);
         var (target, digest) = await PopulatedTargetAsync();
         await using var _ = target;
-        await target.SaveAsync();
-        await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(10));
+        await SaveAndStopAsync(target);
         var original = await target.ReadFileAsync("/data/dump.rdb");
 
         var ex = await Assert.ThrowsAsync<ContainerRestoreException>(() =>
-            RestoreOperation.RunAsync(new RestoreRequest { Path = rdb11, Container = target.Name, SafetySnapshotDirectory = SafetyDir }));
+            RestoreIntoAsync(rdb11, target));
 
         Assert.Equal("RestoreLoadFailed", ex.ErrorId);
         Assert.Equal(8, ex.Step); // the start
@@ -289,10 +301,9 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var (backup, keys) = await ContainerBackupFiles.LargeAsync(_temp.Path, keys: 1_000);
         var (target, digest) = await PopulatedTargetAsync();
         await using var _ = target;
-        await target.SaveAsync();
-        await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(10));
+        await SaveAndStopAsync(target);
 
-        var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir });
+        var result = await RestoreIntoAsync(backup, target);
 
         Assert.Equal(keys, result.Restored);
         Assert.NotNull(result.SafetySnapshot);
@@ -313,13 +324,12 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var (backup, _) = await ContainerBackupFiles.LargeAsync(_temp.Path, keys: 100);
         await using var target = await RedisContainer.StartAsync(_docker);
         await target.ExecuteAsync("SET", "k", "v");
-        await target.SaveAsync();
-        await _docker.StopContainerAsync(target.Name, TimeSpan.FromSeconds(10));
+        await SaveAndStopAsync(target);
         var saved = (await target.ReadFileAsync("/data/dump.rdb"))!;
         await target.WriteFileAsync("/data/dump.rdb", saved[..(saved.Length - 5)]);
 
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() =>
-            RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir }));
+            RestoreIntoAsync(backup, target));
 
         Assert.Contains("safety snapshot of stopped container", ex.Message, StringComparison.Ordinal);
         Assert.Contains("--no-safety-snapshot", ex.Message, StringComparison.Ordinal);
@@ -338,7 +348,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         var saved = (await target.ReadFileAsync("/data/dump.rdb"))!;
         await target.WriteFileAsync("/data/dump.rdb" + DataFileSwap.PreviousSuffix, saved);
 
-        var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir });
+        var result = await RestoreIntoAsync(backup, target);
 
         Assert.NotNull(result.InterruptedRestoreCopy);
         Assert.Contains("interrupted-restore", result.InterruptedRestoreCopy.Name, StringComparison.Ordinal);
@@ -372,7 +382,7 @@ public sealed class ContainerRestoreFaultTests : IDisposable
             }
         });
 
-        var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = gz, Container = target.Name, SafetySnapshotDirectory = SafetyDir });
+        var result = await RestoreIntoAsync(gz, target);
         stop.Cancel();
         await watcher;
 

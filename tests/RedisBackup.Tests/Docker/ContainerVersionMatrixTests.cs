@@ -95,7 +95,7 @@ public sealed class ContainerVersionMatrixTests : IDisposable
         await using var e = await expected.ConnectAsync();
         await using var a = await actual.ConnectAsync();
         var withTtls = 0;
-        foreach (var key in await Dataset.KeysAsync(e, db))
+        foreach (var key in await ServerComparison.KeysAsync(e, db))
         {
             await a.SelectAsync(db);
             await e.SelectAsync(db);

@@ -71,7 +71,7 @@ public class ExactLimitTests
         var result = await KeyFiles.RestoreAsync(path, target.Endpoint);
         Assert.True(result.Success);
         Assert.Equal(9, result.Restored);
-        await Dataset.AssertSameAsync(source, target, [0]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0]);
     }
 
     [Fact]
@@ -89,7 +89,7 @@ public class ExactLimitTests
         foreach (var key in new[] { "big-hash", "small-hash", "big-stream" })
             Assert.Equal((await KeyFiles.RunAsync(source, 0, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString(),
                 (await KeyFiles.RunAsync(target, 0, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString());
-        Assert.Equal(3, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(3, await ServerComparison.DbSizeAsync(target, 0));
     }
 
     [ServerFact("redis-7.4")]
@@ -112,7 +112,7 @@ public class ExactLimitTests
         await using var target = await RedisServer.StartVersionAsync("redis-7.4");
         var result = await KeyFiles.RestoreAsync(path, target.Endpoint);
         Assert.Equal(2, result.FieldTtlsKept);
-        await Dataset.AssertSameAsync(source, target, [0]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0]);
         foreach (var field in new[] { "field:1", "field:4999", "field:2" })
             Assert.Equal((await KeyFiles.RunAsync(source, 0, "HPEXPIRETIME", "big-hash", "FIELDS", 1, field)).AsArray()[0].AsInt64(),
                 (await KeyFiles.RunAsync(target, 0, "HPEXPIRETIME", "big-hash", "FIELDS", 1, field)).AsArray()[0].AsInt64());

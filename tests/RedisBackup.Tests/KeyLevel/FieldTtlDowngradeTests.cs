@@ -14,7 +14,7 @@ public class FieldTtlDowngradeTests
 
     [ServerTheory]
     [MemberData(nameof(OlderServers))]
-    public async Task TheFieldsAreWrittenAndTheLostTtlsCountedAndNamed(string version)
+    public async Task The_fields_are_written_and_the_lost_TTLs_counted_and_named(string version)
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         var seeded = await FieldTtlData.FillAsync(source, (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 + 3600) * 1000);
@@ -29,7 +29,7 @@ public class FieldTtlDowngradeTests
         Assert.Equal("FieldTtlNotSupported", refused.ErrorId);
         Assert.Contains($"holds {seeded.FieldTtls} hash field TTLs", refused.Message);
         Assert.Contains("Nothing was restored", refused.Message);
-        foreach (var db in seeded.Keys.Keys) Assert.Equal(0, await Dataset.DbSizeAsync(target, db));
+        foreach (var db in seeded.Keys.Keys) Assert.Equal(0, await ServerComparison.DbSizeAsync(target, db));
 
         // Not required: every field is written, and every TTL that could not be kept is counted and its key named.
         var result = await KeyFiles.RestoreAsync(path, target.Endpoint);
@@ -60,7 +60,7 @@ public class FieldTtlDowngradeTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task ABackupOf74WithoutFieldTtlsRestoresIntoOlderServersEvenWhenTheyAreRequired()
+    public async Task A_backup_of_7_4_without_field_TTLs_restores_into_older_servers_even_when_they_are_required()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         await KeyFiles.RunAsync(source, 0, "HSET", "h", "a", "1", "b", "2");

@@ -58,7 +58,7 @@ public class HostileKeyNameTests
             .WaitAsync(TimeSpan.FromMinutes(2));
         Assert.True(restored.Success, string.Join("; ", restored.Failures));
         Assert.Equal(keys, restored.Restored);
-        await Dataset.AssertSameAsync(source, target, Databases);
+        await ServerComparison.AssertIdenticalAsync(source, target, Databases);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
 }

@@ -14,7 +14,7 @@ public class KeyRoundTripTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task EveryTypeRoundTripsIntoAFreshServer(bool exact)
+    public async Task Every_type_round_trips_into_a_fresh_server(bool exact)
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -26,7 +26,7 @@ public class KeyRoundTripTests
         await using (var file = File.Create(path))
             summary = await KeyExporter.ExportAsync(source.Endpoint, new KeyExportOptions { Exact = exact }, file, null, CancellationToken.None);
         long expectedKeys = 0;
-        foreach (var db in Dbs) expectedKeys += await Dataset.DbSizeAsync(source, db);
+        foreach (var db in Dbs) expectedKeys += await ServerComparison.DbSizeAsync(source, db);
         Assert.Equal(expectedKeys, summary.Keys);
         Assert.Equal(3, summary.KeysPerDatabase.Count);
         Assert.Equal("7.0.15", summary.ServerVersion?[..6] == "7.0.15" ? "7.0.15" : summary.ServerVersion);
@@ -47,14 +47,14 @@ public class KeyRoundTripTests
         Assert.Equal(summary.Keys, result.Total);
         Assert.Equal(0, result.Failed + result.Skipped + result.Expired);
 
-        await Dataset.AssertSameAsync(source, target, Dbs);
+        await ServerComparison.AssertIdenticalAsync(source, target, Dbs);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
 
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task ADatabaseOfManyScanBatchesRoundTrips(bool exact)
+    public async Task A_database_of_many_SCAN_batches_round_trips(bool exact)
     {
         // More keys than several SCAN batches hold, so the exporter's batch pipelining is exercised end to end.
         await using var source = await RedisServer.StartAsync();
@@ -68,6 +68,6 @@ public class KeyRoundTripTests
         await using var target = await RedisServer.StartAsync();
         var result = await KeyFiles.RestoreAsync(path, target.Endpoint);
         Assert.Equal(3500, result.Restored);
-        await Dataset.AssertSameAsync(source, target, [0]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0]);
     }
 }

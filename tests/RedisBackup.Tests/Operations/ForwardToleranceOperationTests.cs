@@ -30,7 +30,7 @@ public class ForwardToleranceOperationTests
     }
 
     [Fact]
-    public async Task VerifyExitsZeroAndSaysWhatItCheckedAndStrictMakesItAFailure()
+    public async Task Verify_exits_zero_and_says_what_it_checked_and_strict_makes_it_a_failure()
     {
         using var dir = new TempDirectory();
         var (bytes, at) = FutureFile();
@@ -66,7 +66,7 @@ public class ForwardToleranceOperationTests
     }
 
     [Fact]
-    public async Task ALiveRestoreWritesEveryKeyUpToTheUnknownPartAndStopsThereWithTheCounts()
+    public async Task A_live_restore_writes_every_key_up_to_the_unknown_part_and_stops_there_with_the_counts()
     {
         using var dir = new TempDirectory();
         var (bytes, at) = FutureFile();
@@ -95,7 +95,7 @@ public class ForwardToleranceOperationTests
     /// whose partial result (Complete false, the last key written) the CLI prints with --json and the journal keeps.
     /// </summary>
     [Fact]
-    public async Task TheStopAtAnUnknownPartCarriesThePartialResultIntoTheJsonOutputAndTheJournal()
+    public async Task The_stop_at_an_unknown_part_carries_the_partial_result_into_the_JSON_output_and_the_journal()
     {
         using var dir = new TempDirectory();
         using (new BackupCatalog(dir.Path).AcquireLock()) { } // a catalog: restores of its backups are journalled
@@ -116,7 +116,7 @@ public class ForwardToleranceOperationTests
         Assert.Equal(path, partial.BackupPath);
         Assert.Equal(new KeyPosition(3, "c"), partial.LastWritten);
         Assert.Contains("Last key written: 'c' in database 3.", stopped.Message, StringComparison.Ordinal);
-        Assert.Equal(3, await KeyLevel.Dataset.DbSizeAsync(target, 3));
+        Assert.Equal(3, await ServerComparison.DbSizeAsync(target, 3));
 
         var failure = new BackupCatalog(dir.Path).GetStats().LastRestoreFailure;
         Assert.NotNull(failure);
@@ -137,7 +137,7 @@ public class ForwardToleranceOperationTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task ASnapshotOfANewerServerIsKeptWithItsLevelListedVerifiedAndRestoredUpToThatPart()
+    public async Task A_snapshot_of_a_newer_server_is_kept_with_its_level_listed_verified_and_restored_up_to_that_part()
     {
         await using var source = await RedisServer.StartAsync(ServerVersions.Redis74, "--repl-diskless-sync-delay", "0");
         await using (var c = await source.ConnectAsync())
@@ -176,7 +176,7 @@ public class ForwardToleranceOperationTests
         await using var target = await RedisServer.StartAsync(ServerVersions.Redis74);
         var stopped = await Assert.ThrowsAsync<RdbRestoreStoppedException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint }));
         Assert.Equal(backup.KeyCount, stopped.Partial.Restored);
-        Assert.Equal(backup.KeyCount, await KeyLevel.Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(backup.KeyCount, await ServerComparison.DbSizeAsync(target, 0));
         Assert.True(backup.KeyCount < 53);
     }
 }

@@ -1,4 +1,6 @@
 using RedisBackup.Engine.Catalog;
+using RedisBackup.Engine.Export;
+using RedisBackup.Engine.Formats;
 using RedisBackup.Engine.Model;
 using RedisBackup.Engine.Operations;
 using RedisBackup.Tests.Infrastructure;
@@ -12,7 +14,7 @@ public class KeyLevelOperationTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task BackupListRestoreIsIdentical(bool exact)
+    public async Task Backup_list_restore_is_identical(bool exact)
     {
         await using var source = await RedisServer.StartAsync();
         await Dataset.FillAsync(source);
@@ -22,7 +24,7 @@ public class KeyLevelOperationTests
         var outcome = await BackupOperation.RunAsync(new BackupRequest { Endpoint = source.Endpoint, Directory = dir.Path, Exact = exact }, new SyncProgress(progress));
         var backup = outcome.Backup;
         Assert.Equal((BackupKind.KeyLevel, BackupFormat.KeysJsonl, true, VerificationState.Verified), (backup.Kind, backup.Format, backup.Compressed, backup.Verification));
-        var expectedKeys = await Dataset.DbSizeAsync(source, 0) + await Dataset.DbSizeAsync(source, 1) + await Dataset.DbSizeAsync(source, 5);
+        var expectedKeys = await ServerComparison.DbSizeAsync(source, 0) + await ServerComparison.DbSizeAsync(source, 1) + await ServerComparison.DbSizeAsync(source, 5);
         Assert.Equal(expectedKeys, backup.KeyCount);
         Assert.Contains(progress, p => p.IsStep && p.Status.StartsWith("Step 1/2", StringComparison.Ordinal));
         Assert.Contains(progress, p => !p.IsStep && p.Total == expectedKeys);
@@ -33,7 +35,7 @@ public class KeyLevelOperationTests
         await using var target = await RedisServer.StartAsync();
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = latest.Path, Endpoint = target.Endpoint });
         Assert.Equal((expectedKeys, 0L, 0L, 0L, expectedKeys), (result.Restored, result.Skipped, result.Expired, result.Failed, result.Total));
-        await Dataset.AssertSameAsync(source, target, [0, 1, 5]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0, 1, 5]);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
 
         // A second restore with the default policy skips everything and changes nothing.
@@ -43,7 +45,7 @@ public class KeyLevelOperationTests
     }
 
     [Fact]
-    public async Task ATwoMillionMemberHashRoundTrips()
+    public async Task A_two_million_member_hash_round_trips()
     {
         await using var source = await RedisServer.StartAsync();
         await using (var c = await source.ConnectAsync())
@@ -72,7 +74,7 @@ public class KeyLevelOperationTests
     }
 
     [Fact]
-    public async Task CancelledExportLeavesNoBackupFile()
+    public async Task Cancelled_export_leaves_no_backup_file()
     {
         await using var source = await RedisServer.StartAsync();
         await using (var c = await source.ConnectAsync())

@@ -34,13 +34,13 @@ public class VersionMatrixTests
     private static async Task<long> KeysAsync(RedisServer server, IEnumerable<int> dbs)
     {
         long total = 0;
-        foreach (var db in dbs) total += await Dataset.DbSizeAsync(server, db);
+        foreach (var db in dbs) total += await ServerComparison.DbSizeAsync(server, db);
         return total;
     }
 
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task ALogicalBackupRestoresIntoTheSameVersion(string versionName)
+    public async Task A_logical_backup_restores_into_the_same_version(string versionName)
     {
         var version = ServerVersions.Get(versionName);
         var (source, _) = await SourceAsync(version);
@@ -54,12 +54,12 @@ public class VersionMatrixTests
         await using var target = await RedisServer.StartAsync(version);
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint });
         Assert.Equal((backup.KeyCount!.Value, 0L, 0L, 0L), (result.Restored, result.Failed, result.Skipped, result.Expired));
-        await Dataset.AssertSameAsync(source, target, Dbs);
+        await ServerComparison.AssertIdenticalAsync(source, target, Dbs);
     }
 
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task AnExactBackupRestoresIntoTheSameVersion(string versionName)
+    public async Task An_exact_backup_restores_into_the_same_version(string versionName)
     {
         var version = ServerVersions.Get(versionName);
         var (source, fieldTtls) = await SourceAsync(version);
@@ -74,14 +74,14 @@ public class VersionMatrixTests
         await using var target = await RedisServer.StartAsync(version);
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint });
         Assert.Equal((backup.KeyCount!.Value, 0L, 0L, 0L), (result.Restored, result.Failed, result.Skipped, result.Expired));
-        await Dataset.AssertSameAsync(source, target, dbs);
+        await ServerComparison.AssertIdenticalAsync(source, target, dbs);
         if (fieldTtls) await AssertSameFieldTtlsAsync(source, target, FieldTtlDb);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
 
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task AReplicationSnapshotRestoresLiveIntoTheSameVersion(string versionName)
+    public async Task A_replication_snapshot_restores_live_into_the_same_version(string versionName)
     {
         var version = ServerVersions.Get(versionName);
         var (source, fieldTtls) = await SourceAsync(version);
@@ -98,7 +98,7 @@ public class VersionMatrixTests
         await using var target = await RedisServer.StartAsync(version);
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint });
         Assert.Equal((backup.KeyCount!.Value, 0L, 0L, 0L), (result.Restored, result.Failed, result.Skipped, result.Expired));
-        await Dataset.AssertSameAsync(source, target, dbs);
+        await ServerComparison.AssertIdenticalAsync(source, target, dbs);
         if (fieldTtls) await AssertSameFieldTtlsAsync(source, target, FieldTtlDb);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
@@ -113,7 +113,7 @@ public class VersionMatrixTests
         await using var e = await expected.ConnectAsync();
         await using var a = await actual.ConnectAsync();
         var withTtls = 0;
-        foreach (var key in await Dataset.KeysAsync(e, db))
+        foreach (var key in await ServerComparison.KeysAsync(e, db))
         {
             await a.SelectAsync(db);
             await e.SelectAsync(db);

@@ -48,7 +48,7 @@ public class FieldTtlLiveRestoreTests
         var partial = ex.Partial;
         Assert.False(partial.Complete);
         Assert.Equal((2000L, 1L, 0L), (partial.Restored, partial.Failed, partial.Unconfirmed));
-        Assert.Equal(await Dataset.DbSizeAsync(target, 0), partial.Restored);
+        Assert.Equal(await ServerComparison.DbSizeAsync(target, 0), partial.Restored);
         Assert.Equal(2000, partial.FieldTtlsKept);
         Assert.Equal((0L, 0L, 0L), (partial.FieldTtlsLost, partial.FieldsExpired, partial.KeysWithWarnings));
         Assert.Equal(await FieldExpireTimeAsync(source, "a:1234"), await FieldExpireTimeAsync(target, "a:1234"));

@@ -22,7 +22,7 @@ public partial class LiveRestoreInterruptionTests
 {
     private const int Keys = 400_000;
 
-    private static async Task<long> DbSizeAsync(RedisServer server, int db = 0) => await Dataset.DbSizeAsync(server, db);
+    private static async Task<long> DbSizeAsync(RedisServer server, int db = 0) => await ServerComparison.DbSizeAsync(server, db);
 
     [GeneratedRegex(@"Keys written so far: ([\d,]+);")]
     private static partial Regex WrittenSoFar();

@@ -22,7 +22,7 @@ public class RdbLiveRestoreTests
     }
 
     [Fact]
-    public async Task ASavedDumpReplaysIntoAFreshServerWithTheSameDigestAndTtls()
+    public async Task A_saved_dump_replays_into_a_fresh_server_with_the_same_digest_and_TTLs()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -30,11 +30,11 @@ public class RdbLiveRestoreTests
         var rdb = await SaveAsync(source);
         var result = await ReplayAsync(rdb, target);
         long keys = 0;
-        foreach (var db in new[] { 0, 1, 5 }) keys += await Dataset.DbSizeAsync(source, db);
+        foreach (var db in new[] { 0, 1, 5 }) keys += await ServerComparison.DbSizeAsync(source, db);
         Assert.Equal(keys, result.Restored);
         Assert.Equal(keys, result.Total);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
-        await Dataset.AssertSameAsync(source, target, [0, 1, 5]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0, 1, 5]);
 
         // Again: every key exists now, so every key is skipped; with replace, every key is written.
         var again = await ReplayAsync(rdb, target);
@@ -44,7 +44,7 @@ public class RdbLiveRestoreTests
     }
 
     [Fact]
-    public async Task RemapsAndDropsExpiredKeys()
+    public async Task Remaps_and_drops_expired_keys()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -55,7 +55,7 @@ public class RdbLiveRestoreTests
         Assert.Equal(1, result.Expired);
         Assert.Equal(1, result.Restored);
         Assert.Equal("v", await KeyFiles.GetAsync(target, 9, "keep"));
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 3));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 3));
     }
 
     [Theory]
@@ -64,7 +64,7 @@ public class RdbLiveRestoreTests
     [InlineData("list-quicklist.rdb", 2)]
     [InlineData("hash-ziplist.rdb", 1)]
     [InlineData("zset-ziplist.rdb", 1)]
-    public async Task LegacyFilesReplayIntoA70Server(string name, int keys)
+    public async Task Legacy_files_replay_into_a_7_0_server(string name, int keys)
     {
         await using var target = await RedisServer.StartAsync();
         // Relative TTLs: some of these old files hold expiry times long past.
@@ -82,7 +82,7 @@ public class RdbLiveRestoreTests
     [InlineData("list-quicklist.rdb", 2)]
     [InlineData("hash-ziplist.rdb", 1)]
     [InlineData("zset-ziplist.rdb", 1)]
-    public async Task LegacyFilesReplayedLogicallyGiveWhatRestoreGives(string name, int keys)
+    public async Task Legacy_files_replayed_logically_give_what_restore_gives(string name, int keys)
     {
         // The same old file into two 7.0 servers: once as RESTORE payloads (the server converts the legacy encodings),
         // once decoded by RedisBackup (zipmap, ziplist, intset, quicklist of ziplists, LZF strings) and written with commands.
@@ -97,11 +97,11 @@ public class RdbLiveRestoreTests
         await using var c = await restored.ConnectAsync();
         var databases = Engine.Export.KeyExporter.ParseKeyspace(await c.InfoAsync("keyspace")).Keys;
         Assert.NotEmpty(databases);
-        await Dataset.AssertSameAsync(restored, replayed, databases);
+        await ServerComparison.AssertIdenticalAsync(restored, replayed, databases);
     }
 
     [Fact]
-    public async Task AFileNewerThanTheTargetIsReplayedKeyByKey()
+    public async Task A_file_newer_than_the_target_is_replayed_key_by_key()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -117,6 +117,6 @@ public class RdbLiveRestoreTests
         await File.WriteAllBytesAsync(path, bytes);
         var result = await ReplayAsync(path, target);
         Assert.Equal((2L, 2L, 0L), (result.Restored, result.Replayed, result.Failed));
-        await Dataset.AssertSameAsync(source, target, [0]);
+        await ServerComparison.AssertIdenticalAsync(source, target, [0]);
     }
 }

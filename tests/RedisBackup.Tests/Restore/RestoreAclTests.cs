@@ -60,7 +60,7 @@ public class RestoreAclTests
             Assert.Equal(result.Total, result.Restored);
             Assert.Contains(steps, s => s.Contains("RESTORE is not permitted", StringComparison.Ordinal));
             Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
-            await Dataset.AssertSameAsync(source, target, [0, 1, 5]);
+            await ServerComparison.AssertIdenticalAsync(source, target, [0, 1, 5]);
 
             // Replace needs DEL as well, flush needs FLUSHDB: with them, the same user overwrites and empties.
             user = await UserAsync(target, Logical, ["+del", "+flushdb"]);
@@ -102,7 +102,7 @@ public class RestoreAclTests
             var result = await KeyFiles.RestoreAsync(path, user);
             Assert.True(result.Success, string.Join("; ", result.Failures.Select(f => $"{f.Key}: {f.Reason}")));
             Assert.Equal(3, result.Replayed); // the stream of databases 0, 1 and 5
-            await RedisBackup.Tests.Decode.ServerComparison.AssertSameAsync(source, target, [0, 1, 5], sameDigests: true);
+            await ServerComparison.AssertSameAsync(source, target, [0, 1, 5], sameDigests: true);
         }
 
         // Without the stream commands each stream fails with the server's reason, and the other keys are restored.

@@ -67,7 +67,7 @@ public class SealedSidecarTests
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint }));
         Assert.Equal("BackupVerificationFailed", ex.ErrorId);
         Assert.Contains("nothing was restored", ex.Message, StringComparison.Ordinal);
-        Assert.Equal(0, await Dataset.DbSizeAsync(target, 0));
+        Assert.Equal(0, await ServerComparison.DbSizeAsync(target, 0));
         // The walk recorded its verdict, and the sidecar carries no seal any more.
         var after = Sidecar(backup.Path);
         Assert.Equal("failed", after["verification"]!.GetValue<string>());

@@ -1,6 +1,6 @@
 using RedisBackup.Engine.Redis;
 
-namespace RedisBackup.Bench;
+namespace RedisBackup.Testing;
 
 /// <summary>The result of comparing a restored server with the source.</summary>
 internal sealed record RoundTripVerdict(bool Identical, string Detail);
@@ -20,7 +20,7 @@ internal static class RoundTripCheck
     private const int MaxScanned = 20_000;
 
     /// <summary>Picks the sample once from the source: keys with a TTL and keys without, from every database.</summary>
-    public static async Task<IReadOnlyList<(int Db, byte[] Key)>> SampleAsync(RedisInstance source, CancellationToken ct)
+    public static async Task<IReadOnlyList<(int Db, byte[] Key)>> SampleAsync(RedisServer source, CancellationToken ct)
     {
         await using var c = await source.ConnectAsync(ct).ConfigureAwait(false);
         var sample = new List<(int, byte[])>();
@@ -46,7 +46,7 @@ internal static class RoundTripCheck
         return sample;
     }
 
-    public static async Task<RoundTripVerdict> CompareAsync(RedisInstance source, RedisInstance restored, IReadOnlyList<(int Db, byte[] Key)> sample, CancellationToken ct)
+    public static async Task<RoundTripVerdict> CompareAsync(RedisServer source, RedisServer restored, IReadOnlyList<(int Db, byte[] Key)> sample, CancellationToken ct)
     {
         var sourceDigest = await source.DigestAsync(ct).ConfigureAwait(false);
         var restoredDigest = await restored.DigestAsync(ct).ConfigureAwait(false);

@@ -1,7 +1,6 @@
 using RedisBackup.Engine.Redis;
-using RedisBackup.Tests.Infrastructure;
 
-namespace RedisBackup.Tests.KeyLevel;
+namespace RedisBackup.Testing;
 
 /// <summary>
 /// Hashes with field TTLs on a Redis 7.4+ server, and the comparison of every field's value and HPEXPIRETIME between two

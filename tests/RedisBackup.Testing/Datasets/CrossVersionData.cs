@@ -1,11 +1,8 @@
 using System.Globalization;
 using System.Text;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Tests.Infrastructure;
-using RedisBackup.Tests.KeyLevel;
-using RedisBackup.Tests.Rdb;
 
-namespace RedisBackup.Tests.Decode;
+namespace RedisBackup.Testing;
 
 /// <summary>
 /// What the cross-version tests add to <see cref="Dataset"/> (databases 0, 1, 5): in database 2, streams in every shape

@@ -1,7 +1,7 @@
 using System.Buffers.Text;
 using System.Text;
 
-namespace RedisBackup.Bench;
+namespace RedisBackup.Testing;
 
 /// <summary>
 /// Writes RESP commands (arrays of bulk strings) straight into a stream, for `redis-cli --pipe` input.

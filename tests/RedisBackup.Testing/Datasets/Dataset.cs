@@ -1,10 +1,9 @@
 using System.Text;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Tests.Infrastructure;
 
-namespace RedisBackup.Tests.KeyLevel;
+namespace RedisBackup.Testing;
 
-/// <summary>Fills servers with every kind of data the key-level format must carry, and compares servers key by key.</summary>
+/// <summary>Fills servers with every kind of data the key-level format must carry (<see cref="ServerComparison"/> compares them).</summary>
 internal static class Dataset
 {
     public static readonly string[] ZsetScores = ["0.1", "1e308", "-inf", "+inf", "3.141592653589793238", "1e-300", "-0", "42", "2.5e-10", "123456789012345678"];
@@ -82,67 +81,5 @@ internal static class Dataset
         var b = new byte[n];
         rnd.NextBytes(b);
         return b;
-    }
-
-    public static async Task<List<byte[]>> KeysAsync(RedisConnection c, int db)
-    {
-        await c.SelectAsync(db);
-        var keys = new List<byte[]>();
-        var cursor = "0";
-        do
-        {
-            var reply = (await c.ExecuteAsync(CancellationToken.None, "SCAN", cursor, "COUNT", "1000")).AsArray();
-            cursor = reply[0].AsString()!;
-            keys.AddRange(reply[1].AsArray().Select(k => k.Bytes!));
-        }
-        while (cursor != "0");
-        return keys;
-    }
-
-    /// <summary>Asserts the two servers hold the same keys with the same values (DEBUG DIGEST-VALUE), and TTLs within a tolerance.</summary>
-    public static async Task AssertSameAsync(RedisServer expected, RedisServer actual, IEnumerable<int> databases, long ttlToleranceMs = 5000, int? actualDb = null)
-    {
-        await using var e = await expected.ConnectAsync();
-        await using var a = await actual.ConnectAsync();
-        foreach (var db in databases)
-        {
-            var keys = await KeysAsync(e, db);
-            await a.SelectAsync(actualDb ?? db);
-            var size = (await a.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64();
-            Assert.Equal(keys.Count, size);
-            foreach (var key in keys)
-            {
-                var de = (await e.ExecuteAsync(CancellationToken.None, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString();
-                var da = (await a.ExecuteAsync(CancellationToken.None, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString();
-                if (de != da)
-                {
-                    var te0 = (await e.ExecuteAsync(CancellationToken.None, "TYPE", key)).AsString();
-                    var le = te0 == "hash" ? (await e.ExecuteAsync(CancellationToken.None, "HLEN", key)).AsInt64() : -1;
-                    var la = te0 == "hash" ? (await a.ExecuteAsync(CancellationToken.None, "HLEN", key)).AsInt64() : -1;
-                    var diff = "";
-                    if (te0 == "hash")
-                    {
-                        var he = (await e.ExecuteAsync(CancellationToken.None, "HGETALL", key)).AsArray();
-                        for (var i = 0; i < he.Length; i += 2)
-                        {
-                            var va = (await a.ExecuteAsync(CancellationToken.None, "HGET", key, he[i].Bytes!)).Bytes;
-                            if (va is null || !va.AsSpan().SequenceEqual(he[i + 1].Bytes!)) { diff = $"field {he[i].AsString()}: {Convert.ToHexString(he[i + 1].Bytes!)} vs {(va is null ? "nil" : Convert.ToHexString(va))}"; break; }
-                        }
-                    }
-                    Assert.Fail(diff + $"db {db} key '{Encoding.UTF8.GetString(key)}' ({te0}, {la} vs {le} entries): digest {da} != {de}");
-                }
-                var te = (await e.ExecuteAsync(CancellationToken.None, "PTTL", key)).AsInt64();
-                var ta = (await a.ExecuteAsync(CancellationToken.None, "PTTL", key)).AsInt64();
-                if (te < 0) Assert.Equal(te, ta);
-                else Assert.True(Math.Abs(te - ta) <= ttlToleranceMs, $"db {db} key '{Encoding.UTF8.GetString(key)}': PTTL {ta} vs {te}");
-            }
-        }
-    }
-
-    public static async Task<long> DbSizeAsync(RedisServer server, int db)
-    {
-        await using var c = await server.ConnectAsync();
-        await c.SelectAsync(db);
-        return (await c.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64();
     }
 }

@@ -1,9 +1,8 @@
 using System.Globalization;
 using System.Text;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Tests.Infrastructure;
 
-namespace RedisBackup.Tests.Rdb;
+namespace RedisBackup.Testing;
 
 /// <summary>Helpers shared by the RDB tests: filling a real server with every type, saving it, and reading its keyspace.</summary>
 internal static class RdbTestSupport

@@ -1,7 +1,7 @@
 using System.Buffers.Binary;
 using System.Globalization;
 
-namespace RedisBackup.Bench;
+namespace RedisBackup.Testing;
 
 /// <summary>
 /// The benchmark's deterministic dataset, written as RESP commands for `redis-cli --pipe`.

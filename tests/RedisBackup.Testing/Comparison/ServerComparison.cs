@@ -1,14 +1,12 @@
 using System.Globalization;
 using System.Text;
 using RedisBackup.Engine.Redis;
-using RedisBackup.Tests.Infrastructure;
-using RedisBackup.Tests.KeyLevel;
-using RedisBackup.Tests.Rdb;
 
-namespace RedisBackup.Tests.Decode;
+namespace RedisBackup.Testing;
 
 /// <summary>
-/// Compares two servers key by key when they may be different versions. Every key: its type, and its PTTL within a
+/// Compares two servers key by key: <see cref="AssertIdenticalAsync"/> for the same version (every value by DEBUG
+/// DIGEST-VALUE), <see cref="AssertSameAsync"/> when they may be different versions. Every key: its type, and its PTTL within a
 /// tolerance. Values: <c>DEBUG DIGEST-VALUE</c> where both servers compute it the same way (one algorithm, over the
 /// value's logical content: strings, lists, sets, hashes, and for streams the entries alone); sorted sets by reading them
 /// back (<c>ZRANGE … WITHSCORES</c>, scores compared as doubles bit for bit), because Redis 7.0 and Redis 7.2+/Valkey
@@ -18,19 +16,85 @@ namespace RedisBackup.Tests.Decode;
 /// </summary>
 internal static class ServerComparison
 {
+    public static async Task<List<byte[]>> KeysAsync(RedisConnection c, int db)
+    {
+        await c.SelectAsync(db);
+        var keys = new List<byte[]>();
+        var cursor = "0";
+        do
+        {
+            var reply = (await c.ExecuteAsync(CancellationToken.None, "SCAN", cursor, "COUNT", "1000")).AsArray();
+            cursor = reply[0].AsString()!;
+            keys.AddRange(reply[1].AsArray().Select(k => k.Bytes!));
+        }
+        while (cursor != "0");
+        return keys;
+    }
+
+    /// <summary>
+    /// Same version into same version: asserts the two servers hold the same keys with the same values (DEBUG
+    /// DIGEST-VALUE, every type), and TTLs within a tolerance; <paramref name="actualDb"/> compares into another database.
+    /// </summary>
+    public static async Task AssertIdenticalAsync(RedisServer expected, RedisServer actual, IEnumerable<int> databases, long ttlToleranceMs = 5000, int? actualDb = null)
+    {
+        await using var e = await expected.ConnectAsync();
+        await using var a = await actual.ConnectAsync();
+        foreach (var db in databases)
+        {
+            var keys = await KeysAsync(e, db);
+            await a.SelectAsync(actualDb ?? db);
+            var size = (await a.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64();
+            Assert.Equal(keys.Count, size);
+            foreach (var key in keys)
+            {
+                var de = (await e.ExecuteAsync(CancellationToken.None, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString();
+                var da = (await a.ExecuteAsync(CancellationToken.None, "DEBUG", "DIGEST-VALUE", key)).AsArray()[0].AsString();
+                if (de != da)
+                {
+                    var te0 = (await e.ExecuteAsync(CancellationToken.None, "TYPE", key)).AsString();
+                    var le = te0 == "hash" ? (await e.ExecuteAsync(CancellationToken.None, "HLEN", key)).AsInt64() : -1;
+                    var la = te0 == "hash" ? (await a.ExecuteAsync(CancellationToken.None, "HLEN", key)).AsInt64() : -1;
+                    var diff = "";
+                    if (te0 == "hash")
+                    {
+                        var he = (await e.ExecuteAsync(CancellationToken.None, "HGETALL", key)).AsArray();
+                        for (var i = 0; i < he.Length; i += 2)
+                        {
+                            var va = (await a.ExecuteAsync(CancellationToken.None, "HGET", key, he[i].Bytes!)).Bytes;
+                            if (va is null || !va.AsSpan().SequenceEqual(he[i + 1].Bytes!)) { diff = $"field {he[i].AsString()}: {Convert.ToHexString(he[i + 1].Bytes!)} vs {(va is null ? "nil" : Convert.ToHexString(va))}"; break; }
+                        }
+                    }
+                    Assert.Fail(diff + $"db {db} key '{Encoding.UTF8.GetString(key)}' ({te0}, {la} vs {le} entries): digest {da} != {de}");
+                }
+                var te = (await e.ExecuteAsync(CancellationToken.None, "PTTL", key)).AsInt64();
+                var ta = (await a.ExecuteAsync(CancellationToken.None, "PTTL", key)).AsInt64();
+                if (te < 0) Assert.Equal(te, ta);
+                else Assert.True(Math.Abs(te - ta) <= ttlToleranceMs, $"db {db} key '{Encoding.UTF8.GetString(key)}': PTTL {ta} vs {te}");
+            }
+        }
+    }
+
+    public static async Task<long> DbSizeAsync(RedisServer server, int db)
+    {
+        await using var c = await server.ConnectAsync();
+        await c.SelectAsync(db);
+        return (await c.ExecuteAsync(CancellationToken.None, "DBSIZE")).AsInt64();
+    }
+
     private static readonly HashSet<string> StreamFields = new(StringComparer.Ordinal)
     {
         "length", "last-generated-id", "max-deleted-entry-id", "entries-added", "recorded-first-entry-id", "entries",
         "groups", "name", "last-delivered-id", "entries-read", "lag", "pel-count", "pending", "consumers",
     };
 
+    /// <summary>Across versions: see the class summary; <paramref name="sameDigests"/> when both servers digest sorted sets alike.</summary>
     public static async Task AssertSameAsync(RedisServer expected, RedisServer actual, IEnumerable<int> databases, bool sameDigests, long ttlToleranceMs = 10_000)
     {
         await using var e = await expected.ConnectAsync();
         await using var a = await actual.ConnectAsync();
         foreach (var db in databases)
         {
-            var keys = await Dataset.KeysAsync(e, db);
+            var keys = await KeysAsync(e, db);
             await a.SelectAsync(db);
             Assert.Equal(keys.Count, (await a.Run("DBSIZE")).AsInt64());
             foreach (var key in keys)
@@ -158,7 +222,7 @@ internal static class ServerComparison
         await using var a = await actual.ConnectAsync();
         await a.SelectAsync(db);
         var withTtls = 0;
-        foreach (var key in await Dataset.KeysAsync(e, db))
+        foreach (var key in await ServerComparison.KeysAsync(e, db))
         {
             if ((await e.Run("TYPE", key)).AsString() != "hash") continue;
             var fields = (await e.Run("HKEYS", key)).AsArray().Select(f => (RedisArg)f.Bytes!).ToList();

@@ -1,7 +1,7 @@
-namespace RedisBackup.Bench;
+namespace RedisBackup.Testing;
 
-/// <summary>Removes the benchmark's temporary directories, retrying briefly while a just-stopped server still writes its log.</summary>
-internal static class TempFiles
+/// <summary>Removes temporary directories (a server's, the benchmark's work folder), retrying briefly while a just-stopped server still writes its log.</summary>
+public static class TempFiles
 {
     public static void DeleteDirectory(string path)
     {

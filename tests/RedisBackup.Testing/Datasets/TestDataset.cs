@@ -1,6 +1,6 @@
 using RedisBackup.Engine.Redis;
 
-namespace RedisBackup.Tests.Docker;
+namespace RedisBackup.Testing;
 
 /// <summary>Fills a server with every value type, in several databases, with and without expiry.</summary>
 internal static class TestDataset
