@@ -18,7 +18,7 @@ public class BoundedPipelineTests
     [Theory(Timeout = Timeout)]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task EveryItemArrivesInOrderAndTheResultIsTheConsumers(bool dedicated)
+    public async Task Every_item_arrives_in_order_and_the_result_is_the_consumers(bool dedicated)
     {
         var thread = dedicated ? ProducerThread.Dedicated : ProducerThread.Pool;
         var sum = await BoundedPipeline.RunAsync<int, long>(4, (w, ct) => Numbers(w, ct, 10_000), async (r, ct) =>
@@ -36,7 +36,7 @@ public class BoundedPipelineTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task AProducerThatThrowsFirstIsReportedAndTheConsumerIsStopped()
+    public async Task A_producer_that_throws_first_is_reported_and_the_consumer_is_stopped()
     {
         var failure = new IOException("the socket broke");
         var consumerSawCancel = false;
@@ -62,7 +62,7 @@ public class BoundedPipelineTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task InOrderAProducerFailureReachesTheConsumerAfterTheItemsBeforeIt()
+    public async Task In_order_a_producer_failure_reaches_the_consumer_after_the_items_before_it()
     {
         var failure = new InvalidDataException("damaged record 3");
         var seen = new List<int>();
@@ -83,7 +83,7 @@ public class BoundedPipelineTests
     [Theory(Timeout = Timeout)]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task AConsumerThatThrowsFirstIsReportedAndAProducerWaitingOnAFullChannelIsStopped(bool dedicated)
+    public async Task A_consumer_that_throws_first_is_reported_and_a_producer_waiting_on_a_full_channel_is_stopped(bool dedicated)
     {
         var thread = dedicated ? ProducerThread.Dedicated : ProducerThread.Pool;
         var failure = new InvalidOperationException("disk full");
@@ -110,7 +110,7 @@ public class BoundedPipelineTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task TheCallersCancellationStopsBothSidesAndIsReportedAsACancellation()
+    public async Task The_callers_cancellation_stops_both_sides_and_is_reported_as_a_cancellation()
     {
         using var cts = new CancellationTokenSource();
         var run = BoundedPipeline.RunAsync<int, int>(2, (w, ct) => Numbers(w, ct), async (r, ct) =>
@@ -125,7 +125,7 @@ public class BoundedPipelineTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task AConsumerThatStopsReadingEarlyEndsTheRunWithItsResult()
+    public async Task A_consumer_that_stops_reading_early_ends_the_run_with_its_result()
     {
         var run = BoundedPipeline.RunAsync<int, int>(2, (w, ct) => Numbers(w, ct), async (r, ct) => await r.ReadAsync(ct) + 41, CancellationToken.None);
         Assert.Equal(41, await run.WaitAsync(Limit)); // the producer, blocked on the full channel, was stopped and its cancellation is no failure
@@ -134,7 +134,7 @@ public class BoundedPipelineTests
     [Theory(Timeout = Timeout)]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task WhenBothSidesFailTheFirstFailureWins(bool producerFirst)
+    public async Task When_both_sides_fail_the_first_failure_wins(bool producerFirst)
     {
         var producerFailure = new IOException("producer");
         var consumerFailure = new InvalidDataException("consumer");
@@ -158,7 +158,7 @@ public class BoundedPipelineTests
     }
 
     [Fact(Timeout = Timeout)]
-    public async Task ACancellationOfTheOtherSideCausedByAFailureIsNotReported()
+    public async Task A_cancellation_of_the_other_side_caused_by_a_failure_is_not_reported()
     {
         // The consumer turns the stop into an OperationCanceledException of its own: the producer's error still wins.
         var failure = new IOException("scan failed");
