@@ -11,7 +11,7 @@ namespace RedisBackup.Tests.Catalog;
 public class BackupOperationCatalogTests
 {
     [Fact]
-    public async Task SnapshotRunsCommitVerifiedBackupsAndRetentionKeepsTheNewest()
+    public async Task Snapshot_runs_commit_verified_backups_and_retention_keeps_the_newest()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync())
@@ -53,7 +53,7 @@ public class BackupOperationCatalogTests
     }
 
     [Fact]
-    public async Task AFailedRunIsJournaledLeavesNoPartialAndSkipsRetention()
+    public async Task A_failed_run_is_journaled_leaves_no_partial_and_skips_retention()
     {
         await using var server = await RedisServer.StartAsync();
         using var tmp = new TempDirectory();
@@ -80,7 +80,7 @@ public class BackupOperationCatalogTests
     }
 
     [Fact]
-    public async Task ARunWhileTheCatalogIsLockedFailsWithCatalogLockedTouchesNoBackupAndIsJournaled()
+    public async Task A_run_while_the_catalog_is_locked_fails_with_catalog_locked_touches_no_backup_and_is_journaled()
     {
         await using var server = await RedisServer.StartAsync();
         using var tmp = new TempDirectory();

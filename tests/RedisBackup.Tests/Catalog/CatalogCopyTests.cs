@@ -7,7 +7,7 @@ namespace RedisBackup.Tests.Catalog;
 public class CatalogCopyTests
 {
     [Fact]
-    public async Task CopiesToADirectoryWithSidecarsThatStillCheck()
+    public async Task Copies_to_a_directory_with_sidecars_that_still_check()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));
@@ -30,7 +30,7 @@ public class CatalogCopyTests
     }
 
     [Fact]
-    public async Task CopiesToAFileNameAndRewritesTheChecksumLine()
+    public async Task Copies_to_a_file_name_and_rewrites_the_checksum_line()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));
@@ -50,7 +50,7 @@ public class CatalogCopyTests
     }
 
     [Fact]
-    public async Task ACopyThatReadsBackDifferentlyIsRemovedAndReported()
+    public async Task A_copy_that_reads_back_differently_is_removed_and_reported()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));
@@ -72,7 +72,7 @@ public class CatalogCopyTests
     }
 
     [Fact]
-    public async Task ASourceThatNoLongerMatchesItsChecksumIsNotCopied()
+    public async Task A_source_that_no_longer_matches_its_checksum_is_not_copied()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));

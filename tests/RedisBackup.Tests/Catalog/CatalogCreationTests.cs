@@ -12,7 +12,7 @@ public class CatalogCreationTests
     private const UnixFileMode OwnerRwx = OwnerRw | UnixFileMode.UserExecute;
 
     [Fact]
-    public void DirectoryIsExplicitThenEnvironmentThenDefault()
+    public void Directory_is_explicit_then_environment_then_default()
     {
         Assert.Equal(Path.GetFullPath("/tmp/x/cat"), BackupCatalog.ResolveDirectory("/tmp/x/cat/", _ => "/env/dir"));
         Assert.Equal("/env/dir", BackupCatalog.ResolveDirectory(null, v => v == "REDISBACKUP_PATH" ? "/env/dir" : null));
@@ -21,7 +21,7 @@ public class CatalogCreationTests
     }
 
     [Fact]
-    public async Task CommitWritesSortableNameSidecarsAndChecksumThatSha256sumAccepts()
+    public async Task Commit_writes_sortable_name_sidecars_and_checksum_that_SHA256_sum_accepts()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));
@@ -57,7 +57,7 @@ public class CatalogCreationTests
     }
 
     [Fact]
-    public async Task KeyLevelNamesCompressionLabelsAndCollisions()
+    public async Task Key_level_names_compression_labels_and_collisions()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -79,7 +79,7 @@ public class CatalogCreationTests
     }
 
     [Fact]
-    public void PendingFileIsHiddenPartialOwnerOnlyAndVanishesWithoutCommit()
+    public void Pending_file_is_hidden_partial_owner_only_and_vanishes_without_commit()
     {
         using var tmp = new TempDirectory();
         var dir = tmp.Combine("new", "catalog");
@@ -106,7 +106,7 @@ public class CatalogCreationTests
     }
 
     [Fact]
-    public async Task CommittedFilesAndSidecarsAreOwnerOnly()
+    public async Task Committed_files_and_sidecars_are_owner_only()
     {
         if (OperatingSystem.IsWindows()) return;
         using var tmp = new TempDirectory();
@@ -118,7 +118,7 @@ public class CatalogCreationTests
     }
 
     [Fact]
-    public async Task ExistingDirectoryKeepsItsMode()
+    public async Task Existing_directory_keeps_its_mode()
     {
         if (OperatingSystem.IsWindows()) return;
         using var tmp = new TempDirectory();
@@ -130,7 +130,7 @@ public class CatalogCreationTests
     }
 
     [Fact]
-    public async Task PlainRdbInTheCatalogLoadsInRedisServerAsIs()
+    public async Task Plain_RDB_in_the_catalog_loads_in_Redis_server_as_is()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);

@@ -28,7 +28,7 @@ public class CatalogFileSafetyTests
     }
 
     [Fact]
-    public async Task ALockFileThatIsASymlinkIsRefusedAndItsTargetIsNotTouched()
+    public async Task A_lock_file_that_is_a_symlink_is_refused_and_its_target_is_not_touched()
     {
         Root.Require("the attack is a root-run backup");
         var (tmp, catalog, victim) = Setup();
@@ -50,7 +50,7 @@ public class CatalogFileSafetyTests
     }
 
     [Fact]
-    public async Task AJournalThatIsASymlinkIsRefusedAndItsTargetIsNotAppendedTo()
+    public async Task A_journal_that_is_a_symlink_is_refused_and_its_target_is_not_appended_to()
     {
         Root.Require("the attack is a root-run backup");
         var (tmp, catalog, victim) = Setup();
@@ -72,7 +72,7 @@ public class CatalogFileSafetyTests
     }
 
     [Fact]
-    public void CatalogFilesOwnedByAnotherUserAreRefused()
+    public void Catalog_files_owned_by_another_user_are_refused()
     {
         var (tmp, catalog, _) = Setup();
         using var __ = tmp;
@@ -96,7 +96,7 @@ public class CatalogFileSafetyTests
     }
 
     [Fact]
-    public void AHardLinkedLockFileAndAFifoAreRefused()
+    public void A_hard_linked_lock_file_and_a_FIFO_are_refused()
     {
         Root.Require("the attack is a root-run backup");
         var (tmp, catalog, victim) = Setup();
@@ -116,7 +116,7 @@ public class CatalogFileSafetyTests
     }
 
     [Fact]
-    public async Task TheLockAndJournalARunCreatesAreOwnerOnlyRegularFiles()
+    public async Task The_lock_and_journal_a_run_creates_are_owner_only_regular_files()
     {
         using var tmp = new TempDirectory();
         await using var server = await RedisServer.StartAsync();

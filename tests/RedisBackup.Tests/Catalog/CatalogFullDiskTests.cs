@@ -10,7 +10,7 @@ namespace RedisBackup.Tests.Catalog;
 public class CatalogFullDiskTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task AFullDiskRemovesThePartialFileKeepsEarlierBackupsAndIsJournaled()
+    public async Task A_full_disk_removes_the_partial_file_keeps_earlier_backups_and_is_journaled()
     {
         using var volume = SmallVolume.TryMount();
         using var fallback = new TempDirectory();
@@ -50,7 +50,7 @@ public class CatalogFullDiskTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ACommitThatCannotWriteItsSidecarsLeavesNoBackup()
+    public async Task A_commit_that_cannot_write_its_sidecars_leaves_no_backup()
     {
         using var volume = SmallVolume.TryMount();
         if (volume is null)
@@ -85,7 +85,7 @@ public class CatalogFullDiskTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ASnapshotRunThatFillsTheVolumeFailsCleanly()
+    public async Task A_snapshot_run_that_fills_the_volume_fails_cleanly()
     {
         using var volume = SmallVolume.TryMount();
         if (volume is null)

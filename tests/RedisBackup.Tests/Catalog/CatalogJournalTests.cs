@@ -8,7 +8,7 @@ namespace RedisBackup.Tests.Catalog;
 public class CatalogJournalTests
 {
     [Fact]
-    public void FailuresAreJournaledBoundedAndShownInStats()
+    public void Failures_are_journaled_bounded_and_shown_in_stats()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));
@@ -39,7 +39,7 @@ public class CatalogJournalTests
     }
 
     [Fact]
-    public void AJournalOfTheOldAppendOnlyFormIsConvertedKeepingItsEntries()
+    public void A_journal_of_the_old_append_only_form_is_converted_keeping_its_entries()
     {
         using var tmp = new TempDirectory();
         var path = tmp.Combine(".redis-backup-journal.jsonl");
@@ -57,7 +57,7 @@ public class CatalogJournalTests
     }
 
     [Fact]
-    public void ACancellationIsJournaledAsCancelled()
+    public void A_cancellation_is_journaled_as_cancelled()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -68,7 +68,7 @@ public class CatalogJournalTests
     }
 
     [Fact]
-    public void RecordingNeverThrowsEvenWhenTheDirectoryCannotBeCreatedAndSaysWhy()
+    public void Recording_never_throws_even_when_the_directory_cannot_be_created_and_says_why()
     {
         using var tmp = new TempDirectory();
         var blocker = tmp.Combine("file");

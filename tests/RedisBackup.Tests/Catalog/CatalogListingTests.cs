@@ -10,7 +10,7 @@ namespace RedisBackup.Tests.Catalog;
 public class CatalogListingTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task ListsNewestLastWithTheFieldsOfTheSidecar()
+    public async Task Lists_newest_last_with_the_fields_of_the_sidecar()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -42,7 +42,7 @@ public class CatalogListingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ListsSeedNamedAndForeignFilesWithWhatCanBeReadCheaply()
+    public async Task Lists_seed_named_and_foreign_files_with_what_can_be_read_cheaply()
     {
         using var tmp = new TempDirectory();
         var rdb = await CatalogFiles.RealRdbAsync();
@@ -97,7 +97,7 @@ public class CatalogListingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task DescribeReadsAnyFileAndGetValidatesNames()
+    public async Task Describe_reads_any_file_and_get_validates_names()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));
@@ -117,7 +117,7 @@ public class CatalogListingTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ThousandBackupsListWithinAGenerousBound()
+    public async Task Thousand_backups_list_within_a_generous_bound()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);

@@ -8,7 +8,7 @@ namespace RedisBackup.Tests.Catalog;
 public class CatalogLockTests
 {
     [Fact]
-    public void SecondRunOnTheSameDirectoryGetsCatalogLockedUntilTheFirstEnds()
+    public void Second_run_on_the_same_directory_gets_catalog_locked_until_the_first_ends()
     {
         using var tmp = new TempDirectory();
         var first = new BackupCatalog(tmp.Path);
@@ -26,7 +26,7 @@ public class CatalogLockTests
     }
 
     [Fact]
-    public void LockHeldByAnotherProcessBlocksAndIsReleasedWhenThatProcessDies()
+    public void Lock_held_by_another_process_blocks_and_is_released_when_that_process_dies()
     {
         if (OperatingSystem.IsWindows()) return;
         using var tmp = new TempDirectory();
@@ -85,7 +85,7 @@ public class CatalogLockTests
     }
 
     [Fact]
-    public void ConcurrentRunsOnTheSameDirectoryNeverOverlap()
+    public void Concurrent_runs_on_the_same_directory_never_overlap()
     {
         using var tmp = new TempDirectory();
         var inside = 0;

@@ -18,7 +18,7 @@ public class CatalogPathSafetyTests
     private const UnixFileMode OwnerRw = UnixFileMode.UserRead | UnixFileMode.UserWrite;
 
     [Fact]
-    public async Task UnderUmask000EveryDirectoryAndFileTheToolCreatesIsOwnerOnly()
+    public async Task Under_umask_000_every_directory_and_file_the_tool_creates_is_owner_only()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "10");
@@ -42,7 +42,7 @@ public class CatalogPathSafetyTests
     }
 
     [Fact]
-    public async Task APathThroughADirectoryEveryUserMayWriteIsRefusedAndNothingIsWritten()
+    public async Task A_path_through_a_directory_every_user_may_write_is_refused_and_nothing_is_written()
     {
         using var tmp = new TempDirectory();
         var shared = tmp.Combine("shared");
@@ -66,7 +66,7 @@ public class CatalogPathSafetyTests
     }
 
     [Fact]
-    public async Task AnotherUsersLinkInAStickyDirectoryCannotRedirectTheBackups()
+    public async Task Another_users_link_in_a_sticky_directory_cannot_redirect_the_backups()
     {
         Root.Require("the victim is a root-run backup");
         using var attacker = LocalUser.Create();
@@ -91,7 +91,7 @@ public class CatalogPathSafetyTests
     }
 
     [Fact]
-    public async Task DirectoriesCreatedUnderUmask000LeaveASecondUserNothingToReplace()
+    public async Task Directories_created_under_umask_000_leave_a_second_user_nothing_to_replace()
     {
         using var other = LocalUser.Create();
         await using var server = await RedisServer.StartAsync();
@@ -117,7 +117,7 @@ public class CatalogPathSafetyTests
     }
 
     [Fact]
-    public void ADirectoryOfAnotherUserOnThePathIsRefusedForWrites()
+    public void A_directory_of_another_user_on_the_path_is_refused_for_writes()
     {
         using var other = LocalUser.Create();
         using var tmp = new TempDirectory();
@@ -131,7 +131,7 @@ public class CatalogPathSafetyTests
     }
 
     [Fact]
-    public async Task RemovalThroughAPathEveryUserMayWriteIsRefusedToo()
+    public async Task Removal_through_a_path_every_user_may_write_is_refused_too()
     {
         using var tmp = new TempDirectory();
         var parent = tmp.Combine("srv");

@@ -7,7 +7,7 @@ namespace RedisBackup.Tests.Catalog;
 public class CatalogRemovalTests
 {
     [Fact]
-    public async Task RemovesTheBackupWithItsSidecars()
+    public async Task Removes_the_backup_with_its_sidecars()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -38,7 +38,7 @@ public class CatalogRemovalTests
     [InlineData("ABSOLUTE")]
     [InlineData(".redis-backup.lock")]
     [InlineData("redis-backup-20260101-000000.rdb.sha256")]
-    public async Task BadNamesAreRefusedAndNothingIsDeleted(string name)
+    public async Task Bad_names_are_refused_and_nothing_is_deleted(string name)
     {
         using var tmp = new TempDirectory();
         var catalogDir = tmp.Combine("catalog");
@@ -62,7 +62,7 @@ public class CatalogRemovalTests
     }
 
     [Fact]
-    public async Task SymlinkOutOfTheCatalogIsRefusedAndInsideOneRemovesOnlyTheLink()
+    public async Task Symlink_out_of_the_catalog_is_refused_and_inside_one_removes_only_the_link()
     {
         if (OperatingSystem.IsWindows()) return;
         using var tmp = new TempDirectory();
@@ -96,7 +96,7 @@ public class CatalogRemovalTests
     }
 
     [Fact]
-    public async Task FilesThatAreNotBackupsAreLeftAlone()
+    public async Task Files_that_are_not_backups_are_left_alone()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);

@@ -18,7 +18,7 @@ public class CatalogRetentionTests
     private static string[] Names(BackupCatalog c) => c.List().Select(b => b.Name).ToArray();
 
     [Fact]
-    public async Task KeepOneLeavesOnlyTheBackupJustMadeAndRemovesSidecarsToo()
+    public async Task Keep_one_leaves_only_the_backup_just_made_and_removes_sidecars_too()
     {
         var (catalog, tmp, rdb) = await NewAsync();
         using var _ = tmp;
@@ -34,7 +34,7 @@ public class CatalogRetentionTests
     }
 
     [Fact]
-    public async Task DryRunReportsAndDeletesNothing()
+    public async Task Dry_run_reports_and_deletes_nothing()
     {
         var (catalog, tmp, rdb) = await NewAsync();
         using var _ = tmp;
@@ -46,7 +46,7 @@ public class CatalogRetentionTests
     }
 
     [Fact]
-    public async Task UnverifiedAndFailedFilesNeverFillASlot()
+    public async Task Unverified_and_failed_files_never_fill_a_slot()
     {
         var (catalog, tmp, rdb) = await NewAsync();
         using var _ = tmp;
@@ -70,7 +70,7 @@ public class CatalogRetentionTests
     }
 
     [Fact]
-    public async Task FilesOfUnknownSourceAreNeverRemovedByRetentionAndOtherKindsAreOutOfScope()
+    public async Task Files_of_unknown_source_are_never_removed_by_retention_and_other_kinds_are_out_of_scope()
     {
         var (catalog, tmp, rdb) = await NewAsync();
         using var _ = tmp;
@@ -89,7 +89,7 @@ public class CatalogRetentionTests
     }
 
     [Fact]
-    public async Task MaxAgeRemovesOldBackupsButNeverTheLastThatVerifiesOrTheOneJustMade()
+    public async Task Max_age_removes_old_backups_but_never_the_last_that_verifies_or_the_one_just_made()
     {
         var (catalog, tmp, rdb) = await NewAsync();
         using var _ = tmp;
@@ -112,7 +112,7 @@ public class CatalogRetentionTests
     }
 
     [Fact]
-    public async Task NeverDeletesTheLastVerifiedEvenWhenNewerOnesFailed()
+    public async Task Never_deletes_the_last_verified_even_when_newer_ones_failed()
     {
         var (catalog, tmp, rdb) = await NewAsync();
         using var _ = tmp;
@@ -127,7 +127,7 @@ public class CatalogRetentionTests
     }
 
     [Fact]
-    public async Task InvalidPoliciesAreRefused()
+    public async Task Invalid_policies_are_refused()
     {
         var (catalog, tmp, _) = await NewAsync();
         using var __ = tmp;

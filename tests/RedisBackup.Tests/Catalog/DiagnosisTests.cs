@@ -21,7 +21,7 @@ public class DiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AReadOnlyCatalogIsNotWritableNotLocked()
+    public async Task A_read_only_catalog_is_not_writable_not_locked()
     {
         using var volume = SmallVolume.Mount("4m");
         await using var server = await RedisServer.StartAsync();
@@ -46,7 +46,7 @@ public class DiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ADirThatIsAFileIsCatalogNotADirectoryForBackupListAndStats()
+    public async Task A_dir_that_is_a_file_is_catalog_not_a_directory_for_backup_list_and_stats()
     {
         using var tmp = new TempDirectory();
         var file = tmp.Combine("afile");
@@ -68,7 +68,7 @@ public class DiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ACatalogThatDoesNotExistIsAnErrorForListAndStatsAndIsCreatedByABackup()
+    public async Task A_catalog_that_does_not_exist_is_an_error_for_list_and_stats_and_is_created_by_a_backup()
     {
         await using var server = await RedisServer.StartAsync();
         using var tmp = new TempDirectory();
@@ -90,7 +90,7 @@ public class DiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ASeedJsonThatIsNotUtf8IsNeverAnUnexpectedError()
+    public async Task A_seed_JSON_that_is_not_UTF8_is_never_an_unexpected_error()
     {
         await using var server = await RedisServer.StartAsync();
         using var tmp = new TempDirectory();
@@ -117,7 +117,7 @@ public class DiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AKeyLevelFileOfANewerFormatVersionSaysItIsNewer()
+    public async Task A_key_level_file_of_a_newer_format_version_says_it_is_newer()
     {
         await using var server = await RedisServer.StartAsync();
         using var tmp = new TempDirectory();

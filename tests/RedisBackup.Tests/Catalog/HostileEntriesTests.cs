@@ -15,7 +15,7 @@ public class HostileEntriesTests
     private static readonly TimeSpan Deadline = TimeSpan.FromSeconds(60);
 
     [Fact]
-    public async Task AFifoNamedLikeABackupHangsNeitherListNorStatsNorRetention()
+    public async Task A_FIFO_named_like_a_backup_hangs_neither_list_nor_stats_nor_retention()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "10");
@@ -51,7 +51,7 @@ public class HostileEntriesTests
     }
 
     [Fact]
-    public async Task ASecondSignalEndsTheProcessAtOnce()
+    public async Task A_second_signal_ends_the_process_at_once()
     {
         // A run blocked where cancellation cannot reach: reading a password from a pipe nobody writes to.
         await using var cli = CliProcess.Start(["backup", "--password-stdin", "--port", "1", "--dir", "/nonexistent-never-created"]);
@@ -67,7 +67,7 @@ public class HostileEntriesTests
     }
 
     [Fact]
-    public async Task ANewlineInAFileNameCannotFakeARow()
+    public async Task A_newline_in_a_file_name_cannot_fake_a_row()
     {
         using var tmp = new TempDirectory();
         var rdb = await CatalogFiles.RealRdbAsync();
@@ -86,7 +86,7 @@ public class HostileEntriesTests
     }
 
     [Fact]
-    public async Task ASymlinkIsABackupOnlyWhenItStaysInsideTheCatalogAndThenShowsItsTargetsSize()
+    public async Task A_symlink_is_a_backup_only_when_it_stays_inside_the_catalog_and_then_shows_its_targets_size()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Combine("cat"));

@@ -15,7 +15,7 @@ namespace RedisBackup.Tests.Catalog;
 public class JournalCoverageTests
 {
     [Fact]
-    public async Task AFailedRestoreIsJournaledWithItsSourceTargetAndErrorId()
+    public async Task A_failed_restore_is_journaled_with_its_source_target_and_error_id()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "10");
@@ -43,7 +43,7 @@ public class JournalCoverageTests
     }
 
     [Fact]
-    public async Task ARunSkippedBecauseTheCatalogIsLockedIsJournaled()
+    public async Task A_run_skipped_because_the_catalog_is_locked_is_journaled()
     {
         await using var server = await RedisServer.StartAsync();
         using var tmp = new TempDirectory();
@@ -71,7 +71,7 @@ public class JournalCoverageTests
     }
 
     [Fact]
-    public async Task CtrlCDuringABackupAndDuringARestoreIsJournaledAsCancelled()
+    public async Task Ctrl_c_during_a_backup_and_during_a_restore_is_journaled_as_cancelled()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "1000000", "key", "100");
@@ -102,7 +102,7 @@ public class JournalCoverageTests
     }
 
     [Fact]
-    public async Task ARestoreOfAFileOutsideAnyCatalogWritesNoJournalThere()
+    public async Task A_restore_of_a_file_outside_any_catalog_writes_no_journal_there()
     {
         using var tmp = new TempDirectory();
         var file = tmp.Combine("dump.rdb");

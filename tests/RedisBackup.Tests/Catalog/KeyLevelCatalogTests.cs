@@ -9,7 +9,7 @@ namespace RedisBackup.Tests.Catalog;
 public class KeyLevelCatalogTests
 {
     [Fact]
-    public async Task AKeyLevelRunIsCommittedVerifiedListedAndRetained()
+    public async Task A_key_level_run_is_committed_verified_listed_and_retained()
     {
         await using var server = await RedisServer.StartAsync();
         await CatalogFiles.FillAsync(server, 300);
@@ -38,7 +38,7 @@ public class KeyLevelCatalogTests
     }
 
     [Fact]
-    public async Task AKeyFileWithoutMetadataIsRecognizedByItsHeader()
+    public async Task A_key_file_without_metadata_is_recognized_by_its_header()
     {
         using var tmp = new TempDirectory();
         var path = tmp.Combine("exported-elsewhere.jsonl.gz");
@@ -57,7 +57,7 @@ public class KeyLevelCatalogTests
     }
 
     [Fact]
-    public async Task ATruncatedKeyFileFailsVerification()
+    public async Task A_truncated_key_file_fails_verification()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -83,7 +83,7 @@ public class KeyLevelCatalogTests
     }
 
     [Fact]
-    public async Task ASeedServiceBackupVerifies()
+    public async Task A_seed_service_backup_verifies()
     {
         using var tmp = new TempDirectory();
         var path = tmp.Combine("redis_backup_20231205_143022.json.gz");

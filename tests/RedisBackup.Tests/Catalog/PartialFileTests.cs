@@ -30,7 +30,7 @@ public class PartialFileTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void APendingBackupWhoseBufferCannotBeFlushedIsStillDeleted()
+    public void A_pending_backup_whose_buffer_cannot_be_flushed_is_still_deleted()
     {
         using var volume = SmallVolume.Mount("1m");
         var catalog = new BackupCatalog(Path.Combine(volume.Path, "cat"));
@@ -51,7 +51,7 @@ public class PartialFileTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AKeyLevelBackupThatFillsTheDiskLeavesNoPartialIsJournaledAndRetriesAddNothing()
+    public async Task A_key_level_backup_that_fills_the_disk_leaves_no_partial_is_journaled_and_retries_add_nothing()
     {
         using var volume = SmallVolume.Mount("2m");
         await using var server = await RedisServer.StartAsync();
@@ -81,7 +81,7 @@ public class PartialFileTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task WhenEvenTheJournalCannotBeWrittenTheErrorSaysSo()
+    public async Task When_even_the_journal_cannot_be_written_the_error_says_so()
     {
         using var volume = SmallVolume.Mount("1m");
         await using var server = await RedisServer.StartAsync();
@@ -103,7 +103,7 @@ public class PartialFileTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ARunKilledMidExportLeavesAPartialThatStatsReportAndTheNextRunRemoves()
+    public async Task A_run_killed_mid_export_leaves_a_partial_that_stats_report_and_the_next_run_removes()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "1000000", "key", "200");
@@ -153,7 +153,7 @@ public class PartialFileTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task APartialBeingWrittenIsReportedButNeverRemoved()
+    public async Task A_partial_being_written_is_reported_but_never_removed()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -174,7 +174,7 @@ public class PartialFileTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void AnOldPartialNobodyWritesIsStale()
+    public void An_old_partial_nobody_writes_is_stale()
     {
         using var tmp = new TempDirectory();
         var stale = tmp.Combine(".redis-backup-20260101-000000.rdb.0123456789ab.partial");

@@ -23,7 +23,7 @@ public class RetentionSafetyTests
     private static string[] Names(string dir) => new BackupCatalog(dir).List().Select(b => b.Name).ToArray();
 
     [Fact]
-    public async Task AnEmptiedServerDoesNotRotateTheLastGoodBackupAwayUntilShrinkingIsAllowed()
+    public async Task An_emptied_server_does_not_rotate_the_last_good_backup_away_until_shrinking_is_allowed()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "2000");
@@ -65,7 +65,7 @@ public class RetentionSafetyTests
     }
 
     [Fact]
-    public async Task ABackupWithFewerThanHalfTheKeysHoldsRetentionBackButAModestShrinkDoesNot()
+    public async Task A_backup_with_fewer_than_half_the_keys_holds_retention_back_but_a_modest_shrink_does_not()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "1000");
@@ -91,7 +91,7 @@ public class RetentionSafetyTests
     }
 
     [Fact]
-    public async Task RetentionIsScopedBySourceSoOneServerNeverRotatesAnothersBackupsAway()
+    public async Task Retention_is_scoped_by_source_so_one_server_never_rotates_anothers_backups_away()
     {
         await using var a = await RedisServer.StartAsync();
         await using var b = await RedisServer.StartAsync();
@@ -109,7 +109,7 @@ public class RetentionSafetyTests
     }
 
     [Fact]
-    public async Task APartialSelectionNeverRotatesTheFullExportAway()
+    public async Task A_partial_selection_never_rotates_the_full_export_away()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync())
@@ -126,7 +126,7 @@ public class RetentionSafetyTests
     }
 
     [Fact]
-    public async Task AMistypedTypeIsAUsageErrorAndNothingIsWritten()
+    public async Task A_mistyped_type_is_a_usage_error_and_nothing_is_written()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync()) await c.ExecuteAsync(CancellationToken.None, "DEBUG", "POPULATE", "100");

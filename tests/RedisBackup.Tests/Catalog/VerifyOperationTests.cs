@@ -10,7 +10,7 @@ namespace RedisBackup.Tests.Catalog;
 public class VerifyOperationTests
 {
     [Fact]
-    public async Task AGoodBackupVerifiesAndTheSidecarRecordsIt()
+    public async Task A_good_backup_verifies_and_the_sidecar_records_it()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -36,7 +36,7 @@ public class VerifyOperationTests
     }
 
     [Fact]
-    public async Task AFlippedByteInAnRdbIsReportedWithItsOffsetAndMarksTheBackupFailed()
+    public async Task A_flipped_byte_in_an_RDB_is_reported_with_its_offset_and_marks_the_backup_failed()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -57,7 +57,7 @@ public class VerifyOperationTests
     }
 
     [Fact]
-    public async Task ForeignFilesAreCheckedByStructureAlone()
+    public async Task Foreign_files_are_checked_by_structure_alone()
     {
         using var tmp = new TempDirectory();
         var rdb = await CatalogFiles.RealRdbAsync();
@@ -78,7 +78,7 @@ public class VerifyOperationTests
     }
 
     [Fact]
-    public async Task ATruncatedCompressedBackupIsReportedNotThrown()
+    public async Task A_truncated_compressed_backup_is_reported_not_thrown()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);
@@ -94,7 +94,7 @@ public class VerifyOperationTests
     }
 
     [Fact]
-    public async Task DeepVerificationCatchesWhatTheFrameWalkCannot()
+    public async Task Deep_verification_catches_what_the_frame_walk_cannot()
     {
         using var tmp = new TempDirectory();
         var file = tmp.Combine("corrupt_ziplist.rdb");
@@ -106,7 +106,7 @@ public class VerifyOperationTests
     }
 
     [Fact]
-    public async Task AChecksumFileAloneIsUsedAndUnknownOrMissingFilesAreReported()
+    public async Task A_checksum_file_alone_is_used_and_unknown_or_missing_files_are_reported()
     {
         using var tmp = new TempDirectory();
         var catalog = new BackupCatalog(tmp.Path);

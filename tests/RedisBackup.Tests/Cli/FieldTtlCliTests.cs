@@ -10,7 +10,7 @@ public class FieldTtlCliTests
     private static string P(RedisServer server) => server.Port.ToString(CultureInfo.InvariantCulture);
 
     [ServerFact("redis-7.4")]
-    public async Task LostFieldTtlsAreCountedInJsonAndShownInHumanOutputAndRequireFieldTtlRefuses()
+    public async Task Lost_field_TTLs_are_counted_in_JSON_and_shown_in_human_output_and_require_field_TTL_refuses()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         await KeyFiles.RunAsync(source, 0, "HSET", "session:1", "token", "t", "user", "ada");

@@ -6,7 +6,7 @@ namespace RedisBackup.Tests.Cli;
 public class RuntimeSettingsTests
 {
     [Fact]
-    public void TheCliRuntimeConfigCarriesTheMeasuredJitSettings()
+    public void The_CLI_runtime_config_carries_the_measured_JIT_settings()
     {
         var path = Path.ChangeExtension(CliRun.DllPath, ".runtimeconfig.json");
         using var doc = JsonDocument.Parse(File.ReadAllText(path));

@@ -15,7 +15,7 @@ namespace RedisBackup.Tests.Decode;
 public class BigStreamTests
 {
     [Fact]
-    public async Task AStreamOver16MiBIsReplayedLiveAndConvertedIntoLogicalStreamRecords()
+    public async Task A_stream_over_16_MiB_is_replayed_live_and_converted_into_logical_stream_records()
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await using (var c = await source.ConnectAsync())

@@ -20,7 +20,7 @@ public class ConvertTests
     private const int FieldTtlDb = 9;
 
     [ServerFact("redis-7.4")]
-    public async Task AnRdbSnapshotOfRedis74BecomesALogicalBackupThatRestoresInto70And74()
+    public async Task An_RDB_snapshot_of_Redis_7_4_becomes_a_logical_backup_that_restores_into_7_0_and_7_4()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4", "--repl-diskless-sync-delay", "0");
         await CrossVersionData.FillAsync(source);
@@ -69,7 +69,7 @@ public class ConvertTests
     }
 
     [ServerFact("valkey-8.0")]
-    public async Task AnExactBackupOfValkeyBecomesALogicalBackupThatRestoresIntoRedis70()
+    public async Task An_exact_backup_of_Valkey_becomes_a_logical_backup_that_restores_into_Redis_7_0()
     {
         await using var source = await RedisServer.StartVersionAsync("valkey-8.0");
         await CrossVersionData.FillAsync(source);
@@ -91,7 +91,7 @@ public class ConvertTests
     [InlineData("list-quicklist.rdb")]
     [InlineData("hash-ziplist.rdb")]
     [InlineData("zset-ziplist.rdb")]
-    public async Task OldRdbFilesConvertToWhatRestoreGives(string name)
+    public async Task Old_RDB_files_convert_to_what_restore_gives(string name)
     {
         using var dir = new TempDirectory();
         var converted = await ConvertOperation.RunAsync(new ConvertRequest { Path = TestData.RedisAsset(name), Directory = dir.Path });
@@ -105,7 +105,7 @@ public class ConvertTests
     }
 
     [Fact]
-    public async Task ADamagedSourceLeavesNothingAndTheCliConverts()
+    public async Task A_damaged_source_leaves_nothing_and_the_CLI_converts()
     {
         using var dir = new TempDirectory();
         var catalog = dir.Combine("catalog");

@@ -32,7 +32,7 @@ public class CrossVersionTests(ITestOutputHelper output)
 
     [ServerTheory]
     [MemberData(nameof(Cases))]
-    public async Task ABackupRestoresIntoAnotherVersion(string from, string to, string kind)
+    public async Task A_backup_restores_into_another_version(string from, string to, string kind)
     {
         var source = await StartSourceAsync(from);
         await using var _source = source.Server;
@@ -65,7 +65,7 @@ public class CrossVersionTests(ITestOutputHelper output)
     /// </summary>
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task EveryKeyReplayedLogicallyIntoTheSameVersionIsTheSame(string version)
+    public async Task Every_key_replayed_logically_into_the_same_version_is_the_same(string version)
     {
         var source = await StartSourceAsync(version);
         await using var _source = source.Server;

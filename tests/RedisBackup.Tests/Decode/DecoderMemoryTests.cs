@@ -22,7 +22,7 @@ public class DecoderMemoryTests(ITestOutputHelper output)
     private const long PeakRssLimitKb = 200 * 1024;
 
     [Fact(Timeout = 20 * 60 * 1000)]
-    public async Task A400MbStringAndA5MillionMemberHashReplayInBoundedMemory()
+    public async Task A_400_MB_string_and_a_5_million_member_hash_replay_in_bounded_memory()
     {
         using var dir = new TempDirectory();
         var path = dir.Combine("big.rdb");

@@ -12,7 +12,7 @@ namespace RedisBackup.Tests.Decode;
 public class DecoderPartsTests
 {
     [Fact]
-    public async Task LzfStringsDecompressPieceByPieceToWhatTheServerHolds()
+    public async Task LZF_strings_decompress_piece_by_piece_to_what_the_server_holds()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -46,7 +46,7 @@ public class DecoderPartsTests
     }
 
     [Fact]
-    public async Task GlobPatternsMatchWhatRedisMatches()
+    public async Task Glob_patterns_match_what_Redis_matches()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -73,7 +73,7 @@ public class DecoderPartsTests
     }
 
     [Fact]
-    public void ModuleTypeIdsNameTheirType()
+    public void Module_type_ids_name_their_type()
     {
         // RedisJSON registers "ReJSON-RL" with encoding version 3: the id packs 9 six-bit characters, then 10 bits.
         const string charset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

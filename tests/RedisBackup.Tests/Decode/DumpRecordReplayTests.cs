@@ -40,7 +40,7 @@ public class DumpRecordReplayTests
     }
 
     [Fact]
-    public async Task ADamagedPayloadFailsItsKeyAndTheOthersAreReplayed()
+    public async Task A_damaged_payload_fails_its_key_and_the_others_are_replayed()
     {
         using var dir = new TempDirectory();
         var path = await WriteFileAsync(dir);
@@ -57,7 +57,7 @@ public class DumpRecordReplayTests
     }
 
     [Fact]
-    public async Task WithFailFastAKeyThatCannotBeWrittenStopsTheRestoreWithExactCounts()
+    public async Task With_fail_fast_a_key_that_cannot_be_written_stops_the_restore_with_exact_counts()
     {
         using var dir = new TempDirectory();
         var path = await WriteFileAsync(dir, damagedFirst: true);

@@ -15,7 +15,7 @@ public class InspectTests
     private const int FieldTtlDb = 9;
 
     [ServerFact("redis-7.4")]
-    public async Task WhatAnRdbAndKeyLevelBackupsHoldMatchesTheServer()
+    public async Task What_an_RDB_and_key_level_backups_hold_matches_the_server()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4", "--repl-diskless-sync-delay", "0");
         await CrossVersionData.FillAsync(source);
@@ -63,7 +63,7 @@ public class InspectTests
     }
 
     [Fact]
-    public async Task TheCliPrintsTablesThatFit80ColumnsOrOneJsonDocument()
+    public async Task The_CLI_prints_tables_that_fit_80_columns_or_one_JSON_document()
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await Dataset.FillAsync(source);

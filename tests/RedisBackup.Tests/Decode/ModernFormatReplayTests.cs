@@ -19,7 +19,7 @@ public class ModernFormatReplayTests
         => await RdbLiveRestorer.RestoreAsync(new MemoryStream(file), target.Endpoint, new RestoreOptions(), null, CancellationToken.None);
 
     [ServerFact("redis-7.4")]
-    public async Task Redis86StreamsWithIdempotentProducersAndKeyMetadataAreReplayed()
+    public async Task Redis_8_6_streams_with_idempotent_producers_and_key_metadata_are_replayed()
     {
         var file = new RdbBuilder("REDIS0013")
             .Aux("redis-ver", "8.6.0").Aux("ctime", "1900000000")
@@ -42,7 +42,7 @@ public class ModernFormatReplayTests
     }
 
     [Fact]
-    public async Task Redis88NackedEntriesAreCountedAndArraysReportedAsFailures()
+    public async Task Redis_8_8_nacked_entries_are_counted_and_arrays_reported_as_failures()
     {
         var file = new RdbBuilder("REDIS0014")
             .Aux("redis-ver", "8.8.0")
@@ -63,7 +63,7 @@ public class ModernFormatReplayTests
     }
 
     [Fact]
-    public async Task Redis810TemplateHashesBecomePlainHashes()
+    public async Task Redis_8_10_template_hashes_become_plain_hashes()
     {
         var file = new RdbBuilder("REDIS0015")
             .Aux("redis-ver", "8.10.0")
@@ -86,7 +86,7 @@ public class ModernFormatReplayTests
     }
 
     [ServerFact("redis-7.4", "valkey-8.0")]
-    public async Task Valkey9Hash2FieldTtlsAreKeptOnRedis74AndCountedOnValkey8()
+    public async Task Valkey_9_hash_2_field_TTLs_are_kept_on_Redis_7_4_and_counted_on_Valkey_8()
     {
         var file = new RdbBuilder("VALKEY080")
             .Aux("valkey-ver", "9.0.0").Aux("redis-ver", "7.2.4")
@@ -110,7 +110,7 @@ public class ModernFormatReplayTests
     }
 
     [Fact]
-    public async Task AModuleValueIsReportedPerKeyWithTheReasonAndInspectNamesItsType()
+    public async Task A_module_value_is_reported_per_key_with_the_reason_and_inspect_names_its_type()
     {
         // A RedisJSON value (type "ReJSON-RL", encoding version 3) between two strings, in a Redis 7.4 file and a 7.0 one.
         const string charset = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";

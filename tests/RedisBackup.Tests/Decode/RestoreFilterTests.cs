@@ -25,7 +25,7 @@ public class RestoreFilterTests
     }
 
     [Fact]
-    public async Task OnlyTheSelectedKeysAreRestoredFromRdbAndKeyLevelBackups()
+    public async Task Only_the_selected_keys_are_restored_from_RDB_and_key_level_backups()
     {
         using var dir = new TempDirectory();
         var (source, rdb, logical) = await BackupsAsync(dir);
@@ -54,7 +54,7 @@ public class RestoreFilterTests
     }
 
     [Fact]
-    public async Task TheCliTakesDbMatchAndTypeAndAContainerRestoreRefusesThem()
+    public async Task The_CLI_takes_db_match_and_type_and_a_container_restore_refuses_them()
     {
         using var dir = new TempDirectory();
         var (source, rdb, _) = await BackupsAsync(dir);

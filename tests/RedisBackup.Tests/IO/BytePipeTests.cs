@@ -13,7 +13,7 @@ public class BytePipeTests
     [InlineData(1000)]
     [InlineData(BytePipe.BlockSize)]
     [InlineData(BytePipe.BlockSize * 3 + 17)]
-    public async Task BytesComeOutInOrderFromSyncAndAsyncWrites(int piece)
+    public async Task Bytes_come_out_in_order_from_sync_and_async_writes(int piece)
     {
         var data = RandomNumberGenerator.GetBytes(3 * 1024 * 1024 + 5); // more than the pipe holds: the writer must wait for the reader
         var pipe = new BytePipe();
@@ -35,7 +35,7 @@ public class BytePipeTests
     }
 
     [Fact]
-    public async Task AFailedReaderStopsAWriterThatWouldOtherwiseWaitForEver()
+    public async Task A_failed_reader_stops_a_writer_that_would_otherwise_wait_for_ever()
     {
         var pipe = new BytePipe();
         var failure = new InvalidDataException("bad byte at 10");
@@ -57,7 +57,7 @@ public class BytePipeTests
     }
 
     [Fact]
-    public async Task AWriterFailureReachesTheReader()
+    public async Task A_writer_failure_reaches_the_reader()
     {
         var pipe = new BytePipe();
         await pipe.WriteAsync(new byte[100], CancellationToken.None);
@@ -69,7 +69,7 @@ public class BytePipeTests
     }
 
     [Fact]
-    public async Task VerifyingWriteStreamHashesAndChecksExactlyWhatReachesTheFile()
+    public async Task Verifying_write_stream_hashes_and_checks_exactly_what_reaches_the_file()
     {
         var data = RandomNumberGenerator.GetBytes(5 * 1024 * 1024 + 3);
         using var file = new MemoryStream();
@@ -94,7 +94,7 @@ public class BytePipeTests
     }
 
     [Fact]
-    public async Task ACheckThatStopsEarlyStillHashesEverythingAndACheckThatFailsStopsTheWriter()
+    public async Task A_check_that_stops_early_still_hashes_everything_and_a_check_that_fails_stops_the_writer()
     {
         var data = RandomNumberGenerator.GetBytes(4 * 1024 * 1024);
         using (var file = new MemoryStream())

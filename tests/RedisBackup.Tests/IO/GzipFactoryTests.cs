@@ -22,7 +22,7 @@ public class GzipFactoryTests
     }
 
     [Fact]
-    public void Base64PayloadsGetHuffmanOnlyCodingAndRoundTrip()
+    public void Base64_payloads_get_huffman_only_coding_and_round_trip()
     {
         var lines = new System.Text.StringBuilder();
         for (var i = 0; i < 2000; i++) lines.Append("{\"rec\":\"key\",\"db\":0,\"dump\":\"").Append(Convert.ToBase64String(RandomNumberGenerator.GetBytes(300))).Append("\"}\n");

@@ -5,7 +5,7 @@ namespace RedisBackup.Tests.Infrastructure;
 public class SmokeTests
 {
     [Fact]
-    public async Task RedisServerStartsAndAnswers()
+    public async Task Redis_server_starts_and_answers()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -27,7 +27,7 @@ public class SmokeTests
     /// <summary>Every build of the version matrix starts, answers, and is the version it claims to be.</summary>
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task EveryServerVersionStartsAndReportsItsVersion(string version)
+    public async Task Every_server_version_starts_and_reports_its_version(string version)
     {
         await using var server = await RedisServer.StartVersionAsync(version);
         await using var c = await server.ConnectAsync();

@@ -5,7 +5,7 @@ using RedisBackup.Tests.Infrastructure;
 namespace RedisBackup.Tests.KeyLevel;
 
 /// <summary>
-/// Fault-matrix case 34 of issue 9 (the 2M-element list; the big hash is <see cref="Operations.KeyLevelOperationTests.ATwoMillionMemberHashRoundTrips"/>): a list of two
+/// Fault-matrix case 34 of issue 9 (the 2M-element list; the big hash is <see cref="Operations.KeyLevelOperationTests.A_two_million_member_hash_round_trips"/>): a list of two
 /// million elements goes through a catalog backup and a live restore, logical and exact, and comes back with the
 /// same DEBUG DIGEST-VALUE and TTL.
 /// </summary>

@@ -14,7 +14,7 @@ public class FieldTtlDowngradeTests
 
     [ServerTheory]
     [MemberData(nameof(OlderServers))]
-    public async Task TheFieldsAreWrittenAndTheLostTtlsCountedAndNamed(string version)
+    public async Task The_fields_are_written_and_the_lost_TTLs_counted_and_named(string version)
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         var seeded = await FieldTtlData.FillAsync(source, (DateTimeOffset.UtcNow.ToUnixTimeMilliseconds() / 1000 + 3600) * 1000);
@@ -60,7 +60,7 @@ public class FieldTtlDowngradeTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task ABackupOf74WithoutFieldTtlsRestoresIntoOlderServersEvenWhenTheyAreRequired()
+    public async Task A_backup_of_7_4_without_field_TTLs_restores_into_older_servers_even_when_they_are_required()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         await KeyFiles.RunAsync(source, 0, "HSET", "h", "a", "1", "b", "2");

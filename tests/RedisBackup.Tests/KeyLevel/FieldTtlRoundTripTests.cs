@@ -33,7 +33,7 @@ public class FieldTtlRoundTripTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task ALogicalBackupOf74KeepsEveryFieldTtlInto74()
+    public async Task A_logical_backup_of_7_4_keeps_every_field_TTL_into_7_4()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         await using var target = await RedisServer.StartVersionAsync("redis-7.4");
@@ -89,7 +89,7 @@ public class FieldTtlRoundTripTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task FieldsWhoseTtlHasPassedAtRestoreTimeAreNotWrittenAndCounted()
+    public async Task Fields_whose_TTL_has_passed_at_restore_time_are_not_written_and_counted()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         await using var target = await RedisServer.StartVersionAsync("redis-7.4");
@@ -136,7 +136,7 @@ public class FieldTtlRoundTripTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task TheRelativeModeSetsTheTimeEachFieldHadLeft()
+    public async Task The_relative_mode_sets_the_time_each_field_had_left()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         await using var target = await RedisServer.StartVersionAsync("redis-7.4");
@@ -174,7 +174,7 @@ public class FieldTtlRoundTripTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task ExactBackupsAndRdbSnapshotsOf74KeepFieldTtls()
+    public async Task Exact_backups_and_RDB_snapshots_of_7_4_keep_field_TTLs()
     {
         await using var source = await RedisServer.StartVersionAsync("redis-7.4");
         var seeded = await FieldTtlData.FillAsync(source, HourAhead());
@@ -205,7 +205,7 @@ public class FieldTtlRoundTripTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task FieldExpiriesAreAskedOnlyWhereTheyCanExist()
+    public async Task Field_expiries_are_asked_only_where_they_can_exist()
     {
         using var dir = new TempDirectory();
         // Redis 7.0 has no HPEXPIRETIME: the export never sends it (it would fail) and requires nothing.

@@ -38,7 +38,7 @@ public class FormatVersionTests
     }
 
     [Fact]
-    public async Task AFileThatRequiresSomethingUnknownIsRefusedNamingItAndSayingItIsNewer()
+    public async Task A_file_that_requires_something_unknown_is_refused_naming_it_and_saying_it_is_newer()
     {
         var file = File(Header("\"version\":2,\"minor\":7,\"requires\":[\"fieldTtl\",\"somethingNew\"]"), Key, Trailer);
         var refused = await Assert.ThrowsAsync<RedisBackupException>(() => VerifyAsync(file));
@@ -62,7 +62,7 @@ public class FormatVersionTests
     }
 
     [Fact]
-    public async Task ANewerMajorVersionIsRefusedTooAndVerifyDoesNotMarkItDamaged()
+    public async Task A_newer_major_version_is_refused_too_and_verify_does_not_mark_it_damaged()
     {
         var file = File(Header("\"version\":3,\"minor\":0,\"requires\":[]"), Key, Trailer);
         var refused = await Assert.ThrowsAsync<RedisBackupException>(() => VerifyAsync(file));
@@ -81,7 +81,7 @@ public class FormatVersionTests
     }
 
     [Fact]
-    public async Task FilesWithoutTheListStillRead()
+    public async Task Files_without_the_list_still_read()
     {
         // The first format: version 1, no minor, no requires, no fieldTtls in the trailer.
         var old = await VerifyAsync(File(Header("\"version\":1"), Key, Trailer));
@@ -108,7 +108,7 @@ public class FormatVersionTests
     [Theory]
     [InlineData("\"fieldExpireAt\":[0]", "does not match the fields")]
     [InlineData("\"fieldExpireAt\":[0,-5]", "negative")]
-    public async Task FieldExpiriesThatDoNotFitTheirRecordAreRefusedAsDamage(string expiry, string message)
+    public async Task Field_expiries_that_do_not_fit_their_record_are_refused_as_damage(string expiry, string message)
     {
         var file = File(Header("\"version\":2,\"minor\":1,\"requires\":[\"fieldTtl\"]"),
             Key.Replace("]}", "]," + expiry + "}", StringComparison.Ordinal), Trailer);
@@ -118,7 +118,7 @@ public class FormatVersionTests
     }
 
     [Fact]
-    public async Task ATrailerWhoseFieldTtlCountDiffersIsRefusedAsDamage()
+    public async Task A_trailer_whose_field_TTL_count_differs_is_refused_as_damage()
     {
         var file = File(Header("\"version\":2,\"minor\":1,\"requires\":[\"fieldTtl\"]"),
             """{"rec":"key","db":0,"key":"h","type":"hash","value":["a","1"],"fieldExpireAt":[1895347139123],"fieldsReadAt":1795347139123}""",

@@ -7,7 +7,7 @@ namespace RedisBackup.Tests.KeyLevel;
 public class KeyExportFilterTests
 {
     [Fact]
-    public async Task MatchTypeAndDatabaseFiltersSelectKeys()
+    public async Task Match_type_and_database_filters_select_keys()
     {
         await using var source = await RedisServer.StartAsync();
         await KeyFiles.RunAsync(source, 0, "SET", "user:1", "a");

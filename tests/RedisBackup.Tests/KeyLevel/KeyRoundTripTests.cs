@@ -14,7 +14,7 @@ public class KeyRoundTripTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task EveryTypeRoundTripsIntoAFreshServer(bool exact)
+    public async Task Every_type_round_trips_into_a_fresh_server(bool exact)
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -54,7 +54,7 @@ public class KeyRoundTripTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task ADatabaseOfManyScanBatchesRoundTrips(bool exact)
+    public async Task A_database_of_many_SCAN_batches_round_trips(bool exact)
     {
         // More keys than several SCAN batches hold, so the exporter's batch pipelining is exercised end to end.
         await using var source = await RedisServer.StartAsync();

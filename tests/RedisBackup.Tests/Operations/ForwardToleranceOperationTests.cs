@@ -30,7 +30,7 @@ public class ForwardToleranceOperationTests
     }
 
     [Fact]
-    public async Task VerifyExitsZeroAndSaysWhatItCheckedAndStrictMakesItAFailure()
+    public async Task Verify_exits_zero_and_says_what_it_checked_and_strict_makes_it_a_failure()
     {
         using var dir = new TempDirectory();
         var (bytes, at) = FutureFile();
@@ -66,7 +66,7 @@ public class ForwardToleranceOperationTests
     }
 
     [Fact]
-    public async Task ALiveRestoreWritesEveryKeyUpToTheUnknownPartAndStopsThereWithTheCounts()
+    public async Task A_live_restore_writes_every_key_up_to_the_unknown_part_and_stops_there_with_the_counts()
     {
         using var dir = new TempDirectory();
         var (bytes, at) = FutureFile();
@@ -95,7 +95,7 @@ public class ForwardToleranceOperationTests
     /// whose partial result (Complete false, the last key written) the CLI prints with --json and the journal keeps.
     /// </summary>
     [Fact]
-    public async Task TheStopAtAnUnknownPartCarriesThePartialResultIntoTheJsonOutputAndTheJournal()
+    public async Task The_stop_at_an_unknown_part_carries_the_partial_result_into_the_JSON_output_and_the_journal()
     {
         using var dir = new TempDirectory();
         using (new BackupCatalog(dir.Path).AcquireLock()) { } // a catalog: restores of its backups are journalled
@@ -137,7 +137,7 @@ public class ForwardToleranceOperationTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task ASnapshotOfANewerServerIsKeptWithItsLevelListedVerifiedAndRestoredUpToThatPart()
+    public async Task A_snapshot_of_a_newer_server_is_kept_with_its_level_listed_verified_and_restored_up_to_that_part()
     {
         await using var source = await RedisServer.StartAsync(ServerVersions.Redis74, "--repl-diskless-sync-delay", "0");
         await using (var c = await source.ConnectAsync())

@@ -14,7 +14,7 @@ public class KeyLevelOperationTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task BackupListRestoreIsIdentical(bool exact)
+    public async Task Backup_list_restore_is_identical(bool exact)
     {
         await using var source = await RedisServer.StartAsync();
         await Dataset.FillAsync(source);
@@ -45,7 +45,7 @@ public class KeyLevelOperationTests
     }
 
     [Fact]
-    public async Task ATwoMillionMemberHashRoundTrips()
+    public async Task A_two_million_member_hash_round_trips()
     {
         await using var source = await RedisServer.StartAsync();
         await using (var c = await source.ConnectAsync())
@@ -74,7 +74,7 @@ public class KeyLevelOperationTests
     }
 
     [Fact]
-    public async Task CancelledExportLeavesNoBackupFile()
+    public async Task Cancelled_export_leaves_no_backup_file()
     {
         await using var source = await RedisServer.StartAsync();
         await using (var c = await source.ConnectAsync())

@@ -21,7 +21,7 @@ public class SnapshotOperationTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task SnapshotIsVerifiedCatalogedAndRestoresLive(bool compress)
+    public async Task Snapshot_is_verified_cataloged_and_restores_live(bool compress)
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await Populate(source, 5000);
@@ -50,7 +50,7 @@ public class SnapshotOperationTests
     }
 
     [Fact]
-    public async Task PlainSnapshotLoadsInRedisServerAsIs()
+    public async Task Plain_snapshot_loads_in_Redis_server_as_is()
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await Populate(source, 1000);
@@ -64,7 +64,7 @@ public class SnapshotOperationTests
     }
 
     [Fact]
-    public async Task CancelledSnapshotLeavesNoFileAndRecordsTheFailure()
+    public async Task Cancelled_snapshot_leaves_no_file_and_records_the_failure()
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0", "--rdb-key-save-delay", "100");
         await Populate(source, 20_000);
@@ -79,7 +79,7 @@ public class SnapshotOperationTests
     }
 
     [Fact]
-    public async Task ASnapshotThatFailsItsCheckWhileDownloadingIsNotKept()
+    public async Task A_snapshot_that_fails_its_check_while_downloading_is_not_kept()
     {
         // A good snapshot of a real server, then two bad copies: one damaged near its start and followed by far more
         // data than the check buffers (the download must stop, not wait), one damaged at its end (the CRC64).
@@ -123,7 +123,7 @@ public class SnapshotOperationTests
     }
 
     [Fact]
-    public async Task WrongPasswordFailsClearlyAndLeavesNothing()
+    public async Task Wrong_password_fails_clearly_and_leaves_nothing()
     {
         await using var source = await RedisServer.StartAsync("--requirepass", "right");
         using var dir = new TempDirectory();
@@ -138,7 +138,7 @@ public class SnapshotOperationTests
     }
 
     [Fact]
-    public async Task ACorruptSnapshotIsRefusedBeforeRestoreWithNothingWritten()
+    public async Task A_corrupt_snapshot_is_refused_before_restore_with_nothing_written()
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await Populate(source, 1000);
@@ -157,7 +157,7 @@ public class SnapshotOperationTests
     }
 
     [Fact]
-    public async Task PlanDescribesStepsAndChangesNothing()
+    public async Task Plan_describes_steps_and_changes_nothing()
     {
         using var dir = new TempDirectory();
         var steps = BackupOperation.Prepare(new BackupRequest { Kind = BackupKind.Snapshot, Endpoint = new() { Port = 1 }, Directory = dir.Combine("sub"), Keep = 3 }).Texts;
@@ -170,7 +170,7 @@ public class SnapshotOperationTests
 public class RestorePreCheckTests
 {
     [Fact]
-    public async Task OurVerifiedBackupIsCheckedByHashAndAForeignCopyIsWalkedFully()
+    public async Task Our_verified_backup_is_checked_by_hash_and_a_foreign_copy_is_walked_fully()
     {
         await using var source = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await using (var c = await source.ConnectAsync())

@@ -40,7 +40,7 @@ public class VersionMatrixTests
 
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task ALogicalBackupRestoresIntoTheSameVersion(string versionName)
+    public async Task A_logical_backup_restores_into_the_same_version(string versionName)
     {
         var version = ServerVersions.Get(versionName);
         var (source, _) = await SourceAsync(version);
@@ -59,7 +59,7 @@ public class VersionMatrixTests
 
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task AnExactBackupRestoresIntoTheSameVersion(string versionName)
+    public async Task An_exact_backup_restores_into_the_same_version(string versionName)
     {
         var version = ServerVersions.Get(versionName);
         var (source, fieldTtls) = await SourceAsync(version);
@@ -81,7 +81,7 @@ public class VersionMatrixTests
 
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task AReplicationSnapshotRestoresLiveIntoTheSameVersion(string versionName)
+    public async Task A_replication_snapshot_restores_live_into_the_same_version(string versionName)
     {
         var version = ServerVersions.Get(versionName);
         var (source, fieldTtls) = await SourceAsync(version);

@@ -19,7 +19,7 @@ public class CorruptRdbTests
     private static Task<RdbSummary> Verify(byte[] bytes, bool deep = false) => RdbVerifier.VerifyAsync(new MemoryStream(bytes), deep);
 
     [Fact]
-    public async Task FlippedByteInsideAValueIsACrcMismatchNamingBothValues()
+    public async Task Flipped_byte_inside_a_value_is_a_CRC_mismatch_naming_both_values()
     {
         var bytes = await RealRdbAsync();
         var at = bytes.AsSpan().IndexOf("crc-marker-"u8);
@@ -33,7 +33,7 @@ public class CorruptRdbTests
     }
 
     [Fact]
-    public async Task FlippedChecksumByteIsACrcMismatch()
+    public async Task Flipped_checksum_byte_is_a_CRC_mismatch()
     {
         var bytes = await RealRdbAsync();
         bytes[^3] ^= 1;
@@ -42,7 +42,7 @@ public class CorruptRdbTests
     }
 
     [Fact]
-    public async Task TruncatedFilesFailWithTheOffsetAndWhatWasExpected()
+    public async Task Truncated_files_fail_with_the_offset_and_what_was_expected()
     {
         var bytes = await RealRdbAsync();
         var cuts = new[] { 3, 9, 10, 40, bytes.Length / 3, bytes.Length / 2, bytes.Length - 100, bytes.Length - 9, bytes.Length - 8, bytes.Length - 1 };
@@ -60,7 +60,7 @@ public class CorruptRdbTests
     }
 
     [Fact]
-    public async Task TruncatedFileAlsoFailsTheEntryReader()
+    public async Task Truncated_file_also_fails_the_entry_reader()
     {
         var bytes = await RealRdbAsync();
         var reader = new RdbReader(new MemoryStream(bytes[..(bytes.Length / 2)]));
@@ -72,7 +72,7 @@ public class CorruptRdbTests
     [InlineData("RADIS0010")]
     [InlineData("REDIS00x0")]
     [InlineData("{\"json\":1")]
-    public async Task WrongMagicIsRejected(string header)
+    public async Task Wrong_magic_is_rejected(string header)
     {
         var bytes = await RealRdbAsync();
         Encoding.ASCII.GetBytes(header).CopyTo(bytes, 0);
@@ -83,7 +83,7 @@ public class CorruptRdbTests
     }
 
     [Fact]
-    public async Task UnsupportedVersionIsNamed()
+    public async Task Unsupported_version_is_named()
     {
         var bytes = await RealRdbAsync();
         Encoding.ASCII.GetBytes("REDIS0099").CopyTo(bytes, 0);
@@ -92,7 +92,7 @@ public class CorruptRdbTests
     }
 
     [Fact]
-    public async Task UnknownTypeByteIsNamedWithItsOffset()
+    public async Task Unknown_type_byte_is_named_with_its_offset()
     {
         await using var server = await RedisServer.StartAsync("--rdbchecksum", "no");
         await using var c = await server.ConnectAsync();
@@ -109,7 +109,7 @@ public class CorruptRdbTests
     }
 
     [Fact]
-    public async Task EmptyStreamIsRejected()
+    public async Task Empty_stream_is_rejected()
     {
         var ex = await Assert.ThrowsAsync<RdbFormatException>(() => Verify([]));
         Assert.Contains("empty", ex.Message, StringComparison.Ordinal);

@@ -6,18 +6,18 @@ namespace RedisBackup.Tests.Rdb;
 public class Crc64Tests
 {
     [Fact]
-    public void CheckValueMatchesTheJonesCatalogue()
+    public void Check_value_matches_the_jones_catalogue()
         => Assert.Equal(0xE9C6D914C4B8D9CAUL, Crc64.Update(0, Encoding.ASCII.GetBytes("123456789")));
 
     [Fact]
-    public void EmptyInputLeavesTheCrcUnchanged()
+    public void Empty_input_leaves_the_CRC_unchanged()
     {
         Assert.Equal(0UL, Crc64.Update(0, []));
         Assert.Equal(0x1234UL, Crc64.Update(0x1234, []));
     }
 
     [Fact]
-    public void SlicedComputationEqualsBitwiseReferenceAtEverySplit()
+    public void Sliced_computation_equals_bitwise_reference_at_every_split()
     {
         var data = new byte[1000];
         new Random(7).NextBytes(data);
@@ -28,7 +28,7 @@ public class Crc64Tests
     }
 
     [Fact]
-    public void FoldingAndTableImplementationsAgreeOnEveryLengthAndStart()
+    public void Folding_and_table_implementations_agree_on_every_length_and_start()
     {
         var data = new byte[4096 + 37];
         var random = new Random(11);
@@ -43,7 +43,7 @@ public class Crc64Tests
     }
 
     [Fact]
-    public void FoldingConstantsComeFromTheJonesPolynomial()
+    public void Folding_constants_come_from_the_jones_polynomial()
     {
         Assert.Equal(0x95AC9329AC4BC9B5UL, Crc64.Reverse(0xAD93D23594C935A9UL));
         // x^64 mod P is P without its top term.

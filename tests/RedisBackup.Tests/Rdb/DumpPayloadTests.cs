@@ -7,7 +7,7 @@ namespace RedisBackup.Tests.Rdb;
 public class DumpPayloadTests
 {
     [Fact]
-    public async Task PayloadForFooBarEqualsARealDump()
+    public async Task Payload_for_foo_bar_equals_a_real_dump()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -24,7 +24,7 @@ public class DumpPayloadTests
     }
 
     [Fact]
-    public void VersionOfReadsTheFooter()
+    public void Version_of_reads_the_footer()
     {
         var payload = DumpPayload.Create(4, [1, 2, 3], 9);
         Assert.Equal(9, DumpPayload.VersionOf(payload));
@@ -34,7 +34,7 @@ public class DumpPayloadTests
     }
 
     [Fact]
-    public async Task PayloadsBuiltFromRdbEntriesRestoreWithIdenticalDigests()
+    public async Task Payloads_built_from_RDB_entries_restore_with_identical_digests()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();

@@ -29,7 +29,7 @@ public class ForwardToleranceTests
     [InlineData("REDIS0016")]
     [InlineData("REDIS0015")]
     [InlineData("VALKEY082")]
-    public async Task AnUnknownTypeWithAMatchingChecksumIsCheckedUpToItAndSaysSo(string magic)
+    public async Task An_unknown_type_with_a_matching_checksum_is_checked_up_to_it_and_says_so(string magic)
     {
         var (file, at) = FileWithFutureType(magic);
         foreach (var deep in new[] { false, true })
@@ -58,7 +58,7 @@ public class ForwardToleranceTests
     }
 
     [Fact]
-    public async Task AnUnknownOpcodeAndATypeWithoutAKnownLayoutAreNamed()
+    public async Task An_unknown_opcode_and_a_type_without_a_known_layout_are_named()
     {
         var opcode = new RdbBuilder("REDIS0015").SelectDb(0).Key(0, "a").Str("1");
         var at = opcode.Bytes().Length;
@@ -72,7 +72,7 @@ public class ForwardToleranceTests
     }
 
     [Fact]
-    public async Task DamageIsStillRefused()
+    public async Task Damage_is_still_refused()
     {
         var (file, at) = FileWithFutureType();
 
@@ -104,7 +104,7 @@ public class ForwardToleranceTests
     }
 
     [Fact]
-    public async Task ANewerVersionWhoseRecordsAreAllKnownIsCheckedCompletely()
+    public async Task A_newer_version_whose_records_are_all_known_is_checked_completely()
     {
         var file = new RdbBuilder("REDIS0016").SelectDb(0).Key(0, "k").Str("v").Key(20, "s").Str(RdbBuilder.Listpack("a")).End();
         var summary = await Verify(file, deep: true);
@@ -115,7 +115,7 @@ public class ForwardToleranceTests
     }
 
     [Fact]
-    public async Task AReaderOlderThanTheFileStopsAtTheFirstTypeItDoesNotKnow()
+    public async Task A_reader_older_than_the_file_stops_at_the_first_type_it_does_not_know()
     {
         // A file of Redis 8.8 read by a release of RedisBackup that knew formats up to RDB 13 (Redis 8.6).
         var b = new RdbBuilder("REDIS0014").SelectDb(0).Key(26, "s4").StreamValue(4);

@@ -28,7 +28,7 @@ public class ModernFormatTests
     }
 
     [Fact]
-    public async Task Redis86KeyMetadataAndIdempotentStreamsAreWalkedAndKeptForRestore()
+    public async Task Redis_8_6_key_metadata_and_idempotent_streams_are_walked_and_kept_for_restore()
     {
         var file = new RdbBuilder("REDIS0013")
             .Aux("redis-ver", "8.6.0").Aux("redis-bits", "64")
@@ -62,7 +62,7 @@ public class ModernFormatTests
     }
 
     [Fact]
-    public async Task Redis88NackedStreamsAndArraysAreWalked()
+    public async Task Redis_8_8_nacked_streams_and_arrays_are_walked()
     {
         var file = new RdbBuilder("REDIS0014")
             .Aux("redis-ver", "8.8.0")
@@ -91,7 +91,7 @@ public class ModernFormatTests
     }
 
     [Fact]
-    public async Task Redis810HashTemplatesAreReadAndReferencesCarryTheirFieldNames()
+    public async Task Redis_8_10_hash_templates_are_read_and_references_carry_their_field_names()
     {
         var file = new RdbBuilder("REDIS0015")
             .Aux("redis-ver", "8.10.0")
@@ -129,7 +129,7 @@ public class ModernFormatTests
     }
 
     [Fact]
-    public async Task Valkey92FilesWithSlotImportHash2AndInlineCommandsAreRead()
+    public async Task Valkey_9_2_files_with_slot_import_hash_2_and_inline_commands_are_read()
     {
         var file = new RdbBuilder("VALKEY081")
             .Aux("valkey-ver", "9.2.0").Aux("redis-ver", "7.2.4")
@@ -159,7 +159,7 @@ public class ModernFormatTests
     }
 
     [Fact]
-    public async Task TheMagicDecidesWhatType22AndOpcode243Mean()
+    public async Task The_magic_decides_what_type_22_and_opcode_243_mean()
     {
         // Redis 7.4 RC: type 22 is a hash with absolute field TTLs per field (a length before each field).
         var redis = new RdbBuilder("REDIS0012").SelectDb(0).Key(22, "h").Len(1).Len(0).Str("f").Str("v").End();
@@ -179,7 +179,7 @@ public class ModernFormatTests
     }
 
     [Fact]
-    public async Task HeadersOfEveryKnownVersionAndInvalidOnes()
+    public async Task Headers_of_every_known_version_and_invalid_ones()
     {
         foreach (var (magic, version) in new[] { ("REDIS0001", 1), ("REDIS0011", 11), ("REDIS0012", 12), ("REDIS0013", 13), ("REDIS0014", 14), ("REDIS0015", 15), ("VALKEY080", 80), ("VALKEY081", 81) })
         {

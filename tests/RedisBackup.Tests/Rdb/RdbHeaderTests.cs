@@ -7,7 +7,7 @@ namespace RedisBackup.Tests.Rdb;
 public class RdbHeaderTests
 {
     [Fact]
-    public async Task ReadsVersionAndAuxFieldsOfARealFile()
+    public async Task Reads_version_and_aux_fields_of_a_real_file()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -26,7 +26,7 @@ public class RdbHeaderTests
     }
 
     [Fact]
-    public async Task ReadsOldFilesWithoutAuxFields()
+    public async Task Reads_old_files_without_aux_fields()
     {
         await using var file = File.OpenRead(TestData.RedisAsset("encodings.rdb"));
         var info = RdbHeader.TryRead(file);
@@ -41,11 +41,11 @@ public class RdbHeaderTests
     [InlineData("REDIS")]
     [InlineData("hello world, not an rdb")]
     [InlineData("VALKEYxyz")]
-    public void NonRdbStreamsGiveNull(string content)
+    public void Non_RDB_streams_give_null(string content)
         => Assert.Null(RdbHeader.TryRead(new MemoryStream(Encoding.ASCII.GetBytes(content))));
 
     [Fact]
-    public void ValkeyMagicIsRecognized()
+    public void Valkey_magic_is_recognized()
     {
         var bytes = Encoding.ASCII.GetBytes("VALKEY080").Concat(new byte[] { 0xFA, 0x0A }).Concat(Encoding.ASCII.GetBytes("valkey-ver")).Concat(new byte[] { 0x05 }).Concat(Encoding.ASCII.GetBytes("9.0.0")).Concat(new byte[] { 0xFE, 0x00 }).ToArray();
         var info = RdbHeader.TryRead(new MemoryStream(bytes));
@@ -56,7 +56,7 @@ public class RdbHeaderTests
     }
 
     [Fact]
-    public void TruncatedAuxStillGivesTheHeader()
+    public void Truncated_aux_still_gives_the_header()
     {
         var bytes = Encoding.ASCII.GetBytes("REDIS0011").Concat(new byte[] { 0xFA, 0x09 }).Concat(Encoding.ASCII.GetBytes("redis")).ToArray();
         var info = RdbHeader.TryRead(new MemoryStream(bytes));

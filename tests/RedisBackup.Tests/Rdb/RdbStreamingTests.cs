@@ -41,7 +41,7 @@ public class RdbStreamingTests
     }
 
     [Fact]
-    public async Task PartialReadsGiveTheSameEntriesAsWholeReads()
+    public async Task Partial_reads_give_the_same_entries_as_whole_reads()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -77,7 +77,7 @@ public class RdbStreamingTests
     }
 
     [Fact]
-    public async Task ProgressRisesToTheFileLengthAndCancellationStopsTheWalk()
+    public async Task Progress_rises_to_the_file_length_and_cancellation_stops_the_walk()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();

@@ -10,7 +10,7 @@ public class ServerRdbTests
     [InlineData("")]
     [InlineData("--rdbcompression no")]
     [InlineData("--rdbchecksum no")]
-    public async Task WalkMatchesTheServersKeyAndExpiryCounts(string options)
+    public async Task Walk_matches_the_servers_key_and_expiry_counts(string options)
     {
         var serverArgs = options.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         await using var server = await RedisServer.StartAsync(serverArgs);
@@ -64,7 +64,7 @@ public class ServerRdbTests
     }
 
     [Fact]
-    public async Task EntriesCarryExpiryTimesAndDatabases()
+    public async Task Entries_carry_expiry_times_and_databases()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -92,7 +92,7 @@ public class ServerRdbTests
     [Theory]
     [InlineData("allkeys-lfu")]
     [InlineData("allkeys-lru")]
-    public async Task EvictionPoliciesWriteFreqAndIdlePrefixes(string policy)
+    public async Task Eviction_policies_write_freq_and_idle_prefixes(string policy)
     {
         await using var server = await RedisServer.StartAsync("--maxmemory-policy", policy);
         await using var c = await server.ConnectAsync();

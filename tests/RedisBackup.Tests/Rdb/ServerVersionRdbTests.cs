@@ -22,7 +22,7 @@ public class ServerVersionRdbTests
 
     [ServerTheory]
     [MemberData(nameof(ServerVersions.Names), MemberType = typeof(ServerVersions))]
-    public async Task EveryTypeAServerWritesIsWalkedAndMatchesItsOwnChecker(string versionName)
+    public async Task Every_type_a_server_writes_is_walked_and_matches_its_own_checker(string versionName)
     {
         var version = ServerVersions.Get(versionName);
         await using var server = await RedisServer.StartAsync(version);
@@ -73,7 +73,7 @@ public class ServerVersionRdbTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task AReaderOlderThanTheServerChecksItsFileUpToTheFirstUnknownType()
+    public async Task A_reader_older_than_the_server_checks_its_file_up_to_the_first_unknown_type()
     {
         // What a RedisBackup that knew formats up to Redis 7.2 (RDB 11) makes of a Redis 7.4 file with field TTLs.
         await using var server = await RedisServer.StartAsync(ServerVersions.Redis74);

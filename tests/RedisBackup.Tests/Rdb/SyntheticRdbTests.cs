@@ -21,7 +21,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task LegacyTypesLoadInRedisAndWalkTheSame()
+    public async Task Legacy_types_load_in_Redis_and_walk_the_same()
     {
         var expireSeconds = (int)DateTimeOffset.UtcNow.AddDays(1).ToUnixTimeSeconds();
         var file = new RdbBuilder("REDIS0006")
@@ -57,7 +57,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task Redis72And74TypesWalk()
+    public async Task Redis_7_2_and_7_4_types_walk()
     {
         var file = new RdbBuilder("REDIS0012")
             .Aux("redis-ver", "7.4.1")
@@ -80,7 +80,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task StreamV1AndV2Walk()
+    public async Task Stream_v1_and_v2_walk()
     {
         var file = new RdbBuilder("REDIS0010").SelectDb(0).Key(15, "s1");
         Stream(file, version: 1);
@@ -105,7 +105,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task ModuleValuesAndModuleAuxAreWalkedByTheirOpcodes()
+    public async Task Module_values_and_module_aux_are_walked_by_their_opcodes()
     {
         var file = new RdbBuilder("REDIS0010")
             .Byte(0xF7).Len(0x123456789).Len(2).Len(2).Len(1).Len(77).Len(5).Str("aux data").Len(0)
@@ -123,7 +123,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task ValkeyFilesWithHash2AndSlotImportWalk()
+    public async Task Valkey_files_with_hash_2_and_slot_import_walk()
     {
         var file = new RdbBuilder("VALKEY080")
             .Aux("valkey-ver", "9.0.0")
@@ -141,7 +141,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task OldVersionsHaveNoChecksumAndIntAndLzfKeysDecode()
+    public async Task Old_versions_have_no_checksum_and_int_and_LZF_keys_decode()
     {
         var file = new RdbBuilder("REDIS0004").SelectDb(0)
             .Byte(0).Int8(42).Str("int key")
@@ -154,7 +154,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task RefusedAndUnknownBytesAreNamed()
+    public async Task Refused_and_unknown_bytes_are_named()
     {
         // A NaN score (253) is skipped by the walk; Redis itself refuses it when loading.
         var nanScore = new RdbBuilder("REDIS0006").SelectDb(0).Key(3, "z").Len(1).Str("nan").Raw(253).End();
@@ -188,7 +188,7 @@ public class SyntheticRdbTests
     }
 
     [Fact]
-    public async Task DeepChecksRejectBrokenEncodings()
+    public async Task Deep_checks_reject_broken_encodings()
     {
         static byte[] One(byte type, byte[] blob) => new RdbBuilder("REDIS0011").SelectDb(0).Key(type, "k").Str(blob).End();
 

@@ -18,7 +18,7 @@ public class TestDataFileTests
 
     [Theory]
     [MemberData(nameof(GoodFiles))]
-    public async Task GoodFilesWalkWithTheirKeyCounts(string name, int version, long keys)
+    public async Task Good_files_walk_with_their_key_counts(string name, int version, long keys)
     {
         var path = TestData.RedisAsset(name);
         foreach (var deep in new[] { false, true })
@@ -34,7 +34,7 @@ public class TestDataFileTests
     }
 
     [Fact]
-    public async Task ScriptBackupKeepsItsLuaAuxField()
+    public async Task Script_backup_keeps_its_Lua_aux_field()
     {
         await using var file = File.OpenRead(TestData.RedisAsset("scriptbackup.rdb"));
         var summary = await RdbVerifier.VerifyAsync(file);
@@ -44,7 +44,7 @@ public class TestDataFileTests
     [Theory]
     [InlineData("corrupt_ziplist.rdb", 7)]
     [InlineData("corrupt_empty_keys.rdb", 10)]
-    public async Task CorruptFilesPassTheFrameWalkButFailDeepVerification(string name, int version)
+    public async Task Corrupt_files_pass_the_frame_walk_but_fail_deep_verification(string name, int version)
     {
         var path = TestData.RedisAsset(name);
         await using (var file = File.OpenRead(path))
@@ -66,7 +66,7 @@ public class TestDataFileTests
     /// </summary>
     [Theory]
     [MemberData(nameof(GoodFiles))]
-    public async Task EntriesReplayAsRestoreLikeAServerLoad(string name, int version, long keys)
+    public async Task Entries_replay_as_restore_like_a_server_load(string name, int version, long keys)
     {
         _ = version;
         await using var loaded = await RedisServer.StartAsync();

@@ -14,7 +14,7 @@ public class RedisConnectionTests
     private static readonly CancellationToken None = CancellationToken.None;
 
     [Fact]
-    public async Task PipelinesManyCommandsWithRepliesInOrder()
+    public async Task Pipelines_many_commands_with_replies_in_order()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -29,7 +29,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task ConcurrentWriterAndReaderOnOneConnection()
+    public async Task Concurrent_writer_and_reader_on_one_connection()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await server.ConnectAsync();
@@ -48,7 +48,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task SelectsTheEndpointDatabaseAndSwitches()
+    public async Task Selects_the_endpoint_database_and_switches()
     {
         await using var server = await RedisServer.StartAsync();
         await using var c = await RedisConnection.ConnectAsync(server.Endpoint with { Database = 3 });
@@ -60,7 +60,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task HandlesA512MegabyteString()
+    public async Task Handles_a_512_megabyte_string()
     {
         await using var server = await RedisServer.StartAsync("--proto-max-bulk-len", "1gb");
         await using var c = await server.ConnectAsync();
@@ -76,7 +76,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task WrongPasswordIsAClearAuthenticationError()
+    public async Task Wrong_password_is_a_clear_authentication_error()
     {
         await using var server = await RedisServer.StartAsync("--requirepass", "right");
         var ex = await Assert.ThrowsAsync<RedisServerException>(() => RedisConnection.ConnectAsync(server.Endpoint with { Password = "wrong" }));
@@ -86,7 +86,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task MissingPasswordIsNoAuth()
+    public async Task Missing_password_is_no_auth()
     {
         await using var server = await RedisServer.StartAsync("--requirepass", "right");
         await using var c = await RedisConnection.ConnectAsync(server.Endpoint);
@@ -96,7 +96,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task AclUserWithoutPermissionGetsNoPerm()
+    public async Task ACL_user_without_permission_gets_no_perm()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var admin = await server.ConnectAsync())
@@ -112,7 +112,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task RefusedConnectionIsClear()
+    public async Task Refused_connection_is_clear()
     {
         var port = RedisServer.FreePort();
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => RedisConnection.ConnectAsync(new RedisEndpoint { Port = port }));
@@ -122,7 +122,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task ASilentServerTimesOut()
+    public async Task A_silent_server_times_out()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -138,7 +138,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task AServerThatSpeaksGarbageIsAProtocolError()
+    public async Task A_server_that_speaks_garbage_is_a_protocol_error()
     {
         using var listener = new TcpListener(IPAddress.Loopback, 0);
         listener.Start();
@@ -156,7 +156,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task TlsWithACustomCaAndSkipVerify()
+    public async Task TLS_with_a_custom_ca_and_skip_verify()
     {
         using var dir = new TempDirectory();
         var (caPem, certPem, keyPem) = MakeCertificates();
@@ -183,7 +183,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public async Task ABlockingConnectionAuthenticatesSelectsAndSpeaksTls()
+    public async Task A_blocking_connection_authenticates_selects_and_speaks_TLS()
     {
         using var dir = new TempDirectory();
         var (caPem, certPem, keyPem) = MakeCertificates();
@@ -213,7 +213,7 @@ public class RedisConnectionTests
     }
 
     [Fact]
-    public void ABlockingConnectEndsAtItsTimeoutOrOnCancellationAndARefusalIsClear()
+    public void A_blocking_connect_ends_at_its_timeout_or_on_cancellation_and_a_refusal_is_clear()
     {
         // A listener whose accept queue is full: the kernel drops further SYNs, so a connect hangs in SYN_SENT.
         using var listener = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);

@@ -13,7 +13,7 @@ public class RedisEndpointTests
     [InlineData("redis://pw@10.1.2.3", "10.1.2.3", 6379, null, "pw", null, false)]
     [InlineData("redis://[::1]:6381", "::1", 6381, null, null, null, false)]
     [InlineData("redis://h/", "h", 6379, null, null, null, false)]
-    public void ParsesUris(string uri, string host, int port, string? user, string? password, int? db, bool tls)
+    public void Parses_URIs(string uri, string host, int port, string? user, string? password, int? db, bool tls)
     {
         var ep = RedisEndpoint.Parse(uri);
         Assert.Equal((host, port, user, password, db, tls), (ep.Host, ep.Port, ep.User, ep.Password, ep.Database, ep.UseTls));
@@ -23,7 +23,7 @@ public class RedisEndpointTests
     [InlineData("http://x")]
     [InlineData("redis://h/abc")]
     [InlineData("not a uri")]
-    public void RejectsBadUrisWithoutEchoingPasswords(string uri)
+    public void Rejects_bad_URIs_without_echoing_passwords(string uri)
     {
         var ex = Assert.Throws<RedisBackupException>(() => RedisEndpoint.Parse(uri));
         Assert.Equal(ErrorKind.InvalidArgument, ex.Kind);
@@ -34,11 +34,11 @@ public class RedisEndpointTests
     [InlineData("redis://h:6380", "redis://h:6380")]
     [InlineData("redis://h:6380/0", "redis://h:6380/0")]
     [InlineData("redis://h:6380/5", "redis://h:6380/5")]
-    public void ADatabaseIsShownExactlyWhenOneWasGiven(string uri, string shown)
+    public void A_database_is_shown_exactly_when_one_was_given(string uri, string shown)
         => Assert.Equal(shown, RedisEndpoint.Parse(uri).ToString());
 
     [Fact]
-    public void PasswordIsNeverShownInToStringOrErrors()
+    public void Password_is_never_shown_in_to_string_or_errors()
     {
         Assert.DoesNotContain("topsecret", RedisEndpoint.Parse("redis://u:topsecret@h:1/2").ToString(), StringComparison.Ordinal);
         var ex = Assert.Throws<RedisBackupException>(() => RedisEndpoint.Parse("redis://u:topsecret@h/x"));
@@ -46,7 +46,7 @@ public class RedisEndpointTests
     }
 
     [Fact]
-    public void CreateAppliesOverridesAndRedisCliAuth()
+    public void Create_applies_overrides_and_Redis_CLI_auth()
     {
         var env = new Dictionary<string, string?> { ["REDISCLI_AUTH"] = "fromenv" };
         var ep = RedisEndpoint.Create(uri: "redis://h:1/2", port: 7001, environment: k => env.GetValueOrDefault(k));

@@ -44,7 +44,7 @@ public class ReplicationSnapshotTests
     [Theory]
     [InlineData("yes")]
     [InlineData("no")]
-    public async Task DownloadEqualsRedisCliRdbAfterLoading(string diskless)
+    public async Task Download_equals_Redis_CLI_RDB_after_loading(string diskless)
     {
         await using var server = await RedisServer.StartAsync("--repl-diskless-sync", diskless, "--repl-diskless-sync-delay", "0");
         await Populate(server);
@@ -86,7 +86,7 @@ public class ReplicationSnapshotTests
     }
 
     [Fact]
-    public async Task WorksWithAnAclUserAllowedToReplicate()
+    public async Task Works_with_an_ACL_user_allowed_to_replicate()
     {
         await using var server = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0");
         await Populate(server);
@@ -114,7 +114,7 @@ public class ReplicationSnapshotTests
     }
 
     [Fact]
-    public async Task ARenamedSyncCommandIsARefusal()
+    public async Task A_renamed_sync_command_is_a_refusal()
     {
         await using var server = await RedisServer.StartAsync("--rename-command", "SYNC", "", "--rename-command", "PSYNC", "");
         using var ms = new MemoryStream();
@@ -123,7 +123,7 @@ public class ReplicationSnapshotTests
     }
 
     [Fact]
-    public async Task CancellationStopsTheDownload()
+    public async Task Cancellation_stops_the_download()
     {
         // A large diskless transfer rate-limited by a slow save keeps the download busy long enough to cancel it.
         await using var server = await RedisServer.StartAsync("--repl-diskless-sync-delay", "0", "--rdb-key-save-delay", "200");
@@ -159,7 +159,7 @@ public class ReplicationSnapshotTests
     [InlineData(7)]
     [InlineData(39)]
     [InlineData(4096)]
-    public async Task DisklessFormWithKeepalivesAndAMarkSplitAcrossReads(int chunk)
+    public async Task Diskless_form_with_keepalives_and_a_mark_split_across_reads(int chunk)
     {
         var payload = new byte[100_000];
         new Random(chunk).NextBytes(payload);
@@ -174,7 +174,7 @@ public class ReplicationSnapshotTests
     }
 
     [Fact]
-    public async Task DiskFormReadsExactlyTheAnnouncedLength()
+    public async Task Disk_form_reads_exactly_the_announced_length()
     {
         var payload = Encoding.ASCII.GetBytes("REDIS0010" + new string('x', 5000));
         var (data, info) = await AgainstScript(async s =>
@@ -192,14 +192,14 @@ public class ReplicationSnapshotTests
     [InlineData("-NOMASTERLINK Can't SYNC while not connected with my master\r\n", "ReplicationRefused")]
     [InlineData("hello\r\n", "ReplicationProtocolError")]
     [InlineData("$EOF:short\r\n", "ReplicationProtocolError")]
-    public async Task BrokenTransfersAreClearErrors(string wire, string errorId)
+    public async Task Broken_transfers_are_clear_errors(string wire, string errorId)
     {
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => AgainstScript(s => s.SendAsync(Encoding.ASCII.GetBytes(wire))));
         Assert.Equal(errorId, ex.ErrorId);
     }
 
     [Fact]
-    public async Task AServerThatGoesSilentMidTransferTimesOut()
+    public async Task A_server_that_goes_silent_mid_transfer_times_out()
     {
         var ex = await Assert.ThrowsAsync<RedisBackupException>(() => AgainstScript(async s =>
         {

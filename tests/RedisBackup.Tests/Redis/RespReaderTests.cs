@@ -19,7 +19,7 @@ public class RespReaderTests
 
     [Theory]
     [MemberData(nameof(Chunks))]
-    public async Task ReadsEveryReplyTypeSplitAnywhere(int chunk)
+    public async Task Reads_every_reply_type_split_anywhere(int chunk)
     {
         var wire = "+OK\r\n-ERR bad thing\r\n:-42\r\n$5\r\nhello\r\n$0\r\n\r\n$-1\r\n*-1\r\n*0\r\n"
                    + "*3\r\n:1\r\n*2\r\n$1\r\na\r\n$-1\r\n+x\r\n";
@@ -44,7 +44,7 @@ public class RespReaderTests
 
     [Theory]
     [MemberData(nameof(Chunks))]
-    public async Task BulkStringsAreBinarySafe(int chunk)
+    public async Task Bulk_strings_are_binary_safe(int chunk)
     {
         var payload = new byte[] { 0, 13, 10, 255, 0xC3, 0x28, 13, 10, 36 };
         var wire = new List<byte>();
@@ -57,7 +57,7 @@ public class RespReaderTests
     }
 
     [Fact]
-    public async Task ReadsABulkStringLargerThanTheBuffer()
+    public async Task Reads_a_bulk_string_larger_than_the_buffer()
     {
         var payload = new byte[3_000_000];
         new Random(7).NextBytes(payload);
@@ -75,7 +75,7 @@ public class RespReaderTests
     [InlineData(":12x\r\n", "Invalid integer")]
     [InlineData("!3\r\nabc\r\n", "Unknown reply type")]
     [InlineData("$3\r\nabcXY", "not followed by CRLF")]
-    public async Task MalformedInputIsAProtocolError(string wire, string expected)
+    public async Task Malformed_input_is_a_protocol_error(string wire, string expected)
     {
         var reader = new RespReader(new ChunkedStream(Encoding.ASCII.GetBytes(wire), 3));
         var ex = await Assert.ThrowsAsync<RedisBackupException>(async () => await reader.ReadAsync());
@@ -87,7 +87,7 @@ public class RespReaderTests
     [InlineData("$10\r\nabc")]
     [InlineData("*2\r\n:1\r\n")]
     [InlineData("+OK")]
-    public async Task ATruncatedReplyIsAClosedConnection(string wire)
+    public async Task A_truncated_reply_is_a_closed_connection(string wire)
     {
         var reader = new RespReader(new ChunkedStream(Encoding.ASCII.GetBytes(wire), 2));
         var ex = await Assert.ThrowsAsync<RedisBackupException>(async () => await reader.ReadAsync());
@@ -95,7 +95,7 @@ public class RespReaderTests
     }
 
     [Fact]
-    public async Task DeepNestingIsRefused()
+    public async Task Deep_nesting_is_refused()
     {
         var wire = string.Concat(Enumerable.Repeat("*1\r\n", 100)) + ":1\r\n";
         var reader = new RespReader(new ChunkedStream(Encoding.ASCII.GetBytes(wire), 4096));
@@ -104,7 +104,7 @@ public class RespReaderTests
     }
 
     [Fact]
-    public async Task LinesAndRawBytesCanBeMixedWithReplies()
+    public async Task Lines_and_raw_bytes_can_be_mixed_with_replies()
     {
         // The SYNC download reads keepalive newlines, a $len line, then raw bytes.
         var reader = new RespReader(new ChunkedStream("\n\n$4\r\nABCD+OK\r\n"u8.ToArray(), 3), bufferSize: 16);
@@ -121,7 +121,7 @@ public class RespReaderTests
     [InlineData(1)]
     [InlineData(3)]
     [InlineData(64)]
-    public void BlockingLineReadsMatchTheAsyncOnes(int chunk)
+    public void Blocking_line_reads_match_the_async_ones(int chunk)
     {
         // Keepalives, a line longer than the initial buffer, a bare LF, then a reply and raw bytes after the lines.
         var longLine = new string('x', 40);
@@ -138,7 +138,7 @@ public class RespReaderTests
     }
 
     [Fact]
-    public void ABlockingLineReadRefusesAnEndlessLineAndATruncatedOne()
+    public void A_blocking_line_read_refuses_an_endless_line_and_a_truncated_one()
     {
         var endless = new RespReader(new ChunkedStream(new byte[200_000], 4096));
         var tooLong = Assert.Throws<RedisBackupException>(() => endless.ReadLine());
@@ -150,7 +150,7 @@ public class RespReaderTests
     }
 
     [Fact]
-    public async Task ABufferedReplyIsTakenWithoutTheStreamAndAPartialOneIsLeftWhole()
+    public async Task A_buffered_reply_is_taken_without_the_stream_and_a_partial_one_is_left_whole()
     {
         // Two replies and the first half of a third arrive in one read.
         var first = Encoding.Latin1.GetBytes(":7\r\n*2\r\n$2\r\nab\r\n+c\r\n*2\r\n$3\r\nxy");
@@ -171,7 +171,7 @@ public class RespReaderTests
     }
 
     [Fact]
-    public async Task ABufferedProtocolErrorIsReported()
+    public async Task A_buffered_protocol_error_is_reported()
     {
         var reader = new RespReader(new ChunkedStream(Encoding.Latin1.GetBytes(":1\r\n$3\r\nabcXY"), 64));
         Assert.Equal(1, (await reader.ReadAsync()).Integer);

@@ -6,7 +6,7 @@ namespace RedisBackup.Tests.Redis;
 public class RespWriterTests
 {
     [Fact]
-    public async Task EncodesCommandsAsArraysOfBulkStrings()
+    public async Task Encodes_commands_as_arrays_of_bulk_strings()
     {
         using var ms = new MemoryStream();
         var w = new RespWriter(ms);
@@ -18,7 +18,7 @@ public class RespWriterTests
     }
 
     [Fact]
-    public async Task LargeArgumentsKeepTheirOrderAndRoundTripThroughTheReader()
+    public async Task Large_arguments_keep_their_order_and_round_trip_through_the_reader()
     {
         var big = new byte[200_000];
         new Random(1).NextBytes(big);
@@ -39,7 +39,7 @@ public class RespWriterTests
     }
 
     [Fact]
-    public async Task TextAndNumbersAreEncodedInPlace()
+    public async Task Text_and_numbers_are_encoded_in_place()
     {
         using var ms = new MemoryStream();
         var w = new RespWriter(ms);

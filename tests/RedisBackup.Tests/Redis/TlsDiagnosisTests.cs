@@ -72,7 +72,7 @@ public class TlsDiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task APlainConnectionToATlsPortSuggestsTls()
+    public async Task A_plain_connection_to_a_TLS_port_suggests_TLS()
     {
         using var certs = new Certificates();
         var (server, tlsPort) = await StartTlsAsync(certs, requireClientCert: false);
@@ -83,7 +83,7 @@ public class TlsDiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task AServerThatRequiresAClientCertificateSaysSo()
+    public async Task A_server_that_requires_a_client_certificate_says_so()
     {
         using var certs = new Certificates();
         var (server, tlsPort) = await StartTlsAsync(certs, requireClientCert: true);
@@ -97,7 +97,7 @@ public class TlsDiagnosisTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public async Task ACertificateForAnotherNameOrAnUntrustedCaSaysWhatToGive()
+    public async Task A_certificate_for_another_name_or_an_untrusted_ca_says_what_to_give()
     {
         using var certs = new Certificates();
         var (server, tlsPort) = await StartTlsAsync(certs, requireClientCert: false);

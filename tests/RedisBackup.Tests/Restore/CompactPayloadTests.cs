@@ -38,7 +38,7 @@ public class CompactPayloadTests
     }
 
     [Fact]
-    public async Task PayloadsEqualTheServersOwnDumps()
+    public async Task Payloads_equal_the_servers_own_dumps()
     {
         // rdbcompression off: DUMP then holds the blobs as they are, not LZF-compressed.
         await using var server = await RedisServer.StartAsync("--list-max-listpack-size", "-5", "--hash-max-listpack-entries", "128", "--rdbcompression", "no");
@@ -91,7 +91,7 @@ public class CompactPayloadTests
     }
 
     [ServerFact("redis-7.4")]
-    public async Task HashListpackExPayloadsEqualTheServersOwnDumps()
+    public async Task Hash_listpack_ex_payloads_equal_the_servers_own_dumps()
     {
         // Redis 7.4 keeps a small hash with field TTLs as a listpack of field, value, expiry triplets, sorted by expiry
         // (ties newest first, as HPEXPIREAT inserts them), fields without one last; DUMP writes it as type 25.
@@ -143,7 +143,7 @@ public class CompactPayloadTests
     }
 
     [Fact]
-    public async Task KeysBeyondTheTargetsLimitsUsePlainTypesAndEverythingRestoresIdentically()
+    public async Task Keys_beyond_the_targets_limits_use_plain_types_and_everything_restores_identically()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync("--hash-max-listpack-entries", "4", "--zset-max-listpack-value", "8", "--set-max-intset-entries", "3", "--list-max-listpack-size", "2");
@@ -187,7 +187,7 @@ public class CompactPayloadTests
     }
 
     [Fact]
-    public async Task WithoutKnownLimitsOnlyPlainTypesAreBuilt()
+    public async Task Without_known_limits_only_plain_types_are_built()
     {
         await using var server = await RedisServer.StartAsync("--rename-command", "CONFIG", "\"\"");
         await using var c = await server.ConnectAsync();
@@ -198,7 +198,7 @@ public class CompactPayloadTests
     }
 
     [Fact]
-    public void RepeatedFieldsOrMembersNeverBecomeACompactBlob()
+    public void Repeated_fields_or_members_never_become_a_compact_blob()
     {
         // A damaged or foreign backup may repeat a member; a listpack or intset would hold it twice, where the plain
         // types make the server refuse the key (counted as failed) instead of storing a corrupt value.
@@ -223,7 +223,7 @@ public class CompactPayloadTests
     [InlineData("1a", false, 0L)]
     [InlineData("", false, 0L)]
     [InlineData("-", false, 0L)]
-    public void IntegersAreRecognisedAsRedisDoes(string text, bool isInteger, long value)
+    public void Integers_are_recognised_as_Redis_does(string text, bool isInteger, long value)
     {
         Assert.Equal(isInteger, ListpackEncoding.TryParseInteger(B(text), out var v));
         if (isInteger) Assert.Equal(value, v);

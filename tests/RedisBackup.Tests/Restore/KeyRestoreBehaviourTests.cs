@@ -34,7 +34,7 @@ public class KeyRestoreBehaviourTests
     }
 
     [Fact]
-    public async Task SkipLeavesExistingKeysAndCountsThem()
+    public async Task Skip_leaves_existing_keys_and_counts_them()
     {
         var (source, dir, path) = await SourceFileAsync();
         await using var _ = source;
@@ -51,7 +51,7 @@ public class KeyRestoreBehaviourTests
     }
 
     [Fact]
-    public async Task ReplaceOverwritesWithoutMergingAndKeepsOtherKeys()
+    public async Task Replace_overwrites_without_merging_and_keeps_other_keys()
     {
         var (source, dir, path) = await SourceFileAsync();
         await using var _ = source;
@@ -69,7 +69,7 @@ public class KeyRestoreBehaviourTests
     }
 
     [Fact]
-    public async Task FlushEmptiesTheTargetDatabaseFirst()
+    public async Task Flush_empties_the_target_database_first()
     {
         var (source, dir, path) = await SourceFileAsync();
         await using var _ = source;
@@ -86,7 +86,7 @@ public class KeyRestoreBehaviourTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public async Task AbsoluteTtlDropsExpiredKeysRelativeTtlRestoresTheRemainder(bool exact)
+    public async Task Absolute_TTL_drops_expired_keys_relative_TTL_restores_the_remainder(bool exact)
     {
         await using var source = await RedisServer.StartAsync();
         await KeyFiles.RunAsync(source, 0, "SET", "short", "v", "PX", "20000");
@@ -122,7 +122,7 @@ public class KeyRestoreBehaviourTests
     }
 
     [Fact]
-    public async Task RemapsEveryKeyIntoTheTargetDatabase()
+    public async Task Remaps_every_key_into_the_target_database()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -139,7 +139,7 @@ public class KeyRestoreBehaviourTests
     }
 
     [Fact]
-    public async Task ARefusedKeyIsReportedAndTheOthersAreRestored()
+    public async Task A_refused_key_is_reported_and_the_others_are_restored()
     {
         await using var source = await RedisServer.StartAsync();
         await KeyFiles.RunAsync(source, 0, "SET", "s1", "v");
@@ -177,7 +177,7 @@ public class KeyRestoreBehaviourTests
     }
 
     [Fact]
-    public async Task WrongPasswordIsAnAuthenticationError()
+    public async Task Wrong_password_is_an_authentication_error()
     {
         await using var server = await RedisServer.StartAsync("--requirepass", "right");
         using var dir = new TempDirectory();

@@ -22,7 +22,7 @@ public class RdbLiveRestoreTests
     }
 
     [Fact]
-    public async Task ASavedDumpReplaysIntoAFreshServerWithTheSameDigestAndTtls()
+    public async Task A_saved_dump_replays_into_a_fresh_server_with_the_same_digest_and_TTLs()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -44,7 +44,7 @@ public class RdbLiveRestoreTests
     }
 
     [Fact]
-    public async Task RemapsAndDropsExpiredKeys()
+    public async Task Remaps_and_drops_expired_keys()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();
@@ -64,7 +64,7 @@ public class RdbLiveRestoreTests
     [InlineData("list-quicklist.rdb", 2)]
     [InlineData("hash-ziplist.rdb", 1)]
     [InlineData("zset-ziplist.rdb", 1)]
-    public async Task LegacyFilesReplayIntoA70Server(string name, int keys)
+    public async Task Legacy_files_replay_into_a_7_0_server(string name, int keys)
     {
         await using var target = await RedisServer.StartAsync();
         // Relative TTLs: some of these old files hold expiry times long past.
@@ -82,7 +82,7 @@ public class RdbLiveRestoreTests
     [InlineData("list-quicklist.rdb", 2)]
     [InlineData("hash-ziplist.rdb", 1)]
     [InlineData("zset-ziplist.rdb", 1)]
-    public async Task LegacyFilesReplayedLogicallyGiveWhatRestoreGives(string name, int keys)
+    public async Task Legacy_files_replayed_logically_give_what_restore_gives(string name, int keys)
     {
         // The same old file into two 7.0 servers: once as RESTORE payloads (the server converts the legacy encodings),
         // once decoded by RedisBackup (zipmap, ziplist, intset, quicklist of ziplists, LZF strings) and written with commands.
@@ -101,7 +101,7 @@ public class RdbLiveRestoreTests
     }
 
     [Fact]
-    public async Task AFileNewerThanTheTargetIsReplayedKeyByKey()
+    public async Task A_file_newer_than_the_target_is_replayed_key_by_key()
     {
         await using var source = await RedisServer.StartAsync();
         await using var target = await RedisServer.StartAsync();

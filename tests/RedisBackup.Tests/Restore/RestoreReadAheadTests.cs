@@ -33,7 +33,7 @@ public class RestoreReadAheadTests
     }
 
     [Fact]
-    public async Task ADamagedRecordFoundAheadOfTheWriterEndsTheRestoreWithItsOwnError()
+    public async Task A_damaged_record_found_ahead_of_the_writer_ends_the_restore_with_its_own_error()
     {
         await using var server = await RedisServer.StartAsync();
         using var file = File(badAt: Keys / 2);
@@ -51,7 +51,7 @@ public class RestoreReadAheadTests
     }
 
     [Fact]
-    public async Task CancellingARestoreStopsBothTheReaderAndTheWriter()
+    public async Task Cancelling_a_restore_stops_both_the_reader_and_the_writer()
     {
         await using var server = await RedisServer.StartAsync();
         using var file = File(badAt: null);
@@ -69,7 +69,7 @@ public class RestoreReadAheadTests
     }
 
     [Fact]
-    public async Task AWholeFileRestoresEveryKey()
+    public async Task A_whole_file_restores_every_key()
     {
         await using var server = await RedisServer.StartAsync();
         using var file = File(badAt: null);

@@ -33,7 +33,7 @@ public class SeedAndDamagedFileTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task RestoresASeedServiceFile(bool gzip)
+    public async Task Restores_a_seed_service_file(bool gzip)
     {
         using var dir = new TempDirectory();
         var path = dir.Combine(gzip ? "redis_backup.json.gz" : "redis_backup.json");
@@ -79,7 +79,7 @@ public class SeedAndDamagedFileTests
     }
 
     [Fact]
-    public async Task ATruncatedSeedFileIsRefused()
+    public async Task A_truncated_seed_file_is_refused()
     {
         using var dir = new TempDirectory();
         var path = dir.Combine("cut.json");
@@ -119,7 +119,7 @@ public class SeedAndDamagedFileTests
     }
 
     [Fact]
-    public async Task AFileWithoutItsTrailerIsRefusedAsTruncated()
+    public async Task A_file_without_its_trailer_is_refused_as_truncated()
     {
         var (server, dir, path) = await ExportSomeAsync();
         await using var _ = server;
@@ -148,7 +148,7 @@ public class SeedAndDamagedFileTests
     }
 
     [Fact]
-    public async Task AFileCutInTheMiddleOfTheGzipStreamIsRefused()
+    public async Task A_file_cut_in_the_middle_of_the_gzip_stream_is_refused()
     {
         var (server, dir, path) = await ExportSomeAsync();
         await using var _ = server;
@@ -163,7 +163,7 @@ public class SeedAndDamagedFileTests
     }
 
     [Fact]
-    public async Task ATrailerWhoseCountsDoNotMatchIsRefused()
+    public async Task A_trailer_whose_counts_do_not_match_is_refused()
     {
         var (server, dir, path) = await ExportSomeAsync();
         await using var _ = server;
@@ -183,7 +183,7 @@ public class SeedAndDamagedFileTests
     [InlineData("{\"rec\":\"key\",\"db\":0,\"key\":\"x\",\"type\":\"set\",\"value\":[\"a\",{\"b64\":\"Zm9v!\"}]}", "record 2 is invalid")]
     [InlineData("{\"rec\":\"key\",\"db\":0,\"key\":\"x\",\"type\":\"hash\",\"value\":[\"f\",\"v\",\"odd\"]}", "wrong shape (3 items)")]
     [InlineData("{\"rec\":\"key\",\"db\":0,\"key\":\"x\",\"type\":\"list\",\"value\":[\"\\ud800\"]}", "record 2 is invalid")]
-    public async Task VerificationChecksEveryValueWithoutKeepingIt(string badRecord, string expected)
+    public async Task Verification_checks_every_value_without_keeping_it(string badRecord, string expected)
     {
         using var dir = new TempDirectory();
         var path = dir.Combine("bad.jsonl.gz");
@@ -200,7 +200,7 @@ public class SeedAndDamagedFileTests
     }
 
     [Fact]
-    public async Task AFlippedByteInTheGzipDataIsRefused()
+    public async Task A_flipped_byte_in_the_gzip_data_is_refused()
     {
         var (server, dir, path) = await ExportSomeAsync();
         await using var _ = server;
@@ -215,7 +215,7 @@ public class SeedAndDamagedFileTests
     }
 
     [Fact]
-    public async Task CancellingAnExportThrowsOperationCanceled()
+    public async Task Cancelling_an_export_throws_operation_canceled()
     {
         await using var server = await RedisServer.StartAsync();
         await using (var c = await server.ConnectAsync())
