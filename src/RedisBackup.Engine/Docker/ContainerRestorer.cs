@@ -407,6 +407,14 @@ internal static class ContainerRestorer
             {
                 last = ex.Message;
             }
+            catch (RedisBackupException ex) when (ex.ErrorId is ErrorIds.DockerRequestFailed)
+            {
+                // The container may have stopped between the inspection and the exec, and the engine refused the exec
+                // with an error of its own (a 500 from exec start): then the next round reports the stop and its logs.
+                if ((await docker.InspectContainerAsync(container, ct).ConfigureAwait(false)).Running) throw;
+                last = ex.Message;
+                continue;
+            }
             await Task.Delay(200, ct).ConfigureAwait(false);
         }
         throw new RedisBackupException(ErrorKind.Timeout, ErrorIds.RestoreLoadTimeout,

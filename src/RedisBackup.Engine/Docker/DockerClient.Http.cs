@@ -129,7 +129,8 @@ internal sealed partial class DockerClient
                     $"No container named {subject} exists on the Docker engine at {Host.Display}.", container),
             HttpStatusCode.NotFound when path is not null
                 => new RedisBackupException(ErrorKind.NotFound, ErrorIds.ContainerPathNotFound, $"Container {subject} has no file or directory '{path}': {message}", container),
-            HttpStatusCode.Conflict when message.Contains("not running", StringComparison.OrdinalIgnoreCase) || message.Contains("paused", StringComparison.OrdinalIgnoreCase)
+            // 409 from most calls; exec start on a container that has just exited answers 500 with the same words.
+            HttpStatusCode.Conflict or HttpStatusCode.InternalServerError when message.Contains("not running", StringComparison.OrdinalIgnoreCase) || message.Contains("paused", StringComparison.OrdinalIgnoreCase)
                 => new RedisBackupException(ErrorKind.NotSupported, ErrorIds.ContainerNotRunning, $"Container {subject} is not running: {message}", container),
             HttpStatusCode.Forbidden or HttpStatusCode.Unauthorized
                 => new RedisBackupException(ErrorKind.PermissionDenied, ErrorIds.DockerPermissionDenied, $"The Docker engine refused the request for {subject}: {message}", container),
