@@ -220,10 +220,17 @@ internal static class ServerComparison
     {
         await using var e = await expected.ConnectAsync();
         await using var a = await actual.ConnectAsync();
-        await a.SelectAsync(db);
+        await AssertSameFieldTtlsAsync(e, a, db);
+    }
+
+    /// <summary>Every hash field's absolute expiry (HPEXPIRETIME; -1 for none) is the same on both connections' servers, in database <paramref name="db"/>.</summary>
+    public static async Task AssertSameFieldTtlsAsync(RedisConnection e, RedisConnection a, int db)
+    {
         var withTtls = 0;
-        foreach (var key in await ServerComparison.KeysAsync(e, db))
+        foreach (var key in await KeysAsync(e, db))
         {
+            await a.SelectAsync(db);
+            await e.SelectAsync(db);
             if ((await e.Run("TYPE", key)).AsString() != "hash") continue;
             var fields = (await e.Run("HKEYS", key)).AsArray().Select(f => (RedisArg)f.Bytes!).ToList();
             RedisArg[] args = ["HPEXPIRETIME", key, "FIELDS", fields.Count, .. fields];

@@ -75,7 +75,7 @@ public class VersionMatrixTests
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint });
         Assert.Equal((backup.KeyCount!.Value, 0L, 0L, 0L), (result.Restored, result.Failed, result.Skipped, result.Expired));
         await ServerComparison.AssertIdenticalAsync(source, target, dbs);
-        if (fieldTtls) await AssertSameFieldTtlsAsync(source, target, FieldTtlDb);
+        if (fieldTtls) await ServerComparison.AssertSameFieldTtlsAsync(source, target, FieldTtlDb);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
 
@@ -99,32 +99,11 @@ public class VersionMatrixTests
         var result = await RestoreOperation.RunAsync(new RestoreRequest { Path = backup.Path, Endpoint = target.Endpoint });
         Assert.Equal((backup.KeyCount!.Value, 0L, 0L, 0L), (result.Restored, result.Failed, result.Skipped, result.Expired));
         await ServerComparison.AssertIdenticalAsync(source, target, dbs);
-        if (fieldTtls) await AssertSameFieldTtlsAsync(source, target, FieldTtlDb);
+        if (fieldTtls) await ServerComparison.AssertSameFieldTtlsAsync(source, target, FieldTtlDb);
         Assert.Equal(await source.DigestAsync(), await target.DigestAsync());
     }
 
     /// <summary>The backup names the server's own version: Valkey's, not the Redis compatibility version it also reports.</summary>
     private static void AssertServerVersion(ServerVersion version, BackupRecord backup)
         => Assert.StartsWith(version.IsValkey ? "8.0." : version.Name[6..] + ".", backup.ServerVersion, StringComparison.Ordinal);
-
-    /// <summary>Every hash field's absolute expiry (HPEXPIRETIME; -1 for none) is the same on both servers.</summary>
-    private static async Task AssertSameFieldTtlsAsync(RedisServer expected, RedisServer actual, int db)
-    {
-        await using var e = await expected.ConnectAsync();
-        await using var a = await actual.ConnectAsync();
-        var withTtls = 0;
-        foreach (var key in await ServerComparison.KeysAsync(e, db))
-        {
-            await a.SelectAsync(db);
-            await e.SelectAsync(db);
-            if ((await e.Run("TYPE", key)).AsString() != "hash") continue;
-            var fields = (await e.Run("HKEYS", key)).AsArray().Select(f => (RedisArg)f.Bytes!).ToList();
-            RedisArg[] args = ["HPEXPIRETIME", key, "FIELDS", fields.Count, .. fields];
-            var te = (await e.Run(args)).AsArray().Select(v => v.AsInt64()).ToArray();
-            var ta = (await a.Run(args)).AsArray().Select(v => v.AsInt64()).ToArray();
-            Assert.Equal(te, ta);
-            withTtls += te.Count(t => t > 0);
-        }
-        Assert.True(withTtls > 100, $"{withTtls} fields with TTLs compared");
-    }
 }
