@@ -233,14 +233,22 @@ internal static class ContainerRestorer
             Enter(3, swap.Original is null
                 ? $"switching {swap.LivePath} (there was none) to the new data"
                 : $"switching {swap.LivePath} to the new data; the previous file stays as {swap.PreviousPath}");
-            await swap.KeepPreviousAsync(ct).ConfigureAwait(false);
+            // The second name and the switch are not cancellable: a request abandoned on Ctrl+C can still be carried out
+            // by the engine after the rollback (a late switch would put the new file back under the live name, a late
+            // second name would leave a copy of the data behind). Each is one small archive; Ctrl+C takes effect after it.
+            await swap.KeepPreviousAsync(CancellationToken.None).ConfigureAwait(false);
             run.PreviousKept = swap.Original is not null;
-            run.Switched = true; // before the request: a cancelled request may still have been applied
-            await swap.SwitchToIncomingAsync(ct).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
+            run.Switched = true; // before the request, which may fail after the engine applied it
+            await swap.SwitchToIncomingAsync(CancellationToken.None).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
 
             Enter(4, $"starting container '{container}' and waiting for Redis to load the data");
             run.Started = true;
-            await docker.StartContainerAsync(container, ct).ConfigureAwait(false);
+            // Not cancellable, for the same reason: an abandoned start can still start the container after the
+            // rollback stopped it, and it would run the new data. Ctrl+C takes effect while Redis loads.
+            await docker.StartContainerAsync(container, CancellationToken.None).ConfigureAwait(false);
+            ct.ThrowIfCancellationRequested();
             var cli = await WaitUntilLoadedAsync(docker, target, progress, activity, ct).ConfigureAwait(false);
 
             Enter(5, $"checking that container '{container}' holds the backup's data");
@@ -298,7 +306,7 @@ internal static class ContainerRestorer
         Exception? rollbackError = null;
         try
         {
-            if (target.Running || run.Started) await docker.StopContainerAsync(container, DockerClient.DefaultStopGrace, none).ConfigureAwait(false);
+            if (target.Running || run.Started || run.Switched) await StopConfirmedAsync(docker, container).ConfigureAwait(false);
             if (run.Switched) await swap.PutPreviousBackAsync(none).ConfigureAwait(false);
             previousInPlace = true;
             if (run.Phase >= 2) await swap.TryReleaseAsync(swap.IncomingName).ConfigureAwait(false);
@@ -373,6 +381,24 @@ internal static class ContainerRestorer
     }
 
     private static string Count(long? n) => n?.ToString("N0", CultureInfo.InvariantCulture) ?? "?";
+
+    /// <summary>
+    /// Stops the container and confirms it is stopped before the previous data file goes back: a Redis still running
+    /// (a stop that raced a start) would keep serving the new data, and would write it over the file on its own shutdown.
+    /// </summary>
+    private static async Task StopConfirmedAsync(DockerClient docker, string container)
+    {
+        for (var attempt = 1; ; attempt++)
+        {
+            await docker.StopContainerAsync(container, DockerClient.DefaultStopGrace, CancellationToken.None).ConfigureAwait(false);
+            var info = await docker.InspectContainerAsync(container, CancellationToken.None).ConfigureAwait(false);
+            if (!info.Running && info.Status is not ("restarting" or "removing")) return;
+            if (attempt == 3)
+                throw new RedisBackupException(ErrorKind.ServerError, ErrorIds.ContainerStillRunning,
+                    $"Container '{container}' is still {info.Status} after being stopped {attempt.ToString(CultureInfo.InvariantCulture)} times, so its previous data file was not put back.", container);
+            await Task.Delay(TimeSpan.FromMilliseconds(500), CancellationToken.None).ConfigureAwait(false);
+        }
+    }
 
     private static async Task<ContainerRedisCli> WaitUntilLoadedAsync(DockerClient docker, ContainerTarget target, IProgress<OperationProgress>? progress, string activity, CancellationToken ct)
     {

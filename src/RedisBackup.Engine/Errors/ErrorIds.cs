@@ -440,6 +440,9 @@ public static class ErrorIds
     /// <summary>Putting the container's previous data file back did not work. Kind: WriteFailed.</summary>
     public const string ContainerRestorePutBackFailed = "ContainerRestorePutBackFailed";
 
+    /// <summary>The container was still running after it was stopped, so its previous data file could not be put back safely. Kind: ServerError.</summary>
+    public const string ContainerStillRunning = "ContainerStillRunning";
+
     /// <summary>The container stopped instead of loading its new data file. Kind: ServerError.</summary>
     public const string RestoreLoadFailed = "RestoreLoadFailed";
 

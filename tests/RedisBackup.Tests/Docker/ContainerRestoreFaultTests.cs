@@ -36,7 +36,8 @@ public sealed class ContainerRestoreFaultTests : IDisposable
     }
 
     /// <summary>Restores <paramref name="backup"/> into the target and cancels when <paramref name="trigger"/> first matches a progress report.</summary>
-    private async Task<ContainerRestoreException> CancelAtAsync(RedisContainer target, string backup, Func<OperationProgress, bool> trigger)
+    /// <param name="after">When given, the cancellation comes that long after the match (a request then in flight), not at once.</param>
+    private async Task<ContainerRestoreException> CancelAtAsync(RedisContainer target, string backup, Func<OperationProgress, bool> trigger, TimeSpan? after = null)
     {
         using var cts = new CancellationTokenSource();
         var fired = false;
@@ -44,7 +45,8 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         {
             if (fired || !trigger(p)) return;
             fired = true;
-            cts.Cancel();
+            if (after is { } delay) cts.CancelAfter(delay);
+            else cts.Cancel();
         });
         var request = new RestoreRequest { Path = backup, Container = target.Name, SafetySnapshotDirectory = SafetyDir };
         var ex = await Record.ExceptionAsync(() => RestoreOperation.RunAsync(request, progress, cts.Token));
@@ -140,6 +142,25 @@ public sealed class ContainerRestoreFaultTests : IDisposable
         Assert.True(ex.NewDataWasInPlace);
         Assert.Contains("The new data had been put in place; the previous /data/dump.rdb was put back", ex.Message, StringComparison.Ordinal);
         await AssertIntactAsync(target, digest);
+    }
+
+    [DockerFact(Timeout = Timeout)]
+    public async Task Cancelled_while_the_switch_or_start_request_is_in_flight_the_container_runs_its_previous_data()
+    {
+        // A request abandoned on cancellation can still be carried out by the engine afterwards: a late switch would put
+        // the new file back under the live name, a late start would run the new data after the rollback's stop. Each
+        // delay lands the cancellation at a different point of the request (or just after it).
+        var (backup, _) = await ContainerBackupFiles.LargeAsync(_temp.Path, keys: 20_000);
+        foreach (var (step, ms) in new[] { ("Step 7/9", 1), ("Step 7/9", 5), ("Step 8/9", 1), ("Step 8/9", 5), ("Step 8/9", 20) })
+        {
+            var (target, digest) = await PopulatedTargetAsync();
+            await using var _ = target;
+            var ex = await CancelAtAsync(target, backup, p => p.IsStep && p.Status.StartsWith(step, StringComparison.Ordinal), TimeSpan.FromMilliseconds(ms));
+            Assert.True(ex.Step >= 7, $"{step} +{ms} ms: cancelled at step {ex.Step}");
+            await Task.Delay(500); // a late request would have landed by now
+            var failure = await Record.ExceptionAsync(() => AssertIntactAsync(target, digest));
+            Assert.True(failure is null, $"cancelled {ms} ms after '{step}' (at step {ex.Step}): {failure?.Message}");
+        }
     }
 
     [DockerFact(Timeout = Timeout)]
